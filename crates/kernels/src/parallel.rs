@@ -1,0 +1,83 @@
+//! Splitting work over the rayon pool at fixed boundaries.
+//!
+//! Elementwise kernels split at multiples of [`CHUNK`] so every element takes the same code
+//! path (the vector tail only ever sits at the very end): results do not depend on the
+//! number of threads. Reductions use fixed blocks and combine them in order for the same
+//! reason.
+
+/// Split granularity in elements: a multiple of every vector width.
+pub const CHUNK: usize = 4096;
+
+/// A bundle of equally long slices that can be cut at the same index.
+pub trait Splittable: Sized + Send {
+    fn split_at(self, mid: usize) -> (Self, Self);
+}
+
+impl Splittable for &mut [f32] {
+    fn split_at(self, mid: usize) -> (Self, Self) {
+        self.split_at_mut(mid)
+    }
+}
+
+impl Splittable for &[f32] {
+    fn split_at(self, mid: usize) -> (Self, Self) {
+        <[f32]>::split_at(self, mid)
+    }
+}
+
+impl<T: Splittable> Splittable for Option<T> {
+    fn split_at(self, mid: usize) -> (Self, Self) {
+        match self {
+            Some(t) => {
+                let (a, b) = t.split_at(mid);
+                (Some(a), Some(b))
+            }
+            None => (None, None),
+        }
+    }
+}
+
+macro_rules! tuple_splittable {
+    ($($t:ident $i:tt),+) => {
+        impl<$($t: Splittable),+> Splittable for ($($t,)+) {
+            fn split_at(self, mid: usize) -> (Self, Self) {
+                $(let $t = self.$i.split_at(mid);)+
+                (($($t.0,)+), ($($t.1,)+))
+            }
+        }
+    };
+}
+#[allow(non_snake_case)]
+mod tuples {
+    use super::Splittable;
+    tuple_splittable!(A 0, B 1);
+    tuple_splittable!(A 0, B 1, C 2);
+    tuple_splittable!(A 0, B 1, C 2, D 3);
+    tuple_splittable!(A 0, B 1, C 2, D 3, E 4);
+}
+
+/// Number of threads kernels may use.
+pub fn threads() -> usize {
+    rayon::current_num_threads()
+}
+
+/// Runs `f` over `data` (slices of length `len`), in parallel pieces when `len >= min_par`.
+pub fn for_chunks<T: Splittable>(data: T, len: usize, min_par: usize, f: &(impl Fn(T) + Sync)) {
+    let t = threads();
+    if len < min_par || t <= 1 {
+        f(data);
+        return;
+    }
+    let grain = (len / (4 * t)).div_ceil(CHUNK).max(1) * CHUNK;
+    split(data, len, grain, f);
+}
+
+fn split<T: Splittable>(data: T, len: usize, grain: usize, f: &(impl Fn(T) + Sync)) {
+    if len <= grain {
+        f(data);
+        return;
+    }
+    let mid = len.div_ceil(2 * grain) * grain;
+    let (a, b) = data.split_at(mid);
+    rayon::join(|| split(a, mid, grain, f), || split(b, len - mid, grain, f));
+}

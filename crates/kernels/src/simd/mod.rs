@@ -1,0 +1,131 @@
+//! A small SIMD abstraction: one trait, one file per instruction set, runtime dispatch.
+//!
+//! Kernels are written once, generic over [`Simd`], and instantiated inside a
+//! `#[target_feature]` wrapper per instruction set by [`simd_fn!`]. A value of a `Simd`
+//! type is a token proving the CPU supports it, so the trait's methods are safe to call.
+
+mod level;
+mod scalar;
+pub use level::{detected_level, force_level, level, Level};
+pub use scalar::Scalar;
+
+#[cfg(target_arch = "x86_64")]
+mod avx2;
+#[cfg(target_arch = "x86_64")]
+mod avx512;
+#[cfg(target_arch = "x86_64")]
+pub use avx2::Avx2;
+#[cfg(target_arch = "x86_64")]
+pub use avx512::Avx512;
+
+#[cfg(target_arch = "aarch64")]
+mod neon;
+#[cfg(target_arch = "aarch64")]
+pub use neon::Neon;
+
+/// Widest vector of any instruction set, in f32 lanes (tail buffers are this long).
+pub const MAX_LANES: usize = 16;
+
+/// Vector operations on `LANES` f32 values. `M` is a lane mask produced by comparisons.
+pub trait Simd: Copy + Send + Sync + 'static {
+    const LANES: usize;
+    type V: Copy;
+    type M: Copy;
+
+    fn splat(self, x: f32) -> Self::V;
+    /// Loads `LANES` values from the front of `s` (panics if shorter).
+    fn load(self, s: &[f32]) -> Self::V;
+    /// Stores `LANES` values to the front of `s` (panics if shorter).
+    fn store(self, s: &mut [f32], v: Self::V);
+
+    fn add(self, a: Self::V, b: Self::V) -> Self::V;
+    fn sub(self, a: Self::V, b: Self::V) -> Self::V;
+    fn mul(self, a: Self::V, b: Self::V) -> Self::V;
+    fn div(self, a: Self::V, b: Self::V) -> Self::V;
+    /// `a * b + c`, fused where the instruction set has FMA.
+    fn fma(self, a: Self::V, b: Self::V, c: Self::V) -> Self::V;
+    /// IEEE min/max semantics of the hardware: if either operand is NaN the second is returned.
+    fn min(self, a: Self::V, b: Self::V) -> Self::V;
+    fn max(self, a: Self::V, b: Self::V) -> Self::V;
+    fn sqrt(self, a: Self::V) -> Self::V;
+    fn abs(self, a: Self::V) -> Self::V;
+    fn neg(self, a: Self::V) -> Self::V;
+    /// Round to nearest integer, ties to even.
+    fn round(self, a: Self::V) -> Self::V;
+    /// Magnitude of `mag` with the sign bit of `sign`.
+    fn copysign(self, mag: Self::V, sign: Self::V) -> Self::V;
+    /// `2^n` for lanes holding integers in [-126, 127].
+    fn pow2i(self, n: Self::V) -> Self::V;
+    /// For positive normal `x`: (`m`, `e`) with `x = m * 2^e` and `m` in [0.5, 1).
+    fn frexp(self, x: Self::V) -> (Self::V, Self::V);
+
+    fn lt(self, a: Self::V, b: Self::V) -> Self::M;
+    fn le(self, a: Self::V, b: Self::V) -> Self::M;
+    fn gt(self, a: Self::V, b: Self::V) -> Self::M;
+    fn eq(self, a: Self::V, b: Self::V) -> Self::M;
+    /// True in lanes that hold NaN.
+    fn is_nan(self, a: Self::V) -> Self::M;
+    fn and_m(self, a: Self::M, b: Self::M) -> Self::M;
+    fn or_m(self, a: Self::M, b: Self::M) -> Self::M;
+    /// `m ? a : b` per lane.
+    fn select(self, m: Self::M, a: Self::V, b: Self::V) -> Self::V;
+
+    fn reduce_add(self, v: Self::V) -> f32;
+    fn reduce_max(self, v: Self::V) -> f32;
+
+    #[inline(always)]
+    fn zero(self) -> Self::V {
+        self.splat(0.0)
+    }
+}
+
+/// Defines `pub fn name(args) -> ret` that runs `body` with the best instruction set the
+/// CPU has (`s` is the token, `S` its type). The body is compiled once per instruction set
+/// inside a `#[target_feature]` function so the intrinsics inline.
+#[macro_export]
+macro_rules! simd_fn {
+    ($(#[$meta:meta])* $vis:vis fn $name:ident<$S:ident>($s:ident $(, $arg:ident : $ty:ty)* $(,)?) $(-> $ret:ty)? $body:block) => {
+        $(#[$meta])*
+        #[allow(clippy::too_many_arguments)]
+        $vis fn $name($($arg: $ty),*) $(-> $ret)? {
+            #[inline(always)]
+            #[allow(clippy::too_many_arguments)]
+            fn inner<$S: $crate::simd::Simd>($s: $S $(, $arg: $ty)*) $(-> $ret)? $body
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx2,fma,bmi1,bmi2,lzcnt,popcnt")]
+                #[allow(clippy::too_many_arguments)]
+                unsafe fn avx512($($arg: $ty),*) $(-> $ret)? {
+                    // SAFETY: only called after runtime detection of these features.
+                    inner(unsafe { $crate::simd::Avx512::new_unchecked() } $(, $arg)*)
+                }
+                #[target_feature(enable = "avx2,fma,bmi1,bmi2,lzcnt,popcnt")]
+                #[allow(clippy::too_many_arguments)]
+                unsafe fn avx2($($arg: $ty),*) $(-> $ret)? {
+                    // SAFETY: only called after runtime detection of these features.
+                    inner(unsafe { $crate::simd::Avx2::new_unchecked() } $(, $arg)*)
+                }
+                match $crate::simd::level() {
+                    // SAFETY: `level()` never reports more than the CPU supports.
+                    $crate::simd::Level::Avx512 => return unsafe { avx512($($arg),*) },
+                    $crate::simd::Level::Avx2 => return unsafe { avx2($($arg),*) },
+                    _ => {}
+                }
+            }
+            #[cfg(target_arch = "aarch64")]
+            {
+                #[target_feature(enable = "neon")]
+                #[allow(clippy::too_many_arguments)]
+                unsafe fn neon($($arg: $ty),*) $(-> $ret)? {
+                    // SAFETY: only called after runtime detection of NEON.
+                    inner(unsafe { $crate::simd::Neon::new_unchecked() } $(, $arg)*)
+                }
+                if $crate::simd::level() == $crate::simd::Level::Neon {
+                    // SAFETY: `level()` never reports more than the CPU supports.
+                    return unsafe { neon($($arg),*) };
+                }
+            }
+            inner($crate::simd::Scalar $(, $arg)*)
+        }
+    };
+}

@@ -1,0 +1,318 @@
+//! Elementwise unary functions (math and activations), forward and backward.
+//!
+//! Activation semantics follow `torch.nn.functional`; backward kernels compute
+//! `dx = dy * f'(x)` from the input `x`, each derivative written to avoid cancellation.
+
+use crate::map::{map, map_inplace, zip, zip_inplace};
+use crate::math;
+use crate::parallel::{for_chunks, CHUNK};
+use crate::simd_fn;
+
+/// Unary operations. The numeric codes are part of the N-API contract.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub enum Unary {
+    Neg = 0,
+    Abs = 1,
+    Square = 2,
+    Sqrt = 3,
+    Exp = 4,
+    Log = 5,
+    Reciprocal = 6,
+    Sigmoid = 16,
+    Tanh = 17,
+    Relu = 18,
+    /// `alpha`: negative slope (PyTorch default 0.01).
+    LeakyRelu = 19,
+    /// `alpha` (PyTorch default 1).
+    Elu = 20,
+    Selu = 21,
+    /// Exact form, x·Φ(x).
+    Gelu = 22,
+    /// Tanh approximation, 0.5x(1 + tanh(√(2/π)(x + 0.044715x³))).
+    GeluTanh = 23,
+    Silu = 24,
+    Mish = 25,
+    /// `alpha`: beta (default 1), `beta`: threshold (default 20).
+    Softplus = 26,
+    HardSigmoid = 27,
+}
+
+impl Unary {
+    pub const ALL: [Unary; 19] = [
+        Unary::Neg,
+        Unary::Abs,
+        Unary::Square,
+        Unary::Sqrt,
+        Unary::Exp,
+        Unary::Log,
+        Unary::Reciprocal,
+        Unary::Sigmoid,
+        Unary::Tanh,
+        Unary::Relu,
+        Unary::LeakyRelu,
+        Unary::Elu,
+        Unary::Selu,
+        Unary::Gelu,
+        Unary::GeluTanh,
+        Unary::Silu,
+        Unary::Mish,
+        Unary::Softplus,
+        Unary::HardSigmoid,
+    ];
+
+    pub fn from_code(code: u32) -> Option<Unary> {
+        Unary::ALL.iter().copied().find(|u| *u as u32 == code)
+    }
+
+    /// Transcendental ops are compute-bound and worth threads at smaller sizes.
+    fn par_min(self) -> usize {
+        match self {
+            Unary::Neg | Unary::Abs | Unary::Square | Unary::Relu | Unary::LeakyRelu => 1 << 18,
+            Unary::Sqrt | Unary::Reciprocal | Unary::HardSigmoid => 1 << 16,
+            _ => 4 * CHUNK,
+        }
+    }
+}
+
+/// Scalar options of a unary op (see [`Unary`]); unused ones are ignored.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Params {
+    pub alpha: f32,
+    pub beta: f32,
+}
+
+const SELU_SCALE: f32 = 1.050_701;
+const SELU_ALPHA: f32 = 1.673_263_2;
+const SQRT_2_OVER_PI: f32 = 0.797_884_6;
+const GELU_C: f32 = 0.044_715;
+
+/// Binds `$f` to the forward function of `$op` and evaluates `$body` with it.
+macro_rules! with_forward {
+    ($s:ident, $S:ident, $op:expr, $p:expr, |$f:ident| $body:expr) => {{
+        let p: Params = $p;
+        let one = $s.splat(1.0);
+        let zero = $s.zero();
+        match $op {
+            Unary::Neg => { let $f = |x: $S::V| $s.neg(x); $body }
+            Unary::Abs => { let $f = |x: $S::V| $s.abs(x); $body }
+            Unary::Square => { let $f = |x: $S::V| $s.mul(x, x); $body }
+            Unary::Sqrt => { let $f = |x: $S::V| $s.sqrt(x); $body }
+            Unary::Exp => { let $f = |x: $S::V| math::exp($s, x); $body }
+            Unary::Log => { let $f = |x: $S::V| math::log($s, x); $body }
+            Unary::Reciprocal => { let $f = |x: $S::V| $s.div(one, x); $body }
+            Unary::Sigmoid => { let $f = |x: $S::V| math::sigmoid($s, x); $body }
+            Unary::Tanh => { let $f = |x: $S::V| math::tanh($s, x); $body }
+            Unary::Relu => { let $f = |x: $S::V| $s.select($s.lt(x, zero), zero, x); $body }
+            Unary::LeakyRelu => {
+                let slope = $s.splat(p.alpha);
+                let $f = |x: $S::V| $s.select($s.gt(x, zero), x, $s.mul(x, slope));
+                $body
+            }
+            Unary::Elu => {
+                let a = $s.splat(p.alpha);
+                let $f = |x: $S::V| $s.select($s.gt(x, zero), x, $s.mul(a, math::expm1($s, x)));
+                $body
+            }
+            Unary::Selu => {
+                let (l, la) = ($s.splat(SELU_SCALE), $s.splat(SELU_SCALE * SELU_ALPHA));
+                let $f = |x: $S::V| {
+                    $s.select($s.gt(x, zero), $s.mul(l, x), $s.mul(la, math::expm1($s, x)))
+                };
+                $body
+            }
+            Unary::Gelu => { let $f = |x: $S::V| $s.mul(x, math::normal_cdf($s, x)); $body }
+            Unary::GeluTanh => {
+                // 0.5x(1 + tanh(u)) = x·σ(2u), which keeps its accuracy for negative x.
+                let $f = |x: $S::V| {
+                    let x3 = $s.mul($s.mul(x, x), x);
+                    let u2 = $s.mul($s.fma(x3, $s.splat(GELU_C), x), $s.splat(2.0 * SQRT_2_OVER_PI));
+                    $s.mul(x, math::sigmoid($s, u2))
+                };
+                $body
+            }
+            Unary::Silu => { let $f = |x: $S::V| $s.mul(x, math::sigmoid($s, x)); $body }
+            Unary::Mish => {
+                let $f = |x: $S::V| $s.mul(x, math::tanh($s, math::softplus($s, x)));
+                $body
+            }
+            Unary::Softplus => {
+                let (beta, inv, th) = ($s.splat(p.alpha), $s.splat(1.0 / p.alpha), $s.splat(p.beta));
+                let $f = |x: $S::V| {
+                    let bx = $s.mul(x, beta);
+                    $s.select($s.gt(bx, th), x, $s.mul(math::softplus($s, bx), inv))
+                };
+                $body
+            }
+            Unary::HardSigmoid => {
+                let (lo, hi) = ($s.splat(-3.0), $s.splat(3.0));
+                let $f = |x: $S::V| {
+                    let r = $s.fma(x, $s.splat(1.0 / 6.0), $s.splat(0.5));
+                    let r = $s.select($s.le(x, lo), zero, r);
+                    $s.select($s.le(hi, x), one, r)
+                };
+                $body
+            }
+        }
+    }};
+}
+
+/// Binds `$g` to `(x, dy) -> dx` for `$op` and evaluates `$body` with it.
+macro_rules! with_backward {
+    ($s:ident, $S:ident, $op:expr, $p:expr, |$g:ident| $body:expr) => {{
+        let p: Params = $p;
+        let one = $s.splat(1.0);
+        let zero = $s.zero();
+        match $op {
+            Unary::Neg => { let $g = |_x: $S::V, dy: $S::V| $s.neg(dy); $body }
+            Unary::Abs => {
+                let $g = |x: $S::V, dy: $S::V| {
+                    let sign = $s.select($s.gt(x, zero), one, $s.select($s.lt(x, zero), $s.neg(one), zero));
+                    $s.mul(dy, sign)
+                };
+                $body
+            }
+            Unary::Square => { let $g = |x: $S::V, dy: $S::V| $s.mul(dy, $s.add(x, x)); $body }
+            Unary::Sqrt => {
+                let $g = |x: $S::V, dy: $S::V| $s.div($s.mul(dy, $s.splat(0.5)), $s.sqrt(x));
+                $body
+            }
+            Unary::Exp => { let $g = |x: $S::V, dy: $S::V| $s.mul(dy, math::exp($s, x)); $body }
+            Unary::Log => { let $g = |x: $S::V, dy: $S::V| $s.div(dy, x); $body }
+            Unary::Reciprocal => {
+                let $g = |x: $S::V, dy: $S::V| $s.neg($s.div(dy, $s.mul(x, x)));
+                $body
+            }
+            Unary::Sigmoid => {
+                let $g = |x: $S::V, dy: $S::V| $s.mul(dy, math::sigmoid_grad($s, x));
+                $body
+            }
+            Unary::Tanh => { let $g = |x: $S::V, dy: $S::V| $s.mul(dy, math::sech2($s, x)); $body }
+            Unary::Relu => { let $g = |x: $S::V, dy: $S::V| $s.select($s.le(x, zero), zero, dy); $body }
+            Unary::LeakyRelu => {
+                let slope = $s.splat(p.alpha);
+                let $g = |x: $S::V, dy: $S::V| $s.select($s.gt(x, zero), dy, $s.mul(dy, slope));
+                $body
+            }
+            Unary::Elu => {
+                let a = $s.splat(p.alpha);
+                let $g = |x: $S::V, dy: $S::V| {
+                    $s.select($s.gt(x, zero), dy, $s.mul(dy, $s.mul(a, math::exp($s, x))))
+                };
+                $body
+            }
+            Unary::Selu => {
+                let (l, la) = ($s.splat(SELU_SCALE), $s.splat(SELU_SCALE * SELU_ALPHA));
+                let $g = |x: $S::V, dy: $S::V| {
+                    let d = $s.select($s.gt(x, zero), l, $s.mul(la, math::exp($s, x)));
+                    $s.mul(dy, d)
+                };
+                $body
+            }
+            Unary::Gelu => {
+                let $g = |x: $S::V, dy: $S::V| {
+                    let d = $s.fma(x, math::normal_pdf($s, x), math::normal_cdf($s, x));
+                    $s.mul(dy, d)
+                };
+                $body
+            }
+            Unary::GeluTanh => {
+                let k = $s.splat(2.0 * SQRT_2_OVER_PI);
+                let $g = |x: $S::V, dy: $S::V| {
+                    let xx = $s.mul(x, x);
+                    let u2 = $s.mul($s.fma($s.mul(xx, x), $s.splat(GELU_C), x), k);
+                    let du2 = $s.mul($s.fma(xx, $s.splat(3.0 * GELU_C), one), k);
+                    let d = $s.fma($s.mul(x, math::sigmoid_grad($s, u2)), du2, math::sigmoid($s, u2));
+                    $s.mul(dy, d)
+                };
+                $body
+            }
+            Unary::Silu => {
+                let $g = |x: $S::V, dy: $S::V| {
+                    let d = $s.fma(x, math::sigmoid_grad($s, x), math::sigmoid($s, x));
+                    $s.mul(dy, d)
+                };
+                $body
+            }
+            Unary::Mish => {
+                let $g = |x: $S::V, dy: $S::V| {
+                    let sp = math::softplus($s, x);
+                    let d = $s.fma(
+                        $s.mul(x, math::sech2($s, sp)),
+                        math::sigmoid($s, x),
+                        math::tanh($s, sp),
+                    );
+                    $s.mul(dy, d)
+                };
+                $body
+            }
+            Unary::Softplus => {
+                let (beta, th) = ($s.splat(p.alpha), $s.splat(p.beta));
+                let $g = |x: $S::V, dy: $S::V| {
+                    let bx = $s.mul(x, beta);
+                    $s.select($s.gt(bx, th), dy, $s.mul(dy, math::sigmoid($s, bx)))
+                };
+                $body
+            }
+            Unary::HardSigmoid => {
+                let (lo, hi, sixth) = ($s.splat(-3.0), $s.splat(3.0), $s.splat(1.0 / 6.0));
+                let $g = |x: $S::V, dy: $S::V| {
+                    let inside = $s.and_m($s.lt(lo, x), $s.lt(x, hi));
+                    $s.select(inside, $s.mul(dy, sixth), zero)
+                };
+                $body
+            }
+        }
+    }};
+}
+
+simd_fn! {
+    fn forward_serial<S>(s, op: Unary, p: Params, out: &mut [f32], x: &[f32]) {
+        with_forward!(s, S, op, p, |f| map(s, out, x, f))
+    }
+}
+
+simd_fn! {
+    fn forward_inplace_serial<S>(s, op: Unary, p: Params, x: &mut [f32]) {
+        with_forward!(s, S, op, p, |f| map_inplace(s, x, f))
+    }
+}
+
+simd_fn! {
+    fn backward_serial<S>(s, op: Unary, p: Params, dx: &mut [f32], x: &[f32], dy: &[f32]) {
+        with_backward!(s, S, op, p, |g| zip(s, dx, x, dy, g))
+    }
+}
+
+simd_fn! {
+    fn backward_inplace_serial<S>(s, op: Unary, p: Params, x: &[f32], dy: &mut [f32]) {
+        with_backward!(s, S, op, p, |g| zip_inplace(s, dy, x, |d, v| g(v, d)))
+    }
+}
+
+/// `out[i] = op(x[i])`. Slices must have equal lengths.
+pub fn unary(op: Unary, p: Params, out: &mut [f32], x: &[f32]) {
+    assert_eq!(out.len(), x.len(), "unary: length mismatch");
+    let n = out.len();
+    for_chunks((out, x), n, op.par_min(), &|(o, a)| forward_serial(op, p, o, a));
+}
+
+/// `x[i] = op(x[i])`.
+pub fn unary_inplace(op: Unary, p: Params, x: &mut [f32]) {
+    let n = x.len();
+    for_chunks(x, n, op.par_min(), &|a| forward_inplace_serial(op, p, a));
+}
+
+/// `dx[i] = dy[i] * op'(x[i])`. Slices must have equal lengths.
+pub fn unary_backward(op: Unary, p: Params, dx: &mut [f32], x: &[f32], dy: &[f32]) {
+    assert!(dx.len() == x.len() && x.len() == dy.len(), "unary_backward: length mismatch");
+    let n = dx.len();
+    for_chunks((dx, (x, dy)), n, op.par_min(), &|(d, (a, g))| backward_serial(op, p, d, a, g));
+}
+
+/// `dy[i] = dy[i] * op'(x[i])`, overwriting the incoming gradient.
+pub fn unary_backward_inplace(op: Unary, p: Params, x: &[f32], dy: &mut [f32]) {
+    assert_eq!(x.len(), dy.len(), "unary_backward_inplace: length mismatch");
+    let n = x.len();
+    for_chunks((x, dy), n, op.par_min(), &|(a, g)| backward_inplace_serial(op, p, a, g));
+}
