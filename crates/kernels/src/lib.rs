@@ -4,7 +4,13 @@
 
 pub mod simd;
 
+pub mod binary;
+pub mod gemm;
 pub mod map;
 pub mod math;
+pub mod optim;
 pub mod parallel;
+pub mod reduce;
+pub mod rng;
+pub mod softmax;
 pub mod unary;

@@ -81,3 +81,40 @@ fn split<T: Splittable>(data: T, len: usize, grain: usize, f: &(impl Fn(T) + Syn
     let (a, b) = data.split_at(mid);
     rayon::join(|| split(a, mid, grain, f), || split(b, len - mid, grain, f));
 }
+
+/// Like [`for_chunks`] but cuts only at row boundaries (`len = rows * cols`); `f` gets the
+/// piece and its number of rows.
+pub fn for_rows<T: Splittable>(
+    data: T,
+    rows: usize,
+    cols: usize,
+    min_par: usize,
+    f: &(impl Fn(T, usize) + Sync),
+) {
+    let t = threads();
+    if rows * cols < min_par || t <= 1 || rows < 2 {
+        f(data, rows);
+        return;
+    }
+    let grain = (rows / (4 * t)).max(1);
+    split_rows(data, rows, cols, grain, f);
+}
+
+fn split_rows<T: Splittable>(
+    data: T,
+    rows: usize,
+    cols: usize,
+    grain: usize,
+    f: &(impl Fn(T, usize) + Sync),
+) {
+    if rows <= grain {
+        f(data, rows);
+        return;
+    }
+    let mid = rows / 2;
+    let (a, b) = data.split_at(mid * cols);
+    rayon::join(
+        || split_rows(a, mid, cols, grain, f),
+        || split_rows(b, rows - mid, cols, grain, f),
+    );
+}

@@ -94,16 +94,46 @@ macro_rules! with_forward {
         let one = $s.splat(1.0);
         let zero = $s.zero();
         match $op {
-            Unary::Neg => { let $f = |x: $S::V| $s.neg(x); $body }
-            Unary::Abs => { let $f = |x: $S::V| $s.abs(x); $body }
-            Unary::Square => { let $f = |x: $S::V| $s.mul(x, x); $body }
-            Unary::Sqrt => { let $f = |x: $S::V| $s.sqrt(x); $body }
-            Unary::Exp => { let $f = |x: $S::V| math::exp($s, x); $body }
-            Unary::Log => { let $f = |x: $S::V| math::log($s, x); $body }
-            Unary::Reciprocal => { let $f = |x: $S::V| $s.div(one, x); $body }
-            Unary::Sigmoid => { let $f = |x: $S::V| math::sigmoid($s, x); $body }
-            Unary::Tanh => { let $f = |x: $S::V| math::tanh($s, x); $body }
-            Unary::Relu => { let $f = |x: $S::V| $s.select($s.lt(x, zero), zero, x); $body }
+            Unary::Neg => {
+                let $f = |x: $S::V| $s.neg(x);
+                $body
+            }
+            Unary::Abs => {
+                let $f = |x: $S::V| $s.abs(x);
+                $body
+            }
+            Unary::Square => {
+                let $f = |x: $S::V| $s.mul(x, x);
+                $body
+            }
+            Unary::Sqrt => {
+                let $f = |x: $S::V| $s.sqrt(x);
+                $body
+            }
+            Unary::Exp => {
+                let $f = |x: $S::V| math::exp($s, x);
+                $body
+            }
+            Unary::Log => {
+                let $f = |x: $S::V| math::log($s, x);
+                $body
+            }
+            Unary::Reciprocal => {
+                let $f = |x: $S::V| $s.div(one, x);
+                $body
+            }
+            Unary::Sigmoid => {
+                let $f = |x: $S::V| math::sigmoid($s, x);
+                $body
+            }
+            Unary::Tanh => {
+                let $f = |x: $S::V| math::tanh($s, x);
+                $body
+            }
+            Unary::Relu => {
+                let $f = |x: $S::V| $s.select($s.lt(x, zero), zero, x);
+                $body
+            }
             Unary::LeakyRelu => {
                 let slope = $s.splat(p.alpha);
                 let $f = |x: $S::V| $s.select($s.gt(x, zero), x, $s.mul(x, slope));
@@ -121,23 +151,33 @@ macro_rules! with_forward {
                 };
                 $body
             }
-            Unary::Gelu => { let $f = |x: $S::V| $s.mul(x, math::normal_cdf($s, x)); $body }
+            Unary::Gelu => {
+                let $f = |x: $S::V| $s.mul(x, math::normal_cdf($s, x));
+                $body
+            }
             Unary::GeluTanh => {
                 // 0.5x(1 + tanh(u)) = x·σ(2u), which keeps its accuracy for negative x.
                 let $f = |x: $S::V| {
                     let x3 = $s.mul($s.mul(x, x), x);
-                    let u2 = $s.mul($s.fma(x3, $s.splat(GELU_C), x), $s.splat(2.0 * SQRT_2_OVER_PI));
+                    let u2 = $s.mul(
+                        $s.fma(x3, $s.splat(GELU_C), x),
+                        $s.splat(2.0 * SQRT_2_OVER_PI),
+                    );
                     $s.mul(x, math::sigmoid($s, u2))
                 };
                 $body
             }
-            Unary::Silu => { let $f = |x: $S::V| $s.mul(x, math::sigmoid($s, x)); $body }
+            Unary::Silu => {
+                let $f = |x: $S::V| $s.mul(x, math::sigmoid($s, x));
+                $body
+            }
             Unary::Mish => {
                 let $f = |x: $S::V| $s.mul(x, math::tanh($s, math::softplus($s, x)));
                 $body
             }
             Unary::Softplus => {
-                let (beta, inv, th) = ($s.splat(p.alpha), $s.splat(1.0 / p.alpha), $s.splat(p.beta));
+                let (beta, inv, th) =
+                    ($s.splat(p.alpha), $s.splat(1.0 / p.alpha), $s.splat(p.beta));
                 let $f = |x: $S::V| {
                     let bx = $s.mul(x, beta);
                     $s.select($s.gt(bx, th), x, $s.mul(math::softplus($s, bx), inv))
@@ -164,21 +204,37 @@ macro_rules! with_backward {
         let one = $s.splat(1.0);
         let zero = $s.zero();
         match $op {
-            Unary::Neg => { let $g = |_x: $S::V, dy: $S::V| $s.neg(dy); $body }
+            Unary::Neg => {
+                let $g = |_x: $S::V, dy: $S::V| $s.neg(dy);
+                $body
+            }
             Unary::Abs => {
                 let $g = |x: $S::V, dy: $S::V| {
-                    let sign = $s.select($s.gt(x, zero), one, $s.select($s.lt(x, zero), $s.neg(one), zero));
+                    let sign = $s.select(
+                        $s.gt(x, zero),
+                        one,
+                        $s.select($s.lt(x, zero), $s.neg(one), zero),
+                    );
                     $s.mul(dy, sign)
                 };
                 $body
             }
-            Unary::Square => { let $g = |x: $S::V, dy: $S::V| $s.mul(dy, $s.add(x, x)); $body }
+            Unary::Square => {
+                let $g = |x: $S::V, dy: $S::V| $s.mul(dy, $s.add(x, x));
+                $body
+            }
             Unary::Sqrt => {
                 let $g = |x: $S::V, dy: $S::V| $s.div($s.mul(dy, $s.splat(0.5)), $s.sqrt(x));
                 $body
             }
-            Unary::Exp => { let $g = |x: $S::V, dy: $S::V| $s.mul(dy, math::exp($s, x)); $body }
-            Unary::Log => { let $g = |x: $S::V, dy: $S::V| $s.div(dy, x); $body }
+            Unary::Exp => {
+                let $g = |x: $S::V, dy: $S::V| $s.mul(dy, math::exp($s, x));
+                $body
+            }
+            Unary::Log => {
+                let $g = |x: $S::V, dy: $S::V| $s.div(dy, x);
+                $body
+            }
             Unary::Reciprocal => {
                 let $g = |x: $S::V, dy: $S::V| $s.neg($s.div(dy, $s.mul(x, x)));
                 $body
@@ -187,8 +243,14 @@ macro_rules! with_backward {
                 let $g = |x: $S::V, dy: $S::V| $s.mul(dy, math::sigmoid_grad($s, x));
                 $body
             }
-            Unary::Tanh => { let $g = |x: $S::V, dy: $S::V| $s.mul(dy, math::sech2($s, x)); $body }
-            Unary::Relu => { let $g = |x: $S::V, dy: $S::V| $s.select($s.le(x, zero), zero, dy); $body }
+            Unary::Tanh => {
+                let $g = |x: $S::V, dy: $S::V| $s.mul(dy, math::sech2($s, x));
+                $body
+            }
+            Unary::Relu => {
+                let $g = |x: $S::V, dy: $S::V| $s.select($s.le(x, zero), zero, dy);
+                $body
+            }
             Unary::LeakyRelu => {
                 let slope = $s.splat(p.alpha);
                 let $g = |x: $S::V, dy: $S::V| $s.select($s.gt(x, zero), dy, $s.mul(dy, slope));
@@ -222,7 +284,11 @@ macro_rules! with_backward {
                     let xx = $s.mul(x, x);
                     let u2 = $s.mul($s.fma($s.mul(xx, x), $s.splat(GELU_C), x), k);
                     let du2 = $s.mul($s.fma(xx, $s.splat(3.0 * GELU_C), one), k);
-                    let d = $s.fma($s.mul(x, math::sigmoid_grad($s, u2)), du2, math::sigmoid($s, u2));
+                    let d = $s.fma(
+                        $s.mul(x, math::sigmoid_grad($s, u2)),
+                        du2,
+                        math::sigmoid($s, u2),
+                    );
                     $s.mul(dy, d)
                 };
                 $body
@@ -294,7 +360,9 @@ simd_fn! {
 pub fn unary(op: Unary, p: Params, out: &mut [f32], x: &[f32]) {
     assert_eq!(out.len(), x.len(), "unary: length mismatch");
     let n = out.len();
-    for_chunks((out, x), n, op.par_min(), &|(o, a)| forward_serial(op, p, o, a));
+    for_chunks((out, x), n, op.par_min(), &|(o, a)| {
+        forward_serial(op, p, o, a)
+    });
 }
 
 /// `x[i] = op(x[i])`.
@@ -305,14 +373,21 @@ pub fn unary_inplace(op: Unary, p: Params, x: &mut [f32]) {
 
 /// `dx[i] = dy[i] * op'(x[i])`. Slices must have equal lengths.
 pub fn unary_backward(op: Unary, p: Params, dx: &mut [f32], x: &[f32], dy: &[f32]) {
-    assert!(dx.len() == x.len() && x.len() == dy.len(), "unary_backward: length mismatch");
+    assert!(
+        dx.len() == x.len() && x.len() == dy.len(),
+        "unary_backward: length mismatch"
+    );
     let n = dx.len();
-    for_chunks((dx, (x, dy)), n, op.par_min(), &|(d, (a, g))| backward_serial(op, p, d, a, g));
+    for_chunks((dx, (x, dy)), n, op.par_min(), &|(d, (a, g))| {
+        backward_serial(op, p, d, a, g)
+    });
 }
 
 /// `dy[i] = dy[i] * op'(x[i])`, overwriting the incoming gradient.
 pub fn unary_backward_inplace(op: Unary, p: Params, x: &[f32], dy: &mut [f32]) {
     assert_eq!(x.len(), dy.len(), "unary_backward_inplace: length mismatch");
     let n = x.len();
-    for_chunks((x, dy), n, op.par_min(), &|(a, g)| backward_inplace_serial(op, p, a, g));
+    for_chunks((x, dy), n, op.par_min(), &|(a, g)| {
+        backward_inplace_serial(op, p, a, g)
+    });
 }

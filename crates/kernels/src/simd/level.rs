@@ -94,7 +94,11 @@ pub fn level() -> Level {
         return from_u8(v);
     }
     let detected = detected_level();
-    let l = match std::env::var("DESCENT_SIMD").ok().as_deref().and_then(Level::parse) {
+    let l = match std::env::var("DESCENT_SIMD")
+        .ok()
+        .as_deref()
+        .and_then(Level::parse)
+    {
         Some(want) if supported(want, detected) => want,
         _ => detected,
     };
@@ -103,7 +107,8 @@ pub fn level() -> Level {
 }
 
 fn supported(want: Level, detected: Level) -> bool {
-    want == Level::Scalar || (want <= detected && (want == Level::Neon) == (detected == Level::Neon))
+    want == Level::Scalar
+        || (want <= detected && (want == Level::Neon) == (detected == Level::Neon))
 }
 
 /// Caps the instruction set at `want` (`None` restores the detected one). Returns the level

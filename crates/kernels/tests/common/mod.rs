@@ -32,7 +32,11 @@ pub fn rel_err(got: f32, want: f64) -> f64 {
         return if got.is_nan() { 0.0 } else { f64::INFINITY };
     }
     if want.is_infinite() || got.is_infinite() {
-        return if got as f64 == want { 0.0 } else { f64::INFINITY };
+        return if got as f64 == want {
+            0.0
+        } else {
+            f64::INFINITY
+        };
     }
     (got as f64 - want).abs() / want.abs().max(f32::MIN_POSITIVE as f64)
 }

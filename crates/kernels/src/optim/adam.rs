@@ -1,0 +1,171 @@
+//! Adam (Kingma & Ba, 2015) and AdamW (Loshchilov & Hutter, 2019) with amsgrad, following
+//! `torch.optim.Adam`/`AdamW` (single-tensor path):
+//! g = ±grad; AdamW: p *= 1 - lr·wd, Adam: g += wd·p;
+//! m += (1-β1)(g - m); v = β2·v + (1-β2)g²; v̂ = amsgrad ? max(v̂, v) : v;
+//! p -= (lr / (1-β1^t)) · m / (√v̂ / √(1-β2^t) + ε).
+
+use super::PAR_MIN;
+use crate::parallel::for_chunks;
+use crate::simd::MAX_LANES;
+use crate::simd_fn;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AdamParams {
+    pub lr: f64,
+    pub beta1: f64,
+    pub beta2: f64,
+    pub eps: f64,
+    pub weight_decay: f64,
+    pub decoupled: bool,
+    pub amsgrad: bool,
+    pub maximize: bool,
+    /// 1-based step count after incrementing.
+    pub step: f64,
+}
+
+/// Per-step scalars, computed in f64 as PyTorch computes them in Python.
+#[derive(Clone, Copy)]
+struct Scalars {
+    decay: f32,
+    wd: f32,
+    one_minus_b1: f32,
+    b2: f32,
+    one_minus_b2: f32,
+    neg_step_size: f32,
+    bc2_sqrt: f32,
+    eps: f32,
+}
+
+impl Scalars {
+    fn new(o: &AdamParams) -> Self {
+        let bc1 = 1.0 - o.beta1.powf(o.step);
+        let bc2 = 1.0 - o.beta2.powf(o.step);
+        Scalars {
+            decay: if o.decoupled {
+                (1.0 - o.lr * o.weight_decay) as f32
+            } else {
+                1.0
+            },
+            wd: if o.decoupled {
+                0.0
+            } else {
+                o.weight_decay as f32
+            },
+            one_minus_b1: (1.0 - o.beta1) as f32,
+            b2: o.beta2 as f32,
+            one_minus_b2: (1.0 - o.beta2) as f32,
+            neg_step_size: (-(o.lr / bc1)) as f32,
+            bc2_sqrt: bc2.sqrt() as f32,
+            eps: o.eps as f32,
+        }
+    }
+}
+
+/// Views of one chunk of a parameter group.
+struct Views<'a> {
+    p: &'a mut [f32],
+    g: &'a [f32],
+    m: &'a mut [f32],
+    v: &'a mut [f32],
+    vmax: Option<&'a mut [f32]>,
+}
+
+simd_fn! {
+    fn adam_serial<S>(s, c: Scalars, maximize: bool, x: Views<'_>) {
+        let Views { p, g, m, v, mut vmax } = x;
+        let (decay, wd) = (s.splat(c.decay), s.splat(c.wd));
+        let (omb1, b2, omb2) = (s.splat(c.one_minus_b1), s.splat(c.b2), s.splat(c.one_minus_b2));
+        let (nss, bc2s, eps) = (s.splat(c.neg_step_size), s.splat(c.bc2_sqrt), s.splat(c.eps));
+        let has_wd = c.wd != 0.0;
+        let has_decay = c.decay != 1.0;
+        let amsgrad = vmax.is_some();
+        // (p, g, m, v, vmax) -> (p, m, v, vmax)
+        let step = |pv: S::V, gv: S::V, mv: S::V, vv: S::V, xv: S::V| {
+            let gv = if maximize { s.neg(gv) } else { gv };
+            let pv = if has_decay { s.mul(pv, decay) } else { pv };
+            let gv = if has_wd { s.fma(wd, pv, gv) } else { gv };
+            let mv = s.fma(omb1, s.sub(gv, mv), mv);
+            let vv = s.fma(omb2, s.mul(gv, gv), s.mul(b2, vv));
+            let xv = if amsgrad { s.max(xv, vv) } else { vv };
+            let denom = s.add(s.div(s.sqrt(xv), bc2s), eps);
+            (s.fma(nss, s.div(mv, denom), pv), mv, vv, xv)
+        };
+        let l = S::LANES;
+        let n = p.len();
+        let main = n - n % l;
+        match vmax.as_deref_mut() {
+            None => {
+                for i in (0..main).step_by(l) {
+                    let vv = s.load(&v[i..]);
+                    let (np, nm, nv, _) = step(s.load(&p[i..]), s.load(&g[i..]), s.load(&m[i..]), vv, vv);
+                    s.store(&mut p[i..], np);
+                    s.store(&mut m[i..], nm);
+                    s.store(&mut v[i..], nv);
+                }
+            }
+            Some(vm) => {
+                for i in (0..main).step_by(l) {
+                    let (np, nm, nv, nx) = step(
+                        s.load(&p[i..]), s.load(&g[i..]), s.load(&m[i..]), s.load(&v[i..]), s.load(&vm[i..]),
+                    );
+                    s.store(&mut p[i..], np);
+                    s.store(&mut m[i..], nm);
+                    s.store(&mut v[i..], nv);
+                    s.store(&mut vm[i..], nx);
+                }
+            }
+        }
+        if main < n {
+            let k = n - main;
+            let mut t = [[0f32; MAX_LANES]; 5];
+            t[0][..k].copy_from_slice(&p[main..]);
+            t[1][..k].copy_from_slice(&g[main..]);
+            t[2][..k].copy_from_slice(&m[main..]);
+            t[3][..k].copy_from_slice(&v[main..]);
+            match vmax.as_deref() {
+                Some(vm) => t[4][..k].copy_from_slice(&vm[main..]),
+                None => t[4] = t[3],
+            }
+            let (np, nm, nv, nx) = step(s.load(&t[0]), s.load(&t[1]), s.load(&t[2]), s.load(&t[3]), s.load(&t[4]));
+            s.store(&mut t[0], np);
+            s.store(&mut t[2], nm);
+            s.store(&mut t[3], nv);
+            s.store(&mut t[4], nx);
+            p[main..].copy_from_slice(&t[0][..k]);
+            m[main..].copy_from_slice(&t[2][..k]);
+            v[main..].copy_from_slice(&t[3][..k]);
+            if let Some(vm) = vmax {
+                vm[main..].copy_from_slice(&t[4][..k]);
+            }
+        }
+    }
+}
+
+/// One Adam/AdamW step in place. `vmax` is required iff `o.amsgrad`.
+pub fn adam_step(
+    o: AdamParams,
+    p: &mut [f32],
+    g: &[f32],
+    m: &mut [f32],
+    v: &mut [f32],
+    vmax: Option<&mut [f32]>,
+) {
+    let n = p.len();
+    assert!(
+        g.len() == n && m.len() == n && v.len() == n,
+        "adam_step: state length"
+    );
+    assert_eq!(
+        o.amsgrad,
+        vmax.is_some(),
+        "adam_step: amsgrad needs max_exp_avg_sq"
+    );
+    if let Some(x) = &vmax {
+        assert_eq!(x.len(), n, "adam_step: max_exp_avg_sq length");
+    }
+    let c = Scalars::new(&o);
+    let maximize = o.maximize;
+    for_chunks((p, g, m, v, vmax), n, PAR_MIN, &|(p, g, m, v, vmax)| {
+        adam_serial(c, maximize, Views { p, g, m, v, vmax })
+    });
+}

@@ -1,0 +1,86 @@
+//! SGD with momentum, dampening, Nesterov, weight decay and maximize, following
+//! `torch.optim.SGD` (single-tensor path):
+//! g = ±grad + wd·p; buf = first ? g : μ·buf + (1-τ)·g; d = nesterov ? g + μ·buf : buf;
+//! p -= lr·d.
+
+use super::PAR_MIN;
+use crate::parallel::for_chunks;
+use crate::simd::{Simd, MAX_LANES};
+use crate::simd_fn;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SgdParams {
+    pub lr: f32,
+    pub momentum: f32,
+    pub dampening: f32,
+    pub weight_decay: f32,
+    pub nesterov: bool,
+    pub maximize: bool,
+    pub first_step: bool,
+}
+
+#[inline(always)]
+fn grad<S: Simd>(s: S, o: &SgdParams, p: S::V, g: S::V) -> S::V {
+    let g = if o.maximize { s.neg(g) } else { g };
+    if o.weight_decay != 0.0 {
+        s.fma(s.splat(o.weight_decay), p, g)
+    } else {
+        g
+    }
+}
+
+simd_fn! {
+    fn plain_serial<S>(s, o: SgdParams, p: &mut [f32], g: &[f32]) {
+        let nlr = s.splat(-o.lr);
+        crate::map::zip_inplace(s, p, g, |pv, gv| s.fma(nlr, grad(s, &o, pv, gv), pv));
+    }
+}
+
+simd_fn! {
+    fn momentum_serial<S>(s, o: SgdParams, p: &mut [f32], g: &[f32], buf: &mut [f32]) {
+        let l = S::LANES;
+        let nlr = s.splat(-o.lr);
+        let mu = s.splat(o.momentum);
+        let damp = s.splat(1.0 - o.dampening);
+        let step = |pv: S::V, gv: S::V, bv: S::V| -> (S::V, S::V) {
+            let gv = grad(s, &o, pv, gv);
+            let b = if o.first_step { gv } else { s.fma(mu, bv, s.mul(damp, gv)) };
+            let d = if o.nesterov { s.fma(mu, b, gv) } else { b };
+            (s.fma(nlr, d, pv), b)
+        };
+        let n = p.len();
+        let main = n - n % l;
+        for i in (0..main).step_by(l) {
+            let (np, nb) = step(s.load(&p[i..]), s.load(&g[i..]), s.load(&buf[i..]));
+            s.store(&mut p[i..], np);
+            s.store(&mut buf[i..], nb);
+        }
+        if main < n {
+            let k = n - main;
+            let (mut tp, mut tg, mut tb) = ([0f32; MAX_LANES], [0f32; MAX_LANES], [0f32; MAX_LANES]);
+            tp[..k].copy_from_slice(&p[main..]);
+            tg[..k].copy_from_slice(&g[main..]);
+            tb[..k].copy_from_slice(&buf[main..]);
+            let (np, nb) = step(s.load(&tp), s.load(&tg), s.load(&tb));
+            s.store(&mut tp, np);
+            s.store(&mut tb, nb);
+            p[main..].copy_from_slice(&tp[..k]);
+            buf[main..].copy_from_slice(&tb[..k]);
+        }
+    }
+}
+
+/// One SGD step in place; `buf` (the momentum buffer) is required iff momentum ≠ 0.
+pub fn sgd_step(o: SgdParams, p: &mut [f32], g: &[f32], buf: Option<&mut [f32]>) {
+    assert_eq!(p.len(), g.len(), "sgd_step: grads length");
+    let n = p.len();
+    match buf {
+        Some(b) if o.momentum != 0.0 => {
+            assert_eq!(b.len(), n, "sgd_step: momentum buffer length");
+            for_chunks((p, (g, b)), n, PAR_MIN, &|(p, (g, b))| {
+                momentum_serial(o, p, g, b)
+            });
+        }
+        _ => for_chunks((p, g), n, PAR_MIN, &|(p, g)| plain_serial(o, p, g)),
+    }
+}

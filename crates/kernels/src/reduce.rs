@@ -1,0 +1,164 @@
+//! Reductions. Sums accumulate in f32 vectors over fixed blocks and combine the block sums
+//! in f64 in order, so the result is the same for any thread count and the error is at most
+//! about 24 f32 roundings relative to the sum of absolute values.
+
+use crate::map::zip_inplace;
+use crate::simd::{Simd, MAX_LANES};
+use crate::simd_fn;
+use rayon::prelude::*;
+
+/// Elements per parallel task for reductions (a multiple of every block size).
+const SUPER: usize = 1 << 16;
+
+#[inline(always)]
+fn block_sum<S: Simd>(s: S, x: &[f32], sq: bool) -> f64 {
+    // 4 accumulators × 16 steps × LANES elements per block.
+    let block = 64 * S::LANES;
+    let mut total = 0f64;
+    for b in x.chunks(block) {
+        let mut acc = [s.zero(); 4];
+        let main = b.len() - b.len() % S::LANES;
+        for (i, c) in b[..main].chunks_exact(S::LANES).enumerate() {
+            let v = s.load(c);
+            acc[i & 3] = if sq {
+                s.fma(v, v, acc[i & 3])
+            } else {
+                s.add(acc[i & 3], v)
+            };
+        }
+        if main < b.len() {
+            let mut t = [0f32; MAX_LANES];
+            t[..b.len() - main].copy_from_slice(&b[main..]);
+            let v = s.load(&t);
+            acc[0] = if sq {
+                s.fma(v, v, acc[0])
+            } else {
+                s.add(acc[0], v)
+            };
+        }
+        let v = s.add(s.add(acc[0], acc[1]), s.add(acc[2], acc[3]));
+        total += s.reduce_add(v) as f64;
+    }
+    total
+}
+
+simd_fn! {
+    fn sum_serial<S>(s, x: &[f32], sq: bool) -> f64 {
+        block_sum(s, x, sq)
+    }
+}
+
+fn sum_impl(x: &[f32], sq: bool) -> f64 {
+    if x.len() <= SUPER {
+        return sum_serial(x, sq);
+    }
+    let parts: Vec<f64> = x.par_chunks(SUPER).map(|c| sum_serial(c, sq)).collect();
+    parts.iter().sum()
+}
+
+/// Σ x[i].
+pub fn sum(x: &[f32]) -> f64 {
+    sum_impl(x, false)
+}
+
+/// Σ x[i]².
+pub fn sum_squares(x: &[f32]) -> f64 {
+    sum_impl(x, true)
+}
+
+/// Maximum of `x`, NaN if any element is NaN, -inf if empty.
+#[inline(always)]
+pub(crate) fn max_of<S: Simd>(s: S, x: &[f32]) -> f32 {
+    let mut acc = s.splat(f32::NEG_INFINITY);
+    let mut nan = s.zero();
+    let main = x.len() - x.len() % S::LANES;
+    for c in x[..main].chunks_exact(S::LANES) {
+        let v = s.load(c);
+        acc = s.max(acc, v);
+        nan = s.add(nan, s.select(s.is_nan(v), v, s.zero()));
+    }
+    let mut m = s.reduce_max(acc);
+    for &v in &x[main..] {
+        if v.is_nan() {
+            return v;
+        }
+        if v > m {
+            m = v;
+        }
+    }
+    if s.reduce_add(nan).is_nan() {
+        return f32::NAN;
+    }
+    m
+}
+
+simd_fn! {
+    fn max_serial<S>(s, x: &[f32]) -> f32 {
+        max_of(s, x)
+    }
+}
+
+/// Maximum element; NaN if any is NaN; -inf for an empty slice.
+pub fn max(x: &[f32]) -> f32 {
+    if x.len() <= SUPER {
+        return max_serial(x);
+    }
+    let parts: Vec<f32> = x.par_chunks(SUPER).map(max_serial).collect();
+    parts.into_iter().fold(f32::NEG_INFINITY, |m, v| {
+        if m.is_nan() || v.is_nan() {
+            f32::NAN
+        } else {
+            m.max(v)
+        }
+    })
+}
+
+/// `out[r]` = index of the first maximum in row `r`; the first NaN wins.
+pub fn argmax_rows(out: &mut [i32], x: &[f32], rows: usize, cols: usize) {
+    assert!(
+        out.len() == rows && x.len() == rows * cols && cols > 0,
+        "argmax_rows: shape"
+    );
+    for (o, row) in out.iter_mut().zip(x.chunks_exact(cols)) {
+        let mut best = 0usize;
+        for (j, &v) in row.iter().enumerate() {
+            if v.is_nan() {
+                best = j;
+                break;
+            }
+            if v > row[best] {
+                best = j;
+            }
+        }
+        *o = best as i32;
+    }
+}
+
+simd_fn! {
+    fn col_sums_serial<S>(s, out: &mut [f32], x: &[f32], cols: usize, accumulate: bool) {
+        // Rows are summed in f32 in blocks of 64, block sums added to `out`.
+        if !accumulate {
+            out.fill(0.0);
+        }
+        let mut tmp = vec![0f32; cols];
+        for block in x.chunks(64 * cols) {
+            tmp.fill(0.0);
+            for row in block.chunks_exact(cols) {
+                zip_inplace(s, &mut tmp, row, |a, b| s.add(a, b));
+            }
+            zip_inplace(s, out, &tmp, |a, b| s.add(a, b));
+        }
+    }
+}
+
+/// `out[c] = (accumulate ? out[c] : 0) + Σ_r x[r, c]`.
+pub fn col_sums(out: &mut [f32], x: &[f32], rows: usize, cols: usize, accumulate: bool) {
+    assert!(
+        out.len() == cols && x.len() == rows * cols,
+        "col_sums: shape"
+    );
+    if cols == 0 {
+        return;
+    }
+    col_sums_serial(out, x, cols, accumulate);
+}

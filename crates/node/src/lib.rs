@@ -1,0 +1,68 @@
+//! N-API binding of `descent-kernels`. Thin by design: check what the TypeScript layer
+//! already checked (so a direct caller cannot cause undefined behaviour), borrow the
+//! caller's typed arrays in place, call the kernel. Every function catches panics, so a
+//! failure becomes a JS `Error` and never aborts the process.
+
+// napi-derive emits no registrations under `cfg(test)`, leaving the bindings unused there.
+#![cfg_attr(test, allow(dead_code, unused_imports))]
+
+mod buf;
+mod elementwise;
+mod linalg;
+mod optim;
+mod random;
+mod reduce;
+
+use descent_kernels::simd;
+use napi_derive::napi;
+
+#[napi(object)]
+pub struct NativeInfo {
+    /// Instruction set the kernels use: avx512, avx2, neon or scalar.
+    pub simd: String,
+    /// Widest instruction set the CPU supports.
+    pub detected: String,
+    pub threads: u32,
+    pub version: String,
+}
+
+#[napi(catch_unwind)]
+pub fn info() -> NativeInfo {
+    NativeInfo {
+        simd: simd::level().name().to_string(),
+        detected: simd::detected_level().name().to_string(),
+        threads: descent_kernels::parallel::threads() as u32,
+        version: env!("CARGO_PKG_VERSION").to_string(),
+    }
+}
+
+/// Caps the instruction set ("scalar", "avx2", "avx512", "neon"; "" for the detected one).
+#[napi(catch_unwind)]
+pub fn set_simd(level: String) -> napi::Result<String> {
+    let want =
+        if level.is_empty() {
+            None
+        } else {
+            Some(simd::Level::parse(&level).ok_or_else(|| {
+                buf::invalid("setSimd", format!("unknown instruction set {level:?}"))
+            })?)
+        };
+    simd::force_level(want)
+        .map(|l| l.name().to_string())
+        .map_err(|e| buf::invalid("setSimd", e))
+}
+
+/// Sizes the thread pool from `DESCENT_THREADS` before any kernel runs (rayon's global pool
+/// can only be configured once, before first use).
+#[napi_derive::module_init]
+fn init() {
+    if let Some(n) = std::env::var("DESCENT_THREADS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|n| *n > 0)
+    {
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global();
+    }
+}

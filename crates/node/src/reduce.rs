@@ -1,0 +1,57 @@
+//! Reductions.
+
+use crate::buf::{count, invalid, len_is, F32, I32};
+use descent_kernels::reduce as rk;
+use napi::Result;
+use napi_derive::napi;
+
+#[napi(catch_unwind)]
+pub fn sum(x: F32) -> f64 {
+    rk::sum(unsafe { x.as_ref() })
+}
+
+#[napi(catch_unwind)]
+pub fn sum_squares(x: F32) -> f64 {
+    rk::sum_squares(unsafe { x.as_ref() })
+}
+
+#[napi(catch_unwind)]
+pub fn max(x: F32) -> f64 {
+    rk::max(unsafe { x.as_ref() }) as f64
+}
+
+#[napi(catch_unwind)]
+pub fn argmax_rows(out: I32, x: F32, rows: f64, cols: f64) -> Result<()> {
+    let f = "argmaxRows";
+    let (r, c) = (count(f, "rows", rows)?, count(f, "cols", cols)?);
+    if c == 0 && r > 0 {
+        return Err(invalid(f, "cols must be positive".into()));
+    }
+    len_is(f, "x", &x, r * c)?;
+    len_is(f, "out", &out, r)?;
+    if r > 0 {
+        // SAFETY: an Int32Array output cannot be written through the f32 slice: checked apart.
+        if out.overlaps(&x) {
+            return Err(invalid(f, "out overlaps x in memory".into()));
+        }
+        rk::argmax_rows(unsafe { out.as_mut() }, unsafe { x.as_ref() }, r, c);
+    }
+    Ok(())
+}
+
+#[napi(catch_unwind)]
+pub fn col_sums(out: F32, x: F32, rows: f64, cols: f64, accumulate: bool) -> Result<()> {
+    let f = "colSums";
+    let (r, c) = (count(f, "rows", rows)?, count(f, "cols", cols)?);
+    len_is(f, "x", &x, r * c)?;
+    len_is(f, "out", &out, c)?;
+    crate::buf::disjoint(f, ("out", &out), &[("x", &x)])?;
+    rk::col_sums(
+        unsafe { out.as_mut() },
+        unsafe { x.as_ref() },
+        r,
+        c,
+        accumulate,
+    );
+    Ok(())
+}

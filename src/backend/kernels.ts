@@ -1,0 +1,183 @@
+/**
+ * The raw kernel contract both backends implement. Nothing here validates: callers (the
+ * checked ops in `ops.ts`) have already checked types, lengths, ranges and aliasing.
+ *
+ * Conventions: matrices are dense row-major; `out` arguments are written, others only read;
+ * an `out` may be the very same view as an input only where a method says so.
+ */
+
+/** Unary elementwise ops; the numeric codes are shared with the native addon. */
+export const UNARY_CODES = {
+  neg: 0,
+  abs: 1,
+  square: 2,
+  sqrt: 3,
+  exp: 4,
+  log: 5,
+  reciprocal: 6,
+  sigmoid: 16,
+  tanh: 17,
+  relu: 18,
+  leakyRelu: 19,
+  elu: 20,
+  selu: 21,
+  gelu: 22,
+  geluTanh: 23,
+  silu: 24,
+  mish: 25,
+  softplus: 26,
+  hardSigmoid: 27,
+} as const;
+export type UnaryOp = keyof typeof UNARY_CODES;
+
+/** Binary elementwise ops (`out = a op b`); `max`/`min` propagate NaN like `torch.maximum`. */
+export const BINARY_CODES = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5 } as const;
+export type BinaryOp = keyof typeof BINARY_CODES;
+
+/**
+ * SGD step options, `torch.optim.SGD` semantics (single-tensor path):
+ * g = maximize ? -grad : grad; if weightDecay: g += weightDecay * p;
+ * if momentum: buf = firstStep ? g : momentum * buf + (1 - dampening) * g;
+ *              g = nesterov ? g + momentum * buf : buf;
+ * p -= lr * g.
+ */
+export interface SgdStepOptions {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  maximize: boolean;
+  /** True on the first step, when the momentum buffer is initialised to g. */
+  firstStep: boolean;
+}
+
+/**
+ * Adam/AdamW step options, `torch.optim.Adam`/`AdamW` semantics (single-tensor path):
+ * g = maximize ? -grad : grad;
+ * decoupled ? p *= 1 - lr * weightDecay : g += weightDecay * p;
+ * m += (1 - beta1) * (g - m); v = beta2 * v + (1 - beta2) * g * g;
+ * amsgrad: vmax = max(vmax, v), use vmax in place of v below;
+ * p -= (lr / (1 - beta1^step)) * m / (sqrt(v) / sqrt(1 - beta2^step) + eps).
+ * `step` is the 1-based count after incrementing.
+ */
+export interface AdamStepOptions {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  decoupled: boolean;
+  amsgrad: boolean;
+  maximize: boolean;
+  step: number;
+}
+
+export interface Kernels {
+  /** `out[i] = op(x[i])`; `out` may be `x` itself (in place). `alpha`/`beta` per op (see UNARY docs). */
+  unary(op: UnaryOp, out: Float32Array, x: Float32Array, alpha: number, beta: number): void;
+  /** `dx[i] = dy[i] * op'(x[i])`; `dx` may be `dy` itself. */
+  unaryBackward(
+    op: UnaryOp,
+    dx: Float32Array,
+    x: Float32Array,
+    dy: Float32Array,
+    alpha: number,
+    beta: number,
+  ): void;
+  /** `out[i] = a[i] op b[i]`; `out` may be `a` or `b` itself. */
+  binary(op: BinaryOp, out: Float32Array, a: Float32Array, b: Float32Array): void;
+  /** `out[i] = x[i] op s`; `out` may be `x` itself. */
+  binaryScalar(op: BinaryOp, out: Float32Array, x: Float32Array, s: number): void;
+  /** `y[i] += alpha * x[i]`. */
+  axpy(alpha: number, x: Float32Array, y: Float32Array): void;
+  fill(out: Float32Array, value: number): void;
+  copy(dst: Float32Array, src: Float32Array): void;
+
+  /** Sum of elements (accumulated at least blockwise; see ops docs for the error bound). */
+  sum(x: Float32Array): number;
+  /** Sum of squares (for L2 norms). */
+  sumSquares(x: Float32Array): number;
+  /** Maximum element; NaN if any element is NaN; -Infinity for an empty array. */
+  max(x: Float32Array): number;
+  /** `out[r]` = index of the first maximum of row `r` (first NaN wins). */
+  argmaxRows(out: Int32Array, x: Float32Array, rows: number, cols: number): void;
+  /** `out[c] = (accumulate ? out[c] : 0) + sum_r x[r, c]` (bias gradients). */
+  colSums(
+    out: Float32Array,
+    x: Float32Array,
+    rows: number,
+    cols: number,
+    accumulate: boolean,
+  ): void;
+
+  /** Row-wise softmax (or log-softmax) over the last axis; `out` may be `x` itself. */
+  softmax(out: Float32Array, x: Float32Array, rows: number, cols: number, log: boolean): void;
+  /**
+   * Backward of softmax given its output `y`: dx = y * (dy - sum(dy * y));
+   * of log-softmax: dx = dy - exp(y) * sum(dy). `dx` may be `dy` itself.
+   */
+  softmaxBackward(
+    dx: Float32Array,
+    y: Float32Array,
+    dy: Float32Array,
+    rows: number,
+    cols: number,
+    log: boolean,
+  ): void;
+
+  /**
+   * C = alpha * op(A) op(B) + beta * C, row-major; op(A) is m×k, op(B) is k×n, C is m×n.
+   * A is stored m×k (k×m if transA), B k×n (n×k if transB). beta = 0 ignores C's contents.
+   */
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Float32Array,
+    b: Float32Array,
+    beta: number,
+    c: Float32Array,
+  ): void;
+
+  /**
+   * Fused softmax + cross-entropy over `rows` rows of `cols` logits with integer labels.
+   * Returns the summed (not averaged) loss; if `grad` is given, writes
+   * grad = gradScale * (softmax(logits) - onehot(labels)).
+   */
+  softmaxCrossEntropy(
+    logits: Float32Array,
+    labels: Int32Array,
+    grad: Float32Array | null,
+    rows: number,
+    cols: number,
+    gradScale: number,
+  ): number;
+
+  /** Fills `out` with uniform [lo, hi) draws from the xoshiro128** state (advanced in place). */
+  rngUniform(state: Uint32Array, out: Float32Array, lo: number, hi: number): void;
+  /** Fills `out` with normal draws (Marsaglia polar method), mean + std * z. */
+  rngNormal(state: Uint32Array, out: Float32Array, mean: number, std: number): void;
+  /** Inverted-dropout mask: each element is 0 with probability p, else 1 / (1 - p). */
+  rngDropoutMask(state: Uint32Array, out: Float32Array, p: number): void;
+
+  /** One SGD step over a flat parameter group; `momentumBuf` is null when momentum is 0. */
+  sgdStep(
+    params: Float32Array,
+    grads: Float32Array,
+    momentumBuf: Float32Array | null,
+    o: SgdStepOptions,
+  ): void;
+  /** One Adam/AdamW step over a flat parameter group; `maxExpAvgSq` is null unless amsgrad. */
+  adamStep(
+    params: Float32Array,
+    grads: Float32Array,
+    expAvg: Float32Array,
+    expAvgSq: Float32Array,
+    maxExpAvgSq: Float32Array | null,
+    o: AdamStepOptions,
+  ): void;
+}

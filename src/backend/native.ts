@@ -1,0 +1,117 @@
+/**
+ * The native backend: loads the napi-rs addon (never throws here: a failure is kept as the
+ * reason to report) and adapts it to the `Kernels` contract.
+ */
+import { createRequire } from 'node:module';
+import {
+  type AdamStepOptions,
+  BINARY_CODES,
+  type BinaryOp,
+  type Kernels,
+  type SgdStepOptions,
+  UNARY_CODES,
+  type UnaryOp,
+} from './kernels.js';
+
+/** What the addon exports (see crates/node). */
+export interface NativeBinding {
+  info(): { simd: string; detected: string; threads: number; version: string };
+  setSimd(level: string): string;
+  unary(op: number, out: Float32Array, x: Float32Array, alpha: number, beta: number): void;
+  unaryBackward(op: number, dx: Float32Array, x: Float32Array, dy: Float32Array, alpha: number, beta: number): void;
+  binary(op: number, out: Float32Array, a: Float32Array, b: Float32Array): void;
+  binaryScalar(op: number, out: Float32Array, x: Float32Array, s: number): void;
+  axpy(alpha: number, x: Float32Array, y: Float32Array): void;
+  fill(out: Float32Array, value: number): void;
+  copy(dst: Float32Array, src: Float32Array): void;
+  sum(x: Float32Array): number;
+  sumSquares(x: Float32Array): number;
+  max(x: Float32Array): number;
+  argmaxRows(out: Int32Array, x: Float32Array, rows: number, cols: number): void;
+  colSums(out: Float32Array, x: Float32Array, rows: number, cols: number, accumulate: boolean): void;
+  softmax(out: Float32Array, x: Float32Array, rows: number, cols: number, log: boolean): void;
+  softmaxBackward(dx: Float32Array, y: Float32Array, dy: Float32Array, rows: number, cols: number, log: boolean): void;
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Float32Array,
+    b: Float32Array,
+    beta: number,
+    c: Float32Array,
+  ): void;
+  softmaxCrossEntropy(
+    logits: Float32Array,
+    labels: Int32Array,
+    grad: Float32Array | null,
+    rows: number,
+    cols: number,
+    gradScale: number,
+  ): number;
+  rngUniform(state: Uint32Array, out: Float32Array, lo: number, hi: number): void;
+  rngNormal(state: Uint32Array, out: Float32Array, mean: number, std: number): void;
+  rngDropoutMask(state: Uint32Array, out: Float32Array, p: number): void;
+  sgdStep(params: Float32Array, grads: Float32Array, momentumBuf: Float32Array | null, o: SgdStepOptions): void;
+  adamStep(
+    params: Float32Array,
+    grads: Float32Array,
+    expAvg: Float32Array,
+    expAvgSq: Float32Array,
+    maxExpAvgSq: Float32Array | null,
+    o: AdamStepOptions,
+  ): void;
+}
+
+let loaded: { binding: NativeBinding } | { error: string } | undefined;
+
+/** Loads the addon once: `DESCENT_NATIVE_PATH` if set, else the napi-rs loader in `native/`. */
+export function loadNative(): { binding: NativeBinding } | { error: string } {
+  if (loaded) return loaded;
+  const require = createRequire(import.meta.url);
+  const path = process.env.DESCENT_NATIVE_PATH || '../../native/binding.cjs';
+  try {
+    const binding = require(path) as NativeBinding;
+    if (typeof binding?.info !== 'function' || typeof binding.adamStep !== 'function') {
+      throw new Error(`${path} does not export the descent kernels`);
+    }
+    binding.info();
+    loaded = { binding };
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    loaded = { error: msg.split('\n')[0] };
+  }
+  return loaded;
+}
+
+/** Adapts the binding to `Kernels` (op names to the numeric codes the addon uses). */
+export function nativeKernels(b: NativeBinding): Kernels {
+  const u = (op: UnaryOp) => UNARY_CODES[op];
+  const bin = (op: BinaryOp) => BINARY_CODES[op];
+  return {
+    unary: (op, out, x, alpha, beta) => b.unary(u(op), out, x, alpha, beta),
+    unaryBackward: (op, dx, x, dy, alpha, beta) => b.unaryBackward(u(op), dx, x, dy, alpha, beta),
+    binary: (op, out, x, y) => b.binary(bin(op), out, x, y),
+    binaryScalar: (op, out, x, s) => b.binaryScalar(bin(op), out, x, s),
+    axpy: (alpha, x, y) => b.axpy(alpha, x, y),
+    fill: (out, v) => b.fill(out, v),
+    copy: (dst, src) => b.copy(dst, src),
+    sum: (x) => b.sum(x),
+    sumSquares: (x) => b.sumSquares(x),
+    max: (x) => b.max(x),
+    argmaxRows: (out, x, rows, cols) => b.argmaxRows(out, x, rows, cols),
+    colSums: (out, x, rows, cols, acc) => b.colSums(out, x, rows, cols, acc),
+    softmax: (out, x, rows, cols, log) => b.softmax(out, x, rows, cols, log),
+    softmaxBackward: (dx, y, dy, rows, cols, log) => b.softmaxBackward(dx, y, dy, rows, cols, log),
+    gemm: (ta, tb, m, n, k, alpha, a, bb, beta, c) => b.gemm(ta, tb, m, n, k, alpha, a, bb, beta, c),
+    softmaxCrossEntropy: (logits, labels, grad, rows, cols, scale) =>
+      b.softmaxCrossEntropy(logits, labels, grad, rows, cols, scale),
+    rngUniform: (s, out, lo, hi) => b.rngUniform(s, out, lo, hi),
+    rngNormal: (s, out, mean, std) => b.rngNormal(s, out, mean, std),
+    rngDropoutMask: (s, out, p) => b.rngDropoutMask(s, out, p),
+    sgdStep: (p, g, buf, o) => b.sgdStep(p, g, buf, o),
+    adamStep: (p, g, m, v, vmax, o) => b.adamStep(p, g, m, v, vmax, o),
+  };
+}

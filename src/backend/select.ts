@@ -1,0 +1,160 @@
+/**
+ * Backend selection: `native` when its addon loads, else `js` with a one-line notice.
+ * `DESCENT_BACKEND=js|native` or `setBackend()` override; asking for `native` when it cannot
+ * load is an error that says why.
+ */
+import { createOps, type Ops } from '../ops/index.js';
+import { jsKernels } from './js/index.js';
+import type { Kernels } from './kernels.js';
+import { loadNative, type NativeBinding, nativeKernels } from './native.js';
+import { oneOf } from './validate.js';
+
+export type BackendName = 'js' | 'native';
+export const BACKEND_NAMES: readonly BackendName[] = ['js', 'native'];
+
+export interface BackendInfo {
+  name: BackendName;
+  /** Instruction set in use: avx512, avx2, neon, scalar — or 'none' for the js backend. */
+  simd: string;
+  /** Widest instruction set the CPU supports ('unknown' when the addon is not loaded). */
+  detectedSimd: string;
+  /** Threads native kernels may use (1 for js). */
+  threads: number;
+  /** Calls on fewer elements than this run in JS even on the native backend (0 = never). */
+  minNativeLength: number;
+}
+
+export interface Backend extends Ops {
+  readonly name: BackendName;
+  /** A fresh description (the SIMD cap and routing can change at run time). */
+  info(): BackendInfo;
+  /** The unchecked kernels, for library internals that validated shapes once. */
+  readonly kernels: Kernels;
+}
+
+/**
+ * Below this many elements a native call costs more than the JS loop (N-API crossing and
+ * argument unwrapping, ~0.2 µs); measured by `benchmarks/boundary.mjs`.
+ */
+export const DEFAULT_MIN_NATIVE_LENGTH = 64;
+let minNativeLength = DEFAULT_MIN_NATIVE_LENGTH;
+
+let jsBackend: Backend | undefined;
+let nativeBackend: Backend | undefined;
+let active: Backend | undefined;
+
+function makeJs(): Backend {
+  const ops = createOps(() => jsKernels);
+  return Object.assign(ops, {
+    name: 'js' as const,
+    kernels: jsKernels,
+    info: (): BackendInfo => {
+      const n = loadNative();
+      return {
+        name: 'js',
+        simd: 'none',
+        detectedSimd: 'binding' in n ? n.binding.info().detected : 'unknown',
+        threads: 1,
+        minNativeLength,
+      };
+    },
+  });
+}
+
+function makeNative(b: NativeBinding): Backend {
+  const k = nativeKernels(b);
+  const ops = createOps((n) => (n < minNativeLength ? jsKernels : k));
+  return Object.assign(ops, {
+    name: 'native' as const,
+    kernels: k,
+    info: (): BackendInfo => {
+      const i = b.info();
+      return { name: 'native', simd: i.simd, detectedSimd: i.detected, threads: i.threads, minNativeLength };
+    },
+  });
+}
+
+/** The backend called `name`, without making it active. Throws if `native` cannot load. */
+export function backend(name: BackendName): Backend {
+  oneOf('backend', 'name', name, BACKEND_NAMES);
+  if (name === 'js') return (jsBackend ??= makeJs());
+  if (nativeBackend) return nativeBackend;
+  const n = loadNative();
+  if ('error' in n) {
+    throw new Error(
+      `descent: the native backend cannot load: ${n.error}. Build it with \`npm run build:native\` (needs Rust), or use the js backend (DESCENT_BACKEND=js).`,
+    );
+  }
+  return (nativeBackend = makeNative(n.binding));
+}
+
+/** Whether the native addon loads here (and why not, if it does not). */
+export function nativeAvailable(): { ok: true } | { ok: false; reason: string } {
+  const n = loadNative();
+  return 'error' in n ? { ok: false, reason: n.error } : { ok: true };
+}
+
+function initial(): Backend {
+  const env = process.env.DESCENT_BACKEND;
+  if (env !== undefined && env !== '') {
+    oneOf('DESCENT_BACKEND', 'the environment variable DESCENT_BACKEND', env, BACKEND_NAMES);
+    return backend(env);
+  }
+  const n = loadNative();
+  if ('binding' in n) return backend('native');
+  process.stderr.write(
+    `descent: native backend unavailable (${n.error}); using the js backend. Set DESCENT_BACKEND=js to silence this.\n`,
+  );
+  return backend('js');
+}
+
+/** The active backend (chosen on first use). */
+export function getBackend(): Backend {
+  return (active ??= initial());
+}
+
+/** Makes `name` the active backend and returns it. */
+export function setBackend(name: BackendName): Backend {
+  active = backend(name);
+  return active;
+}
+
+/**
+ * Sets the size under which native-backend calls run in JS (0 sends everything native).
+ * Returns the previous value.
+ */
+export function setMinNativeLength(n: number): number {
+  if (!Number.isSafeInteger(n) || n < 0) {
+    throw new RangeError(`setMinNativeLength: n must be a non-negative integer, got ${n}`);
+  }
+  const prev = minNativeLength;
+  minNativeLength = n;
+  return prev;
+}
+
+/**
+ * Caps the native kernels' instruction set ('scalar', 'avx2', 'avx512', 'neon'; undefined for
+ * the best detected). Returns the level now in use.
+ */
+export function setSimd(level?: string): string {
+  if (level !== undefined) oneOf('setSimd', 'level', level, ['scalar', 'avx2', 'avx512', 'neon'] as const);
+  backend('native'); // throws with the reason when the addon cannot load
+  const n = loadNative();
+  return 'binding' in n ? n.binding.setSimd(level ?? '') : 'none';
+}
+
+/** The checked operations of whichever backend is active at call time. */
+export const ops: Ops = new Proxy({} as Ops, {
+  get(_t, key) {
+    return (getBackend() as unknown as Record<PropertyKey, unknown>)[key];
+  },
+  has(_t, key) {
+    return key in getBackend();
+  },
+  ownKeys() {
+    return Reflect.ownKeys(getBackend());
+  },
+  getOwnPropertyDescriptor(_t, key) {
+    return Reflect.getOwnPropertyDescriptor(getBackend(), key);
+  },
+});

@@ -1,0 +1,24 @@
+/**
+ * descent — deep-learning optimization for Node.js. Rust SIMD kernels through napi-rs, with a
+ * pure-JS backend that keeps the same API wherever the native addon cannot load.
+ */
+export type { AdamStepOptions, BinaryOp, Kernels, SgdStepOptions, UnaryOp } from './backend/kernels.js';
+export { BINARY_CODES, UNARY_CODES } from './backend/kernels.js';
+export {
+  BACKEND_NAMES,
+  type Backend,
+  type BackendInfo,
+  type BackendName,
+  backend,
+  DEFAULT_MIN_NATIVE_LENGTH,
+  getBackend,
+  nativeAvailable,
+  ops,
+  setBackend,
+  setMinNativeLength,
+  setSimd,
+} from './backend/select.js';
+export type { Ops } from './ops/index.js';
+export type { CrossEntropyOptions, GemmOptions } from './ops/linalg.js';
+export type { UnaryOptions } from './ops/unary.js';
+export { Rng } from './random.js';

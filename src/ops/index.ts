@@ -1,0 +1,58 @@
+/** The checked operations of one backend: validation first, then the kernels. */
+import type { UnaryOp } from '../backend/kernels.js';
+import { elementwiseOps } from './elementwise.js';
+import { linalgOps } from './linalg.js';
+import { optimOps } from './optim.js';
+import type { Pick } from './pick.js';
+import { randomOps } from './random.js';
+import { reduceOps } from './reduce.js';
+import { UNARY_OPS, type UnaryOptions, unaryOps } from './unary.js';
+
+type Forward = (x: Float32Array, out?: Float32Array, options?: UnaryOptions) => Float32Array;
+type Backward = (x: Float32Array, dy: Float32Array, dx?: Float32Array, options?: UnaryOptions) => Float32Array;
+
+/** Named shortcuts: `ops.gelu(x)`, `ops.geluBackward(x, dy)`, … for every unary op. */
+export type NamedUnary = { [K in UnaryOp]: Forward } & { [K in `${UnaryOp}Backward`]: Backward };
+
+export type Ops = ReturnType<typeof unaryOps> &
+  ReturnType<typeof elementwiseOps> &
+  ReturnType<typeof reduceOps> &
+  ReturnType<typeof linalgOps> &
+  ReturnType<typeof randomOps> &
+  ReturnType<typeof optimOps> &
+  NamedUnary & {
+    add(a: Float32Array, b: Float32Array, out?: Float32Array): Float32Array;
+    sub(a: Float32Array, b: Float32Array, out?: Float32Array): Float32Array;
+    mul(a: Float32Array, b: Float32Array, out?: Float32Array): Float32Array;
+    div(a: Float32Array, b: Float32Array, out?: Float32Array): Float32Array;
+    maximum(a: Float32Array, b: Float32Array, out?: Float32Array): Float32Array;
+    minimum(a: Float32Array, b: Float32Array, out?: Float32Array): Float32Array;
+  };
+
+export function createOps(pick: Pick): Ops {
+  const u = unaryOps(pick);
+  const e = elementwiseOps(pick);
+  const named: Record<string, unknown> = {};
+  for (const op of UNARY_OPS) {
+    named[op] = (x: Float32Array, out?: Float32Array, options?: UnaryOptions) => u.unary(op, x, out, options);
+    named[`${op}Backward`] = (x: Float32Array, dy: Float32Array, dx?: Float32Array, options?: UnaryOptions) =>
+      u.unaryBackward(op, x, dy, dx, options);
+  }
+  const bin = (op: 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min') => (a: Float32Array, b: Float32Array, out?: Float32Array) =>
+    e.binary(op, a, b, out);
+  return {
+    ...u,
+    ...e,
+    ...reduceOps(pick),
+    ...linalgOps(pick),
+    ...randomOps(pick),
+    ...optimOps(pick),
+    ...(named as NamedUnary),
+    add: bin('add'),
+    sub: bin('sub'),
+    mul: bin('mul'),
+    div: bin('div'),
+    maximum: bin('max'),
+    minimum: bin('min'),
+  };
+}
