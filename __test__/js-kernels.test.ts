@@ -476,7 +476,8 @@ describe.each(kernelsUnderTest())('%s kernels', (_name: string, K: Kernels) => {
     it('axpy, fill, copy', () => {
       const x = randArray(37, -1, 1, 3);
       const y = randArray(37, -1, 1, 4);
-      const want = Array.from(y, (v, i) => Math.fround(v + 0.3 * x[i]));
+      // The scalar is an f32 operand (0.3 rounds to 0.30000001192…).
+      const want = Array.from(y, (v, i) => Math.fround(v + Math.fround(0.3) * x[i]));
       K.axpy(0.3, x, y);
       expect(Array.from(y)).toEqual(want);
       K.fill(y, 1.5);

@@ -2,7 +2,13 @@
  * descent — deep-learning optimization for Node.js. Rust SIMD kernels through napi-rs, with a
  * pure-JS backend that keeps the same API wherever the native addon cannot load.
  */
-export type { AdamStepOptions, BinaryOp, Kernels, SgdStepOptions, UnaryOp } from './backend/kernels.js';
+export type {
+  AdamStepOptions,
+  BinaryOp,
+  Kernels,
+  SgdStepOptions,
+  UnaryOp,
+} from './backend/kernels.js';
 export { BINARY_CODES, UNARY_CODES } from './backend/kernels.js';
 export {
   BACKEND_NAMES,

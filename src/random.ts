@@ -16,7 +16,8 @@ export class Rng {
   /** A generator continuing from a saved `state` (e.g. from a checkpoint). */
   static fromState(state: Uint32Array): Rng {
     u32('Rng.fromState', 'state', state);
-    if (state.length !== 4) throw new RangeError(`Rng.fromState: state must have length 4, got ${state.length}`);
+    if (state.length !== 4)
+      throw new RangeError(`Rng.fromState: state must have length 4, got ${state.length}`);
     const r = new Rng(0);
     r.state.set(state);
     return r;

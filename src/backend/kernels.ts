@@ -3,7 +3,12 @@
  * checked ops in `ops.ts`) have already checked types, lengths, ranges and aliasing.
  *
  * Conventions: matrices are dense row-major; `out` arguments are written, others only read;
- * an `out` may be the very same view as an input only where a method says so.
+ * an `out` may be the very same view as an input only where a method says so. Scalar
+ * operands of elementwise kernels (binaryScalar's s, axpy's alpha, fill's value) are rounded
+ * to f32 first, as the native kernels hold them.
+ *
+ * Unary parameters (`alpha`, `beta`): leakyRelu alpha = negative slope; elu alpha = alpha;
+ * softplus alpha = PyTorch's beta, beta = PyTorch's threshold; other ops ignore them.
  */
 
 /** Unary elementwise ops; the numeric codes are shared with the native addon. */
@@ -74,7 +79,7 @@ export interface AdamStepOptions {
 }
 
 export interface Kernels {
-  /** `out[i] = op(x[i])`; `out` may be `x` itself (in place). `alpha`/`beta` per op (see UNARY docs). */
+  /** `out[i] = op(x[i])`; `out` may be `x` itself (in place). `alpha`/`beta`: see the file header. */
   unary(op: UnaryOp, out: Float32Array, x: Float32Array, alpha: number, beta: number): void;
   /** `dx[i] = dy[i] * op'(x[i])`; `dx` may be `dy` itself. */
   unaryBackward(
@@ -94,7 +99,10 @@ export interface Kernels {
   fill(out: Float32Array, value: number): void;
   copy(dst: Float32Array, src: Float32Array): void;
 
-  /** Sum of elements (accumulated at least blockwise; see ops docs for the error bound). */
+  /**
+   * Sum of elements. JS accumulates in f64; native sums 64-vector blocks in f32 lanes and the
+   * block sums in f64, so |native - exact| ≤ ~2e-6 · Σ|x|.
+   */
   sum(x: Float32Array): number;
   /** Sum of squares (for L2 norms). */
   sumSquares(x: Float32Array): number;
@@ -128,7 +136,8 @@ export interface Kernels {
 
   /**
    * C = alpha * op(A) op(B) + beta * C, row-major; op(A) is m×k, op(B) is k×n, C is m×n.
-   * A is stored m×k (k×m if transA), B k×n (n×k if transB). beta = 0 ignores C's contents.
+   * A is stored m×k (k×m if transA), B k×n (n×k if transB). beta = 0 ignores C's contents;
+   * alpha = 0 or k = 0 does not read A and B (BLAS semantics).
    */
   gemm(
     transA: boolean,

@@ -18,7 +18,14 @@ export interface NativeBinding {
   info(): { simd: string; detected: string; threads: number; version: string };
   setSimd(level: string): string;
   unary(op: number, out: Float32Array, x: Float32Array, alpha: number, beta: number): void;
-  unaryBackward(op: number, dx: Float32Array, x: Float32Array, dy: Float32Array, alpha: number, beta: number): void;
+  unaryBackward(
+    op: number,
+    dx: Float32Array,
+    x: Float32Array,
+    dy: Float32Array,
+    alpha: number,
+    beta: number,
+  ): void;
   binary(op: number, out: Float32Array, a: Float32Array, b: Float32Array): void;
   binaryScalar(op: number, out: Float32Array, x: Float32Array, s: number): void;
   axpy(alpha: number, x: Float32Array, y: Float32Array): void;
@@ -28,9 +35,22 @@ export interface NativeBinding {
   sumSquares(x: Float32Array): number;
   max(x: Float32Array): number;
   argmaxRows(out: Int32Array, x: Float32Array, rows: number, cols: number): void;
-  colSums(out: Float32Array, x: Float32Array, rows: number, cols: number, accumulate: boolean): void;
+  colSums(
+    out: Float32Array,
+    x: Float32Array,
+    rows: number,
+    cols: number,
+    accumulate: boolean,
+  ): void;
   softmax(out: Float32Array, x: Float32Array, rows: number, cols: number, log: boolean): void;
-  softmaxBackward(dx: Float32Array, y: Float32Array, dy: Float32Array, rows: number, cols: number, log: boolean): void;
+  softmaxBackward(
+    dx: Float32Array,
+    y: Float32Array,
+    dy: Float32Array,
+    rows: number,
+    cols: number,
+    log: boolean,
+  ): void;
   gemm(
     transA: boolean,
     transB: boolean,
@@ -54,7 +74,12 @@ export interface NativeBinding {
   rngUniform(state: Uint32Array, out: Float32Array, lo: number, hi: number): void;
   rngNormal(state: Uint32Array, out: Float32Array, mean: number, std: number): void;
   rngDropoutMask(state: Uint32Array, out: Float32Array, p: number): void;
-  sgdStep(params: Float32Array, grads: Float32Array, momentumBuf: Float32Array | null, o: SgdStepOptions): void;
+  sgdStep(
+    params: Float32Array,
+    grads: Float32Array,
+    momentumBuf: Float32Array | null,
+    o: SgdStepOptions,
+  ): void;
   adamStep(
     params: Float32Array,
     grads: Float32Array,
@@ -105,7 +130,8 @@ export function nativeKernels(b: NativeBinding): Kernels {
     colSums: (out, x, rows, cols, acc) => b.colSums(out, x, rows, cols, acc),
     softmax: (out, x, rows, cols, log) => b.softmax(out, x, rows, cols, log),
     softmaxBackward: (dx, y, dy, rows, cols, log) => b.softmaxBackward(dx, y, dy, rows, cols, log),
-    gemm: (ta, tb, m, n, k, alpha, a, bb, beta, c) => b.gemm(ta, tb, m, n, k, alpha, a, bb, beta, c),
+    gemm: (ta, tb, m, n, k, alpha, a, bb, beta, c) =>
+      b.gemm(ta, tb, m, n, k, alpha, a, bb, beta, c),
     softmaxCrossEntropy: (logits, labels, grad, rows, cols, scale) =>
       b.softmaxCrossEntropy(logits, labels, grad, rows, cols, scale),
     rngUniform: (s, out, lo, hi) => b.rngUniform(s, out, lo, hi),

@@ -69,7 +69,13 @@ function makeNative(b: NativeBinding): Backend {
     kernels: k,
     info: (): BackendInfo => {
       const i = b.info();
-      return { name: 'native', simd: i.simd, detectedSimd: i.detected, threads: i.threads, minNativeLength };
+      return {
+        name: 'native',
+        simd: i.simd,
+        detectedSimd: i.detected,
+        threads: i.threads,
+        minNativeLength,
+      };
     },
   });
 }
@@ -137,7 +143,8 @@ export function setMinNativeLength(n: number): number {
  * the best detected). Returns the level now in use.
  */
 export function setSimd(level?: string): string {
-  if (level !== undefined) oneOf('setSimd', 'level', level, ['scalar', 'avx2', 'avx512', 'neon'] as const);
+  if (level !== undefined)
+    oneOf('setSimd', 'level', level, ['scalar', 'avx2', 'avx512', 'neon'] as const);
   backend('native'); // throws with the reason when the addon cannot load
   const n = loadNative();
   return 'binding' in n ? n.binding.setSimd(level ?? '') : 'none';

@@ -15,7 +15,8 @@ export function describe(v: unknown): string {
   }
   if (Array.isArray(v)) return `Array(${v.length})`;
   if (typeof v === 'number') return `number ${v}`;
-  if (typeof v === 'string') return `string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
+  if (typeof v === 'string')
+    return `string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
   if (typeof v === 'object') return (v as object).constructor?.name ?? 'object';
   return typeof v;
 }
@@ -33,7 +34,10 @@ function isDetached(buf: ArrayBufferLike): boolean {
 type TypedName = 'Float32Array' | 'Int32Array' | 'Uint32Array';
 
 function typed(fn: string, name: string, v: unknown, want: TypedName): void {
-  if (!ArrayBuffer.isView(v) || (v as { [Symbol.toStringTag]?: string })[Symbol.toStringTag] !== want) {
+  if (
+    !ArrayBuffer.isView(v) ||
+    (v as { [Symbol.toStringTag]?: string })[Symbol.toStringTag] !== want
+  ) {
     throw new TypeError(`${fn}: argument ${name} must be a ${want}, got ${describe(v)}`);
   }
   const buf = (v as Float32Array).buffer;
@@ -43,7 +47,9 @@ function typed(fn: string, name: string, v: unknown, want: TypedName): void {
     );
   }
   if ((v as Float32Array).length === 0 && isDetached(buf)) {
-    throw new TypeError(`${fn}: argument ${name} is a ${want} whose ArrayBuffer has been detached (transferred)`);
+    throw new TypeError(
+      `${fn}: argument ${name} is a ${want} whose ArrayBuffer has been detached (transferred)`,
+    );
   }
 }
 
@@ -59,7 +65,13 @@ export function u32(fn: string, name: string, v: unknown): asserts v is Uint32Ar
   typed(fn, name, v, 'Uint32Array');
 }
 
-export function lengthIs(fn: string, name: string, v: ArrayLike<number>, want: number, why = ''): void {
+export function lengthIs(
+  fn: string,
+  name: string,
+  v: ArrayLike<number>,
+  want: number,
+  why = '',
+): void {
   if (v.length !== want) {
     throw new RangeError(
       `${fn}: argument ${name} must have length ${want}${why ? ` (${why})` : ''}, got length ${v.length}`,
@@ -136,7 +148,8 @@ export function count(fn: string, name: string, v: unknown): asserts v is number
 }
 
 export function bool(fn: string, name: string, v: unknown): asserts v is boolean {
-  if (typeof v !== 'boolean') throw new TypeError(`${fn}: ${name} must be a boolean, got ${describe(v)}`);
+  if (typeof v !== 'boolean')
+    throw new TypeError(`${fn}: ${name} must be a boolean, got ${describe(v)}`);
 }
 
 /** Levenshtein distance, for "did you mean" suggestions. */
@@ -166,7 +179,9 @@ export function suggest(given: string, choices: readonly string[]): string | und
       best = c;
     }
   }
-  return best !== undefined && bestD <= Math.max(2, Math.floor(given.length / 3)) ? best : undefined;
+  return best !== undefined && bestD <= Math.max(2, Math.floor(given.length / 3))
+    ? best
+    : undefined;
 }
 
 /** Refuses option keys not in `allowed`, suggesting the nearest one. */
@@ -182,7 +197,12 @@ export function knownKeys(fn: string, what: string, obj: object, allowed: readon
 }
 
 /** One of the listed strings. */
-export function oneOf<T extends string>(fn: string, name: string, v: unknown, choices: readonly T[]): asserts v is T {
+export function oneOf<T extends string>(
+  fn: string,
+  name: string,
+  v: unknown,
+  choices: readonly T[],
+): asserts v is T {
   if (typeof v !== 'string' || !(choices as readonly string[]).includes(v)) {
     const s = typeof v === 'string' ? suggest(v, choices) : undefined;
     throw new TypeError(

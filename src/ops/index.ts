@@ -9,7 +9,12 @@ import { reduceOps } from './reduce.js';
 import { UNARY_OPS, type UnaryOptions, unaryOps } from './unary.js';
 
 type Forward = (x: Float32Array, out?: Float32Array, options?: UnaryOptions) => Float32Array;
-type Backward = (x: Float32Array, dy: Float32Array, dx?: Float32Array, options?: UnaryOptions) => Float32Array;
+type Backward = (
+  x: Float32Array,
+  dy: Float32Array,
+  dx?: Float32Array,
+  options?: UnaryOptions,
+) => Float32Array;
 
 /** Named shortcuts: `ops.gelu(x)`, `ops.geluBackward(x, dy)`, … for every unary op. */
 export type NamedUnary = { [K in UnaryOp]: Forward } & { [K in `${UnaryOp}Backward`]: Backward };
@@ -34,12 +39,19 @@ export function createOps(pick: Pick): Ops {
   const e = elementwiseOps(pick);
   const named: Record<string, unknown> = {};
   for (const op of UNARY_OPS) {
-    named[op] = (x: Float32Array, out?: Float32Array, options?: UnaryOptions) => u.unary(op, x, out, options);
-    named[`${op}Backward`] = (x: Float32Array, dy: Float32Array, dx?: Float32Array, options?: UnaryOptions) =>
-      u.unaryBackward(op, x, dy, dx, options);
+    named[op] = (x: Float32Array, out?: Float32Array, options?: UnaryOptions) =>
+      u.unary(op, x, out, options);
+    named[`${op}Backward`] = (
+      x: Float32Array,
+      dy: Float32Array,
+      dx?: Float32Array,
+      options?: UnaryOptions,
+    ) => u.unaryBackward(op, x, dy, dx, options);
   }
-  const bin = (op: 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min') => (a: Float32Array, b: Float32Array, out?: Float32Array) =>
-    e.binary(op, a, b, out);
+  const bin =
+    (op: 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min') =>
+    (a: Float32Array, b: Float32Array, out?: Float32Array) =>
+      e.binary(op, a, b, out);
   return {
     ...u,
     ...e,

@@ -1,5 +1,15 @@
 /** Checked GEMM, softmax and fused softmax-cross-entropy. */
-import { bool, count, f32, finite, i32, knownKeys, lengthIs, noOverlap, oneOf } from '../backend/validate.js';
+import {
+  bool,
+  count,
+  f32,
+  finite,
+  i32,
+  knownKeys,
+  lengthIs,
+  noOverlap,
+  oneOf,
+} from '../backend/validate.js';
 import type { Pick } from './pick.js';
 
 export interface GemmOptions {
@@ -29,7 +39,14 @@ export function linalgOps(pick: Pick) {
     lengthIs(fn, name, x, rows * cols, `rows × cols = ${rows} × ${cols}`);
   }
 
-  function softmaxImpl(fn: string, log: boolean, x: Float32Array, rows: number, cols: number, out?: Float32Array) {
+  function softmaxImpl(
+    fn: string,
+    log: boolean,
+    x: Float32Array,
+    rows: number,
+    cols: number,
+    out?: Float32Array,
+  ) {
     rowsCols(fn, 'x', x, rows, cols);
     const o = out ?? new Float32Array(x.length);
     f32(fn, 'out', o);
@@ -67,7 +84,8 @@ export function linalgOps(pick: Pick) {
      */
     gemm(a: Float32Array, b: Float32Array, c: Float32Array, o: GemmOptions): Float32Array {
       const fn = 'gemm';
-      if (o === null || typeof o !== 'object') throw new TypeError(`${fn}: options {m, n, k} are required`);
+      if (o === null || typeof o !== 'object')
+        throw new TypeError(`${fn}: options {m, n, k} are required`);
       knownKeys(fn, 'option', o, GEMM_KEYS);
       const { m, n, k } = o;
       count(fn, 'm', m);
@@ -102,11 +120,23 @@ export function linalgOps(pick: Pick) {
       return softmaxImpl('logSoftmax', true, x, rows, cols, out);
     },
     /** Gradient through softmax from its output y: dx = y ⊙ (dy − Σ dy ⊙ y). */
-    softmaxBackward(y: Float32Array, dy: Float32Array, rows: number, cols: number, dx?: Float32Array) {
+    softmaxBackward(
+      y: Float32Array,
+      dy: Float32Array,
+      rows: number,
+      cols: number,
+      dx?: Float32Array,
+    ) {
       return softmaxBackwardImpl('softmaxBackward', false, y, dy, rows, cols, dx);
     },
     /** Gradient through log-softmax from its output y: dx = dy − exp(y) Σ dy. */
-    logSoftmaxBackward(y: Float32Array, dy: Float32Array, rows: number, cols: number, dx?: Float32Array) {
+    logSoftmaxBackward(
+      y: Float32Array,
+      dy: Float32Array,
+      rows: number,
+      cols: number,
+      dx?: Float32Array,
+    ) {
       return softmaxBackwardImpl('logSoftmaxBackward', true, y, dy, rows, cols, dx);
     },
 
@@ -131,7 +161,8 @@ export function linalgOps(pick: Pick) {
       oneOf(fn, 'reduction', reduction, ['mean', 'sum'] as const);
       for (let i = 0; i < rows; i++) {
         const l = labels[i];
-        if (l < 0 || l >= cols) throw new RangeError(`${fn}: labels[${i}] = ${l} is outside [0, ${cols})`);
+        if (l < 0 || l >= cols)
+          throw new RangeError(`${fn}: labels[${i}] = ${l} is outside [0, ${cols})`);
       }
       const grad = o.grad ?? null;
       if (grad !== null) {
@@ -141,7 +172,14 @@ export function linalgOps(pick: Pick) {
         noOverlap(fn, 'grad', grad, 'labels', labels, false);
       }
       const scale = reduction === 'mean' && rows > 0 ? 1 / rows : 1;
-      const total = pick(logits.length).softmaxCrossEntropy(logits, labels, grad, rows, cols, scale);
+      const total = pick(logits.length).softmaxCrossEntropy(
+        logits,
+        labels,
+        grad,
+        rows,
+        cols,
+        scale,
+      );
       return reduction === 'mean' ? (rows > 0 ? total / rows : Number.NaN) : total;
     },
   };

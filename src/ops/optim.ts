@@ -3,8 +3,26 @@ import type { AdamStepOptions, SgdStepOptions } from '../backend/kernels.js';
 import { bool, f32, inRange, knownKeys, lengthIs, noOverlap } from '../backend/validate.js';
 import type { Pick } from './pick.js';
 
-const SGD_KEYS = ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov', 'maximize', 'firstStep'] as const;
-const ADAM_KEYS = ['lr', 'beta1', 'beta2', 'eps', 'weightDecay', 'decoupled', 'amsgrad', 'maximize', 'step'] as const;
+const SGD_KEYS = [
+  'lr',
+  'momentum',
+  'dampening',
+  'weightDecay',
+  'nesterov',
+  'maximize',
+  'firstStep',
+] as const;
+const ADAM_KEYS = [
+  'lr',
+  'beta1',
+  'beta2',
+  'eps',
+  'weightDecay',
+  'decoupled',
+  'amsgrad',
+  'maximize',
+  'step',
+] as const;
 const BIG = Number.MAX_VALUE;
 
 /** Every pair among the buffers must be disjoint. */
@@ -12,7 +30,8 @@ function disjointAll(fn: string, bufs: [string, Float32Array][]): void {
   for (let i = 0; i < bufs.length; i++) {
     f32(fn, bufs[i][0], bufs[i][1]);
     lengthIs(fn, bufs[i][0], bufs[i][1], bufs[0][1].length, `the length of ${bufs[0][0]}`);
-    for (let j = 0; j < i; j++) noOverlap(fn, bufs[i][0], bufs[i][1], bufs[j][0], bufs[j][1], false);
+    for (let j = 0; j < i; j++)
+      noOverlap(fn, bufs[i][0], bufs[i][1], bufs[j][0], bufs[j][1], false);
   }
 }
 
@@ -43,7 +62,9 @@ export function optimOps(pick: Pick) {
       ];
       if (o.momentum !== 0) {
         if (momentumBuf === null || momentumBuf === undefined) {
-          throw new TypeError(`${fn}: momentumBuf must be a Float32Array when momentum ≠ 0, got ${momentumBuf}`);
+          throw new TypeError(
+            `${fn}: momentumBuf must be a Float32Array when momentum ≠ 0, got ${momentumBuf}`,
+          );
         }
         bufs.push(['momentumBuf', momentumBuf]);
       }
@@ -68,7 +89,8 @@ export function optimOps(pick: Pick) {
       inRange(fn, 'eps', o.eps, 0, BIG, { loOpen: true });
       inRange(fn, 'weightDecay', o.weightDecay, 0, BIG);
       inRange(fn, 'step', o.step, 1, 2 ** 53);
-      if (!Number.isInteger(o.step)) throw new TypeError(`${fn}: step must be an integer, got ${o.step}`);
+      if (!Number.isInteger(o.step))
+        throw new TypeError(`${fn}: step must be an integer, got ${o.step}`);
       bool(fn, 'decoupled', o.decoupled);
       bool(fn, 'amsgrad', o.amsgrad);
       bool(fn, 'maximize', o.maximize);
@@ -80,12 +102,21 @@ export function optimOps(pick: Pick) {
       ];
       if (o.amsgrad) {
         if (maxExpAvgSq === null || maxExpAvgSq === undefined) {
-          throw new TypeError(`${fn}: maxExpAvgSq must be a Float32Array when amsgrad is set, got ${maxExpAvgSq}`);
+          throw new TypeError(
+            `${fn}: maxExpAvgSq must be a Float32Array when amsgrad is set, got ${maxExpAvgSq}`,
+          );
         }
         bufs.push(['maxExpAvgSq', maxExpAvgSq]);
       }
       disjointAll(fn, bufs);
-      pick(params.length).adamStep(params, grads, expAvg, expAvgSq, o.amsgrad ? maxExpAvgSq : null, o);
+      pick(params.length).adamStep(
+        params,
+        grads,
+        expAvg,
+        expAvgSq,
+        o.amsgrad ? maxExpAvgSq : null,
+        o,
+      );
     },
   };
 }

@@ -17,7 +17,8 @@ export function randomOps(pick: Pick) {
       state('rngUniform', s, out);
       finite('rngUniform', 'lo', lo);
       finite('rngUniform', 'hi', hi);
-      if (!(hi >= lo)) throw new RangeError(`rngUniform: hi must be ≥ lo, got lo = ${lo}, hi = ${hi}`);
+      if (!(hi >= lo))
+        throw new RangeError(`rngUniform: hi must be ≥ lo, got lo = ${lo}, hi = ${hi}`);
       pick(Number.POSITIVE_INFINITY).rngUniform(s, out, lo, hi);
       return out;
     },

@@ -39,7 +39,8 @@ export function reduceOps(pick: Pick) {
     argmaxRows(x: Float32Array, rows: number, cols: number, out?: Int32Array): Int32Array {
       const fn = 'argmaxRows';
       shape(fn, x, rows, cols);
-      if (cols === 0 && rows > 0) throw new RangeError(`${fn}: cols must be ≥ 1 when rows > 0, got 0`);
+      if (cols === 0 && rows > 0)
+        throw new RangeError(`${fn}: cols must be ≥ 1 when rows > 0, got 0`);
       const o = out ?? new Int32Array(rows);
       i32(fn, 'out', o);
       lengthIs(fn, 'out', o, rows, 'rows');

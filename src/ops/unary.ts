@@ -27,7 +27,8 @@ const OPTION_KEYS: Partial<Record<UnaryOp, readonly (keyof UnaryOptions)[]>> = {
 function params(fn: string, op: UnaryOp, o: UnaryOptions | undefined): [number, number] {
   const keys = OPTION_KEYS[op] ?? [];
   if (o !== undefined) {
-    if (o === null || typeof o !== 'object') throw new TypeError(`${fn}: options must be an object`);
+    if (o === null || typeof o !== 'object')
+      throw new TypeError(`${fn}: options must be an object`);
     knownKeys(fn, 'option', o, keys);
   }
   switch (op) {

@@ -34,6 +34,7 @@ export function binary(op: BinaryOp, out: Float32Array, a: Float32Array, b: Floa
 
 export function binaryScalar(op: BinaryOp, out: Float32Array, x: Float32Array, s: number): void {
   const n = out.length;
+  s = Math.fround(s); // scalar operands are f32, as in the native kernels
   switch (op) {
     case 'add':
       for (let i = 0; i < n; i++) out[i] = x[i] + s;
@@ -61,6 +62,7 @@ export function binaryScalar(op: BinaryOp, out: Float32Array, x: Float32Array, s
 /** `y[i] += alpha * x[i]`, computed in f64 per element. */
 export function axpy(alpha: number, x: Float32Array, y: Float32Array): void {
   const n = y.length;
+  alpha = Math.fround(alpha); // scalar operands are f32, as in the native kernels
   for (let i = 0; i < n; i++) y[i] += alpha * x[i];
 }
 

@@ -83,8 +83,8 @@ export function gemm(
   c: Float32Array,
 ): void {
   if (m === 0 || n === 0) return;
-  if (k === 0) {
-    // op(A) op(B) is the zero matrix.
+  if (k === 0 || alpha === 0) {
+    // The product term vanishes (and, as in BLAS, A and B are not read).
     const len = m * n;
     if (beta === 0) c.fill(0, 0, len);
     else for (let i = 0; i < len; i++) c[i] = beta * c[i];

@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+// Builds the TypeScript (always) and the native addon in release mode (when cargo exists).
+// Without a Rust toolchain the install still succeeds and the js backend is used.
+// Flags: --native-only, --ts-only.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = new Set(process.argv.slice(2));
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+
+function run(cmd, argv, opts = {}) {
+  const r = spawnSync(cmd, argv, { cwd: root, stdio: 'inherit', ...opts });
+  if (r.error) throw r.error;
+  return r.status ?? 1;
+}
+
+function haveCargo() {
+  const r = spawnSync('cargo', ['--version'], { stdio: 'ignore' });
+  return !r.error && r.status === 0;
+}
+
+let failed = false;
+
+if (!args.has('--native-only')) {
+  if (!existsSync(bin('tsc'))) {
+    console.error('descent build: TypeScript is not installed (run `npm install` first)');
+    process.exit(1);
+  }
+  if (run(bin('tsc'), ['-p', 'tsconfig.build.json']) !== 0) {
+    console.error('descent build: TypeScript compilation failed');
+    process.exit(1);
+  }
+}
+
+if (!args.has('--ts-only')) {
+  if (!haveCargo()) {
+    console.warn(
+      'descent build: cargo not found; skipping the native addon (the js backend will be used)',
+    );
+  } else if (!existsSync(bin('napi'))) {
+    console.warn('descent build: @napi-rs/cli is not installed; skipping the native addon');
+  } else {
+    const status = run(bin('napi'), [
+      'build',
+      '--platform',
+      '--release',
+      '--manifest-path',
+      'crates/node/Cargo.toml',
+      '--package-json-path',
+      'package.json',
+      '--output-dir',
+      'native',
+      '--js',
+      'binding.cjs',
+      '--dts',
+      'binding.d.ts',
+    ]);
+    if (status !== 0) {
+      console.error(
+        'descent build: the native addon failed to build (the js backend will be used)',
+      );
+      failed = args.has('--native-only');
+    }
+  }
+}
+
+process.exit(failed ? 1 : 0);

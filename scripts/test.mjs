@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+// Runs every check and test the project has, then prints one line: `N passed, N failed`.
+// Steps: build (TS + native addon), strict type-check, Biome, cargo fmt, clippy, cargo test,
+// vitest. Each non-test check counts as one; cargo and vitest count their tests.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+let passed = 0;
+let failed = 0;
+const failures = [];
+
+function run(label, cmd, args, opts = {}) {
+  console.log(`\n── ${label}: ${cmd} ${args.join(' ')}`);
+  const r = spawnSync(cmd, args, {
+    cwd: root,
+    stdio: opts.capture ? ['inherit', 'pipe', 'inherit'] : 'inherit',
+    ...opts,
+  });
+  if (opts.capture && r.stdout) process.stdout.write(r.stdout);
+  return { status: r.error ? 127 : (r.status ?? 1), stdout: r.stdout ? r.stdout.toString() : '' };
+}
+
+function check(label, cmd, args) {
+  const { status } = run(label, cmd, args);
+  if (status === 0) passed++;
+  else {
+    failed++;
+    failures.push(label);
+  }
+}
+
+check('build', process.execPath, [join(root, 'scripts', 'build.mjs')]);
+check('typecheck (tsc --noEmit, strict)', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']);
+check('lint (biome)', bin('biome'), ['check', '.']);
+check('cargo fmt --check', 'cargo', ['fmt', '--all', '--check']);
+check('cargo clippy', 'cargo', [
+  'clippy',
+  '--workspace',
+  '--all-targets',
+  '--release',
+  '--',
+  '-D',
+  'warnings',
+]);
+
+// cargo test: sum the "test result" lines.
+{
+  const { status, stdout } = run(
+    'cargo test',
+    'cargo',
+    ['test', '--workspace', '--release', '--color', 'never'],
+    {
+      capture: true,
+    },
+  );
+  let p = 0;
+  let f = 0;
+  for (const m of stdout.matchAll(/test result: \w+\. (\d+) passed; (\d+) failed/g)) {
+    p += Number(m[1]);
+    f += Number(m[2]);
+  }
+  if (status !== 0 && f === 0) f = 1; // did not compile or crashed
+  passed += p;
+  failed += f;
+  if (f) failures.push('cargo test');
+}
+
+// vitest: read its JSON report.
+{
+  const dir = mkdtempSync(join(tmpdir(), 'descent-vitest-'));
+  const out = join(dir, 'report.json');
+  const { status } = run('vitest', bin('vitest'), [
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${out}`,
+  ]);
+  let p = 0;
+  let f = 0;
+  try {
+    const report = JSON.parse(readFileSync(out, 'utf8'));
+    p = report.numPassedTests;
+    f = report.numFailedTests + (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+    if (report.numFailedTestSuites && f === 0) f = report.numFailedTestSuites;
+  } catch {
+    f = 1;
+  }
+  if (status !== 0 && f === 0) f = 1;
+  rmSync(dir, { recursive: true, force: true });
+  passed += p;
+  failed += f;
+  if (f) failures.push('vitest');
+}
+
+if (failures.length) console.log(`\nfailing: ${failures.join(', ')}`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
