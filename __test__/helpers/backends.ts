@@ -1,7 +1,25 @@
 import { jsKernels } from '../../src/backend/js/index.js';
 import type { Kernels } from '../../src/backend/kernels.js';
+import { loadNative, nativeKernels } from '../../src/backend/native.js';
+
+/**
+ * The native kernels. The test suite needs them (the parity tests are the point); a missing
+ * addon is a failure with the loader's reason, not a skip.
+ */
+export function nativeUnderTest(): Kernels {
+  const n = loadNative();
+  if ('error' in n) {
+    throw new Error(
+      `the native addon did not load (${n.error}); build it with \`npm run build:native\``,
+    );
+  }
+  return nativeKernels(n.binding);
+}
 
 /** Every backend the kernel tests run against, as [name, kernels] pairs. */
 export function kernelsUnderTest(): Array<[string, Kernels]> {
-  return [['js', jsKernels]];
+  return [
+    ['js', jsKernels],
+    ['native', nativeUnderTest()],
+  ];
 }

@@ -6,6 +6,7 @@
 use crate::map::{map, map_inplace, zip, zip_inplace};
 use crate::math;
 use crate::parallel::{for_chunks, CHUNK};
+use crate::simd::Simd;
 use crate::simd_fn;
 
 /// Unary operations. The numeric codes are part of the N-API contract.
@@ -84,8 +85,27 @@ pub struct Params {
 
 const SELU_SCALE: f32 = 1.050_701;
 const SELU_ALPHA: f32 = 1.673_263_2;
-const SQRT_2_OVER_PI: f32 = 0.797_884_6;
-const GELU_C: f32 = 0.044_715;
+// 2u = x·(A + B·x²) with A = 2√(2/π), B = 2√(2/π)·0.044715, rounded once each from f64:
+// three roundings for 2u, whose error exp() amplifies by |2u| in the far negative tail.
+const GELU_A: f32 = (2.0 * 0.797_884_560_802_865_4_f64) as f32;
+const GELU_B: f32 = (2.0 * 0.797_884_560_802_865_4_f64 * 0.044_715) as f32;
+const GELU_3B: f32 = (3.0 * 2.0 * 0.797_884_560_802_865_4_f64 * 0.044_715) as f32;
+
+/// 2u = x·(A + B·x²) for the tanh-form GELU, and `c`, the rounding error of 2u recovered
+/// with FMA (exact products' remainders), since exp() turns an absolute error in 2u into a
+/// relative error |2u| times larger in the negative tail. Without hardware FMA, c is 0.
+#[inline(always)]
+fn gelu_tanh_arg<S: Simd>(s: S, x: S::V) -> (S::V, S::V) {
+    let (a, b) = (s.splat(GELU_A), s.splat(GELU_B));
+    let xx = s.mul(x, x);
+    let xx_err = s.fma(x, x, s.neg(xx));
+    let inner = s.fma(b, xx, a);
+    let u2 = s.mul(x, inner);
+    let u2_err = s.fma(x, inner, s.neg(u2));
+    let c = s.fma(s.mul(x, b), xx_err, u2_err);
+    // Where x² or 2u overflow the remainders are NaN; no correction is needed there.
+    (u2, s.select(s.is_nan(c), s.zero(), c))
+}
 
 /// Binds `$f` to the forward function of `$op` and evaluates `$body` with it.
 macro_rules! with_forward {
@@ -158,12 +178,10 @@ macro_rules! with_forward {
             Unary::GeluTanh => {
                 // 0.5x(1 + tanh(u)) = x·σ(2u), which keeps its accuracy for negative x.
                 let $f = |x: $S::V| {
-                    let x3 = $s.mul($s.mul(x, x), x);
-                    let u2 = $s.mul(
-                        $s.fma(x3, $s.splat(GELU_C), x),
-                        $s.splat(2.0 * SQRT_2_OVER_PI),
-                    );
-                    $s.mul(x, math::sigmoid($s, u2))
+                    let (u2, c) = gelu_tanh_arg($s, x);
+                    let sg = math::sigmoid($s, u2);
+                    // σ(u2 + c) ≈ σ(u2)·(1 + c·(1 − σ(u2))).
+                    $s.mul(x, $s.fma($s.mul(sg, c), $s.sub(one, sg), sg))
                 };
                 $body
             }
@@ -186,8 +204,10 @@ macro_rules! with_forward {
             }
             Unary::HardSigmoid => {
                 let (lo, hi) = ($s.splat(-3.0), $s.splat(3.0));
+                let (three, six) = ($s.splat(3.0), $s.splat(6.0));
                 let $f = |x: $S::V| {
-                    let r = $s.fma(x, $s.splat(1.0 / 6.0), $s.splat(0.5));
+                    // relu6(x + 3) / 6 as PyTorch: x + 3 is exact near -3, so no cancellation.
+                    let r = $s.div($s.add(x, three), six);
                     let r = $s.select($s.le(x, lo), zero, r);
                     $s.select($s.le(hi, x), one, r)
                 };
@@ -279,16 +299,16 @@ macro_rules! with_backward {
                 $body
             }
             Unary::GeluTanh => {
-                let k = $s.splat(2.0 * SQRT_2_OVER_PI);
+                let (a, b3) = ($s.splat(GELU_A), $s.splat(GELU_3B));
                 let $g = |x: $S::V, dy: $S::V| {
-                    let xx = $s.mul(x, x);
-                    let u2 = $s.mul($s.fma($s.mul(xx, x), $s.splat(GELU_C), x), k);
-                    let du2 = $s.mul($s.fma(xx, $s.splat(3.0 * GELU_C), one), k);
-                    let d = $s.fma(
-                        $s.mul(x, math::sigmoid_grad($s, u2)),
-                        du2,
-                        math::sigmoid($s, u2),
-                    );
+                    let (u2, c) = gelu_tanh_arg($s, x);
+                    let du2 = $s.fma(b3, $s.mul(x, x), a);
+                    let sg = math::sigmoid($s, u2);
+                    // First-order corrections for the rounding error c of u2.
+                    let sg = $s.fma($s.mul(sg, c), $s.sub(one, sg), sg);
+                    let dsg = math::sigmoid_grad($s, u2);
+                    let dsg = $s.fma($s.mul(dsg, c), $s.sub(one, $s.add(sg, sg)), dsg);
+                    let d = $s.fma($s.mul(x, dsg), du2, sg);
                     $s.mul(dy, d)
                 };
                 $body
@@ -321,10 +341,10 @@ macro_rules! with_backward {
                 $body
             }
             Unary::HardSigmoid => {
-                let (lo, hi, sixth) = ($s.splat(-3.0), $s.splat(3.0), $s.splat(1.0 / 6.0));
+                let (lo, hi, six) = ($s.splat(-3.0), $s.splat(3.0), $s.splat(6.0));
                 let $g = |x: $S::V, dy: $S::V| {
                     let inside = $s.and_m($s.lt(lo, x), $s.lt(x, hi));
-                    $s.select(inside, $s.mul(dy, sixth), zero)
+                    $s.select(inside, $s.div(dy, six), zero)
                 };
                 $body
             }

@@ -168,7 +168,7 @@ export function unary(
     case 'hardSigmoid':
       for (let i = 0; i < n; i++) {
         const v = x[i];
-        out[i] = v <= -3 ? 0 : v >= 3 ? 1 : v / 6 + 0.5;
+        out[i] = v <= -3 ? 0 : v >= 3 ? 1 : (v + 3) / 6; // relu6(x + 3) / 6, exact near -3
       }
       return;
     default:
