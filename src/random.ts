@@ -18,6 +18,11 @@ export class Rng {
     u32('Rng.fromState', 'state', state);
     if (state.length !== 4)
       throw new RangeError(`Rng.fromState: state must have length 4, got ${state.length}`);
+    if (state.every((w) => w === 0)) {
+      throw new RangeError(
+        'Rng.fromState: state must not be all zeros (xoshiro128** would stay at zero)',
+      );
+    }
     const r = new Rng(0);
     r.state.set(state);
     return r;

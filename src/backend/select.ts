@@ -147,7 +147,14 @@ export function setSimd(level?: string): string {
     oneOf('setSimd', 'level', level, ['scalar', 'avx2', 'avx512', 'neon'] as const);
   backend('native'); // throws with the reason when the addon cannot load
   const n = loadNative();
-  return 'binding' in n ? n.binding.setSimd(level ?? '') : 'none';
+  if (!('binding' in n)) return 'none';
+  try {
+    return n.binding.setSimd(level ?? '');
+  } catch (e) {
+    throw new RangeError(
+      `setSimd: ${e instanceof Error ? e.message.replace(/^setSimd: /, '') : String(e)}`,
+    );
+  }
 }
 
 /** The checked operations of whichever backend is active at call time. */

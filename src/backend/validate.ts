@@ -114,10 +114,11 @@ export function noOverlap(
   );
 }
 
+/** A number (TypeError otherwise) that is finite (RangeError for NaN and ±Infinity). */
 export function finite(fn: string, name: string, v: unknown): asserts v is number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) {
+  if (typeof v !== 'number')
     throw new TypeError(`${fn}: ${name} must be a finite number, got ${describe(v)}`);
-  }
+  if (!Number.isFinite(v)) throw new RangeError(`${fn}: ${name} must be a finite number, got ${v}`);
 }
 
 /** A finite number in [lo, hi] (bounds inclusive unless told otherwise). */
@@ -139,12 +140,20 @@ export function inRange(
   }
 }
 
-/** A non-negative safe integer. */
+/** A non-negative safe integer: TypeError for non-integers, RangeError outside [0, 2^53). */
 export function count(fn: string, name: string, v: unknown): asserts v is number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v)) {
+  if (typeof v !== 'number' || !Number.isInteger(v)) {
     throw new TypeError(`${fn}: ${name} must be an integer, got ${describe(v)}`);
   }
-  if (v < 0) throw new RangeError(`${fn}: ${name} must be ≥ 0, got ${v}`);
+  if (v < 0 || !Number.isSafeInteger(v))
+    throw new RangeError(`${fn}: ${name} must be in [0, 2^53), got ${v}`);
+}
+
+/** An options object (a plain object, not null, not a primitive). */
+export function options(fn: string, name: string, v: unknown): asserts v is object {
+  if (v === null || typeof v !== 'object' || Array.isArray(v) || ArrayBuffer.isView(v)) {
+    throw new TypeError(`${fn}: ${name} must be an object, got ${describe(v)}`);
+  }
 }
 
 export function bool(fn: string, name: string, v: unknown): asserts v is boolean {

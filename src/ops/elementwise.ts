@@ -8,8 +8,14 @@ export const BINARY_OPS = Object.keys(BINARY_CODES) as BinaryOp[];
 export function elementwiseOps(pick: Pick) {
   return {
     /** out = a op b elementwise; `out` may be `a` or `b` itself. */
-    binary(op: BinaryOp, a: Float32Array, b: Float32Array, out?: Float32Array): Float32Array {
-      const fn = `binary(${String(op)})`;
+    binary(
+      op: BinaryOp,
+      a: Float32Array,
+      b: Float32Array,
+      out?: Float32Array,
+      name?: string,
+    ): Float32Array {
+      const fn = name ?? `binary(${String(op)})`;
       oneOf(fn, 'op', op, BINARY_OPS);
       f32(fn, 'a', a);
       f32(fn, 'b', b);

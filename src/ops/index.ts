@@ -49,9 +49,9 @@ export function createOps(pick: Pick): Ops {
     ) => u.unaryBackward(op, x, dy, dx, options);
   }
   const bin =
-    (op: 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min') =>
+    (op: 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min', name: string) =>
     (a: Float32Array, b: Float32Array, out?: Float32Array) =>
-      e.binary(op, a, b, out);
+      e.binary(op, a, b, out, name);
   return {
     ...u,
     ...e,
@@ -60,11 +60,11 @@ export function createOps(pick: Pick): Ops {
     ...randomOps(pick),
     ...optimOps(pick),
     ...(named as NamedUnary),
-    add: bin('add'),
-    sub: bin('sub'),
-    mul: bin('mul'),
-    div: bin('div'),
-    maximum: bin('max'),
-    minimum: bin('min'),
+    add: bin('add', 'add'),
+    sub: bin('sub', 'sub'),
+    mul: bin('mul', 'mul'),
+    div: bin('div', 'div'),
+    maximum: bin('max', 'maximum'),
+    minimum: bin('min', 'minimum'),
   };
 }

@@ -9,6 +9,7 @@ import {
   lengthIs,
   noOverlap,
   oneOf,
+  options,
 } from '../backend/validate.js';
 import type { Pick } from './pick.js';
 
@@ -84,8 +85,7 @@ export function linalgOps(pick: Pick) {
      */
     gemm(a: Float32Array, b: Float32Array, c: Float32Array, o: GemmOptions): Float32Array {
       const fn = 'gemm';
-      if (o === null || typeof o !== 'object')
-        throw new TypeError(`${fn}: options {m, n, k} are required`);
+      options(fn, 'options {m, n, k}', o);
       knownKeys(fn, 'option', o, GEMM_KEYS);
       const { m, n, k } = o;
       count(fn, 'm', m);
@@ -156,6 +156,7 @@ export function linalgOps(pick: Pick) {
       if (cols === 0) throw new RangeError(`${fn}: cols must be ≥ 1, got 0`);
       i32(fn, 'labels', labels);
       lengthIs(fn, 'labels', labels, rows, 'rows');
+      options(fn, 'options', o);
       knownKeys(fn, 'option', o, ['grad', 'reduction']);
       const reduction = o.reduction ?? 'mean';
       oneOf(fn, 'reduction', reduction, ['mean', 'sum'] as const);

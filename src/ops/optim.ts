@@ -1,6 +1,14 @@
 /** Checked fused optimizer steps over flat parameter groups. */
 import type { AdamStepOptions, SgdStepOptions } from '../backend/kernels.js';
-import { bool, f32, inRange, knownKeys, lengthIs, noOverlap } from '../backend/validate.js';
+import {
+  bool,
+  f32,
+  inRange,
+  knownKeys,
+  lengthIs,
+  noOverlap,
+  options,
+} from '../backend/validate.js';
 import type { Pick } from './pick.js';
 
 const SGD_KEYS = [
@@ -45,6 +53,7 @@ export function optimOps(pick: Pick) {
       o: SgdStepOptions,
     ): void {
       const fn = 'sgdStep';
+      options(fn, 'options', o);
       knownKeys(fn, 'option', o, SGD_KEYS);
       inRange(fn, 'lr', o.lr, 0, BIG);
       inRange(fn, 'momentum', o.momentum, 0, BIG);
@@ -60,6 +69,7 @@ export function optimOps(pick: Pick) {
         ['params', params],
         ['grads', grads],
       ];
+      if (momentumBuf !== null && momentumBuf !== undefined) f32(fn, 'momentumBuf', momentumBuf);
       if (o.momentum !== 0) {
         if (momentumBuf === null || momentumBuf === undefined) {
           throw new TypeError(
@@ -82,6 +92,7 @@ export function optimOps(pick: Pick) {
       o: AdamStepOptions,
     ): void {
       const fn = 'adamStep';
+      options(fn, 'options', o);
       knownKeys(fn, 'option', o, ADAM_KEYS);
       inRange(fn, 'lr', o.lr, 0, BIG);
       inRange(fn, 'beta1', o.beta1, 0, 1, { hiOpen: true });
@@ -100,6 +111,7 @@ export function optimOps(pick: Pick) {
         ['expAvg', expAvg],
         ['expAvgSq', expAvgSq],
       ];
+      if (maxExpAvgSq !== null && maxExpAvgSq !== undefined) f32(fn, 'maxExpAvgSq', maxExpAvgSq);
       if (o.amsgrad) {
         if (maxExpAvgSq === null || maxExpAvgSq === undefined) {
           throw new TypeError(

@@ -1,5 +1,5 @@
 /** Checked random fills driven by an explicit xoshiro128** state. */
-import { f32, finite, inRange, lengthIs, u32 } from '../backend/validate.js';
+import { f32, finite, inRange, lengthIs, noOverlap, u32 } from '../backend/validate.js';
 import type { Pick } from './pick.js';
 
 export function randomOps(pick: Pick) {
@@ -10,6 +10,7 @@ export function randomOps(pick: Pick) {
       throw new RangeError(`${fn}: state must not be all zeros (xoshiro128** would stay at zero)`);
     }
     f32(fn, 'out', out);
+    noOverlap(fn, 'out', out, 'state', s, false);
   }
   return {
     /** Fills `out` with uniform draws in [lo, hi), advancing `state`. */

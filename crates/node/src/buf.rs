@@ -171,6 +171,25 @@ pub fn count(func: &str, name: &str, v: f64) -> Result<usize> {
     Ok(v as usize)
 }
 
+/// The product of sizes, refusing overflow (a wrapped product would pass length checks).
+pub fn product(func: &str, what: &str, dims: &[usize]) -> Result<usize> {
+    dims.iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        .ok_or_else(|| invalid(func, format!("{what} = {dims:?} overflows")))
+}
+
+/// An op code: a non-negative integer (NaN and fractions are refused, not truncated).
+pub fn code(func: &str, v: f64) -> Result<u32> {
+    if v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v <= u32::MAX as f64 {
+        Ok(v as u32)
+    } else {
+        Err(invalid(
+            func,
+            format!("op code must be a non-negative integer, got {v}"),
+        ))
+    }
+}
+
 /// The 4-word RNG state as an array reference.
 #[allow(clippy::mut_from_ref)]
 pub fn rng_state<'a>(func: &str, st: &'a U32) -> Result<&'a mut [u32; 4]> {

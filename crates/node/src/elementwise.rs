@@ -1,16 +1,18 @@
 //! Unary, binary and scalar elementwise kernels, axpy, fill, copy.
 
-use crate::buf::{disjoint, invalid, len_is, F32};
+use crate::buf::{code, disjoint, invalid, len_is, F32};
 use descent_kernels::{binary as bk, unary as uk};
 use napi::Result;
 use napi_derive::napi;
 
-fn unary_op(func: &str, code: u32) -> Result<uk::Unary> {
-    uk::Unary::from_code(code).ok_or_else(|| invalid(func, format!("unknown unary op {code}")))
+fn unary_op(func: &str, v: f64) -> Result<uk::Unary> {
+    let c = code(func, v)?;
+    uk::Unary::from_code(c).ok_or_else(|| invalid(func, format!("unknown unary op {c}")))
 }
 
-fn binary_op(func: &str, code: u32) -> Result<bk::Binary> {
-    bk::Binary::from_code(code).ok_or_else(|| invalid(func, format!("unknown binary op {code}")))
+fn binary_op(func: &str, v: f64) -> Result<bk::Binary> {
+    let c = code(func, v)?;
+    bk::Binary::from_code(c).ok_or_else(|| invalid(func, format!("unknown binary op {c}")))
 }
 
 fn params(alpha: f64, beta: f64) -> uk::Params {
@@ -22,7 +24,7 @@ fn params(alpha: f64, beta: f64) -> uk::Params {
 
 /// out = op(x); out may be x itself.
 #[napi(catch_unwind)]
-pub fn unary(op: u32, out: F32, x: F32, alpha: f64, beta: f64) -> Result<()> {
+pub fn unary(op: f64, out: F32, x: F32, alpha: f64, beta: f64) -> Result<()> {
     let f = "unary";
     let op = unary_op(f, op)?;
     len_is(f, "out", &out, x.len())?;
@@ -40,7 +42,7 @@ pub fn unary(op: u32, out: F32, x: F32, alpha: f64, beta: f64) -> Result<()> {
 
 /// dx = dy * op'(x); dx may be dy itself.
 #[napi(catch_unwind)]
-pub fn unary_backward(op: u32, dx: F32, x: F32, dy: F32, alpha: f64, beta: f64) -> Result<()> {
+pub fn unary_backward(op: f64, dx: F32, x: F32, dy: F32, alpha: f64, beta: f64) -> Result<()> {
     let f = "unaryBackward";
     let op = unary_op(f, op)?;
     len_is(f, "dx", &dx, x.len())?;
@@ -64,7 +66,7 @@ pub fn unary_backward(op: u32, dx: F32, x: F32, dy: F32, alpha: f64, beta: f64) 
 
 /// out = a op b; out may be a or b itself.
 #[napi(catch_unwind)]
-pub fn binary(op: u32, out: F32, a: F32, b: F32) -> Result<()> {
+pub fn binary(op: f64, out: F32, a: F32, b: F32) -> Result<()> {
     let f = "binary";
     let op = binary_op(f, op)?;
     len_is(f, "out", &out, a.len())?;
@@ -90,7 +92,7 @@ pub fn binary(op: u32, out: F32, a: F32, b: F32) -> Result<()> {
 
 /// out = x op s; out may be x itself.
 #[napi(catch_unwind)]
-pub fn binary_scalar(op: u32, out: F32, x: F32, s: f64) -> Result<()> {
+pub fn binary_scalar(op: f64, out: F32, x: F32, s: f64) -> Result<()> {
     let f = "binaryScalar";
     let op = binary_op(f, op)?;
     len_is(f, "out", &out, x.len())?;

@@ -1,6 +1,6 @@
 //! GEMM, softmax and the fused softmax-cross-entropy.
 
-use crate::buf::{count, disjoint, invalid, len_is, F32, I32};
+use crate::buf::{count, disjoint, invalid, len_is, product, F32, I32};
 use descent_kernels::{gemm as gk, softmax as sk};
 use napi::Result;
 use napi_derive::napi;
@@ -21,9 +21,11 @@ pub fn gemm(
 ) -> Result<()> {
     let f = "gemm";
     let (m, n, k) = (count(f, "m", m)?, count(f, "n", n)?, count(f, "k", k)?);
-    len_is(f, "a", &a, m * k)?;
-    len_is(f, "b", &b, k * n)?;
-    len_is(f, "c", &c, m * n)?;
+    len_is(f, "a", &a, product(f, "m × k", &[m, k])?)?;
+    len_is(f, "b", &b, product(f, "k × n", &[k, n])?)?;
+    len_is(f, "c", &c, product(f, "m × n", &[m, n])?)?;
+    // The kernel indexes up to m·n·k-sized strides internally: refuse products that overflow.
+    product(f, "m × n × k", &[m, n, k])?;
     disjoint(f, ("c", &c), &[("a", &a), ("b", &b)])?;
     let (a, b) = unsafe { (a.as_ref(), b.as_ref()) };
     gk::sgemm(
@@ -41,8 +43,11 @@ pub fn gemm(
     Ok(())
 }
 
+/// Rows and columns, refusing a product that overflows.
 fn shape(f: &str, rows: f64, cols: f64) -> Result<(usize, usize)> {
-    Ok((count(f, "rows", rows)?, count(f, "cols", cols)?))
+    let (r, c) = (count(f, "rows", rows)?, count(f, "cols", cols)?);
+    product(f, "rows × cols", &[r, c])?;
+    Ok((r, c))
 }
 
 /// Row-wise softmax / log-softmax; out may be x itself.

@@ -1,6 +1,6 @@
 //! Reductions.
 
-use crate::buf::{count, invalid, len_is, F32, I32};
+use crate::buf::{count, invalid, len_is, product, F32, I32};
 use descent_kernels::reduce as rk;
 use napi::Result;
 use napi_derive::napi;
@@ -27,7 +27,7 @@ pub fn argmax_rows(out: I32, x: F32, rows: f64, cols: f64) -> Result<()> {
     if c == 0 && r > 0 {
         return Err(invalid(f, "cols must be positive".into()));
     }
-    len_is(f, "x", &x, r * c)?;
+    len_is(f, "x", &x, product(f, "rows × cols", &[r, c])?)?;
     len_is(f, "out", &out, r)?;
     if r > 0 {
         // SAFETY: an Int32Array output cannot be written through the f32 slice: checked apart.
@@ -43,7 +43,7 @@ pub fn argmax_rows(out: I32, x: F32, rows: f64, cols: f64) -> Result<()> {
 pub fn col_sums(out: F32, x: F32, rows: f64, cols: f64, accumulate: bool) -> Result<()> {
     let f = "colSums";
     let (r, c) = (count(f, "rows", rows)?, count(f, "cols", cols)?);
-    len_is(f, "x", &x, r * c)?;
+    len_is(f, "x", &x, product(f, "rows × cols", &[r, c])?)?;
     len_is(f, "out", &out, c)?;
     crate::buf::disjoint(f, ("out", &out), &[("x", &x)])?;
     rk::col_sums(
