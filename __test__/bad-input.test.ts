@@ -15,7 +15,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AdamStepOptions, OPTIM_KINDS, type SgdStepOptions } from '../src/backend/kernels.js';
 import { loadNative, type NativeBinding } from '../src/backend/native.js';
+import { adamHyper, sgdHyper } from '../src/backend/optim-steps.js';
 import {
   type BackendName,
   backend,
@@ -386,7 +388,7 @@ function binarySpecs(): Spec[] {
   ];
   return [
     ...named.map(
-      ([key, op]): Spec => ({
+      ([key]): Spec => ({
         key,
         label: key,
         valid: () => [f32(N, 1), f32(N, 2), new Float32Array(N)],
@@ -1351,6 +1353,20 @@ interface RawRow {
 const U = 22; // gelu
 const sgdOpts = () => ({ ...SGD(), momentum: 0.9 });
 const adamOpts = () => ADAM();
+type RawBinding = NativeBinding;
+type Buf = Float32Array | null;
+/** The binding's generic optimizer entry, called as the old sgdStep/adamStep were. */
+const rawSgd = (b: RawBinding, p: Float32Array, g: Float32Array, m: Buf, o: SgdStepOptions) =>
+  b.optimStep(OPTIM_KINDS.sgd, p, g, m, null, null, null, sgdHyper(o), null);
+const rawAdam = (
+  b: RawBinding,
+  p: Float32Array,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  vm: Buf,
+  o: AdamStepOptions,
+) => b.optimStep(OPTIM_KINDS.adam, p, g, m, v, vm, null, adamHyper(o), null);
 const raw = (what: string, setup: RawRow['setup'], mentions?: RegExp): RawRow => ({
   what,
   setup,
@@ -1392,7 +1408,7 @@ const RAW_ROWS: RawRow[] = [
     raw(`sum: x = ${what}`, (b) => [() => b.sum(any(v())), []]),
     raw(`adamStep: grads = ${what}`, (b) => {
       const bufs = [f32(), f32(), f32(), f32()];
-      return [() => b.adamStep(bufs[0], any(v()), bufs[1], bufs[2], bufs[3], adamOpts()), bufs];
+      return [() => rawAdam(b, bufs[0], any(v()), bufs[1], bufs[2], bufs[3], adamOpts()), bufs];
     }),
   ]),
   raw('argmaxRows: out = Float32Array', (b) => {
@@ -1414,9 +1430,32 @@ const RAW_ROWS: RawRow[] = [
     const [a, bb, c] = [f32(4), f32(4), f32(4)];
     return [() => b.gemm(any(1), false, 2, 2, 2, 1, a, bb, 0, c), [a, bb, c]];
   }),
-  raw('sgdStep: options missing momentum', (b) => {
+  raw('optimStep: too few hyperparameters', (b) => {
     const [p, g, m] = [f32(), f32(), f32()];
-    return [() => b.sgdStep(p, g, m, any({ lr: 0.1 })), [p, g, m]];
+    return [
+      () => b.optimStep(OPTIM_KINDS.sgd, p, g, m, null, null, null, Float64Array.of(0.1), null),
+      [p, g, m],
+    ];
+  }),
+  raw('optimStep: unknown kind', (b) => {
+    const [p, g] = [f32(), f32()];
+    return [
+      () => b.optimStep(999, p, g, null, null, null, null, new Float64Array(9), null),
+      [p, g],
+    ];
+  }),
+  raw('optimStep: hyper = Float32Array', (b) => {
+    const [p, g, m] = [f32(), f32(), f32()];
+    return [
+      () => b.optimStep(OPTIM_KINDS.sgd, p, g, m, null, null, null, any(new Float32Array(7)), null),
+      [p, g, m],
+    ];
+  }),
+  raw('optimStep: NaN hyperparameter', (b) => {
+    const [p, g, m] = [f32(), f32(), f32()];
+    const h = sgdHyper(sgdOpts());
+    h[0] = Number.NaN;
+    return [() => b.optimStep(OPTIM_KINDS.sgd, p, g, m, null, null, null, h, null), [p, g, m]];
   }),
 
   // mismatched lengths
@@ -1544,17 +1583,17 @@ const RAW_ROWS: RawRow[] = [
     'sgdStep: momentumBuf shorter',
     (b) => {
       const [p, g, m] = [f32(), f32(), f32(4)];
-      return [() => b.sgdStep(p, g, m, sgdOpts()), [p, g, m]];
+      return [() => rawSgd(b, p, g, m, sgdOpts()), [p, g, m]];
     },
-    /sgdStep: momentumBuf/,
+    /optimStep: s0/,
   ),
   raw(
     'adamStep: expAvgSq longer',
     (b) => {
       const [p, g, m, v, vm] = [f32(), f32(), f32(), f32(6), f32()];
-      return [() => b.adamStep(p, g, m, v, vm, adamOpts()), [p, g, m, v, vm]];
+      return [() => rawAdam(b, p, g, m, v, vm, adamOpts()), [p, g, m, v, vm]];
     },
-    /adamStep: expAvgSq/,
+    /optimStep: s1/,
   ),
 
   // overlapping and identical buffers
@@ -1731,7 +1770,7 @@ const RAW_ROWS: RawRow[] = [
     'sgdStep: params === grads',
     (b) => {
       const [p, m] = [f32(), f32()];
-      return [() => b.sgdStep(p, p, m, sgdOpts()), [p, m]];
+      return [() => rawSgd(b, p, p, m, sgdOpts()), [p, m]];
     },
     /overlaps/,
   ),
@@ -1740,7 +1779,7 @@ const RAW_ROWS: RawRow[] = [
     (b) => {
       const [m, p] = twoViews(F, N, F, N, 4);
       const g = f32();
-      return [() => b.sgdStep(p as Float32Array, g, m as Float32Array, sgdOpts()), [p, g, m]];
+      return [() => rawSgd(b, p as Float32Array, g, m as Float32Array, sgdOpts()), [p, g, m]];
     },
     /overlaps/,
   ),
@@ -1748,7 +1787,7 @@ const RAW_ROWS: RawRow[] = [
     'adamStep: expAvg === expAvgSq',
     (b) => {
       const [p, g, m, vm] = [f32(), f32(), f32(), f32()];
-      return [() => b.adamStep(p, g, m, m, vm, adamOpts()), [p, g, m, vm]];
+      return [() => rawAdam(b, p, g, m, m, vm, adamOpts()), [p, g, m, vm]];
     },
     /overlaps/,
   ),
@@ -1758,7 +1797,7 @@ const RAW_ROWS: RawRow[] = [
       const [vm, g] = twoViews(F, N, F, N, 4);
       const [p, m, v] = [f32(), f32(), f32()];
       return [
-        () => b.adamStep(p, g as Float32Array, m, v, vm as Float32Array, adamOpts()),
+        () => rawAdam(b, p, g as Float32Array, m, v, vm as Float32Array, adamOpts()),
         [p, g, m, v, vm],
       ];
     },
@@ -1913,7 +1952,7 @@ const RAW_ROWS: RawRow[] = [
     'sgdStep: momentum without a buffer',
     (b) => {
       const [p, g] = [f32(), f32()];
-      return [() => b.sgdStep(p, g, null, sgdOpts()), [p, g]];
+      return [() => rawSgd(b, p, g, null, sgdOpts()), [p, g]];
     },
     /momentum/,
   ),
@@ -1921,20 +1960,9 @@ const RAW_ROWS: RawRow[] = [
     'adamStep: amsgrad without maxExpAvgSq',
     (b) => {
       const [p, g, m, v] = [f32(), f32(), f32(), f32()];
-      return [() => b.adamStep(p, g, m, v, null, adamOpts()), [p, g, m, v]];
+      return [() => rawAdam(b, p, g, m, v, null, adamOpts()), [p, g, m, v]];
     },
-    /maxExpAvgSq/,
-  ),
-  raw(
-    'adamStep: maxExpAvgSq without amsgrad',
-    (b) => {
-      const [p, g, m, v, vm] = [f32(), f32(), f32(), f32(), f32()];
-      return [
-        () => b.adamStep(p, g, m, v, vm, { ...adamOpts(), amsgrad: false }),
-        [p, g, m, v, vm],
-      ];
-    },
-    /maxExpAvgSq/,
+    /max_exp_avg_sq/,
   ),
   raw('setSimd: unknown level', (b) => [() => b.setSimd('sse9'), []], /setSimd/),
 ];

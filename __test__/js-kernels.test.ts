@@ -11,6 +11,7 @@ import type {
   SgdStepOptions,
   UnaryOp,
 } from '../src/backend/kernels.js';
+import { adamStep, sgdStep } from '../src/backend/optim-steps.js';
 
 const F32_MIN_NORMAL = 1.1754944e-38;
 
@@ -871,7 +872,7 @@ describe.each([['js', jsKernels]] as Array<[string, Kernels]>)(
         sgdRef(pRef, grads, bufRef, o);
         const buf = o.momentum !== 0 ? new Float32Array(N).fill(Number.NaN) : null;
         grads.forEach((g, s) => {
-          K.sgdStep(p, g, buf, { ...o, firstStep: s === 0 });
+          sgdStep(K, p, g, buf, { ...o, firstStep: s === 0 });
         });
         // Parameters and buffers are O(1) and p - lr * g can cancel, so the tolerance is
         // relative to max(|ref|, 1): both sides round intermediates to f32 at different points.
@@ -944,7 +945,7 @@ describe.each([['js', jsKernels]] as Array<[string, Kernels]>)(
         const v = new Float32Array(N);
         const vmax = o.amsgrad ? new Float32Array(N) : null;
         grads.forEach((g, s) => {
-          K.adamStep(p, g, m, v, vmax, { ...o, step: s + 1 });
+          adamStep(K, p, g, m, v, vmax, { ...o, step: s + 1 });
         });
         expect(mismatches(p, pRef, 1e-6, 1e-3)).toEqual([]);
         expect(mismatches(m, mRef, 1e-5, 1e-6)).toEqual([]);
@@ -955,7 +956,7 @@ describe.each([['js', jsKernels]] as Array<[string, Kernels]>)(
       it('adam first step moves every parameter by about lr', () => {
         const p = new Float32Array(N);
         const g = randArray(N, -2, 2, 90).map((v) => (v === 0 ? 1 : v));
-        K.adamStep(p, g, new Float32Array(N), new Float32Array(N), null, {
+        adamStep(K, p, g, new Float32Array(N), new Float32Array(N), null, {
           ...base,
           weightDecay: 0,
           decoupled: false,

@@ -17,6 +17,7 @@
 import { describe, expect, it } from 'vitest';
 import { jsKernels, seedState } from '../src/backend/js/index.js';
 import { type Kernels, UNARY_CODES, type UnaryOp } from '../src/backend/kernels.js';
+import { adamStep, sgdStep } from '../src/backend/optim-steps.js';
 import { nativeUnderTest } from './helpers/backends.js';
 
 const native: Kernels = nativeUnderTest();
@@ -439,8 +440,8 @@ describe('parity: fused optimizer steps', () => {
       for (let step = 1; step <= 5; step++) {
         const g = rand(n, -1, 1, 70 + step);
         const opts = { lr: 0.05, ...o, firstStep: step === 1 };
-        native.sgdStep(pa, g, o.momentum ? ba : null, opts);
-        js.sgdStep(pb, g, o.momentum ? bb : null, opts);
+        sgdStep(native, pa, g, o.momentum ? ba : null, opts);
+        sgdStep(js, pb, g, o.momentum ? bb : null, opts);
       }
       // Scale: the parameters' magnitude (≤ 1), over which f32 rounding accumulates.
       expect(
@@ -468,8 +469,8 @@ describe('parity: fused optimizer steps', () => {
       for (let step = 1; step <= 5; step++) {
         const g = rand(n, -1, 1, 80 + step);
         const opts = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, ...o, step };
-        native.adamStep(pa, g, ma, va, o.amsgrad ? xa : null, opts);
-        js.adamStep(pb, g, mb, vb, o.amsgrad ? xb : null, opts);
+        adamStep(native, pa, g, ma, va, o.amsgrad ? xa : null, opts);
+        adamStep(js, pb, g, mb, vb, o.amsgrad ? xb : null, opts);
       }
       expect(
         worst(pa, pb, (i) => 1e-5 * Math.max(Math.abs(pb[i]), 1)),

@@ -835,7 +835,6 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
-module.exports.adamStep = nativeBinding.adamStep
 module.exports.argmaxRows = nativeBinding.argmaxRows
 module.exports.axpy = nativeBinding.axpy
 module.exports.binary = nativeBinding.binary
@@ -846,11 +845,11 @@ module.exports.fill = nativeBinding.fill
 module.exports.gemm = nativeBinding.gemm
 module.exports.info = nativeBinding.info
 module.exports.max = nativeBinding.max
+module.exports.optimStep = nativeBinding.optimStep
 module.exports.rngDropoutMask = nativeBinding.rngDropoutMask
 module.exports.rngNormal = nativeBinding.rngNormal
 module.exports.rngUniform = nativeBinding.rngUniform
 module.exports.setSimd = nativeBinding.setSimd
-module.exports.sgdStep = nativeBinding.sgdStep
 module.exports.softmax = nativeBinding.softmax
 module.exports.softmaxBackward = nativeBinding.softmaxBackward
 module.exports.softmaxCrossEntropy = nativeBinding.softmaxCrossEntropy

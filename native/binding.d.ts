@@ -9,20 +9,6 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
-export interface AdamOptions {
-  lr: number
-  beta1: number
-  beta2: number
-  eps: number
-  weightDecay: number
-  decoupled: boolean
-  amsgrad: boolean
-  maximize: boolean
-  step: number
-}
-
-export declare function adamStep(params: F32, grads: F32, expAvg: F32, expAvgSq: F32, maxExpAvgSq: F32 | undefined | null, o: AdamOptions): void
-
 export declare function argmaxRows(out: I32, x: F32, rows: number, cols: number): void
 
 /** y += alpha * x. */
@@ -56,6 +42,9 @@ export interface NativeInfo {
   version: string
 }
 
+/** One in-place step: `params` and the given state buffers are written, `grads` read. */
+export declare function optimStep(kind: number, params: F32, grads: F32, s0: F32 | undefined | null, s1: F32 | undefined | null, s2: F32 | undefined | null, s3: F32 | undefined | null, hyper: F64, segments?: U32 | undefined | null): void
+
 export declare function rngDropoutMask(state: U32, out: F32, p: number): void
 
 export declare function rngNormal(state: U32, out: F32, mean: number, std: number): void
@@ -64,18 +53,6 @@ export declare function rngUniform(state: U32, out: F32, lo: number, hi: number)
 
 /** Caps the instruction set ("scalar", "avx2", "avx512", "neon"; "" for the detected one). */
 export declare function setSimd(level: string): string
-
-export interface SgdOptions {
-  lr: number
-  momentum: number
-  dampening: number
-  weightDecay: number
-  nesterov: boolean
-  maximize: boolean
-  firstStep: boolean
-}
-
-export declare function sgdStep(params: F32, grads: F32, momentumBuf: F32 | undefined | null, o: SgdOptions): void
 
 /** Row-wise softmax / log-softmax; out may be x itself. */
 export declare function softmax(out: F32, x: F32, rows: number, cols: number, log: boolean): void

@@ -78,6 +78,18 @@ export interface AdamStepOptions {
   step: number;
 }
 
+/**
+ * Optimizer kinds of `optimStep`, with their codes (shared with the native addon), the
+ * layout of `hyper` and the state buffers, in order.
+ */
+export const OPTIM_KINDS = {
+  /** hyper [lr, momentum, dampening, weightDecay, nesterov, maximize, firstStep]; states [momentumBuffer]. */
+  sgd: 0,
+  /** hyper [lr, beta1, beta2, eps, weightDecay, decoupled, amsgrad, maximize, step]; states [expAvg, expAvgSq, maxExpAvgSq]. */
+  adam: 1,
+} as const;
+export type OptimKind = keyof typeof OPTIM_KINDS;
+
 export interface Kernels {
   /** `out[i] = op(x[i])`; `out` may be `x` itself (in place). `alpha`/`beta`: see the file header. */
   unary(op: UnaryOp, out: Float32Array, x: Float32Array, alpha: number, beta: number): void;
@@ -173,20 +185,18 @@ export interface Kernels {
   /** Inverted-dropout mask: each element is 0 with probability p, else 1 / (1 - p). */
   rngDropoutMask(state: Uint32Array, out: Float32Array, p: number): void;
 
-  /** One SGD step over a flat parameter group; `momentumBuf` is null when momentum is 0. */
-  sgdStep(
+  /**
+   * One in-place optimizer step over a flat parameter group. `states` are the optimizer's
+   * buffers (same length as params, pairwise disjoint, layout per kind in OPTIM_KINDS);
+   * `hyper` its hyperparameters; `segments` the lengths of the tensors packed in the group,
+   * for optimizers with per-tensor norms.
+   */
+  optimStep(
+    kind: OptimKind,
     params: Float32Array,
     grads: Float32Array,
-    momentumBuf: Float32Array | null,
-    o: SgdStepOptions,
-  ): void;
-  /** One Adam/AdamW step over a flat parameter group; `maxExpAvgSq` is null unless amsgrad. */
-  adamStep(
-    params: Float32Array,
-    grads: Float32Array,
-    expAvg: Float32Array,
-    expAvgSq: Float32Array,
-    maxExpAvgSq: Float32Array | null,
-    o: AdamStepOptions,
+    states: readonly (Float32Array | null)[],
+    hyper: Float64Array,
+    segments: Uint32Array | null,
   ): void;
 }

@@ -4,11 +4,10 @@
  */
 import { createRequire } from 'node:module';
 import {
-  type AdamStepOptions,
   BINARY_CODES,
   type BinaryOp,
   type Kernels,
-  type SgdStepOptions,
+  OPTIM_KINDS,
   UNARY_CODES,
   type UnaryOp,
 } from './kernels.js';
@@ -74,19 +73,16 @@ export interface NativeBinding {
   rngUniform(state: Uint32Array, out: Float32Array, lo: number, hi: number): void;
   rngNormal(state: Uint32Array, out: Float32Array, mean: number, std: number): void;
   rngDropoutMask(state: Uint32Array, out: Float32Array, p: number): void;
-  sgdStep(
+  optimStep(
+    kind: number,
     params: Float32Array,
     grads: Float32Array,
-    momentumBuf: Float32Array | null,
-    o: SgdStepOptions,
-  ): void;
-  adamStep(
-    params: Float32Array,
-    grads: Float32Array,
-    expAvg: Float32Array,
-    expAvgSq: Float32Array,
-    maxExpAvgSq: Float32Array | null,
-    o: AdamStepOptions,
+    s0: Float32Array | null,
+    s1: Float32Array | null,
+    s2: Float32Array | null,
+    s3: Float32Array | null,
+    hyper: Float64Array,
+    segments: Uint32Array | null,
   ): void;
 }
 
@@ -99,7 +95,7 @@ export function loadNative(): { binding: NativeBinding } | { error: string } {
   const path = process.env.DESCENT_NATIVE_PATH || '../../native/binding.cjs';
   try {
     const binding = require(path) as NativeBinding;
-    if (typeof binding?.info !== 'function' || typeof binding.adamStep !== 'function') {
+    if (typeof binding?.info !== 'function' || typeof binding.optimStep !== 'function') {
       throw new Error(`${path} does not export the descent kernels`);
     }
     binding.info();
@@ -137,7 +133,17 @@ export function nativeKernels(b: NativeBinding): Kernels {
     rngUniform: (s, out, lo, hi) => b.rngUniform(s, out, lo, hi),
     rngNormal: (s, out, mean, std) => b.rngNormal(s, out, mean, std),
     rngDropoutMask: (s, out, p) => b.rngDropoutMask(s, out, p),
-    sgdStep: (p, g, buf, o) => b.sgdStep(p, g, buf, o),
-    adamStep: (p, g, m, v, vmax, o) => b.adamStep(p, g, m, v, vmax, o),
+    optimStep: (kind, p, g, s, h, seg) =>
+      b.optimStep(
+        OPTIM_KINDS[kind],
+        p,
+        g,
+        s[0] ?? null,
+        s[1] ?? null,
+        s[2] ?? null,
+        s[3] ?? null,
+        h,
+        seg,
+      ),
   };
 }

@@ -1,5 +1,6 @@
 /** Checked fused optimizer steps over flat parameter groups. */
 import type { AdamStepOptions, SgdStepOptions } from '../backend/kernels.js';
+import { adamStep, sgdStep } from '../backend/optim-steps.js';
 import {
   bool,
   f32,
@@ -79,7 +80,7 @@ export function optimOps(pick: Pick) {
         bufs.push(['momentumBuf', momentumBuf]);
       }
       disjointAll(fn, bufs);
-      pick(params.length).sgdStep(params, grads, o.momentum !== 0 ? momentumBuf : null, o);
+      sgdStep(pick(params.length), params, grads, momentumBuf, o);
     },
 
     /** One in-place Adam/AdamW step (torch.optim semantics) over a flat parameter group. */
@@ -121,14 +122,7 @@ export function optimOps(pick: Pick) {
         bufs.push(['maxExpAvgSq', maxExpAvgSq]);
       }
       disjointAll(fn, bufs);
-      pick(params.length).adamStep(
-        params,
-        grads,
-        expAvg,
-        expAvgSq,
-        o.amsgrad ? maxExpAvgSq : null,
-        o,
-      );
+      adamStep(pick(params.length), params, grads, expAvg, expAvgSq, maxExpAvgSq, o);
     },
   };
 }

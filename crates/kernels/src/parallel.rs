@@ -56,8 +56,28 @@ mod tuples {
     tuple_splittable!(A 0, B 1, C 2, D 3, E 4);
 }
 
-/// Number of threads kernels may use.
+static POOL: std::sync::Once = std::sync::Once::new();
+
+/// Sizes rayon's global pool from `DESCENT_THREADS` before its first use. Lazily, on the
+/// first kernel call: building threads while a shared library is being loaded deadlocks on
+/// the loader lock.
+pub fn init_pool() {
+    POOL.call_once(|| {
+        if let Some(n) = std::env::var("DESCENT_THREADS")
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .filter(|n| *n > 0)
+        {
+            let _ = rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build_global();
+        }
+    });
+}
+
+/// Number of threads kernels may use (initialising the pool on first call).
 pub fn threads() -> usize {
+    init_pool();
     rayon::current_num_threads()
 }
 

@@ -52,6 +52,7 @@ fn sum_impl(x: &[f32], sq: bool) -> f64 {
     if x.len() <= SUPER {
         return sum_serial(x, sq);
     }
+    crate::parallel::init_pool();
     let parts: Vec<f64> = x.par_chunks(SUPER).map(|c| sum_serial(c, sq)).collect();
     parts.iter().sum()
 }
@@ -103,6 +104,7 @@ pub fn max(x: &[f32]) -> f32 {
     if x.len() <= SUPER {
         return max_serial(x);
     }
+    crate::parallel::init_pool();
     let parts: Vec<f32> = x.par_chunks(SUPER).map(max_serial).collect();
     parts.into_iter().fold(f32::NEG_INFINITY, |m, v| {
         if m.is_nan() || v.is_nan() {

@@ -45,43 +45,37 @@ fn row_dot<S: Simd>(s: S, a: &[f32], b: &[f32]) -> f32 {
     r
 }
 
-/// ln Σ exp(x) with the max subtracted; NaN if the row holds NaN.
-#[inline(always)]
-fn log_sum_exp<S: Simd>(s: S, x: &[f32]) -> (f32, f32) {
-    let m = max_of(s, x);
-    let mv = s.splat(m);
-    let sum = row_sum(s, x, |v| math::exp(s, s.sub(v, mv)), f32::NEG_INFINITY);
-    (m, sum.ln())
+/// `(max, ln Σ exp(x − max))` of a row; NaN if the row holds NaN. A macro, not a function,
+/// so its closure is compiled inside the caller's `#[target_feature]` body.
+macro_rules! log_sum_exp {
+    ($s:ident, $x:expr) => {{
+        let row: &[f32] = $x;
+        let m = max_of($s, row);
+        let mv = $s.splat(m);
+        let sum = row_sum($s, row, |v| math::exp($s, $s.sub(v, mv)), f32::NEG_INFINITY);
+        (m, sum.ln())
+    }};
 }
 
-/// Non-finite maxima need no special case: NaN propagates through `lse` to the whole row,
-/// as it does in the f64 reference.
-#[inline(always)]
-fn softmax_row<S: Simd>(s: S, out: &mut [f32], x: &[f32], log: bool) {
-    let (m, lse) = log_sum_exp(s, x);
-    let (mv, lv) = (s.splat(m), s.splat(lse));
-    if log {
-        map(s, out, x, |v| s.sub(s.sub(v, mv), lv));
-    } else {
-        map(s, out, x, |v| math::exp(s, s.sub(s.sub(v, mv), lv)));
-    }
-}
-
-#[inline(always)]
-fn softmax_row_inplace<S: Simd>(s: S, x: &mut [f32], log: bool) {
-    let (m, lse) = log_sum_exp(s, x);
-    let (mv, lv) = (s.splat(m), s.splat(lse));
-    if log {
-        map_inplace(s, x, |v| s.sub(s.sub(v, mv), lv));
-    } else {
-        map_inplace(s, x, |v| math::exp(s, s.sub(s.sub(v, mv), lv)));
-    }
+/// Writes softmax (or log-softmax) of `$x` to `$out` (`$out` may be `$x` itself: pass
+/// `map_inplace` as `$map` with the row once). Non-finite maxima need no special case: NaN
+/// propagates through `lse` to the whole row, as in the f64 reference.
+macro_rules! softmax_row {
+    ($s:ident, $log:expr, $row:expr, |$lse_m:ident, $lse_l:ident| $apply:expr) => {{
+        let (m, lse) = log_sum_exp!($s, $row);
+        let ($lse_m, $lse_l) = ($s.splat(m), $s.splat(lse));
+        $apply
+    }};
 }
 
 simd_fn! {
     fn softmax_serial<S>(s, out: &mut [f32], x: &[f32], cols: usize, log: bool) {
         for (o, r) in out.chunks_exact_mut(cols).zip(x.chunks_exact(cols)) {
-            softmax_row(s, o, r, log);
+            softmax_row!(s, log, r, |mv, lv| if log {
+                map(s, o, r, |v| s.sub(s.sub(v, mv), lv))
+            } else {
+                map(s, o, r, |v| math::exp(s, s.sub(s.sub(v, mv), lv)))
+            });
         }
     }
 }
@@ -89,7 +83,11 @@ simd_fn! {
 simd_fn! {
     fn softmax_inplace_serial<S>(s, x: &mut [f32], cols: usize, log: bool) {
         for r in x.chunks_exact_mut(cols) {
-            softmax_row_inplace(s, r, log);
+            softmax_row!(s, log, r, |mv, lv| if log {
+                map_inplace(s, r, |v| s.sub(s.sub(v, mv), lv))
+            } else {
+                map_inplace(s, r, |v| math::exp(s, s.sub(s.sub(v, mv), lv)))
+            });
         }
     }
 }
@@ -188,14 +186,14 @@ simd_fn! {
         match grad {
             None => {
                 for (row, &l) in logits.chunks_exact(cols).zip(labels) {
-                    let (m, lse) = log_sum_exp(s, row);
+                    let (m, lse) = log_sum_exp!(s, row);
                     total += ((m - row[l as usize]) + lse) as f64;
                 }
             }
             Some(g) => {
                 let sc = s.splat(scale);
                 for ((row, &l), gr) in logits.chunks_exact(cols).zip(labels).zip(g.chunks_exact_mut(cols)) {
-                    let (m, lse) = log_sum_exp(s, row);
+                    let (m, lse) = log_sum_exp!(s, row);
                     total += ((m - row[l as usize]) + lse) as f64;
                     let (mv, lv) = (s.splat(m), s.splat(lse));
                     map(s, gr, row, |v| s.mul(sc, math::exp(s, s.sub(s.sub(v, mv), lv))));

@@ -22,6 +22,10 @@ impl Elem for i32 {
     const TYPE: i32 = sys::TypedarrayType::int32_array;
     const NAME: &'static str = "Int32Array";
 }
+impl Elem for f64 {
+    const TYPE: i32 = sys::TypedarrayType::float64_array;
+    const NAME: &'static str = "Float64Array";
+}
 impl Elem for u32 {
     const TYPE: i32 = sys::TypedarrayType::uint32_array;
     const NAME: &'static str = "Uint32Array";
@@ -36,6 +40,7 @@ pub struct Buf<T: Elem> {
 pub type F32 = Buf<f32>;
 pub type I32 = Buf<i32>;
 pub type U32 = Buf<u32>;
+pub type F64 = Buf<f64>;
 
 impl<T: Elem> FromNapiValue for Buf<T> {
     unsafe fn from_napi_value(env: sys::napi_env, value: sys::napi_value) -> Result<Self> {

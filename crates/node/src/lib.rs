@@ -51,18 +51,3 @@ pub fn set_simd(level: String) -> napi::Result<String> {
         .map(|l| l.name().to_string())
         .map_err(|e| buf::invalid("setSimd", e))
 }
-
-/// Sizes the thread pool from `DESCENT_THREADS` before any kernel runs (rayon's global pool
-/// can only be configured once, before first use).
-#[napi_derive::module_init]
-fn init() {
-    if let Some(n) = std::env::var("DESCENT_THREADS")
-        .ok()
-        .and_then(|v| v.trim().parse::<usize>().ok())
-        .filter(|n| *n > 0)
-    {
-        let _ = rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build_global();
-    }
-}

@@ -1,119 +1,70 @@
-//! Fused optimizer steps over flat parameter groups.
+//! Fused optimizer steps over flat parameter groups: one generic entry point, the optimizer
+//! chosen by its code, hyperparameters in a Float64Array (layouts in crates/kernels/src/optim).
 
-use crate::buf::{disjoint, invalid, len_is, F32};
-use descent_kernels::optim as ok;
+use crate::buf::{code, disjoint, invalid, len_is, F32, F64, U32};
+use descent_kernels::optim::{self as ok, Group, Kind};
 use napi::Result;
 use napi_derive::napi;
 
-/// Every pair of buffers must be disjoint: all but the gradient are written.
-fn all_disjoint(f: &str, bufs: &[(&str, &F32)]) -> Result<()> {
-    for (i, (name, b)) in bufs.iter().enumerate() {
-        len_is(f, name, b, bufs[0].1.len())?;
-        disjoint(f, (name, b), &bufs[i + 1..])?;
-    }
-    Ok(())
-}
-
-#[napi(object)]
-pub struct SgdOptions {
-    pub lr: f64,
-    pub momentum: f64,
-    pub dampening: f64,
-    pub weight_decay: f64,
-    pub nesterov: bool,
-    pub maximize: bool,
-    pub first_step: bool,
-}
-
+/// One in-place step: `params` and the given state buffers are written, `grads` read.
 #[napi(catch_unwind)]
-pub fn sgd_step(params: F32, grads: F32, momentum_buf: Option<F32>, o: SgdOptions) -> Result<()> {
-    let f = "sgdStep";
-    let mut bufs = vec![("params", &params), ("grads", &grads)];
-    if let Some(b) = &momentum_buf {
-        bufs.push(("momentumBuf", b));
-    }
-    all_disjoint(f, &bufs)?;
-    if o.momentum != 0.0 && momentum_buf.is_none() {
-        return Err(invalid(f, "momentum needs a momentum buffer".into()));
-    }
-    let p = ok::SgdParams {
-        lr: o.lr as f32,
-        momentum: o.momentum as f32,
-        dampening: o.dampening as f32,
-        weight_decay: o.weight_decay as f32,
-        nesterov: o.nesterov,
-        maximize: o.maximize,
-        first_step: o.first_step,
-    };
-    let buf = momentum_buf.as_ref().map(|b| unsafe { b.as_mut() });
-    ok::sgd_step(
-        p,
-        unsafe { params.as_mut() },
-        unsafe { grads.as_ref() },
-        buf,
-    );
-    Ok(())
-}
-
-#[napi(object)]
-pub struct AdamOptions {
-    pub lr: f64,
-    pub beta1: f64,
-    pub beta2: f64,
-    pub eps: f64,
-    pub weight_decay: f64,
-    pub decoupled: bool,
-    pub amsgrad: bool,
-    pub maximize: bool,
-    pub step: f64,
-}
-
-#[napi(catch_unwind)]
-pub fn adam_step(
+#[allow(clippy::too_many_arguments)]
+pub fn optim_step(
+    kind: f64,
     params: F32,
     grads: F32,
-    exp_avg: F32,
-    exp_avg_sq: F32,
-    max_exp_avg_sq: Option<F32>,
-    o: AdamOptions,
+    s0: Option<F32>,
+    s1: Option<F32>,
+    s2: Option<F32>,
+    s3: Option<F32>,
+    hyper: F64,
+    segments: Option<U32>,
 ) -> Result<()> {
-    let f = "adamStep";
-    let mut bufs = vec![
-        ("params", &params),
-        ("grads", &grads),
-        ("expAvg", &exp_avg),
-        ("expAvgSq", &exp_avg_sq),
-    ];
-    if let Some(b) = &max_exp_avg_sq {
-        bufs.push(("maxExpAvgSq", b));
+    let f = "optimStep";
+    let c = code(f, kind)?;
+    let kind =
+        Kind::from_code(c).ok_or_else(|| invalid(f, format!("unknown optimizer kind {c}")))?;
+    let n = params.len();
+    let states = [s0, s1, s2, s3];
+    let names = ["s0", "s1", "s2", "s3"];
+    let mut bufs: Vec<(&str, &F32)> = vec![("params", &params), ("grads", &grads)];
+    for (name, s) in names.iter().zip(&states) {
+        if let Some(b) = s {
+            bufs.push((name, b));
+        }
     }
-    all_disjoint(f, &bufs)?;
-    if o.amsgrad != max_exp_avg_sq.is_some() {
-        return Err(invalid(
-            f,
-            "maxExpAvgSq must be given exactly when amsgrad is set".into(),
-        ));
+    // Every pair disjoint (all but the gradient are written), all the same length.
+    for (i, (name, b)) in bufs.iter().enumerate() {
+        len_is(f, name, b, n)?;
+        disjoint(f, (name, b), &bufs[i + 1..])?;
     }
-    let p = ok::AdamParams {
-        lr: o.lr,
-        beta1: o.beta1,
-        beta2: o.beta2,
-        eps: o.eps,
-        weight_decay: o.weight_decay,
-        decoupled: o.decoupled,
-        amsgrad: o.amsgrad,
-        maximize: o.maximize,
-        step: o.step,
+    if hyper.overlaps(&params) || bufs.iter().any(|(_, b)| hyper.overlaps(*b)) {
+        return Err(invalid(f, "hyper overlaps a buffer".into()));
+    }
+    let seg = match &segments {
+        Some(s) => {
+            if bufs.iter().any(|(_, b)| s.overlaps(*b)) {
+                return Err(invalid(f, "segments overlap a buffer".into()));
+            }
+            // SAFETY: read-only, disjoint from every written buffer (checked above).
+            let v = unsafe { s.as_ref() };
+            if v.iter().map(|&x| x as u64).sum::<u64>() != n as u64 {
+                return Err(invalid(
+                    f,
+                    format!("segments must sum to the group length {n}"),
+                ));
+            }
+            Some(v)
+        }
+        None => None,
     };
-    let vmax = max_exp_avg_sq.as_ref().map(|b| unsafe { b.as_mut() });
-    let (pm, g) = unsafe { (params.as_mut(), grads.as_ref()) };
-    ok::adam_step(
-        p,
-        pm,
-        g,
-        unsafe { exp_avg.as_mut() },
-        unsafe { exp_avg_sq.as_mut() },
-        vmax,
-    );
-    Ok(())
+    // SAFETY: all buffers are pairwise disjoint and of equal length (checked above).
+    let s = [0, 1, 2, 3].map(|i| states[i].as_ref().map(|b| unsafe { b.as_mut() }));
+    let group = Group {
+        p: unsafe { params.as_mut() },
+        g: unsafe { grads.as_ref() },
+        s,
+        segments: seg,
+    };
+    ok::step(kind, unsafe { hyper.as_ref() }, group).map_err(|e| invalid(f, e))
 }

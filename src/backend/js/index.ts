@@ -5,7 +5,7 @@
 import type { Kernels } from '../kernels.js';
 import { axpy, binary, binaryScalar, copy, fill } from './elementwise.js';
 import { gemm } from './gemm.js';
-import { adamStep, sgdStep } from './optim.js';
+import { optimStep } from './optim/index.js';
 import { argmaxRows, colSums, max, sum, sumSquares } from './reduce.js';
 import { rngDropoutMask, rngNormal, rngUniform } from './rng.js';
 import { softmax, softmaxBackward, softmaxCrossEntropy } from './softmax.js';
@@ -33,6 +33,5 @@ export const jsKernels: Kernels = {
   rngUniform,
   rngNormal,
   rngDropoutMask,
-  sgdStep,
-  adamStep,
+  optimStep,
 };

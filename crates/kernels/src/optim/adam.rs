@@ -169,3 +169,30 @@ pub fn adam_step(
         adam_serial(c, maximize, Views { p, g, m, v, vmax })
     });
 }
+
+/// Hyperparameters: [lr, beta1, beta2, eps, weight_decay, decoupled, amsgrad, maximize, step];
+/// states: 0 exp_avg, 1 exp_avg_sq, 2 max_exp_avg_sq (amsgrad only).
+pub(crate) fn step(h: &[f64], grp: &mut super::Group<'_>) -> Result<(), String> {
+    let [lr, beta1, beta2, eps, weight_decay, decoupled, amsgrad, maximize, step] =
+        super::hyper("adam", h)?;
+    let o = AdamParams {
+        lr,
+        beta1,
+        beta2,
+        eps,
+        weight_decay,
+        decoupled: decoupled != 0.0,
+        amsgrad: amsgrad != 0.0,
+        maximize: maximize != 0.0,
+        step,
+    };
+    let m = grp.state(0, "exp_avg")?;
+    let v = grp.state(1, "exp_avg_sq")?;
+    let vmax = if o.amsgrad {
+        Some(grp.state(2, "max_exp_avg_sq")?)
+    } else {
+        None
+    };
+    adam_step(o, grp.p, grp.g, m, v, vmax);
+    Ok(())
+}

@@ -84,3 +84,26 @@ pub fn sgd_step(o: SgdParams, p: &mut [f32], g: &[f32], buf: Option<&mut [f32]>)
         _ => for_chunks((p, g), n, PAR_MIN, &|(p, g)| plain_serial(o, p, g)),
     }
 }
+
+/// Hyperparameters: [lr, momentum, dampening, weight_decay, nesterov, maximize, first_step];
+/// state 0: the momentum buffer (required when momentum ≠ 0).
+pub(crate) fn step(h: &[f64], grp: &mut super::Group<'_>) -> Result<(), String> {
+    let [lr, momentum, dampening, weight_decay, nesterov, maximize, first_step] =
+        super::hyper("sgd", h)?;
+    let o = SgdParams {
+        lr: lr as f32,
+        momentum: momentum as f32,
+        dampening: dampening as f32,
+        weight_decay: weight_decay as f32,
+        nesterov: nesterov != 0.0,
+        maximize: maximize != 0.0,
+        first_step: first_step != 0.0,
+    };
+    let buf = if o.momentum != 0.0 {
+        Some(grp.state(0, "momentum_buffer")?)
+    } else {
+        None
+    };
+    sgd_step(o, grp.p, grp.g, buf);
+    Ok(())
+}

@@ -80,52 +80,50 @@ pub trait Simd: Copy + Send + Sync + 'static {
 }
 
 /// Defines `pub fn name(args) -> ret` that runs `body` with the best instruction set the
-/// CPU has (`s` is the token, `S` its type). The body is compiled once per instruction set
-/// inside a `#[target_feature]` function so the intrinsics inline.
+/// CPU has (`s` is the token, `S` its type). The body is pasted into one generic
+/// `#[target_feature]` function per instruction set, so that closures written in it are
+/// compiled with those features too (a closure defined in a plain helper is not, and its
+/// intrinsics become calls). Helpers called from the body must be `#[inline(always)]` and
+/// must not define SIMD closures themselves.
 #[macro_export]
 macro_rules! simd_fn {
     ($(#[$meta:meta])* $vis:vis fn $name:ident<$S:ident>($s:ident $(, $arg:ident : $ty:ty)* $(,)?) $(-> $ret:ty)? $body:block) => {
         $(#[$meta])*
         #[allow(clippy::too_many_arguments)]
         $vis fn $name($($arg: $ty),*) $(-> $ret)? {
-            #[inline(always)]
-            #[allow(clippy::too_many_arguments)]
-            fn inner<$S: $crate::simd::Simd>($s: $S $(, $arg: $ty)*) $(-> $ret)? $body
             #[cfg(target_arch = "x86_64")]
             {
                 #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx2,fma,bmi1,bmi2,lzcnt,popcnt")]
-                #[allow(clippy::too_many_arguments)]
-                unsafe fn avx512($($arg: $ty),*) $(-> $ret)? {
-                    // SAFETY: only called after runtime detection of these features.
-                    inner(unsafe { $crate::simd::Avx512::new_unchecked() } $(, $arg)*)
-                }
+                #[allow(clippy::too_many_arguments, unused_unsafe)]
+                unsafe fn avx512<$S: $crate::simd::Simd>($s: $S $(, $arg: $ty)*) $(-> $ret)? $body
                 #[target_feature(enable = "avx2,fma,bmi1,bmi2,lzcnt,popcnt")]
-                #[allow(clippy::too_many_arguments)]
-                unsafe fn avx2($($arg: $ty),*) $(-> $ret)? {
-                    // SAFETY: only called after runtime detection of these features.
-                    inner(unsafe { $crate::simd::Avx2::new_unchecked() } $(, $arg)*)
-                }
+                #[allow(clippy::too_many_arguments, unused_unsafe)]
+                unsafe fn avx2<$S: $crate::simd::Simd>($s: $S $(, $arg: $ty)*) $(-> $ret)? $body
                 match $crate::simd::level() {
-                    // SAFETY: `level()` never reports more than the CPU supports.
-                    $crate::simd::Level::Avx512 => return unsafe { avx512($($arg),*) },
-                    $crate::simd::Level::Avx2 => return unsafe { avx2($($arg),*) },
+                    // SAFETY: `level()` never reports more than the CPU supports, and the
+                    // tokens are created only for the detected instruction set.
+                    $crate::simd::Level::Avx512 => {
+                        return unsafe { avx512($crate::simd::Avx512::new_unchecked() $(, $arg)*) }
+                    }
+                    $crate::simd::Level::Avx2 => {
+                        return unsafe { avx2($crate::simd::Avx2::new_unchecked() $(, $arg)*) }
+                    }
                     _ => {}
                 }
             }
             #[cfg(target_arch = "aarch64")]
             {
                 #[target_feature(enable = "neon")]
-                #[allow(clippy::too_many_arguments)]
-                unsafe fn neon($($arg: $ty),*) $(-> $ret)? {
-                    // SAFETY: only called after runtime detection of NEON.
-                    inner(unsafe { $crate::simd::Neon::new_unchecked() } $(, $arg)*)
-                }
+                #[allow(clippy::too_many_arguments, unused_unsafe)]
+                unsafe fn neon<$S: $crate::simd::Simd>($s: $S $(, $arg: $ty)*) $(-> $ret)? $body
                 if $crate::simd::level() == $crate::simd::Level::Neon {
                     // SAFETY: `level()` never reports more than the CPU supports.
-                    return unsafe { neon($($arg),*) };
+                    return unsafe { neon($crate::simd::Neon::new_unchecked() $(, $arg)*) };
                 }
             }
-            inner($crate::simd::Scalar $(, $arg)*)
+            #[allow(clippy::too_many_arguments)]
+            fn scalar<$S: $crate::simd::Simd>($s: $S $(, $arg: $ty)*) $(-> $ret)? $body
+            scalar($crate::simd::Scalar $(, $arg)*)
         }
     };
 }

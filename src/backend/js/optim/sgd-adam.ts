@@ -4,7 +4,7 @@
  * values inside one element's update (e.g. the new momentum used by Nesterov, the new moments
  * used by Adam's update) are the unrounded f64 values.
  */
-import type { AdamStepOptions, SgdStepOptions } from '../kernels.js';
+import type { AdamStepOptions, SgdStepOptions } from '../../kernels.js';
 
 export function sgdStep(
   params: Float32Array,
