@@ -33,10 +33,11 @@ export interface Backend extends Ops {
 }
 
 /**
- * Below this many elements a native call costs more than the JS loop (N-API crossing and
- * argument unwrapping, ~0.2 µs); measured by `benchmarks/boundary.mjs`.
+ * Below this many elements (weighted: transcendental ops count 8 per element) a native call
+ * costs more than the JS loop. Measured by `benchmarks/boundary.mjs` on this machine: add,
+ * mul and relu cross at 128-256 elements, sigmoid/tanh at 32, gelu at 16.
  */
-export const DEFAULT_MIN_NATIVE_LENGTH = 64;
+export const DEFAULT_MIN_NATIVE_LENGTH = 256;
 let minNativeLength = DEFAULT_MIN_NATIVE_LENGTH;
 
 let jsBackend: Backend | undefined;

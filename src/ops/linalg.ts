@@ -53,7 +53,7 @@ export function linalgOps(pick: Pick) {
     f32(fn, 'out', o);
     lengthIs(fn, 'out', o, x.length, 'the length of x');
     noOverlap(fn, 'out', o, 'x', x, true);
-    pick(x.length).softmax(o, x, rows, cols, log);
+    pick(8 * x.length).softmax(o, x, rows, cols, log);
     return o;
   }
 
@@ -74,7 +74,7 @@ export function linalgOps(pick: Pick) {
     lengthIs(fn, 'dx', d, y.length, 'the length of y');
     noOverlap(fn, 'dx', d, 'y', y, false);
     noOverlap(fn, 'dx', d, 'dy', dy, true);
-    pick(y.length).softmaxBackward(d, y, dy, rows, cols, log);
+    pick(8 * y.length).softmaxBackward(d, y, dy, rows, cols, log);
     return d;
   }
 
@@ -173,7 +173,7 @@ export function linalgOps(pick: Pick) {
         noOverlap(fn, 'grad', grad, 'labels', labels, false);
       }
       const scale = reduction === 'mean' && rows > 0 ? 1 / rows : 1;
-      const total = pick(logits.length).softmaxCrossEntropy(
+      const total = pick(8 * logits.length).softmaxCrossEntropy(
         logits,
         labels,
         grad,

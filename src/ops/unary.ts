@@ -17,6 +17,23 @@ export interface UnaryOptions {
 
 export const UNARY_OPS = Object.keys(UNARY_CODES) as UnaryOp[];
 
+/** Ops cheap enough per element that only large calls are worth crossing N-API for. */
+const CHEAP: ReadonlySet<UnaryOp> = new Set([
+  'neg',
+  'abs',
+  'square',
+  'relu',
+  'leakyRelu',
+  'hardSigmoid',
+  'reciprocal',
+  'sqrt',
+]);
+
+/** Elements weighted by cost, for routing tiny calls to JS (see DEFAULT_MIN_NATIVE_LENGTH). */
+function work(op: UnaryOp, n: number): number {
+  return CHEAP.has(op) ? n : 8 * n;
+}
+
 const OPTION_KEYS: Partial<Record<UnaryOp, readonly (keyof UnaryOptions)[]>> = {
   leakyRelu: ['negativeSlope'],
   elu: ['alpha'],
@@ -67,7 +84,7 @@ export function unaryOps(pick: Pick) {
       lengthIs(fn, 'out', o, x.length, 'the length of x');
       noOverlap(fn, 'out', o, 'x', x, true);
       const [a, b] = params(fn, op, options);
-      pick(x.length).unary(op, o, x, a, b);
+      pick(work(op, x.length)).unary(op, o, x, a, b);
       return o;
     },
 
@@ -90,7 +107,7 @@ export function unaryOps(pick: Pick) {
       noOverlap(fn, 'dx', d, 'x', x, false);
       noOverlap(fn, 'dx', d, 'dy', dy, true);
       const [a, b] = params(fn, op, options);
-      pick(x.length).unaryBackward(op, d, x, dy, a, b);
+      pick(work(op, x.length)).unaryBackward(op, d, x, dy, a, b);
       return d;
     },
   };
