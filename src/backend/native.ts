@@ -101,8 +101,13 @@ export function loadNative(): { binding: NativeBinding } | { error: string } {
     binding.info();
     loaded = { binding };
   } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    loaded = { error: msg.split('\n')[0] };
+    const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+    // The napi-rs loader's own wording blames npm; say what actually happened.
+    loaded = {
+      error: msg.startsWith('Cannot find native binding')
+        ? `no addon for ${process.platform}-${process.arch}: it was not built at install (no Rust toolchain) and no prebuilt package is installed`
+        : msg,
+    };
   }
   return loaded;
 }
