@@ -27,4 +27,5 @@ export {
 export type { Ops } from './ops/index.js';
 export type { CrossEntropyOptions, GemmOptions } from './ops/linalg.js';
 export type { UnaryOptions } from './ops/unary.js';
+export * as optim from './optim/index.js';
 export { Rng } from './random.js';

@@ -30,6 +30,8 @@ export interface Backend extends Ops {
   info(): BackendInfo;
   /** The unchecked kernels, for library internals that validated shapes once. */
   readonly kernels: Kernels;
+  /** The unchecked kernels to use for `n` elements of work (tiny calls may run in JS). */
+  kernelsFor(n: number): Kernels;
 }
 
 /**
@@ -49,6 +51,7 @@ function makeJs(): Backend {
   return Object.assign(ops, {
     name: 'js' as const,
     kernels: jsKernels,
+    kernelsFor: () => jsKernels,
     info: (): BackendInfo => {
       const n = loadNative();
       return {
@@ -64,10 +67,12 @@ function makeJs(): Backend {
 
 function makeNative(b: NativeBinding): Backend {
   const k = nativeKernels(b);
-  const ops = createOps((n) => (n < minNativeLength ? jsKernels : k));
+  const pick = (n: number) => (n < minNativeLength ? jsKernels : k);
+  const ops = createOps(pick);
   return Object.assign(ops, {
     name: 'native' as const,
     kernels: k,
+    kernelsFor: pick,
     info: (): BackendInfo => {
       const i = b.info();
       return {

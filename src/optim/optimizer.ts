@@ -1,0 +1,405 @@
+/**
+ * The optimizer base: parameter groups with mutable options (schedulers change `lr`),
+ * per-parameter state in flat arenas (one Float32Array per state buffer per group, each
+ * parameter's state a view), validation before anything is written, and state dicts.
+ */
+import type { Backend } from '../backend/select.js';
+import { getBackend } from '../backend/select.js';
+import { describe } from '../backend/validate.js';
+import { allocArena } from '../memory.js';
+import { checkOptions, type OptionSpec, resolveOptions } from './options.js';
+import { checkEncoded, decodeInto, encode, type OptimizerStateDict } from './state-dict.js';
+
+/** A parameter: its values and its gradient (null: no gradient this step, skipped). */
+export interface Param {
+  data: Float32Array;
+  grad: Float32Array | null;
+  /** Tensor shape, used by optimizers that treat matrices specially (Muon). */
+  shape?: readonly number[];
+}
+
+/** A parameter group: its parameters and its (mutable) options. */
+export type ParamGroup<O> = O & { params: Param[] };
+
+/** Constructor input: parameters, or groups of parameters with per-group option overrides. */
+export type ParamsInput<O> = Param[] | Array<Partial<O> & { params: Param[] }>;
+
+/** Optimizer-wide switches that are not per-group hyperparameters. */
+export interface OptimizerFlags {
+  /** Skip the whole step when any gradient is NaN or ±Infinity, counting it in `skippedSteps`. */
+  skipNonFinite?: boolean;
+}
+
+export type Closure = () => number;
+
+/** Per-group bookkeeping: where each parameter's state lives and how many steps it took. */
+export class GroupState {
+  /** Element offset of each parameter in the group's arenas. */
+  readonly offsets: number[] = [];
+  readonly total: number;
+  /** State buffers by name, each as long as the group, allocated on first use. */
+  readonly arenas = new Map<string, Float32Array>();
+  /** Names whose arena was created after the parameters had already stepped. */
+  readonly fresh = new Set<string>();
+  /** Steps taken per parameter (PyTorch's `state['step']`). */
+  readonly steps: Float64Array;
+  /** Optimizer-specific per-parameter scalars (NAdam's mu_product, ASGD's eta, …). */
+  readonly scalars = new Map<string, Float64Array>();
+
+  constructor(params: readonly Param[]) {
+    let o = 0;
+    for (const p of params) {
+      this.offsets.push(o);
+      o += p.data.length;
+    }
+    this.total = o;
+    this.steps = new Float64Array(params.length);
+  }
+
+  /** The arena `name`, created (filled with `init`) if missing. */
+  arena(name: string, init = 0): Float32Array {
+    let a = this.arenas.get(name);
+    if (!a) {
+      [a] = allocArena([this.total]);
+      if (init !== 0) a.fill(init);
+      this.arenas.set(name, a);
+      if (this.steps.some((s) => s > 0)) this.fresh.add(name);
+    }
+    return a;
+  }
+
+  /** Parameter `i`'s view of arena `name`. */
+  view(name: string, i: number, len: number): Float32Array {
+    const a = this.arenas.get(name);
+    if (!a) throw new Error(`state ${name} not allocated`);
+    return a.subarray(this.offsets[i], this.offsets[i] + len);
+  }
+
+  scalar(name: string, init = 0): Float64Array {
+    let s = this.scalars.get(name);
+    if (!s) {
+      s = new Float64Array(this.steps.length).fill(init);
+      this.scalars.set(name, s);
+    }
+    return s;
+  }
+}
+
+function checkParam(fn: string, where: string, p: unknown): asserts p is Param {
+  if (p === null || typeof p !== 'object')
+    throw new TypeError(`${fn}: ${where} must be {data, grad}, got ${describe(p)}`);
+  const { data, grad } = p as Param;
+  if (!(data instanceof Float32Array)) {
+    throw new TypeError(`${fn}: ${where}.data must be a Float32Array, got ${describe(data)}`);
+  }
+  if (grad !== null && grad !== undefined && !(grad instanceof Float32Array)) {
+    throw new TypeError(
+      `${fn}: ${where}.grad must be a Float32Array or null, got ${describe(grad)}`,
+    );
+  }
+}
+
+function overlaps(a: Float32Array, b: Float32Array): boolean {
+  return (
+    a.buffer === b.buffer &&
+    a.byteLength > 0 &&
+    b.byteLength > 0 &&
+    a.byteOffset < b.byteOffset + b.byteLength &&
+    b.byteOffset < a.byteOffset + a.byteLength
+  );
+}
+
+export abstract class Optimizer<O extends object> {
+  readonly paramGroups: ParamGroup<O>[] = [];
+  readonly defaults: Readonly<O>;
+  /** Steps skipped because a gradient was not finite (with `skipNonFinite`). */
+  skippedSteps = 0;
+  protected readonly groupStates: GroupState[] = [];
+  protected readonly flags: Required<OptimizerFlags>;
+
+  /**
+   * @param name the class name, for error messages
+   * @param spec option names, defaults and checks
+   */
+  constructor(
+    readonly name: string,
+    params: ParamsInput<O>,
+    options: Partial<O> & OptimizerFlags,
+    protected readonly spec: OptionSpec<O>,
+  ) {
+    const flags = { skipNonFinite: false, ...(options as OptimizerFlags) };
+    const given = { ...(options ?? {}) } as Record<string, unknown>;
+    if (typeof given.skipNonFinite !== 'undefined' && typeof given.skipNonFinite !== 'boolean') {
+      throw new TypeError(
+        `${name}: option skipNonFinite must be a boolean, got ${describe(given.skipNonFinite)}`,
+      );
+    }
+    this.defaults = resolveOptions(name, spec, options, spec.defaults, ['skipNonFinite']);
+    this.flags = { skipNonFinite: flags.skipNonFinite === true };
+    if (!Array.isArray(params) || params.length === 0) {
+      throw new TypeError(
+        `${name}: params must be a non-empty array of parameters or parameter groups, got ${describe(params)}`,
+      );
+    }
+    const isGroups = params.every((p) => p !== null && typeof p === 'object' && 'params' in p);
+    const groups = (isGroups ? params : [{ params }]) as Array<Partial<O> & { params: Param[] }>;
+    // Validate every group before adding any.
+    const resolved = groups.map((g, i) => this.resolveGroup(g, `params[${i}]`, groups.slice(0, i)));
+    for (const g of resolved) this.pushGroup(g);
+  }
+
+  /** Adds a group (options default to the constructor's), as `torch.optim.Optimizer.add_param_group`. */
+  addParamGroup(group: Partial<O> & { params: Param[] }): void {
+    this.pushGroup(this.resolveGroup(group, 'group', this.paramGroups));
+  }
+
+  private resolveGroup(
+    group: Partial<O> & { params: Param[] },
+    where: string,
+    others: ReadonlyArray<{ params: Param[] }>,
+  ): ParamGroup<O> {
+    const fn = `${this.name}`;
+    if (group === null || typeof group !== 'object' || !Array.isArray(group.params)) {
+      throw new TypeError(
+        `${fn}: ${where} must be {params: [...], ...options}, got ${describe(group)}`,
+      );
+    }
+    const { params, ...opts } = group;
+    if (params.length === 0) throw new RangeError(`${fn}: ${where}.params is empty`);
+    params.forEach((p, i) => checkParam(fn, `${where}.params[${i}]`, p));
+    const seen = new Set<Param>();
+    const all = [...others.flatMap((g) => g.params)];
+    for (const [i, p] of params.entries()) {
+      if (seen.has(p) || all.includes(p)) {
+        throw new RangeError(
+          `${fn}: ${where}.params[${i}] appears more than once (a parameter may be in one group only)`,
+        );
+      }
+      seen.add(p);
+      for (const q of [...all, ...params.slice(0, i)]) {
+        if (overlaps(p.data, q.data)) {
+          throw new RangeError(
+            `${fn}: ${where}.params[${i}].data overlaps another parameter's data in memory`,
+          );
+        }
+      }
+    }
+    const o = resolveOptions(fn, this.spec, opts, this.defaults as O);
+    return Object.assign(o, { params: [...params] }) as ParamGroup<O>;
+  }
+
+  private pushGroup(g: ParamGroup<O>): void {
+    this.paramGroups.push(g);
+    this.groupStates.push(new GroupState(g.params));
+  }
+
+  /** Zeroes every gradient (or sets them to null with `setToNull`). */
+  zeroGrad(setToNull = false): void {
+    for (const g of this.paramGroups) {
+      for (const p of g.params) {
+        if (setToNull) p.grad = null;
+        else p.grad?.fill(0);
+      }
+    }
+  }
+
+  /**
+   * Checks every group's options and every gradient before anything is written: a missing
+   * (`undefined`) gradient, a wrong type or length is an error naming the parameter.
+   */
+  protected validateForStep(fn: string): void {
+    this.paramGroups.forEach((g, gi) => {
+      checkOptions(`${fn} (paramGroups[${gi}])`, this.spec, g);
+      g.params.forEach((p, i) => {
+        const where = `paramGroups[${gi}].params[${i}]`;
+        if (p.grad === undefined) {
+          throw new TypeError(
+            `${fn}: ${where}.grad is undefined; give it a Float32Array, or null to skip the parameter`,
+          );
+        }
+        if (p.grad === null) return;
+        if (!(p.grad instanceof Float32Array)) {
+          throw new TypeError(
+            `${fn}: ${where}.grad must be a Float32Array or null, got ${describe(p.grad)}`,
+          );
+        }
+        if (p.grad.length !== p.data.length) {
+          throw new RangeError(
+            `${fn}: ${where}.grad has length ${p.grad.length}, expected ${p.data.length} (its data's)`,
+          );
+        }
+        if (p.data.length > 0 && p.data.buffer.byteLength === 0) {
+          throw new TypeError(`${fn}: ${where}.data's ArrayBuffer has been detached`);
+        }
+        if (overlaps(p.grad, p.data))
+          throw new RangeError(`${fn}: ${where}.grad overlaps its data in memory`);
+      });
+    });
+  }
+
+  /** True when some gradient holds NaN or ±Infinity. */
+  protected gradsNonFinite(b: Backend): boolean {
+    for (const g of this.paramGroups) {
+      for (const p of g.params) {
+        if (
+          p.grad &&
+          p.grad.length > 0 &&
+          !Number.isFinite(b.kernelsFor(p.grad.length).sumSquares(p.grad))
+        ) {
+          // sumSquares overflows to Infinity for huge finite values: confirm elementwise.
+          for (const v of p.grad) if (!Number.isFinite(v)) return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /**
+   * One optimization step. `closure` re-evaluates the model and returns the loss (it is called
+   * once before the update, as in PyTorch; LBFGS calls it repeatedly). Returns the loss.
+   */
+  step(closure?: Closure): number | undefined {
+    const fn = `${this.name}.step`;
+    if (closure !== undefined && typeof closure !== 'function') {
+      throw new TypeError(
+        `${fn}: closure must be a function returning the loss, got ${describe(closure)}`,
+      );
+    }
+    const loss = closure ? closure() : undefined;
+    this.validateForStep(fn);
+    const b = getBackend();
+    if (this.flags.skipNonFinite && this.gradsNonFinite(b)) {
+      this.skippedSteps++;
+      return loss;
+    }
+    this.paramGroups.forEach((g, i) => this.updateGroup(g, this.groupStates[i], b));
+    return loss;
+  }
+
+  /** Applies one step to a group whose gradients have been validated. */
+  protected abstract updateGroup(group: ParamGroup<O>, st: GroupState, b: Backend): void;
+
+  /** State buffer names this optimizer may hold (for state dicts). */
+  protected abstract stateNames(): readonly string[];
+
+  /** Initial value of state buffer `name` (0 unless the optimizer says otherwise). */
+  protected initValue(_name: string, _group: ParamGroup<O>): number {
+    return 0;
+  }
+
+  /** Per-parameter scalar names this optimizer may hold (for state dicts). */
+  protected scalarNames(): readonly string[] {
+    return [];
+  }
+
+  /** Optimizer-specific state beyond per-parameter buffers. */
+  protected extraState(): unknown {
+    return undefined;
+  }
+
+  /** Validates extra state (throwing) without applying it. */
+  protected checkExtraState(_fn: string, _extra: unknown): void {}
+
+  protected loadExtraState(_extra: unknown): void {}
+
+  /** The full state as plain JSON-serialisable data, lossless. */
+  stateDict(): OptimizerStateDict {
+    const state: OptimizerStateDict['state'] = {};
+    const paramGroups: OptimizerStateDict['paramGroups'] = [];
+    let index = 0;
+    this.paramGroups.forEach((g, gi) => {
+      const st = this.groupStates[gi];
+      const { params, ...opts } = g;
+      const ids: number[] = [];
+      params.forEach((p, i) => {
+        ids.push(index);
+        const s: Record<string, number | ReturnType<typeof encode>> = { step: st.steps[i] };
+        for (const name of st.arenas.keys()) s[name] = encode(st.view(name, i, p.data.length));
+        for (const [name, arr] of st.scalars) s[name] = arr[i];
+        if (st.steps[i] > 0 || st.arenas.size > 0) state[String(index)] = s;
+        index++;
+      });
+      paramGroups.push({ ...structuredClone(opts), params: ids });
+    });
+    const extra = this.extraState();
+    return extra === undefined ? { state, paramGroups } : { state, paramGroups, extra };
+  }
+
+  /** Restores a state dict from `stateDict()` (after validating all of it). */
+  loadStateDict(sd: OptimizerStateDict): void {
+    const fn = `${this.name}.loadStateDict`;
+    if (
+      sd === null ||
+      typeof sd !== 'object' ||
+      !Array.isArray(sd.paramGroups) ||
+      typeof sd.state !== 'object'
+    ) {
+      throw new TypeError(`${fn}: expected {state, paramGroups}, got ${describe(sd)}`);
+    }
+    if (sd.paramGroups.length !== this.paramGroups.length) {
+      throw new RangeError(
+        `${fn}: the state dict has ${sd.paramGroups.length} groups, this optimizer ${this.paramGroups.length}`,
+      );
+    }
+    const names = this.stateNames();
+    const scalarNames = this.scalarNames();
+    const groupOpts: O[] = [];
+    let index = 0;
+    sd.paramGroups.forEach((sg, gi) => {
+      const g = this.paramGroups[gi];
+      if (!Array.isArray(sg.params) || sg.params.length !== g.params.length) {
+        throw new RangeError(
+          `${fn}: paramGroups[${gi}] has ${sg.params?.length} parameters, expected ${g.params.length}`,
+        );
+      }
+      const { params: _ids, ...opts } = sg;
+      groupOpts.push(
+        resolveOptions(`${fn} (paramGroups[${gi}])`, this.spec, opts, this.defaults as O),
+      );
+      g.params.forEach((p, i) => {
+        const s = sd.state[String(index + i)];
+        if (s === undefined) return;
+        if (s === null || typeof s !== 'object')
+          throw new TypeError(`${fn}: state[${index + i}] must be an object`);
+        for (const [k, v] of Object.entries(s)) {
+          const where = `state[${index + i}].${k}`;
+          if (k === 'step' || scalarNames.includes(k)) {
+            if (typeof v !== 'number' || Number.isNaN(v))
+              throw new TypeError(`${fn}: ${where} must be a number`);
+          } else if (names.includes(k)) {
+            checkEncoded(fn, where, v, 'float32', p.data.length);
+          } else {
+            throw new TypeError(
+              `${fn}: ${where}: unknown state for ${this.name} (expected ${[...names, ...scalarNames, 'step'].join(', ')})`,
+            );
+          }
+        }
+      });
+      index += g.params.length;
+    });
+    this.checkExtraState(fn, sd.extra);
+    // Everything checked: apply.
+    index = 0;
+    this.paramGroups.forEach((g, gi) => {
+      const { params } = g;
+      Object.assign(g, groupOpts[gi], { params });
+      const st = new GroupState(params);
+      this.groupStates[gi] = st;
+      params.forEach((p, i) => {
+        const s = sd.state[String(index + i)];
+        if (!s) return;
+        for (const [k, v] of Object.entries(s)) {
+          if (k === 'step') st.steps[i] = v as number;
+          else if (scalarNames.includes(k)) st.scalar(k)[i] = v as number;
+          else {
+            st.arena(k, this.initValue(k, g));
+            decodeInto(fn, `state[${index + i}].${k}`, v, st.view(k, i, p.data.length));
+          }
+        }
+      });
+      st.fresh.clear();
+      index += params.length;
+    });
+    this.loadExtraState(sd.extra);
+  }
+}
