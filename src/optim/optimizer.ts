@@ -166,7 +166,7 @@ export abstract class Optimizer<O extends object> {
     }
     const { params, ...opts } = group;
     if (params.length === 0) throw new RangeError(`${fn}: ${where}.params is empty`);
-    params.forEach((p, i) => checkParam(fn, `${where}.params[${i}]`, p));
+    for (const [i, p] of params.entries()) checkParam(fn, `${where}.params[${i}]`, p);
     const seen = new Set<Param>();
     const all = [...others.flatMap((g) => g.params)];
     for (const [i, p] of params.entries()) {
@@ -272,7 +272,7 @@ export abstract class Optimizer<O extends object> {
       this.skippedSteps++;
       return loss;
     }
-    this.paramGroups.forEach((g, i) => this.updateGroup(g, this.groupStates[i], b));
+    for (const [i, g] of this.paramGroups.entries()) this.updateGroup(g, this.groupStates[i], b);
     return loss;
   }
 
