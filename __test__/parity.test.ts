@@ -214,6 +214,29 @@ describe('parity: binary, scalar, axpy, fill, copy', () => {
     }
   });
 
+  it('lerp and clamp, out-of-place and in place', () => {
+    for (const n of LENGTHS) {
+      const a = rand(n, -3, 3, 91 + n);
+      const b = rand(n, -3, 3, 92 + n);
+      for (const w of [0.1, 0.5, 0.9, 1]) {
+        const [x1, x2] = [Float32Array.from(a), Float32Array.from(a)];
+        native.lerp(x1, b, w);
+        js.lerp(x2, b, w);
+        expect(
+          worst(x1, x2, (i) => 1e-5 * (Math.abs(a[i]) + Math.abs(b[i])) + 1e-30),
+          `lerp w=${w}`,
+        ).toBeNull();
+      }
+      const [c1, c2] = [view(n), view(n)];
+      native.clamp(c1, a, -1, 2);
+      js.clamp(c2, a, -1, 2);
+      expect(same(c1, c2)).toBe(true);
+      const ip = Float32Array.from(a);
+      native.clamp(ip, ip, -1, 2);
+      expect(same(ip, c1)).toBe(true);
+    }
+  });
+
   it('max and min propagate NaN', () => {
     const a = Float32Array.from([
       1,
@@ -259,10 +282,17 @@ describe('parity: reductions', () => {
         2e-6 * sq + 1e-30,
       );
       expect(native.max(x)).toBe(js.max(x));
+      expect(native.maxAbs(x)).toBe(js.maxAbs(x));
+      expect(Math.abs(native.sumAbs(x) - js.sumAbs(x))).toBeLessThanOrEqual(2e-6 * abs + 1e-30);
+      const y = rand(n, -1, 1, 33 + n);
+      let absDot = 0;
+      for (let i = 0; i < n; i++) absDot += Math.abs(x[i] * y[i]);
+      expect(Math.abs(native.dot(x, y) - js.dot(x, y))).toBeLessThanOrEqual(2e-6 * absDot + 1e-30);
     }
     const withNaN = rand(100_003, -1, 1, 5);
     withNaN[77_777] = Number.NaN;
     expect(native.max(withNaN)).toBeNaN();
+    expect(native.maxAbs(withNaN)).toBeNaN();
   });
 
   it('argmaxRows (exact) and colSums', () => {

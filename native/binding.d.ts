@@ -20,10 +20,15 @@ export declare function binary(op: number, out: F32, a: F32, b: F32): void
 /** out = x op s; out may be x itself. */
 export declare function binaryScalar(op: number, out: F32, x: F32, s: number): void
 
+/** out = clamp(x, lo, hi); out may be x itself. */
+export declare function clamp(out: F32, x: F32, lo: number, hi: number): void
+
 export declare function colSums(out: F32, x: F32, rows: number, cols: number, accumulate: boolean): void
 
 /** dst = src; the same view is a no-op, any other overlap is refused. */
 export declare function copy(dst: F32, src: F32): void
+
+export declare function dot(a: F32, b: F32): number
 
 export declare function fill(out: F32, value: number): void
 
@@ -31,7 +36,13 @@ export declare function gemm(transA: boolean, transB: boolean, m: number, n: num
 
 export declare function info(): NativeInfo
 
+/** a += w·(b − a) (torch.lerp). */
+export declare function lerp(a: F32, b: F32, w: number): void
+
 export declare function max(x: F32): number
+
+/** max |x|; NaN if any element is NaN; 0 when empty. */
+export declare function maxAbs(x: F32): number
 
 export interface NativeInfo {
   /** Instruction set the kernels use: avx512, avx2, neon or scalar. */
@@ -64,6 +75,8 @@ export declare function softmaxBackward(dx: F32, y: F32, dy: F32, rows: number, 
 export declare function softmaxCrossEntropy(logits: F32, labels: I32, grad: F32 | undefined | null, rows: number, cols: number, gradScale: number): number
 
 export declare function sum(x: F32): number
+
+export declare function sumAbs(x: F32): number
 
 export declare function sumSquares(x: F32): number
 

@@ -109,6 +109,10 @@ export interface Kernels {
   /** `y[i] += alpha * x[i]`. */
   axpy(alpha: number, x: Float32Array, y: Float32Array): void;
   fill(out: Float32Array, value: number): void;
+  /** `a[i] += w·(b[i] − a[i])` with torch.lerp's formula (b − (b − a)(1 − w) when |w| ≥ 0.5). */
+  lerp(a: Float32Array, b: Float32Array, w: number): void;
+  /** `out[i] = min(max(x[i], lo), hi)`, NaN kept; `out` may be `x` itself. */
+  clamp(out: Float32Array, x: Float32Array, lo: number, hi: number): void;
   copy(dst: Float32Array, src: Float32Array): void;
 
   /**
@@ -118,6 +122,12 @@ export interface Kernels {
   sum(x: Float32Array): number;
   /** Sum of squares (for L2 norms). */
   sumSquares(x: Float32Array): number;
+  /** Σ|x| (L1 norm). */
+  sumAbs(x: Float32Array): number;
+  /** max |x| (infinity norm): NaN if any element is NaN, 0 when empty. */
+  maxAbs(x: Float32Array): number;
+  /** Σ a·b, blocked like `sum`. */
+  dot(a: Float32Array, b: Float32Array): number;
   /** Maximum element; NaN if any element is NaN; -Infinity for an empty array. */
   max(x: Float32Array): number;
   /** `out[r]` = index of the first maximum of row `r` (first NaN wins). */

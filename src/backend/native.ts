@@ -32,6 +32,11 @@ export interface NativeBinding {
   copy(dst: Float32Array, src: Float32Array): void;
   sum(x: Float32Array): number;
   sumSquares(x: Float32Array): number;
+  sumAbs(x: Float32Array): number;
+  maxAbs(x: Float32Array): number;
+  dot(a: Float32Array, b: Float32Array): number;
+  lerp(a: Float32Array, b: Float32Array, w: number): void;
+  clamp(out: Float32Array, x: Float32Array, lo: number, hi: number): void;
   max(x: Float32Array): number;
   argmaxRows(out: Int32Array, x: Float32Array, rows: number, cols: number): void;
   colSums(
@@ -126,6 +131,11 @@ export function nativeKernels(b: NativeBinding): Kernels {
     copy: (dst, src) => b.copy(dst, src),
     sum: (x) => b.sum(x),
     sumSquares: (x) => b.sumSquares(x),
+    sumAbs: (x) => b.sumAbs(x),
+    maxAbs: (x) => b.maxAbs(x),
+    dot: (x, y) => b.dot(x, y),
+    lerp: (x, y, w) => b.lerp(x, y, w),
+    clamp: (out, x, lo, hi) => b.clamp(out, x, lo, hi),
     max: (x) => b.max(x),
     argmaxRows: (out, x, rows, cols) => b.argmaxRows(out, x, rows, cols),
     colSums: (out, x, rows, cols, acc) => b.colSums(out, x, rows, cols, acc),

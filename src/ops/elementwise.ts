@@ -68,6 +68,33 @@ export function elementwiseOps(pick: Pick) {
       return o;
     },
 
+    /** a += w·(b − a) in place (torch.lerp); returns a. */
+    lerp(a: Float32Array, b: Float32Array, w: number): Float32Array {
+      const fn = 'lerp';
+      f32(fn, 'a', a);
+      f32(fn, 'b', b);
+      finite(fn, 'w', w);
+      lengthIs(fn, 'b', b, a.length, 'the length of a');
+      noOverlap(fn, 'a', a, 'b', b, false);
+      pick(a.length).lerp(a, b, w);
+      return a;
+    },
+
+    /** out = min(max(x, lo), hi), NaN kept; `out` may be `x` itself. */
+    clamp(x: Float32Array, lo: number, hi: number, out?: Float32Array): Float32Array {
+      const fn = 'clamp';
+      f32(fn, 'x', x);
+      if (typeof lo !== 'number' || Number.isNaN(lo)) finite(fn, 'lo', lo);
+      if (typeof hi !== 'number' || Number.isNaN(hi)) finite(fn, 'hi', hi);
+      if (lo > hi) throw new RangeError(`${fn}: lo must be ≤ hi, got lo = ${lo}, hi = ${hi}`);
+      const o = out ?? new Float32Array(x.length);
+      f32(fn, 'out', o);
+      lengthIs(fn, 'out', o, x.length, 'the length of x');
+      noOverlap(fn, 'out', o, 'x', x, true);
+      pick(x.length).clamp(o, x, lo, hi);
+      return o;
+    },
+
     /** Sets every element of `out` to `value`. */
     fill(out: Float32Array, value: number): Float32Array {
       f32('fill', 'out', out);

@@ -30,6 +30,23 @@ export function reduceOps(pick: Pick) {
       f32('norm', 'x', x);
       return Math.sqrt(pick(x.length).sumSquares(x));
     },
+    /** Σ|x| (the L1 norm). */
+    sumAbs(x: Float32Array): number {
+      f32('sumAbs', 'x', x);
+      return pick(x.length).sumAbs(x);
+    },
+    /** max |x| (the infinity norm); NaN if any element is NaN; 0 when empty. */
+    maxAbs(x: Float32Array): number {
+      f32('maxAbs', 'x', x);
+      return pick(x.length).maxAbs(x);
+    },
+    /** Σ a·b. */
+    dot(a: Float32Array, b: Float32Array): number {
+      f32('dot', 'a', a);
+      f32('dot', 'b', b);
+      lengthIs('dot', 'b', b, a.length, 'the length of a');
+      return pick(a.length).dot(a, b);
+    },
     /** Largest element; NaN if any is NaN; -Infinity when empty. */
     max(x: Float32Array): number {
       f32('max', 'x', x);

@@ -188,3 +188,51 @@ pub fn copy(dst: &mut [f32], src: &[f32]) {
     let n = dst.len();
     for_chunks((dst, src), n, PAR_MIN, &|(d, s)| d.copy_from_slice(s));
 }
+
+simd_fn! {
+    fn lerp_serial<S>(s, a: &mut [f32], b: &[f32], w: f32) {
+        // torch.lerp: a + w(b − a) for |w| < 0.5, else b − (b − a)(1 − w) (exact at w = 1).
+        let wv = s.splat(w);
+        if w.abs() < 0.5 {
+            zip_inplace(s, a, b, |x, y| s.fma(wv, s.sub(y, x), x))
+        } else {
+            let omw = s.splat(1.0 - w);
+            zip_inplace(s, a, b, |x, y| s.sub(y, s.mul(s.sub(y, x), omw)))
+        }
+    }
+}
+
+/// `a[i] += w·(b[i] − a[i])` (torch.lerp's formula).
+pub fn lerp(a: &mut [f32], b: &[f32], w: f32) {
+    assert_eq!(a.len(), b.len(), "lerp: length mismatch");
+    let n = a.len();
+    for_chunks((a, b), n, PAR_MIN, &|(x, y)| lerp_serial(x, y, w));
+}
+
+simd_fn! {
+    fn clamp_serial<S>(s, out: &mut [f32], x: &[f32], lo: f32, hi: f32) {
+        let (l, h) = (s.splat(lo), s.splat(hi));
+        // NaN stays NaN, as torch.clamp.
+        map(s, out, x, |v| s.select(s.lt(v, l), l, s.select(s.gt(v, h), h, v)))
+    }
+}
+
+simd_fn! {
+    fn clamp_inplace_serial<S>(s, x: &mut [f32], lo: f32, hi: f32) {
+        let (l, h) = (s.splat(lo), s.splat(hi));
+        map_inplace(s, x, |v| s.select(s.lt(v, l), l, s.select(s.gt(v, h), h, v)))
+    }
+}
+
+/// `out[i] = min(max(x[i], lo), hi)`, NaN kept.
+pub fn clamp(out: &mut [f32], x: &[f32], lo: f32, hi: f32) {
+    assert_eq!(out.len(), x.len(), "clamp: length mismatch");
+    let n = out.len();
+    for_chunks((out, x), n, PAR_MIN, &|(o, v)| clamp_serial(o, v, lo, hi));
+}
+
+/// In-place form of [`clamp`].
+pub fn clamp_inplace(x: &mut [f32], lo: f32, hi: f32) {
+    let n = x.len();
+    for_chunks(x, n, PAR_MIN, &|v| clamp_inplace_serial(v, lo, hi));
+}

@@ -10,8 +10,25 @@ use rayon::prelude::*;
 /// Elements per parallel task for reductions (a multiple of every block size).
 const SUPER: usize = 1 << 16;
 
+/// What a block sum accumulates per element.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Term {
+    Value,
+    Square,
+    Abs,
+}
+
 #[inline(always)]
-fn block_sum<S: Simd>(s: S, x: &[f32], sq: bool) -> f64 {
+fn term<S: Simd>(s: S, kind: Term, v: S::V, acc: S::V) -> S::V {
+    match kind {
+        Term::Value => s.add(acc, v),
+        Term::Square => s.fma(v, v, acc),
+        Term::Abs => s.add(acc, s.abs(v)),
+    }
+}
+
+#[inline(always)]
+fn block_sum<S: Simd>(s: S, x: &[f32], kind: Term) -> f64 {
     // 4 accumulators × 16 steps × LANES elements per block.
     let block = 64 * S::LANES;
     let mut total = 0f64;
@@ -19,22 +36,12 @@ fn block_sum<S: Simd>(s: S, x: &[f32], sq: bool) -> f64 {
         let mut acc = [s.zero(); 4];
         let main = b.len() - b.len() % S::LANES;
         for (i, c) in b[..main].chunks_exact(S::LANES).enumerate() {
-            let v = s.load(c);
-            acc[i & 3] = if sq {
-                s.fma(v, v, acc[i & 3])
-            } else {
-                s.add(acc[i & 3], v)
-            };
+            acc[i & 3] = term(s, kind, s.load(c), acc[i & 3]);
         }
         if main < b.len() {
             let mut t = [0f32; MAX_LANES];
             t[..b.len() - main].copy_from_slice(&b[main..]);
-            let v = s.load(&t);
-            acc[0] = if sq {
-                s.fma(v, v, acc[0])
-            } else {
-                s.add(acc[0], v)
-            };
+            acc[0] = term(s, kind, s.load(&t), acc[0]);
         }
         let v = s.add(s.add(acc[0], acc[1]), s.add(acc[2], acc[3]));
         total += s.reduce_add(v) as f64;
@@ -43,28 +50,106 @@ fn block_sum<S: Simd>(s: S, x: &[f32], sq: bool) -> f64 {
 }
 
 simd_fn! {
-    fn sum_serial<S>(s, x: &[f32], sq: bool) -> f64 {
-        block_sum(s, x, sq)
+    fn sum_serial<S>(s, x: &[f32], kind: Term) -> f64 {
+        block_sum(s, x, kind)
     }
 }
 
-fn sum_impl(x: &[f32], sq: bool) -> f64 {
+fn sum_impl(x: &[f32], kind: Term) -> f64 {
     if x.len() <= SUPER {
-        return sum_serial(x, sq);
+        return sum_serial(x, kind);
     }
     crate::parallel::init_pool();
-    let parts: Vec<f64> = x.par_chunks(SUPER).map(|c| sum_serial(c, sq)).collect();
+    let parts: Vec<f64> = x.par_chunks(SUPER).map(|c| sum_serial(c, kind)).collect();
     parts.iter().sum()
 }
 
 /// Σ x[i].
 pub fn sum(x: &[f32]) -> f64 {
-    sum_impl(x, false)
+    sum_impl(x, Term::Value)
 }
 
 /// Σ x[i]².
 pub fn sum_squares(x: &[f32]) -> f64 {
-    sum_impl(x, true)
+    sum_impl(x, Term::Square)
+}
+
+/// Σ |x[i]|.
+pub fn sum_abs(x: &[f32]) -> f64 {
+    sum_impl(x, Term::Abs)
+}
+
+simd_fn! {
+    fn dot_serial<S>(s, a: &[f32], b: &[f32]) -> f64 {
+        // Same blocking as the sums: f32 lanes over 64-vector blocks, blocks added in f64.
+        let block = 64 * S::LANES;
+        let mut total = 0f64;
+        for (x, y) in a.chunks(block).zip(b.chunks(block)) {
+            let mut acc = [s.zero(); 4];
+            let main = x.len() - x.len() % S::LANES;
+            for (i, (u, v)) in x[..main].chunks_exact(S::LANES).zip(y[..main].chunks_exact(S::LANES)).enumerate() {
+                acc[i & 3] = s.fma(s.load(u), s.load(v), acc[i & 3]);
+            }
+            let mut r = s.reduce_add(s.add(s.add(acc[0], acc[1]), s.add(acc[2], acc[3])));
+            for (u, v) in x[main..].iter().zip(&y[main..]) {
+                r += u * v;
+            }
+            total += r as f64;
+        }
+        total
+    }
+}
+
+/// Σ a[i]·b[i].
+pub fn dot(a: &[f32], b: &[f32]) -> f64 {
+    assert_eq!(a.len(), b.len(), "dot: length mismatch");
+    if a.len() <= SUPER {
+        return dot_serial(a, b);
+    }
+    crate::parallel::init_pool();
+    let parts: Vec<f64> = a
+        .par_chunks(SUPER)
+        .zip(b.par_chunks(SUPER))
+        .map(|(x, y)| dot_serial(x, y))
+        .collect();
+    parts.iter().sum()
+}
+
+/// max |x[i]|: NaN if any element is NaN, 0 for an empty slice.
+pub fn max_abs(x: &[f32]) -> f32 {
+    let mut m = 0f32;
+    for chunk in x.chunks(SUPER) {
+        let c = max_abs_serial(chunk);
+        if c.is_nan() {
+            return c;
+        }
+        m = m.max(c);
+    }
+    m
+}
+
+simd_fn! {
+    fn max_abs_serial<S>(s, x: &[f32]) -> f32 {
+        let mut acc = s.zero();
+        let mut nan = s.zero();
+        let main = x.len() - x.len() % S::LANES;
+        for c in x[..main].chunks_exact(S::LANES) {
+            let v = s.load(c);
+            acc = s.max(acc, s.abs(v));
+            nan = s.add(nan, s.select(s.is_nan(v), v, s.zero()));
+        }
+        let mut m = s.reduce_max(acc);
+        for &v in &x[main..] {
+            if v.is_nan() {
+                return v;
+            }
+            m = m.max(v.abs());
+        }
+        if s.reduce_add(nan).is_nan() {
+            return f32::NAN;
+        }
+        m
+    }
 }
 
 /// Maximum of `x`, NaN if any element is NaN, -inf if empty.

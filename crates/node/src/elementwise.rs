@@ -133,3 +133,32 @@ pub fn copy(dst: F32, src: F32) -> Result<()> {
     bk::copy(unsafe { dst.as_mut() }, unsafe { src.as_ref() });
     Ok(())
 }
+
+/// a += w·(b − a) (torch.lerp).
+#[napi(catch_unwind)]
+pub fn lerp(a: F32, b: F32, w: f64) -> Result<()> {
+    let f = "lerp";
+    len_is(f, "b", &b, a.len())?;
+    disjoint(f, ("a", &a), &[("b", &b)])?;
+    bk::lerp(unsafe { a.as_mut() }, unsafe { b.as_ref() }, w as f32);
+    Ok(())
+}
+
+/// out = clamp(x, lo, hi); out may be x itself.
+#[napi(catch_unwind)]
+pub fn clamp(out: F32, x: F32, lo: f64, hi: f64) -> Result<()> {
+    let f = "clamp";
+    len_is(f, "out", &out, x.len())?;
+    if out.same(&x) {
+        bk::clamp_inplace(unsafe { out.as_mut() }, lo as f32, hi as f32);
+    } else {
+        disjoint(f, ("out", &out), &[("x", &x)])?;
+        bk::clamp(
+            unsafe { out.as_mut() },
+            unsafe { x.as_ref() },
+            lo as f32,
+            hi as f32,
+        );
+    }
+    Ok(())
+}

@@ -55,3 +55,20 @@ pub fn col_sums(out: F32, x: F32, rows: f64, cols: f64, accumulate: bool) -> Res
     );
     Ok(())
 }
+
+#[napi(catch_unwind)]
+pub fn sum_abs(x: F32) -> f64 {
+    rk::sum_abs(unsafe { x.as_ref() })
+}
+
+/// max |x|; NaN if any element is NaN; 0 when empty.
+#[napi(catch_unwind)]
+pub fn max_abs(x: F32) -> f64 {
+    rk::max_abs(unsafe { x.as_ref() }) as f64
+}
+
+#[napi(catch_unwind)]
+pub fn dot(a: F32, b: F32) -> Result<f64> {
+    len_is("dot", "b", &b, a.len())?;
+    Ok(rk::dot(unsafe { a.as_ref() }, unsafe { b.as_ref() }))
+}

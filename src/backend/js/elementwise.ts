@@ -75,3 +75,25 @@ export function copy(dst: Float32Array, src: Float32Array): void {
   // TypedArray#set handles overlapping views of one buffer correctly (memmove semantics).
   dst.set(src.length === dst.length ? src : src.subarray(0, dst.length));
 }
+
+/** `a += w(b − a)`, torch.lerp's two-branch formula; w is an f32 operand. */
+export function lerp(a: Float32Array, b: Float32Array, w: number): void {
+  w = Math.fround(w);
+  const n = a.length;
+  if (Math.abs(w) < 0.5) {
+    for (let i = 0; i < n; i++) a[i] = a[i] + w * (b[i] - a[i]);
+  } else {
+    const omw = Math.fround(1 - w);
+    for (let i = 0; i < n; i++) a[i] = b[i] - (b[i] - a[i]) * omw;
+  }
+}
+
+/** `out = min(max(x, lo), hi)` with NaN kept; lo and hi are f32 operands. */
+export function clamp(out: Float32Array, x: Float32Array, lo: number, hi: number): void {
+  lo = Math.fround(lo);
+  hi = Math.fround(hi);
+  for (let i = 0; i < out.length; i++) {
+    const v = x[i];
+    out[i] = v < lo ? lo : v > hi ? hi : v;
+  }
+}

@@ -109,3 +109,28 @@ export function colSums(
   if (accumulate) for (let c = 0; c < cols; c++) out[c] += acc[c];
   else for (let c = 0; c < cols; c++) out[c] = acc[c];
 }
+
+/** Σ|x| in f64. */
+export function sumAbs(x: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += Math.abs(x[i]);
+  return s;
+}
+
+/** max |x|: NaN if any element is NaN, 0 when empty. */
+export function maxAbs(x: Float32Array): number {
+  let m = 0;
+  for (let i = 0; i < x.length; i++) {
+    const v = Math.abs(x[i]);
+    if (v > m) m = v;
+    else if (v !== v) return Number.NaN;
+  }
+  return m;
+}
+
+/** Σ a·b in f64. */
+export function dot(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
