@@ -10,5 +10,6 @@ export {
   type ParamGroup,
   type ParamsInput,
 } from './optimizer.js';
+export { LBFGS, type LBFGSOptions } from './lbfgs.js';
 export { SGD, type SGDOptions } from './sgd.js';
 export type { OptimizerStateDict } from './state-dict.js';
