@@ -11,5 +11,6 @@ export {
   type ParamsInput,
 } from './optimizer.js';
 export { LBFGS, type LBFGSOptions } from './lbfgs.js';
+export { Muon, type MuonOptions } from './muon.js';
 export { SGD, type SGDOptions } from './sgd.js';
 export type { OptimizerStateDict } from './state-dict.js';
