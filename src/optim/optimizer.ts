@@ -32,6 +32,17 @@ export interface OptimizerFlags {
 
 export type Closure = () => number;
 
+/** What wrappers (Lookahead, SAM) and schedulers need of an optimizer. */
+export interface OptimizerLike {
+  readonly paramGroups: ReadonlyArray<{ params: Param[]; lr: number }>;
+  step(closure?: Closure): number | undefined;
+  zeroGrad(setToNull?: boolean): void;
+  stateDict(): OptimizerStateDict;
+  loadStateDict(sd: OptimizerStateDict): void;
+  /** Group `gi`'s arena for state `name`, when the optimizer keeps flat state. */
+  stateBuffer?(gi: number, name: string): Float32Array | undefined;
+}
+
 /** Per-group bookkeeping: where each parameter's state lives and how many steps it took. */
 export class GroupState {
   /** Element offset of each parameter in the group's arenas. */
@@ -191,6 +202,11 @@ export abstract class Optimizer<O extends object> {
   private pushGroup(g: ParamGroup<O>): void {
     this.paramGroups.push(g);
     this.groupStates.push(new GroupState(g.params));
+  }
+
+  /** Group `gi`'s arena for state `name` (e.g. 'momentumBuffer'), if allocated. */
+  stateBuffer(gi: number, name: string): Float32Array | undefined {
+    return this.groupStates[gi]?.arenas.get(name);
   }
 
   /** Zeroes every gradient (or sets them to null with `setToNull`). */

@@ -1,0 +1,61 @@
+/**
+ * Gradient accumulation over k micro-batches: each `step()` adds the current gradients (÷k)
+ * into a flat buffer; every k-th call puts the sum back into the gradients and steps the
+ * optimizer, so k micro-batches of size b train like one batch of size k·b.
+ */
+import { getBackend } from '../backend/select.js';
+import { describe } from '../backend/validate.js';
+import { allocArena } from '../memory.js';
+import type { OptimizerLike } from './optimizer.js';
+
+export class GradientAccumulation {
+  private count = 0;
+  private readonly sums: Float32Array[][];
+
+  constructor(
+    readonly optimizer: OptimizerLike,
+    readonly steps: number,
+  ) {
+    const fn = 'GradientAccumulation';
+    if (
+      optimizer === null ||
+      typeof optimizer !== 'object' ||
+      typeof optimizer.step !== 'function'
+    ) {
+      throw new TypeError(`${fn}: optimizer must be an optimizer, got ${describe(optimizer)}`);
+    }
+    if (!Number.isSafeInteger(steps) || steps < 1)
+      throw new RangeError(`${fn}: steps must be an integer ≥ 1, got ${describe(steps)}`);
+    this.sums = optimizer.paramGroups.map((g) => allocArena(g.params.map((p) => p.data.length)));
+  }
+
+  /** Micro-batches accumulated since the last optimizer step. */
+  get pending(): number {
+    return this.count;
+  }
+
+  /**
+   * Adds this micro-batch's gradients; on the k-th call steps the optimizer with the mean
+   * gradient and returns true (the gradients then hold that mean).
+   */
+  step(): boolean {
+    const b = getBackend();
+    const w = 1 / this.steps;
+    this.optimizer.paramGroups.forEach((g, gi) =>
+      g.params.forEach((p, i) => {
+        if (p.grad) b.kernelsFor(p.data.length).axpy(w, p.grad, this.sums[gi][i]);
+      }),
+    );
+    this.count++;
+    if (this.count < this.steps) return false;
+    this.optimizer.paramGroups.forEach((g, gi) =>
+      g.params.forEach((p, i) => {
+        if (p.grad) b.kernelsFor(p.data.length).copy(p.grad, this.sums[gi][i]);
+        this.sums[gi][i].fill(0);
+      }),
+    );
+    this.optimizer.step();
+    this.count = 0;
+    return true;
+  }
+}
