@@ -9,9 +9,15 @@ import type { Backend } from '../backend/select.js';
 import { getBackend } from '../backend/select.js';
 import { describe } from '../backend/validate.js';
 import { allocArena } from '../memory.js';
+import {
+  type Closure,
+  type GroupState,
+  Optimizer,
+  type ParamGroup,
+  type ParamsInput,
+} from './optimizer.js';
 import { bool, choice, count, nonNegative, type OptionSpec } from './options.js';
-import { type Closure, type GroupState, Optimizer, type ParamGroup, type ParamsInput } from './optimizer.js';
-import { checkEncoded, decodeInto, encode, type EncodedBuffer } from './state-dict.js';
+import { checkEncoded, decodeInto, type EncodedBuffer, encode } from './state-dict.js';
 
 export interface LBFGSOptions {
   lr: number;
@@ -79,7 +85,9 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
   constructor(params: ParamsInput<LBFGSOptions>, options: Partial<LBFGSOptions> = {}) {
     super('LBFGS', params, options, LBFGS_SPEC);
     if (this.paramGroups.length !== 1) {
-      throw new RangeError("LBFGS: doesn't support per-parameter options (parameter groups): pass one list of parameters");
+      throw new RangeError(
+        "LBFGS: doesn't support per-parameter options (parameter groups): pass one list of parameters",
+      );
     }
     this.n = this.paramGroups[0].params.reduce((s, p) => s + p.data.length, 0);
     [this.flatGrad, this.d, this.xInit, this.q] = allocArena([this.n, this.n, this.n, this.n]);
@@ -136,7 +144,10 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
 
   private evaluate(closure: Closure, fn: string): number {
     const loss = closure();
-    if (typeof loss !== 'number') throw new TypeError(`${fn}: the closure must return the loss as a number, got ${describe(loss)}`);
+    if (typeof loss !== 'number')
+      throw new TypeError(
+        `${fn}: the closure must return the loss as a number, got ${describe(loss)}`,
+      );
     this.validateForStep(fn);
     return this.group.maximize ? -loss : loss;
   }
@@ -149,7 +160,9 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
   override step(closure?: Closure): number {
     const fn = 'LBFGS.step';
     if (typeof closure !== 'function') {
-      throw new TypeError(`${fn}: a closure that re-evaluates the model and returns the loss is required, got ${describe(closure)}`);
+      throw new TypeError(
+        `${fn}: a closure that re-evaluates the model and returns the loss is required, got ${describe(closure)}`,
+      );
     }
     this.validateForStep(fn);
     const g = this.group;
@@ -157,7 +170,9 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
     const maxEval = g.maxEval ?? Math.floor((g.maxIter * 5) / 4);
     const origLoss = closure();
     if (typeof origLoss !== 'number') {
-      throw new TypeError(`${fn}: the closure must return the loss as a number, got ${describe(origLoss)}`);
+      throw new TypeError(
+        `${fn}: the closure must return the loss as a number, got ${describe(origLoss)}`,
+      );
     }
     this.validateForStep(fn);
     let loss = g.maximize ? -origLoss : origLoss;
@@ -194,7 +209,15 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
       let lsEvals = 0;
       if (g.lineSearchFn === 'strong_wolfe') {
         this.cloneParams(k, this.xInit);
-        const r = this.strongWolfe(k, closure, fn, loss, gtd, maxEval - currentEvals, g.toleranceChange);
+        const r = this.strongWolfe(
+          k,
+          closure,
+          fn,
+          loss,
+          gtd,
+          maxEval - currentEvals,
+          g.toleranceChange,
+        );
         loss = r.loss;
         lsEvals = r.evals;
         this.addGrad(k, this.t, this.d);
@@ -234,7 +257,10 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
     const ys = f32(k.dot(y, s));
     if (ys > 1e-10) {
       if (this.hist.dirs.length === historySize) {
-        this.pool.push(this.hist.dirs.shift() as Float32Array, this.hist.stps.shift() as Float32Array);
+        this.pool.push(
+          this.hist.dirs.shift() as Float32Array,
+          this.hist.stps.shift() as Float32Array,
+        );
         this.hist.ro.shift();
       }
       this.hist.dirs.push(y);
@@ -265,7 +291,13 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
   }
 
   /** Moves to x + t·d, evaluates, returns the loss; the gradient lands in `into`; restores x. */
-  private directional(k: Kernels, closure: Closure, fn: string, t: number, into: Float32Array): number {
+  private directional(
+    k: Kernels,
+    closure: Closure,
+    fn: string,
+    t: number,
+    into: Float32Array,
+  ): number {
     this.addGrad(k, t, this.d);
     const loss = this.evaluate(closure, fn);
     this.gatherFlatGrad(k);
@@ -314,7 +346,12 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
       if (fNew > f + c1 * t * gtd || (lsIter > 1 && fNew >= fPrev)) {
         k.copy(gA, gPrev);
         k.copy(gB, gNew);
-        [br, brF, brG, brGtd] = [[tPrev, t], [fPrev, fNew], [gA, gB], [gtdPrev, gtdNew]];
+        [br, brF, brG, brGtd] = [
+          [tPrev, t],
+          [fPrev, fNew],
+          [gA, gB],
+          [gtdPrev, gtdNew],
+        ];
         break;
       }
       if (Math.abs(gtdNew) <= -c2 * gtd) {
@@ -326,7 +363,12 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
       if (gtdNew >= 0) {
         k.copy(gA, gPrev);
         k.copy(gB, gNew);
-        [br, brF, brG, brGtd] = [[tPrev, t], [fPrev, fNew], [gA, gB], [gtdPrev, gtdNew]];
+        [br, brF, brG, brGtd] = [
+          [tPrev, t],
+          [fPrev, fNew],
+          [gA, gB],
+          [gtdPrev, gtdNew],
+        ];
         break;
       }
       const minStep = t + 0.01 * (t - tPrev);
@@ -345,7 +387,12 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
     if (lsIter === maxLs) {
       k.copy(gA, g0);
       k.copy(gB, gNew);
-      [br, brF, brG, brGtd] = [[0, t], [f, fNew], [gA, gB], [gtd, gtdNew]];
+      [br, brF, brG, brGtd] = [
+        [0, t],
+        [f, fNew],
+        [gA, gB],
+        [gtd, gtdNew],
+      ];
     }
     let insufProgress = false;
     let [low, high] = brF[0] <= brF[brF.length - 1] ? [0, 1] : [1, 0];
@@ -419,17 +466,26 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
       if (typeof e[key] !== 'number') throw new TypeError(`${fn}: extra.${key} must be a number`);
     }
     checkEncoded(fn, 'extra.d', e.d, 'float32', this.n);
-    if (e.prevFlatGrad !== null) checkEncoded(fn, 'extra.prevFlatGrad', e.prevFlatGrad, 'float32', this.n);
+    if (e.prevFlatGrad !== null)
+      checkEncoded(fn, 'extra.prevFlatGrad', e.prevFlatGrad, 'float32', this.n);
     const dirs = e.oldDirs as unknown[];
     const stps = e.oldStps as unknown[];
     const ro = e.ro as unknown[];
-    if (!Array.isArray(dirs) || !Array.isArray(stps) || !Array.isArray(ro) || dirs.length !== stps.length || ro.length !== dirs.length) {
+    if (
+      !Array.isArray(dirs) ||
+      !Array.isArray(stps) ||
+      !Array.isArray(ro) ||
+      dirs.length !== stps.length ||
+      ro.length !== dirs.length
+    ) {
       throw new TypeError(`${fn}: extra.oldDirs, oldStps and ro must be arrays of equal length`);
     }
-    if (dirs.length > this.group.historySize) throw new RangeError(`${fn}: history longer than historySize`);
+    if (dirs.length > this.group.historySize)
+      throw new RangeError(`${fn}: history longer than historySize`);
     dirs.forEach((v, i) => checkEncoded(fn, `extra.oldDirs[${i}]`, v, 'float32', this.n));
     stps.forEach((v, i) => checkEncoded(fn, `extra.oldStps[${i}]`, v, 'float32', this.n));
-    for (const r of ro) if (typeof r !== 'number') throw new TypeError(`${fn}: extra.ro must hold numbers`);
+    for (const r of ro)
+      if (typeof r !== 'number') throw new TypeError(`${fn}: extra.ro must hold numbers`);
   }
 
   protected override loadExtraState(extra: unknown): void {
@@ -483,7 +539,9 @@ function cubicInterpolate(
   if (d2Square >= 0) {
     const d2 = Math.sqrt(d2Square);
     const minPos =
-      x1 <= x2 ? x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2)) : x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2));
+      x1 <= x2
+        ? x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
+        : x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2));
     return Math.min(Math.max(minPos, xminBound), xmaxBound);
   }
   return (xminBound + xmaxBound) / 2;

@@ -9,8 +9,14 @@
 import type { Kernels } from '../backend/kernels.js';
 import type { Backend } from '../backend/select.js';
 import { allocArena } from '../memory.js';
+import {
+  type GroupState,
+  Optimizer,
+  type Param,
+  type ParamGroup,
+  type ParamsInput,
+} from './optimizer.js';
 import { bool, choice, count, interval, nonNegative, type OptionSpec, pair } from './options.js';
-import { type GroupState, Optimizer, type Param, type ParamGroup, type ParamsInput } from './optimizer.js';
 
 export interface MuonOptions {
   lr: number;
@@ -29,7 +35,8 @@ export interface MuonOptions {
 }
 
 const finiteNumber = (fn: string, name: string, v: unknown) => {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`${fn}: option ${name} must be a finite number`);
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw new TypeError(`${fn}: option ${name} must be a finite number`);
 };
 
 export const MUON_SPEC: OptionSpec<MuonOptions> = {
@@ -53,13 +60,15 @@ export const MUON_SPEC: OptionSpec<MuonOptions> = {
     momentum: nonNegative,
     nesterov: bool,
     nsCoefficients: (fn, name, v) => {
-      if (!Array.isArray(v) || v.length !== 3) throw new TypeError(`${fn}: option ${name} must be three numbers [a, b, c]`);
+      if (!Array.isArray(v) || v.length !== 3)
+        throw new TypeError(`${fn}: option ${name} must be three numbers [a, b, c]`);
       v.forEach((x, i) => finiteNumber(fn, `${name}[${i}]`, x));
     },
     eps: nonNegative,
     nsSteps: (fn, name, v) => {
       count(fn, name, v);
-      if ((v as number) >= 100) throw new RangeError(`${fn}: invalid ${name}: must be < 100, got ${v}`);
+      if ((v as number) >= 100)
+        throw new RangeError(`${fn}: invalid ${name}: must be < 100, got ${v}`);
     },
     adjustLrFn: choice(['original', 'match_rms_adamw', 'spectral_unclamped'], true),
     adamwLr: nonNegative,
@@ -74,7 +83,12 @@ function isMatrix(p: Param): boolean {
   return p.shape !== undefined && p.shape.length === 2 && p.shape[0] > 1 && p.shape[1] > 1;
 }
 
-function adjustLr(lr: number, fnName: MuonOptions['adjustLrFn'], rows: number, cols: number): number {
+function adjustLr(
+  lr: number,
+  fnName: MuonOptions['adjustLrFn'],
+  rows: number,
+  cols: number,
+): number {
   switch (fnName) {
     case null:
     case 'original':
@@ -105,7 +119,9 @@ export class Muon extends Optimizer<MuonOptions> {
         if (p.shape !== undefined) {
           const n = p.shape.reduce((s, d) => s * d, 1);
           if (n !== p.data.length) {
-            throw new RangeError(`Muon: params[${gi}][${i}].shape ${JSON.stringify(p.shape)} has ${n} elements, its data ${p.data.length}`);
+            throw new RangeError(
+              `Muon: params[${gi}][${i}].shape ${JSON.stringify(p.shape)} has ${n} elements, its data ${p.data.length}`,
+            );
           }
         }
       }
@@ -134,7 +150,13 @@ export class Muon extends Optimizer<MuonOptions> {
    * torch transposes a tall matrix to make it wide; instead, for a tall X the Gram matrix is
    * XᵀX and the update X·B (B is symmetric), which is the same iteration without the copies.
    */
-  private newtonSchulz(k: Kernels, g: ParamGroup<MuonOptions>, s: Scratch, rows: number, cols: number): Float32Array {
+  private newtonSchulz(
+    k: Kernels,
+    g: ParamGroup<MuonOptions>,
+    s: Scratch,
+    rows: number,
+    cols: number,
+  ): Float32Array {
     const [ca, cb, cc] = g.nsCoefficients;
     const tall = rows > cols;
     const r = Math.min(rows, cols);
@@ -169,8 +191,25 @@ export class Muon extends Optimizer<MuonOptions> {
         st.arena('expAvg');
         st.arena('expAvgSq');
         const h = this.hyper;
-        h.set([g.adamwLr, g.adamwBetas[0], g.adamwBetas[1], g.adamwEps, g.adamwWeightDecay, 1, 0, 0, step]);
-        k.optimStep('adam', p.data, p.grad, [st.view('expAvg', i, n), st.view('expAvgSq', i, n), null], h, null);
+        h.set([
+          g.adamwLr,
+          g.adamwBetas[0],
+          g.adamwBetas[1],
+          g.adamwEps,
+          g.adamwWeightDecay,
+          1,
+          0,
+          0,
+          step,
+        ]);
+        k.optimStep(
+          'adam',
+          p.data,
+          p.grad,
+          [st.view('expAvg', i, n), st.view('expAvgSq', i, n), null],
+          h,
+          null,
+        );
         return;
       }
       const [rows, cols] = p.shape as readonly number[];
