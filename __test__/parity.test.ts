@@ -295,6 +295,34 @@ describe('parity: reductions', () => {
     expect(native.maxAbs(withNaN)).toBeNaN();
   });
 
+  it('biasAdd and biasGrad over (outer, n, inner)', () => {
+    for (const [outer, n, inner] of [
+      [1, 1, 1],
+      [7, 5, 1],
+      [128, 256, 1],
+      [3, 4, 17],
+      [16, 32, 169],
+    ]) {
+      const x = rand(outer * n * inner, -2, 2, outer + n + inner);
+      const b = rand(n, -1, 1, n);
+      const [x1, x2] = [Float32Array.from(x), Float32Array.from(x)];
+      native.biasAdd(x1, b, outer, n, inner);
+      js.biasAdd(x2, b, outer, n, inner);
+      expect(same(x1, x2)).toBe(true);
+      const [g1, g2] = [Float32Array.from(b), Float32Array.from(b)];
+      for (const acc of [false, true]) {
+        native.biasGrad(g1, x, outer, n, inner, acc);
+        js.biasGrad(g2, x, outer, n, inner, acc);
+        const abs = new Float64Array(n);
+        for (let i = 0; i < x.length; i++) abs[Math.floor(i / inner) % n] += Math.abs(x[i]);
+        expect(
+          worst(g1, g2, (j) => 1e-5 * (abs[j] + Math.abs(b[j])) + 1e-30),
+          `acc=${acc}`,
+        ).toBeNull();
+      }
+    }
+  });
+
   it('argmaxRows (exact) and colSums', () => {
     for (const [rows, cols] of [
       [1, 1],

@@ -14,6 +14,12 @@ export declare function argmaxRows(out: I32, x: F32, rows: number, cols: number)
 /** y += alpha * x. */
 export declare function axpy(alpha: number, x: F32, y: F32): void
 
+/** x[o, j, i] += b[j] for x of shape (outer, n, inner). */
+export declare function biasAdd(x: F32, b: F32, outer: number, n: number, inner: number): void
+
+/** out[j] (+)= Σ over the outer and inner axes of x (outer, n, inner): a bias gradient. */
+export declare function biasGrad(out: F32, x: F32, outer: number, n: number, inner: number, accumulate: boolean): void
+
 /** out = a op b; out may be a or b itself. */
 export declare function binary(op: number, out: F32, a: F32, b: F32): void
 

@@ -87,6 +87,38 @@ export const OPTIM_KINDS = {
   sgd: 0,
   /** hyper [lr, beta1, beta2, eps, weightDecay, decoupled, amsgrad, maximize, step]; states [expAvg, expAvgSq, maxExpAvgSq]. */
   adam: 1,
+  /** Lion (optax.lion): hyper [lr, beta1, beta2, weightDecay, maximize]; states [expAvg]. */
+  lion: 2,
+  /** AdaBelief (optax.adabelief): hyper [lr, beta1, beta2, eps, epsRoot, weightDecay, maximize, step]; states [expAvg, expAvgVar]. */
+  adabelief: 3,
+  /** Yogi (optax.yogi): hyper [lr, beta1, beta2, eps, maximize, step]; states [expAvg, expAvgSq]. */
+  yogi: 4,
+  /** Adan (optax.adan): hyper [lr, beta1, beta2, beta3, eps, epsRoot, weightDecay, maximize, step]; states [expAvg, expAvgDiff, expAvgSq, prevGrad]. */
+  adan: 5,
+  /** LAMB (optax.lamb), per-tensor trust ratio over `segments`: hyper [lr, beta1, beta2, eps, epsRoot, weightDecay, maximize, step]; states [expAvg, expAvgSq]. */
+  lamb: 6,
+  /** LARS (optax.lars), per-tensor trust ratio over `segments`: hyper [lr, momentum, weightDecay, trustCoefficient, eps, nesterov, maximize]; states [trace] (momentum ≠ 0). */
+  lars: 7,
+  /** Schedule-free SGD/AdamW step (schedulefree): hyper [lr, ckp1, beta1, weightDecay, adam, beta2, eps, biasCorrection2, first]; states [z, expAvgSq (adam)]. */
+  scheduleFree: 8,
+  /** Schedule-free train/eval swap p ← lerp(p, z, w) (torch.lerp formula); `grads` carries z (read only): hyper [w]; no states. */
+  scheduleFreeSwap: 9,
+  /** Adagrad (torch.optim): hyper [lr, lrDecay, weightDecay, eps, maximize, step]; states [sum]. */
+  adagrad: 10,
+  /** Adadelta (torch.optim): hyper [lr, rho, eps, weightDecay, maximize]; states [squareAvg, accDelta]. */
+  adadelta: 11,
+  /** RMSprop (torch.optim): hyper [lr, alpha, eps, weightDecay, momentum, centered, maximize]; states [squareAvg, gradAvg (centered), momentumBuffer (momentum > 0)]. */
+  rmsprop: 12,
+  /** Adamax (torch.optim): hyper [lr, beta1, beta2, eps, weightDecay, maximize, step]; states [expAvg, expInf]. */
+  adamax: 13,
+  /** NAdam (torch.optim): hyper [gradCoef −lr(1−μₜ)/(1−Πμ), avgCoef −lr·μₜ₊₁/(1−Πμ·μₜ₊₁), beta1, beta2, biasCorrection2, eps, weightDecay (coupled; 0 when decoupled), paramScale (1 − lr·wd when decoupled, else 1), maximize]; states [expAvg, expAvgSq]. */
+  nadam: 14,
+  /** RAdam (torch.optim): hyper [lr, beta1, beta2, eps, weightDecay (coupled), paramScale (decoupled), maximize, biasCorrection1, √biasCorrection2, adaptive (ρₜ > 5), rect]; states [expAvg, expAvgSq]. */
+  radam: 15,
+  /** Rprop (torch.optim): hyper [etaMinus, etaPlus, stepSizeMin, stepSizeMax, maximize]; states [prev, stepSize (starts at lr)]. */
+  rprop: 16,
+  /** ASGD (torch.optim): hyper [decay 1 − λη, eta, mu, weightDecay, maximize]; states [ax]. */
+  asgd: 17,
 } as const;
 export type OptimKind = keyof typeof OPTIM_KINDS;
 
@@ -132,6 +164,17 @@ export interface Kernels {
   max(x: Float32Array): number;
   /** `out[r]` = index of the first maximum of row `r` (first NaN wins). */
   argmaxRows(out: Int32Array, x: Float32Array, rows: number, cols: number): void;
+  /** `x[o, j, i] += b[j]` for x of shape (outer, n, inner): a broadcast bias (Linear: inner 1; NCHW conv: inner H·W). */
+  biasAdd(x: Float32Array, b: Float32Array, outer: number, n: number, inner: number): void;
+  /** `out[j] = (accumulate ? out[j] : 0) + Σ_{o,i} x[o, j, i]`: the bias gradient of `biasAdd`. */
+  biasGrad(
+    out: Float32Array,
+    x: Float32Array,
+    outer: number,
+    n: number,
+    inner: number,
+    accumulate: boolean,
+  ): void;
   /** `out[c] = (accumulate ? out[c] : 0) + sum_r x[r, c]` (bias gradients). */
   colSums(
     out: Float32Array,

@@ -33,6 +33,15 @@ export interface NativeBinding {
   sum(x: Float32Array): number;
   sumSquares(x: Float32Array): number;
   sumAbs(x: Float32Array): number;
+  biasAdd(x: Float32Array, b: Float32Array, outer: number, n: number, inner: number): void;
+  biasGrad(
+    out: Float32Array,
+    x: Float32Array,
+    outer: number,
+    n: number,
+    inner: number,
+    accumulate: boolean,
+  ): void;
   maxAbs(x: Float32Array): number;
   dot(a: Float32Array, b: Float32Array): number;
   lerp(a: Float32Array, b: Float32Array, w: number): void;
@@ -132,6 +141,8 @@ export function nativeKernels(b: NativeBinding): Kernels {
     sum: (x) => b.sum(x),
     sumSquares: (x) => b.sumSquares(x),
     sumAbs: (x) => b.sumAbs(x),
+    biasAdd: (x, v, o, n, i) => b.biasAdd(x, v, o, n, i),
+    biasGrad: (out, x, o, n, i, acc) => b.biasGrad(out, x, o, n, i, acc),
     maxAbs: (x) => b.maxAbs(x),
     dot: (x, y) => b.dot(x, y),
     lerp: (x, y, w) => b.lerp(x, y, w),

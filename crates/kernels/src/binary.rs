@@ -236,3 +236,32 @@ pub fn clamp_inplace(x: &mut [f32], lo: f32, hi: f32) {
     let n = x.len();
     for_chunks(x, n, PAR_MIN, &|v| clamp_inplace_serial(v, lo, hi));
 }
+
+simd_fn! {
+    fn add_scalar_run<S>(s, x: &mut [f32], v: f32) {
+        let vv = s.splat(v);
+        map_inplace(s, x, |a| s.add(a, vv))
+    }
+}
+
+/// `x[o, j, i] += b[j]` for x of shape (outer, n, inner): a bias broadcast over the other axes.
+pub fn bias_add(x: &mut [f32], b: &[f32], outer: usize, n: usize, inner: usize) {
+    assert!(
+        b.len() == n && x.len() == outer * n * inner,
+        "bias_add: shape"
+    );
+    if n == 0 || inner == 0 {
+        return;
+    }
+    if inner == 1 {
+        for row in x.chunks_exact_mut(n) {
+            binary_inplace_a(Binary::Add, row, b);
+        }
+        return;
+    }
+    for block in x.chunks_exact_mut(n * inner) {
+        for (run, &v) in block.chunks_exact_mut(inner).zip(b) {
+            add_scalar_run(run, v);
+        }
+    }
+}

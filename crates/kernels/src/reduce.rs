@@ -249,3 +249,35 @@ pub fn col_sums(out: &mut [f32], x: &[f32], rows: usize, cols: usize, accumulate
     }
     col_sums_serial(out, x, cols, accumulate);
 }
+
+/// `out[j] = (accumulate ? out[j] : 0) + Σ_{o,i} x[o, j, i]` for x of shape (outer, n, inner):
+/// the gradient of a bias broadcast over the outer and inner axes (Linear: inner = 1; conv
+/// in NCHW: inner = H·W).
+pub fn bias_grad(
+    out: &mut [f32],
+    x: &[f32],
+    outer: usize,
+    n: usize,
+    inner: usize,
+    accumulate: bool,
+) {
+    assert!(
+        out.len() == n && x.len() == outer * n * inner,
+        "bias_grad: shape"
+    );
+    if inner == 1 {
+        return col_sums(out, x, outer, n, accumulate);
+    }
+    if !accumulate {
+        out.fill(0.0);
+    }
+    // Per channel, f64 over its outer·inner values (each a contiguous run of `inner`).
+    for (j, o) in out.iter_mut().enumerate() {
+        let mut s = 0f64;
+        for b in 0..outer {
+            let start = (b * n + j) * inner;
+            s += sum(&x[start..start + inner]);
+        }
+        *o += s as f32;
+    }
+}

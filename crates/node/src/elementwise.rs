@@ -162,3 +162,24 @@ pub fn clamp(out: F32, x: F32, lo: f64, hi: f64) -> Result<()> {
     }
     Ok(())
 }
+
+/// x[o, j, i] += b[j] for x of shape (outer, n, inner).
+#[napi(catch_unwind)]
+pub fn bias_add(x: F32, b: F32, outer: f64, n: f64, inner: f64) -> Result<()> {
+    let f = "biasAdd";
+    let (o, c, i) = (
+        crate::buf::count(f, "outer", outer)?,
+        crate::buf::count(f, "n", n)?,
+        crate::buf::count(f, "inner", inner)?,
+    );
+    len_is(
+        f,
+        "x",
+        &x,
+        crate::buf::product(f, "outer × n × inner", &[o, c, i])?,
+    )?;
+    len_is(f, "b", &b, c)?;
+    disjoint(f, ("x", &x), &[("b", &b)])?;
+    bk::bias_add(unsafe { x.as_mut() }, unsafe { b.as_ref() }, o, c, i);
+    Ok(())
+}

@@ -72,3 +72,26 @@ pub fn dot(a: F32, b: F32) -> Result<f64> {
     len_is("dot", "b", &b, a.len())?;
     Ok(rk::dot(unsafe { a.as_ref() }, unsafe { b.as_ref() }))
 }
+
+/// out[j] (+)= Σ over the outer and inner axes of x (outer, n, inner): a bias gradient.
+#[napi(catch_unwind)]
+pub fn bias_grad(out: F32, x: F32, outer: f64, n: f64, inner: f64, accumulate: bool) -> Result<()> {
+    let f = "biasGrad";
+    let (o, c, i) = (
+        count(f, "outer", outer)?,
+        count(f, "n", n)?,
+        count(f, "inner", inner)?,
+    );
+    len_is(f, "x", &x, product(f, "outer × n × inner", &[o, c, i])?)?;
+    len_is(f, "out", &out, c)?;
+    crate::buf::disjoint(f, ("out", &out), &[("x", &x)])?;
+    rk::bias_grad(
+        unsafe { out.as_mut() },
+        unsafe { x.as_ref() },
+        o,
+        c,
+        i,
+        accumulate,
+    );
+    Ok(())
+}

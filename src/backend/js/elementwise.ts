@@ -97,3 +97,20 @@ export function clamp(out: Float32Array, x: Float32Array, lo: number, hi: number
     out[i] = v < lo ? lo : v > hi ? hi : v;
   }
 }
+
+/** `x[o, j, i] += b[j]` for x of shape (outer, n, inner). */
+export function biasAdd(
+  x: Float32Array,
+  b: Float32Array,
+  outer: number,
+  n: number,
+  inner: number,
+): void {
+  let p = 0;
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < n; j++) {
+      const v = b[j];
+      for (let i = 0; i < inner; i++, p++) x[p] += v;
+    }
+  }
+}

@@ -3,10 +3,20 @@
  * Every kernel reads f32, computes in f64 and rounds once on store.
  */
 import type { Kernels } from '../kernels.js';
-import { axpy, binary, binaryScalar, clamp, copy, fill, lerp } from './elementwise.js';
+import { axpy, biasAdd, binary, binaryScalar, clamp, copy, fill, lerp } from './elementwise.js';
 import { gemm } from './gemm.js';
 import { optimStep } from './optim/index.js';
-import { argmaxRows, colSums, dot, max, maxAbs, sum, sumAbs, sumSquares } from './reduce.js';
+import {
+  argmaxRows,
+  biasGrad,
+  colSums,
+  dot,
+  max,
+  maxAbs,
+  sum,
+  sumAbs,
+  sumSquares,
+} from './reduce.js';
 import { rngDropoutMask, rngNormal, rngUniform } from './rng.js';
 import { softmax, softmaxBackward, softmaxCrossEntropy } from './softmax.js';
 import { unary, unaryBackward } from './unary.js';
@@ -24,6 +34,8 @@ export const jsKernels: Kernels = {
   sum,
   sumSquares,
   sumAbs,
+  biasAdd,
+  biasGrad,
   maxAbs,
   dot,
   lerp,

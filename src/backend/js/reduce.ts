@@ -123,7 +123,7 @@ export function maxAbs(x: Float32Array): number {
   for (let i = 0; i < x.length; i++) {
     const v = Math.abs(x[i]);
     if (v > m) m = v;
-    else if (v !== v) return Number.NaN;
+    else if (Number.isNaN(v)) return Number.NaN;
   }
   return m;
 }
@@ -133,4 +133,23 @@ export function dot(a: Float32Array, b: Float32Array): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i] * b[i];
   return s;
+}
+
+/** `out[j] (+)= Σ_{o,i} x[o, j, i]` in f64. */
+export function biasGrad(
+  out: Float32Array,
+  x: Float32Array,
+  outer: number,
+  n: number,
+  inner: number,
+  accumulate: boolean,
+): void {
+  for (let j = 0; j < n; j++) {
+    let s = 0;
+    for (let o = 0; o < outer; o++) {
+      const start = (o * n + j) * inner;
+      for (let i = start; i < start + inner; i++) s += x[i];
+    }
+    out[j] = (accumulate ? out[j] : 0) + s;
+  }
 }

@@ -4,8 +4,26 @@
 //! module and mirrored by the TS `OPTIM_KINDS` table) and a [`Group`] of equally long,
 //! pairwise disjoint buffers: parameters, gradients and up to four state buffers.
 
+mod adabelief;
+mod adadelta;
+mod adagrad;
 mod adam;
+mod adamax;
+mod adan;
+mod asgd;
+mod lamb;
+mod lanes;
+mod lars;
+mod lion;
+mod nadam;
+mod radam;
+mod rmsprop;
+mod rprop;
+mod schedule_free;
 mod sgd;
+mod stream;
+mod trust;
+mod yogi;
 
 pub use adam::{adam_step, AdamParams};
 pub use sgd::{sgd_step, SgdParams};
@@ -20,10 +38,45 @@ pub(crate) const PAR_MIN: usize = 1 << 15;
 pub enum Kind {
     Sgd = 0,
     Adam = 1,
+    Lion = 2,
+    AdaBelief = 3,
+    Yogi = 4,
+    Adan = 5,
+    Lamb = 6,
+    Lars = 7,
+    ScheduleFree = 8,
+    ScheduleFreeSwap = 9,
+    Adagrad = 10,
+    Adadelta = 11,
+    Rmsprop = 12,
+    Adamax = 13,
+    Nadam = 14,
+    Radam = 15,
+    Rprop = 16,
+    Asgd = 17,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 2] = [Kind::Sgd, Kind::Adam];
+    pub const ALL: [Kind; 18] = [
+        Kind::Sgd,
+        Kind::Adam,
+        Kind::Lion,
+        Kind::AdaBelief,
+        Kind::Yogi,
+        Kind::Adan,
+        Kind::Lamb,
+        Kind::Lars,
+        Kind::ScheduleFree,
+        Kind::ScheduleFreeSwap,
+        Kind::Adagrad,
+        Kind::Adadelta,
+        Kind::Rmsprop,
+        Kind::Adamax,
+        Kind::Nadam,
+        Kind::Radam,
+        Kind::Rprop,
+        Kind::Asgd,
+    ];
 
     pub fn from_code(code: u32) -> Option<Kind> {
         Kind::ALL.iter().copied().find(|k| *k as u32 == code)
@@ -94,5 +147,21 @@ pub fn step(kind: Kind, h: &[f64], mut group: Group<'_>) -> Result<(), String> {
     match kind {
         Kind::Sgd => sgd::step(h, &mut group),
         Kind::Adam => adam::step(h, &mut group),
+        Kind::Lion => lion::step(h, &mut group),
+        Kind::AdaBelief => adabelief::step(h, &mut group),
+        Kind::Yogi => yogi::step(h, &mut group),
+        Kind::Adan => adan::step(h, &mut group),
+        Kind::Lamb => lamb::step(h, &mut group),
+        Kind::Lars => lars::step(h, &mut group),
+        Kind::ScheduleFree => schedule_free::step(h, &mut group),
+        Kind::ScheduleFreeSwap => schedule_free::swap(h, &mut group),
+        Kind::Adagrad => adagrad::step(h, &mut group),
+        Kind::Adadelta => adadelta::step(h, &mut group),
+        Kind::Rmsprop => rmsprop::step(h, &mut group),
+        Kind::Adamax => adamax::step(h, &mut group),
+        Kind::Nadam => nadam::step(h, &mut group),
+        Kind::Radam => radam::step(h, &mut group),
+        Kind::Rprop => rprop::step(h, &mut group),
+        Kind::Asgd => asgd::step(h, &mut group),
     }
 }

@@ -1,0 +1,108 @@
+//! The loop shared by the fused elementwise optimizers: every buffer is read once and the
+//! written ones stored once per lane block, so a step streams memory exactly once.
+//!
+//! The kernels round as PyTorch's CPU kernels do (measured on torch 2.x, AVX2 build), so that
+//! they usually match `torch.optim` bit for bit: `a.addcmul_(b, c, value=v)` is
+//! `fma(v·b, c, a)`; `a.add_(b, alpha=v)` is `fma(v, b, a)`; `a.addcdiv_(b, c, value=v)` is
+//! `a + (v·b)/c` (unfused); `a.lerp_(b, w)` is fused (see [`lerp`]); `a / s` divides.
+
+use crate::simd::{Simd, MAX_LANES};
+
+/// Runs `f` over lane blocks of the read-only buffers `ro` and the read-write buffers `rw`
+/// (all as long as `rw[0]`), storing what `f` returns into `rw`. The ragged end goes through
+/// the same `f` via zero-padded buffers, so every element is computed alike.
+///
+/// `#[inline(always)]` and closure-free: `f` must be written in a `simd_fn!` body so that it
+/// is compiled with that body's target features.
+#[inline(always)]
+pub(super) fn stream<S: Simd, const R: usize, const W: usize>(
+    s: S,
+    ro: [&[f32]; R],
+    mut rw: [&mut [f32]; W],
+    f: impl Fn([S::V; R], [S::V; W]) -> [S::V; W],
+) {
+    let l = S::LANES;
+    let n = match rw.first() {
+        Some(b) => b.len(),
+        None => return,
+    };
+    assert!(
+        ro.iter().all(|b| b.len() == n) && rw.iter().all(|b| b.len() == n),
+        "stream: buffer lengths differ"
+    );
+    let main = n - n % l;
+    let mut i = 0;
+    while i < main {
+        let mut a = [s.zero(); R];
+        for (v, b) in a.iter_mut().zip(ro.iter()) {
+            *v = s.load(&b[i..]);
+        }
+        let mut w = [s.zero(); W];
+        for (v, b) in w.iter_mut().zip(rw.iter()) {
+            *v = s.load(&b[i..]);
+        }
+        let out = f(a, w);
+        for (v, b) in out.iter().zip(rw.iter_mut()) {
+            s.store(&mut b[i..], *v);
+        }
+        i += l;
+    }
+    if main < n {
+        let k = n - main;
+        let mut ta = [[0f32; MAX_LANES]; R];
+        let mut tw = [[0f32; MAX_LANES]; W];
+        let mut a = [s.zero(); R];
+        for ((v, t), b) in a.iter_mut().zip(ta.iter_mut()).zip(ro.iter()) {
+            t[..k].copy_from_slice(&b[main..]);
+            *v = s.load(t);
+        }
+        let mut w = [s.zero(); W];
+        for ((v, t), b) in w.iter_mut().zip(tw.iter_mut()).zip(rw.iter()) {
+            t[..k].copy_from_slice(&b[main..]);
+            *v = s.load(t);
+        }
+        let out = f(a, w);
+        for ((v, t), b) in out.iter().zip(tw.iter_mut()).zip(rw.iter_mut()) {
+            s.store(t, *v);
+            b[main..].copy_from_slice(&t[..k]);
+        }
+    }
+}
+
+/// `max(a, b)` that returns NaN when either is NaN (`torch.maximum`).
+#[inline(always)]
+pub(super) fn max_nan<S: Simd>(s: S, a: S::V, b: S::V) -> S::V {
+    // The hardware max returns its second operand when one is NaN (x86) or NaN (NEON).
+    s.select(s.is_nan(a), a, s.max(a, b))
+}
+
+/// `min(max(x, lo), hi)` propagating NaN (`torch.clamp`): the NaN is always the second
+/// operand of the hardware min/max, which then returns it.
+#[inline(always)]
+pub(super) fn clamp_nan<S: Simd>(s: S, x: S::V, lo: S::V, hi: S::V) -> S::V {
+    s.min(hi, s.max(lo, x))
+}
+
+/// `±g + wd·p` (torch: `grad = -grad` when maximizing, then `grad.add(param, alpha=wd)` when
+/// `wd ≠ 0`).
+#[inline(always)]
+pub(super) fn grad<S: Simd>(s: S, maximize: bool, wd: f32, p: S::V, g: S::V) -> S::V {
+    let g = if maximize { s.neg(g) } else { g };
+    if wd != 0.0 {
+        s.fma(s.splat(wd), p, g)
+    } else {
+        g
+    }
+}
+
+/// `a.lerp_(b, w)` as PyTorch's CPU kernel computes it: `a + w·(b − a)` for |w| < 0.5, else
+/// `b − (1 − w)·(b − a)` (exact at both ends).
+#[inline(always)]
+pub(super) fn lerp<S: Simd>(s: S, a: S::V, b: S::V, w: f32) -> S::V {
+    let d = s.sub(b, a);
+    if w.abs() < 0.5 {
+        s.fma(s.splat(w), d, a)
+    } else {
+        s.fma(s.splat(-(1.0 - w)), d, b)
+    }
+}
