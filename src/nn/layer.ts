@@ -6,6 +6,7 @@
  * and returns the gradient with respect to the layer's input. Shapes exclude the batch axis.
  */
 import type { Param } from '../optim/optimizer.js';
+import type { Rng } from '../random.js';
 import type { Init } from './init.js';
 import { shapeStr, type Tensor } from './tensor.js';
 
@@ -72,6 +73,12 @@ export abstract class Layer {
   bind(params: LayerParam[]): void {
     this.bound = params;
   }
+
+  /**
+   * Receives this layer's own random generator (seeded by the model from its seed and the
+   * layer's position), for layers that draw at forward time (dropout). Default: ignored.
+   */
+  setRng(_rng: Rng): void {}
 
   /** Non-trainable buffers this layer owns directly. */
   stateBuffers(): StateBuffer[] {

@@ -77,10 +77,13 @@ export class Model {
       byLayer.set(layer, list);
       return p;
     });
-    for (const { layer, path } of this.layers) {
+    this.layers.forEach(({ layer, path }, i) => {
       if (path) layer.name = `${path}:${layer.constructor.name}`;
       layer.bind(byLayer.get(layer) ?? []);
-    }
+      // Each layer's stream depends only on the seed and its position, so adding a layer
+      // elsewhere does not change another layer's dropout masks.
+      layer.setRng(new Rng(Number((BigInt(seed) * 1000003n + BigInt(i + 1)) % 2n ** 53n)));
+    });
   }
 
   /** Every parameter, in arena order (pass this to an optimizer). */

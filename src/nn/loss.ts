@@ -1,0 +1,18 @@
+/**
+ * The loss contract: a loss compares a batch of predictions with targets and returns the
+ * reduced loss; given a gradient buffer it also writes dL/dpred there in the same pass (the
+ * softmax–cross-entropy pair is one fused kernel).
+ */
+import type { Tensor } from './tensor.js';
+
+/** Class indices (one per sample) or a dense target with the prediction's shape. */
+export type Target = Int32Array | Tensor;
+
+export interface Loss {
+  readonly name: string;
+  /**
+   * Loss of `pred` against `target` (reduced as the loss was configured, 'mean' by default);
+   * when `grad` is given (same length as pred.data), writes dL/dpred into it.
+   */
+  forward(pred: Tensor, target: Target, grad?: Float32Array): number;
+}
