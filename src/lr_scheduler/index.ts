@@ -28,3 +28,4 @@ export {
 } from './scheduler.js';
 export { SequentialLR, type SequentialLROptions } from './sequential-lr.js';
 export { StepLR, type StepLROptions } from './step-lr.js';
+export { SWALR, type SWALROptions } from './swa-lr.js';
