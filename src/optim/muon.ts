@@ -78,9 +78,9 @@ export const MUON_SPEC: OptionSpec<MuonOptions> = {
   },
 };
 
-/** Whether a parameter gets the Muon update: a matrix with both sides > 1. */
+/** Whether a parameter gets the Muon update: any 2-D tensor, as torch.optim.Muon. */
 function isMatrix(p: Param): boolean {
-  return p.shape !== undefined && p.shape.length === 2 && p.shape[0] > 1 && p.shape[1] > 1;
+  return p.shape !== undefined && p.shape.length === 2;
 }
 
 function adjustLr(
