@@ -1,0 +1,71 @@
+/** A self-contained HTML report: the finding, the table, the charts inline as SVG, the setup. */
+
+export interface HtmlReport {
+  title: string;
+  /** One sentence stating what the run found. */
+  finding: string;
+  table: { headers: string[]; rows: string[][] };
+  charts: Array<{ title: string; svg: string }>;
+  /** Key/value facts about the run (dataset, model, backend, machine, command). */
+  facts: Array<[string, string]>;
+  notes?: string[];
+}
+
+function esc(s: string): string {
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;');
+}
+
+export function renderHtml(r: HtmlReport): string {
+  const table = `<table>
+<thead><tr>${r.table.headers.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead>
+<tbody>
+${r.table.rows.map((row) => `<tr>${row.map((c, i) => `<td${i === 0 ? ' class="name"' : ''}>${esc(c)}</td>`).join('')}</tr>`).join('\n')}
+</tbody>
+</table>`;
+  const charts = r.charts
+    .map(
+      (c) =>
+        `<figure class="chart" data-title="${esc(c.title)}">${c.svg}<figcaption>${esc(c.title)}</figcaption></figure>`,
+    )
+    .join('\n');
+  const facts = r.facts.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('\n');
+  const notes = (r.notes ?? []).map((n) => `<li>${esc(n)}</li>`).join('\n');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(r.title)}</title>
+<style>
+body { font-family: system-ui, -apple-system, "DejaVu Sans", sans-serif; margin: 2rem auto; max-width: 1240px; color: #1b1f24; padding: 0 1rem; }
+h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
+p.finding { font-size: 1.1rem; background: #f3f6fa; border-left: 4px solid #3b6fb6; padding: 0.6rem 0.9rem; }
+table { border-collapse: collapse; margin: 1rem 0; font-variant-numeric: tabular-nums; }
+th, td { padding: 0.3rem 0.7rem; border-bottom: 1px solid #d8dee4; text-align: right; }
+td.name, table.facts th { text-align: left; }
+table.facts td { text-align: left; }
+.charts { display: flex; flex-wrap: wrap; gap: 1rem; }
+figure.chart { margin: 0; }
+figcaption { font-size: 0.85rem; color: #57606a; }
+</style>
+</head>
+<body>
+<h1>${esc(r.title)}</h1>
+<p class="finding">${esc(r.finding)}</p>
+${table}
+<div class="charts">
+${charts}
+</div>
+${notes ? `<h2>Notes</h2><ul>${notes}</ul>` : ''}
+<h2>Setup</h2>
+<table class="facts">
+${facts}
+</table>
+</body>
+</html>
+`;
+}
