@@ -24,6 +24,7 @@ export {
   setMinNativeLength,
   setSimd,
 } from './backend/select.js';
+export * as data from './data/index.js';
 export * as lrScheduler from './lr_scheduler/index.js';
 export type { Ops } from './ops/index.js';
 export type { CrossEntropyOptions, GemmOptions } from './ops/linalg.js';
