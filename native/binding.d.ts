@@ -11,8 +11,32 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 
 export declare function argmaxRows(out: I32, x: F32, rows: number, cols: number): void
 
+/** y (n, c, oh, ow) = window means of x (PyTorch's divisor rules). */
+export declare function avgPool2d(y: F32, x: F32, geom: F64, countIncludePad: boolean): void
+
+/** dx (n, c, h, w) = the adjoint of avgPool2d applied to dy (written, not accumulated). */
+export declare function avgPool2dBackward(dx: F32, dy: F32, geom: F64, countIncludePad: boolean): void
+
 /** y += alpha * x. */
 export declare function axpy(alpha: number, x: F32, y: F32): void
+
+/** dx = p[c]·dy + q[c]·(x − mean[c]) + r[c]. */
+export declare function batchNormBackward(dx: F32, dy: F32, x: F32, mean: F32, p: F32, q: F32, r: F32, outer: number, channels: number, inner: number): void
+
+/** sumDy[c] = Σ dy, sumDyXmu[c] = Σ dy·(x − mean[c]) over the outer and inner axes. */
+export declare function batchNormBackwardReduce(sumDy: F32, sumDyXmu: F32, dy: F32, x: F32, mean: F32, outer: number, channels: number, inner: number): void
+
+/** y = (x − mean[c])·scale[c] + shift[c]. */
+export declare function batchNormForward(y: F32, x: F32, mean: F32, scale: F32, shift: F32, outer: number, channels: number, inner: number): void
+
+/** Per-channel mean and biased variance of x (outer, channels, inner). */
+export declare function batchNormStats(mean: F32, var: F32, x: F32, outer: number, channels: number, inner: number): void
+
+/**
+ * Summed binary cross-entropy on logits with optional per-element weight and positive-class
+ * weight; grad = scale·w·((1 − y)·σ(x) − pw·y·σ(−x)) (see `Kernels.bceWithLogits`).
+ */
+export declare function bceWithLogits(x: F32, target: F32, weight: F32 | undefined | null, posWeight: F32 | undefined | null, grad: F32 | undefined | null, gradScale: number): number
 
 /** x[o, j, i] += b[j] for x of shape (outer, n, inner). */
 export declare function biasAdd(x: F32, b: F32, outer: number, n: number, inner: number): void
@@ -29,26 +53,80 @@ export declare function binaryScalar(op: number, out: F32, x: F32, s: number): v
 /** out = clamp(x, lo, hi); out may be x itself. */
 export declare function clamp(out: F32, x: F32, lo: number, hi: number): void
 
+/** dx (n, c, h, w) = the adjoint of im2col applied to cols (written, not accumulated). */
+export declare function col2im(dx: F32, cols: F32, geom: F64): void
+
 export declare function colSums(out: F32, x: F32, rows: number, cols: number, accumulate: boolean): void
 
 /** dst = src; the same view is a no-op, any other overlap is refused. */
 export declare function copy(dst: F32, src: F32): void
 
+/**
+ * Summed cross-entropy with integer labels, class weights, label smoothing and an ignored
+ * label; grad = scale·(softmax·Σa − a) (see `Kernels.crossEntropyLabels`).
+ */
+export declare function crossEntropyLabels(logits: F32, labels: I32, weight: F32 | undefined | null, grad: F32 | undefined | null, rows: number, cols: number, smoothing: number, ignoreIndex: number, gradScale: number): number
+
+/**
+ * Summed cross-entropy against dense class probabilities, with class weights and label
+ * smoothing; grad = scale·(softmax·Σa − a) (see `Kernels.crossEntropyProbs`).
+ */
+export declare function crossEntropyProbs(logits: F32, target: F32, weight: F32 | undefined | null, grad: F32 | undefined | null, rows: number, cols: number, smoothing: number, gradScale: number): number
+
 export declare function dot(a: F32, b: F32): number
+
+/** grad[indices[r], :] += dy[r, :], skipping rows whose index is paddingIdx (−1: none). */
+export declare function embeddingBackward(grad: F32, dy: F32, indices: I32, dim: number, paddingIdx: number): void
+
+/** out[r, :] = weight[indices[r], :]. */
+export declare function embeddingForward(out: F32, weight: F32, indices: I32, dim: number): void
 
 export declare function fill(out: F32, value: number): void
 
 export declare function gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, a: F32, b: F32, beta: number, c: F32): void
 
+/**
+ * GRU step, backward (see `descent_kernels::recurrent::gru_backward`); `dpreS` has the
+ * layout of `gates`.
+ */
+export declare function gruCellBackward(rows: number, hidden: number, gates: F32, gOff: number, gStride: number, hn: F32, hPrev: F32, dh: F32, dy: F32 | undefined | null, dyOff: number, dyStride: number, dpre: F32, dpreS: F32, dhPrev: F32): void
+
+/** GRU step, forward (see `descent_kernels::recurrent::gru_forward`). */
+export declare function gruCellForward(rows: number, hidden: number, gates: F32, gOff: number, gStride: number, hp: F32, bhh: F32 | undefined | null, hPrev: F32, hn: F32, h: F32, y: F32 | undefined | null, yOff: number, yStride: number): void
+
+/** cols (c·kh·kw × n·oh·ow) = the receptive fields of x (n, c, h, w), zero outside. */
+export declare function im2col(cols: F32, x: F32, geom: F64): void
+
 export declare function info(): NativeInfo
+
+/** Layer norm backward: dx, and dγ += Σ dy·x̂, dβ += Σ dy when given. */
+export declare function layerNormBackward(dx: F32, dgamma: F32 | undefined | null, dbeta: F32 | undefined | null, dy: F32, x: F32, mean: F32, rstd: F32, gamma: F32 | undefined | null, rows: number, cols: number): void
+
+/** Layer norm forward: per-row mean and rstd, y = (x − mean)·rstd·γ + β. */
+export declare function layerNormForward(y: F32, mean: F32, rstd: F32, x: F32, gamma: F32 | undefined | null, beta: F32 | undefined | null, rows: number, cols: number, eps: number): void
 
 /** a += w·(b − a) (torch.lerp). */
 export declare function lerp(a: F32, b: F32, w: number): void
+
+/**
+ * LSTM step, backward (see `descent_kernels::recurrent::lstm_backward`); `dc` is read and
+ * overwritten in place; `dpreS` has the layout of `gates`.
+ */
+export declare function lstmCellBackward(rows: number, hidden: number, gates: F32, gOff: number, gStride: number, cPrev: F32, c: F32, dh: F32, dy: F32 | undefined | null, dyOff: number, dyStride: number, dc: F32, dpre: F32, dpreS: F32): void
+
+/** LSTM step, forward (see `descent_kernels::recurrent::lstm_forward`). */
+export declare function lstmCellForward(rows: number, hidden: number, gates: F32, gOff: number, gStride: number, hp: F32, cPrev: F32, c: F32, h: F32, y: F32 | undefined | null, yOff: number, yStride: number): void
 
 export declare function max(x: F32): number
 
 /** max |x|; NaN if any element is NaN; 0 when empty. */
 export declare function maxAbs(x: F32): number
+
+/** y, indices (n, c, oh, ow) = window maxima of x and their flat positions in the plane. */
+export declare function maxPool2d(y: F32, indices: I32, x: F32, geom: F64): void
+
+/** dx (n, c, h, w) = dy scattered to the saved argmax positions (written, not accumulated). */
+export declare function maxPool2dBackward(dx: F32, indices: I32, dy: F32, geom: F64): void
 
 export interface NativeInfo {
   /** Instruction set the kernels use: avx512, avx2, neon or scalar. */
@@ -67,6 +145,15 @@ export declare function rngDropoutMask(state: U32, out: F32, p: number): void
 export declare function rngNormal(state: U32, out: F32, mean: number, std: number): void
 
 export declare function rngUniform(state: U32, out: F32, lo: number, hi: number): void
+
+/**
+ * Vanilla RNN step, backward (see `descent_kernels::recurrent::rnn_backward`); `dpreS` has
+ * the layout of `gates`.
+ */
+export declare function rnnCellBackward(relu: boolean, rows: number, hidden: number, gates: F32, gOff: number, gStride: number, dh: F32, dy: F32 | undefined | null, dyOff: number, dyStride: number, dpre: F32, dpreS: F32): void
+
+/** Vanilla RNN step, forward (see `descent_kernels::recurrent::rnn_forward`). */
+export declare function rnnCellForward(relu: boolean, rows: number, hidden: number, gates: F32, gOff: number, gStride: number, hp: F32, h: F32, y: F32 | undefined | null, yOff: number, yStride: number): void
 
 /** Caps the instruction set ("scalar", "avx2", "avx512", "neon"; "" for the detected one). */
 export declare function setSimd(level: string): string

@@ -26,8 +26,10 @@ export {
 } from './backend/select.js';
 export * as data from './data/index.js';
 export * as lrScheduler from './lr_scheduler/index.js';
+export * as nn from './nn/index.js';
 export type { Ops } from './ops/index.js';
 export type { CrossEntropyOptions, GemmOptions } from './ops/linalg.js';
 export type { UnaryOptions } from './ops/unary.js';
 export * as optim from './optim/index.js';
 export { Rng } from './random.js';
+export * as train from './train/index.js';

@@ -1,18 +1,29 @@
 // A description of the machine a benchmark ran on, saved next to its numbers: CPU model and
 // cores, memory, OS, Node/rustc/cc versions, the native backend's SIMD level and threads, and
 // the environment variables that change performance (OPENBLAS_*, DESCENT_*, *_NUM_THREADS).
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
+import { firstLine } from './cref.mjs';
 
-function firstLine(cmd, args) {
+/** Cache sizes in bytes by level (from /sys on Linux; the largest per level), or {}. */
+export function cacheSizes() {
+  const out = {};
   try {
-    const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 10_000 });
-    if (r.error || r.status !== 0) return null;
-    return (r.stdout || r.stderr).split('\n')[0].trim() || null;
+    const base = '/sys/devices/system/cpu/cpu0/cache';
+    for (const d of readdirSync(base).filter((x) => x.startsWith('index'))) {
+      const level = readFileSync(`${base}/${d}/level`, 'utf8').trim();
+      const type = readFileSync(`${base}/${d}/type`, 'utf8').trim();
+      const size = readFileSync(`${base}/${d}/size`, 'utf8').trim();
+      const m = size.match(/^(\d+)([KMG]?)$/);
+      if (!m || type === 'Instruction') continue;
+      const bytes = Number(m[1]) * { '': 1, K: 1024, M: 2 ** 20, G: 2 ** 30 }[m[2]];
+      const key = `L${level}`;
+      out[key] = Math.max(out[key] ?? 0, bytes);
+    }
   } catch {
-    return null;
+    // not Linux
   }
+  return out;
 }
 
 /** CPU model, logical/physical cores, flags of interest and cache sizes from /proc/cpuinfo. */
@@ -72,8 +83,11 @@ export function perfEnv(env = process.env) {
  * Describes the machine. `nativeInfo`: the native backend's `info()` (or null when it cannot
  * load; pass `{ error }` to record why).
  */
-export function describeMachine({ nativeInfo = null } = {}) {
+export function describeMachine({ nativeInfo = null, versions = {} } = {}) {
   const c = cpu();
+  const caches = cacheSizes();
+  const rustc = firstLine('rustc', ['--version']);
+  const cc = firstLine(process.env.CC || 'cc', ['--version']);
   return {
     cpu: c.model,
     logicalCores: c.logicalCores,
@@ -81,6 +95,7 @@ export function describeMachine({ nativeInfo = null } = {}) {
     availableParallelism: c.availableParallelism,
     cpuMHz: c.mhz,
     cache: c.cache,
+    cacheBytes: caches,
     cpuFlags: c.flags,
     memoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
     freeMemoryGiB: +(os.freemem() / 2 ** 30).toFixed(1),
@@ -89,13 +104,24 @@ export function describeMachine({ nativeInfo = null } = {}) {
     hostname: os.hostname(),
     node: process.version,
     v8: process.versions.v8,
-    rustc: firstLine('rustc', ['--version']),
-    cc: firstLine(process.env.CC || 'cc', ['--version']),
+    rustc,
+    cc,
     simd: nativeInfo && !nativeInfo.error ? nativeInfo.simd : null,
     detectedSimd: nativeInfo && !nativeInfo.error ? nativeInfo.detectedSimd : null,
     nativeThreads: nativeInfo && !nativeInfo.error ? nativeInfo.threads : null,
     nativeError: nativeInfo?.error ?? null,
+    versions: {
+      node: process.version,
+      rustc,
+      cc,
+      ...versions,
+    },
     env: perfEnv(),
+    openblasEnv: Object.fromEntries(
+      ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE', 'OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS'].map(
+        (k) => [k, process.env[k] ?? null],
+      ),
+    ),
   };
 }
 
@@ -109,6 +135,9 @@ export function formatMachine(m) {
     `Memory  ${m.memoryGiB} GiB (${m.freeMemoryGiB} free), load avg ${m.loadAvg.join(' ')}`,
     `OS      ${m.os}`,
     `Tools   node ${m.node}, ${m.rustc ?? 'rustc n/a'}, ${m.cc ?? 'cc n/a'}`,
+    ...Object.entries(m.versions ?? {})
+      .filter(([k]) => !['node', 'rustc', 'cc'].includes(k))
+      .map(([k, v]) => `        ${k}: ${v ?? 'n/a'}`),
     `Native  ${m.nativeError ? `unavailable (${m.nativeError})` : `simd ${m.simd} (detected ${m.detectedSimd}), ${m.nativeThreads} threads`}`,
     `Env     ${env || '(no OPENBLAS_*/DESCENT_*/*_NUM_THREADS set)'}`,
   ].join('\n');

@@ -122,6 +122,30 @@ export const OPTIM_KINDS = {
 } as const;
 export type OptimKind = keyof typeof OPTIM_KINDS;
 
+/**
+ * A 2-D sliding window over NCHW data (convolution and pooling kernels): `n·c` planes of
+ * `h×w`, kernel `kh×kw`, strides, top/left zero padding (`padH`, `padW`), dilations, and the
+ * output size `outH×outW`. Window (oy, ox) covers input rows `oy·strideH − padH + i·dilationH`
+ * (i < kh) and columns `ox·strideW − padW + j·dilationW` (j < kw). Bottom/right padding is
+ * implied by the output size (the caller computes it: torch's formula, 'same', ceil mode).
+ */
+export interface Window2d {
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  kh: number;
+  kw: number;
+  strideH: number;
+  strideW: number;
+  padH: number;
+  padW: number;
+  dilationH: number;
+  dilationW: number;
+  outH: number;
+  outW: number;
+}
+
 export interface Kernels {
   /** `out[i] = op(x[i])`; `out` may be `x` itself (in place). `alpha`/`beta`: see the file header. */
   unary(op: UnaryOp, out: Float32Array, x: Float32Array, alpha: number, beta: number): void;
@@ -184,6 +208,158 @@ export interface Kernels {
     accumulate: boolean,
   ): void;
 
+  // Normalisation (batch norm over x of shape (outer, channels, inner): N, C and the flattened
+  // spatial axes of NCL/NCHW, inner = 1 for [N, C]; layer norm over rows × cols) and
+  // embedding kernels. Written arrays are disjoint from every other argument. Statistics:
+  // JS in f64 (two-pass); native one pass, in blocks of ≤ 32 f32 roundings merged in f64
+  // (Chan), so |Δvar| ≤ ~2e-6·var and |Δmean| ≤ ~2e-6 · (mean absolute deviation), however far
+  // the data sit from zero.
+
+  /**
+   * Per-channel mean and biased variance over the outer and inner axes: `mean[c]`, `var[c]`
+   * = Σ(x − mean)²/M with M = outer·inner. A channel with M = 0 gets NaN for both.
+   */
+  batchNormStats(
+    mean: Float32Array,
+    variance: Float32Array,
+    x: Float32Array,
+    outer: number,
+    channels: number,
+    inner: number,
+  ): void;
+  /** `y[o, c, i] = (x[o, c, i] − mean[c])·scale[c] + shift[c]` (scale = γ/√(var + ε), shift = β). */
+  batchNormForward(
+    y: Float32Array,
+    x: Float32Array,
+    mean: Float32Array,
+    scale: Float32Array,
+    shift: Float32Array,
+    outer: number,
+    channels: number,
+    inner: number,
+  ): void;
+  /**
+   * Batch-norm backward reductions: `sumDy[c] = Σ dy[o, c, i]`,
+   * `sumDyXmu[c] = Σ dy[o, c, i]·(x[o, c, i] − mean[c])` (written, not accumulated).
+   */
+  batchNormBackwardReduce(
+    sumDy: Float32Array,
+    sumDyXmu: Float32Array,
+    dy: Float32Array,
+    x: Float32Array,
+    mean: Float32Array,
+    outer: number,
+    channels: number,
+    inner: number,
+  ): void;
+  /**
+   * `dx[o, c, i] = p[c]·dy[o, c, i] + q[c]·(x[o, c, i] − mean[c]) + r[c]` — the batch-norm
+   * input gradient (training: p = γ·rstd, q = −p·rstd²·sumDyXmu/M, r = −p·sumDy/M; eval:
+   * q = r = 0).
+   */
+  batchNormBackward(
+    dx: Float32Array,
+    dy: Float32Array,
+    x: Float32Array,
+    mean: Float32Array,
+    p: Float32Array,
+    q: Float32Array,
+    r: Float32Array,
+    outer: number,
+    channels: number,
+    inner: number,
+  ): void;
+  /**
+   * Layer norm over each row of x (rows × cols): `mean[r]`, `rstd[r]` = 1/√(var + eps) (biased
+   * variance, rounded to f32), then y = (x − mean[r])·rstd[r]·γ + β from those stored values
+   * (γ, β per column, each optional). cols = 0 gives NaN statistics.
+   */
+  layerNormForward(
+    y: Float32Array,
+    mean: Float32Array,
+    rstd: Float32Array,
+    x: Float32Array,
+    gamma: Float32Array | null,
+    beta: Float32Array | null,
+    rows: number,
+    cols: number,
+    eps: number,
+  ): void;
+  /**
+   * Layer-norm backward from the forward's `mean` and `rstd`: with g = dy·γ (dy if γ is null)
+   * and x̂ = (x − mean)·rstd, dx = rstd·(g − mean_j g − x̂·mean_j(g·x̂)); ADDS Σ_rows dy·x̂ to
+   * `dgamma` and Σ_rows dy to `dbeta` when given.
+   */
+  layerNormBackward(
+    dx: Float32Array,
+    dgamma: Float32Array | null,
+    dbeta: Float32Array | null,
+    dy: Float32Array,
+    x: Float32Array,
+    mean: Float32Array,
+    rstd: Float32Array,
+    gamma: Float32Array | null,
+    rows: number,
+    cols: number,
+  ): void;
+  /**
+   * `out[r, :] = weight[indices[r], :]` (rows of length `dim`); every index must lie in
+   * [0, weight.length / dim). Exact copies.
+   */
+  embeddingForward(out: Float32Array, weight: Float32Array, indices: Int32Array, dim: number): void;
+  /**
+   * `grad[indices[r], :] += dy[r, :]` in row order, skipping rows whose index equals
+   * `paddingIdx` (−1: none); indices as in `embeddingForward`.
+   */
+  embeddingBackward(
+    grad: Float32Array,
+    dy: Float32Array,
+    indices: Int32Array,
+    dim: number,
+    paddingIdx: number,
+  ): void;
+
+  /**
+   * Convolution lowering: `cols` [c·kh·kw, n·outH·outW] (row-major) gets the receptive fields
+   * of `x` [n, c, h, w]: cols[(ci·kh + i)·kw + j, (b·outH + oy)·outW + ox] =
+   * x[b, ci, oy·strideH − padH + i·dilationH, ox·strideW − padW + j·dilationW], 0 outside.
+   * Exact copies (bit-identical on both backends).
+   */
+  im2col(cols: Float32Array, x: Float32Array, g: Window2d): void;
+  /**
+   * The adjoint of `im2col`: `dx` [n, c, h, w] (written, not accumulated) = at each input
+   * position, the sum of the entries of `cols` that `im2col` would copy from it (0 where no
+   * window reaches).
+   */
+  col2im(dx: Float32Array, cols: Float32Array, g: Window2d): void;
+  /**
+   * Max pooling (torch CPU semantics): `y` [n, c, outH, outW] = the maximum over each window's
+   * positions inside the input, `indices` = its flat index iy·w + ix within the plane. The scan
+   * is row-major; a value replaces the running maximum when greater or NaN (ties keep the
+   * first, NaN propagates with the last NaN's index); −∞ and the window's first in-range
+   * position when nothing beats −∞.
+   */
+  maxPool2d(y: Float32Array, indices: Int32Array, x: Float32Array, g: Window2d): void;
+  /**
+   * Backward of `maxPool2d`: `dx` (written) is 0 except dx[p, indices[p, o]] += dy[p, o].
+   * Every index must lie in [0, h·w).
+   */
+  maxPool2dBackward(dx: Float32Array, indices: Int32Array, dy: Float32Array, g: Window2d): void;
+  /**
+   * Average pooling (torch CPU semantics, dilation must be 1, padding symmetric): y = window
+   * sum / divisor, where the divisor is the window size clipped at the padded input (h + padH,
+   * w + padW) when `countIncludePad`, else the number of input positions in the window; 0 for
+   * a window with none.
+   */
+  avgPool2d(y: Float32Array, x: Float32Array, g: Window2d, countIncludePad: boolean): void;
+  /** Backward of `avgPool2d`: `dx` (written) = Σ over windows containing the position of dy / divisor. */
+  avgPool2dBackward(
+    dx: Float32Array,
+    dy: Float32Array,
+    g: Window2d,
+    countIncludePad: boolean,
+  ): void;
+
   /** Row-wise softmax (or log-softmax) over the last axis; `out` may be `x` itself. */
   softmax(out: Float32Array, x: Float32Array, rows: number, cols: number, log: boolean): void;
   /**
@@ -230,6 +406,60 @@ export interface Kernels {
     cols: number,
     gradScale: number,
   ): number;
+  /**
+   * Softmax cross-entropy with integer labels, optional class weights `weight` (length cols),
+   * label smoothing ε = `smoothing` and an ignored label value. For each row r whose label
+   * y = labels[r] is not `ignoreIndex` (then y lies in [0, cols)), with w_c = weight?.[c] ?? 1
+   * and lse_r = ln Σ_c exp(x_rc):
+   *   a_rc = (1 − ε)·w_y·[c = y] + (ε / cols)·w_c,   loss_r = Σ_c a_rc·(lse_r − x_rc).
+   * Rows labelled `ignoreIndex` contribute 0. Returns Σ_r loss_r (not averaged); if `grad` is
+   * given (disjoint from the inputs), writes grad_rc = gradScale·(softmax_rc·Σ_c a_rc − a_rc)
+   * (zero rows for ignored labels).
+   */
+  crossEntropyLabels(
+    logits: Float32Array,
+    labels: Int32Array,
+    weight: Float32Array | null,
+    grad: Float32Array | null,
+    rows: number,
+    cols: number,
+    smoothing: number,
+    ignoreIndex: number,
+    gradScale: number,
+  ): number;
+  /**
+   * Softmax cross-entropy against dense targets `target` (rows × cols, class probabilities),
+   * optional class weights (length cols) and label smoothing ε: per row
+   *   a_rc = w_c·((1 − ε)·t_rc + ε / cols),   loss_r = Σ_c a_rc·(lse_r − x_rc).
+   * Returns Σ_r loss_r; if `grad` is given (disjoint from the inputs), writes
+   * grad_rc = gradScale·(softmax_rc·Σ_c a_rc − a_rc).
+   */
+  crossEntropyProbs(
+    logits: Float32Array,
+    target: Float32Array,
+    weight: Float32Array | null,
+    grad: Float32Array | null,
+    rows: number,
+    cols: number,
+    smoothing: number,
+    gradScale: number,
+  ): number;
+  /**
+   * Binary cross-entropy on logits x against targets y, per element:
+   *   loss_i = w_i·((1 − y_i)·softplus(x_i) + pw_i·y_i·softplus(−x_i))
+   * (torch's (1 − y)·x + (1 + (pw − 1)·y)·softplus(−x), rearranged without cancellation),
+   * with w = `weight`, pw = `posWeight` (full length, 1 when null). Returns Σ_i loss_i; if
+   * `grad` is given (disjoint from the inputs), writes
+   * grad_i = gradScale·w_i·((1 − y_i)·σ(x_i) − pw_i·y_i·σ(−x_i)).
+   */
+  bceWithLogits(
+    x: Float32Array,
+    target: Float32Array,
+    weight: Float32Array | null,
+    posWeight: Float32Array | null,
+    grad: Float32Array | null,
+    gradScale: number,
+  ): number;
 
   /** Fills `out` with uniform [lo, hi) draws from the xoshiro128** state (advanced in place). */
   rngUniform(state: Uint32Array, out: Float32Array, lo: number, hi: number): void;
@@ -251,5 +481,132 @@ export interface Kernels {
     states: readonly (Float32Array | null)[],
     hyper: Float64Array,
     segments: Uint32Array | null,
+  ): void;
+
+  // Recurrent cell steps (one time step of `rows` sequences, hidden size H = `hidden`; gate
+  // order as torch: LSTM i, f, g, o; GRU r, z, n). `gates` (and `dpreS`, which shares its
+  // offset and stride) and `y`/`dy` are strided: row r at `off + r·stride` (stride ≥ width);
+  // every other array is a dense [rows, width] block. Written arrays are disjoint from all
+  // other arguments; `gates` (forward) and `dc` are read and overwritten in place.
+
+  /**
+   * Vanilla RNN step: `gates` [rows, H] holds on entry x·W_ihᵀ + b_ih + b_hh; with
+   * `hp` = h_{t−1}·W_hhᵀ, act = tanh(gates + hp) (relu if `relu`) is stored back into
+   * `gates`, into `h` and, if `y` is given, into `y`.
+   */
+  rnnCellForward(
+    relu: boolean,
+    rows: number,
+    hidden: number,
+    gates: Float32Array,
+    gOff: number,
+    gStride: number,
+    hp: Float32Array,
+    h: Float32Array,
+    y: Float32Array | null,
+    yOff: number,
+    yStride: number,
+  ): void;
+  /**
+   * Vanilla RNN step backward from the saved activations `gates`: dpre = (dh + dy)·act′
+   * (tanh′ = 1 − act², relu′ = [act > 0]; dy optional), written to `dpre` [rows, H] and `dpreS`.
+   */
+  rnnCellBackward(
+    relu: boolean,
+    rows: number,
+    hidden: number,
+    gates: Float32Array,
+    gOff: number,
+    gStride: number,
+    dh: Float32Array,
+    dy: Float32Array | null,
+    dyOff: number,
+    dyStride: number,
+    dpre: Float32Array,
+    dpreS: Float32Array,
+  ): void;
+  /**
+   * LSTM step: `gates` [rows, 4H] holds on entry x·W_ihᵀ + b_ih + b_hh; with `hp` [rows, 4H]
+   * = h_{t−1}·W_hhᵀ and pre = gates + hp: i, f, o = σ(pre), g = tanh(pre) are stored back into
+   * `gates`; c = f⊙cPrev + i⊙g, h = o⊙tanh(c) ([rows, H]) and, if given, y = h.
+   */
+  lstmCellForward(
+    rows: number,
+    hidden: number,
+    gates: Float32Array,
+    gOff: number,
+    gStride: number,
+    hp: Float32Array,
+    cPrev: Float32Array,
+    c: Float32Array,
+    h: Float32Array,
+    y: Float32Array | null,
+    yOff: number,
+    yStride: number,
+  ): void;
+  /**
+   * LSTM step backward from the saved activations (`gates`), cPrev and c. δ = dh + dy (dy
+   * optional); dc holds on entry the gradient w.r.t. c from step t+1; with
+   * dcₜ = dc + δ⊙o⊙(1 − tanh²c): d(pre) = [dcₜ⊙g⊙i(1−i), dcₜ⊙cPrev⊙f(1−f), dcₜ⊙i⊙(1−g²),
+   * δ⊙tanh(c)⊙o(1−o)] is written to `dpre` [rows, 4H] and `dpreS`; dc ← dcₜ⊙f.
+   */
+  lstmCellBackward(
+    rows: number,
+    hidden: number,
+    gates: Float32Array,
+    gOff: number,
+    gStride: number,
+    cPrev: Float32Array,
+    c: Float32Array,
+    dh: Float32Array,
+    dy: Float32Array | null,
+    dyOff: number,
+    dyStride: number,
+    dc: Float32Array,
+    dpre: Float32Array,
+    dpreS: Float32Array,
+  ): void;
+  /**
+   * GRU step: `gates` [rows, 3H] holds on entry x·W_ihᵀ + b_ih; `hp` [rows, 3H] = h_{t−1}·W_hhᵀ,
+   * `bhh` = b_hh [3H] or null. r = σ(gates_r + hp_r + b_hr), z = σ(gates_z + hp_z + b_hz),
+   * hn = hp_n + b_hn, n = tanh(gates_n + r⊙hn), h = (1 − z)⊙n + z⊙hPrev. Stores r, z, n into
+   * `gates`, hn into `hn` [rows, H] (for backward), h into `h` and, if given, `y`.
+   */
+  gruCellForward(
+    rows: number,
+    hidden: number,
+    gates: Float32Array,
+    gOff: number,
+    gStride: number,
+    hp: Float32Array,
+    bhh: Float32Array | null,
+    hPrev: Float32Array,
+    hn: Float32Array,
+    h: Float32Array,
+    y: Float32Array | null,
+    yOff: number,
+    yStride: number,
+  ): void;
+  /**
+   * GRU step backward from the saved r, z, n (`gates`), hn and hPrev. δ = dh + dy (dy optional):
+   * dn = δ⊙(1−z)⊙(1−n²), dz = δ⊙(hPrev − n)⊙z(1−z), dr = dn⊙hn⊙r(1−r). Writes the hidden-side
+   * gradient [dr, dz, dn⊙r] to `dpre` [rows, 3H], the input-side one [dr, dz, dn] to `dpreS`,
+   * and δ⊙z (the direct part of the gradient w.r.t. hPrev) to `dhPrev` [rows, H].
+   */
+  gruCellBackward(
+    rows: number,
+    hidden: number,
+    gates: Float32Array,
+    gOff: number,
+    gStride: number,
+    hn: Float32Array,
+    hPrev: Float32Array,
+    dh: Float32Array,
+    dy: Float32Array | null,
+    dyOff: number,
+    dyStride: number,
+    dpre: Float32Array,
+    dpreS: Float32Array,
+    dhPrev: Float32Array,
   ): void;
 }

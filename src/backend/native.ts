@@ -10,6 +10,7 @@ import {
   OPTIM_KINDS,
   UNARY_CODES,
   type UnaryOp,
+  type Window2d,
 } from './kernels.js';
 
 /** What the addon exports (see crates/node). */
@@ -55,6 +56,36 @@ export interface NativeBinding {
     cols: number,
     accumulate: boolean,
   ): void;
+  // Normalisation and embedding kernels: same arguments as in `Kernels`.
+  batchNormStats: Kernels['batchNormStats'];
+  batchNormForward: Kernels['batchNormForward'];
+  batchNormBackwardReduce: Kernels['batchNormBackwardReduce'];
+  batchNormBackward: Kernels['batchNormBackward'];
+  layerNormForward: Kernels['layerNormForward'];
+  layerNormBackward: Kernels['layerNormBackward'];
+  embeddingForward: Kernels['embeddingForward'];
+  embeddingBackward: Kernels['embeddingBackward'];
+  im2col(cols: Float32Array, x: Float32Array, geometry: Float64Array): void;
+  col2im(dx: Float32Array, cols: Float32Array, geometry: Float64Array): void;
+  maxPool2d(y: Float32Array, indices: Int32Array, x: Float32Array, geometry: Float64Array): void;
+  maxPool2dBackward(
+    dx: Float32Array,
+    indices: Int32Array,
+    dy: Float32Array,
+    geometry: Float64Array,
+  ): void;
+  avgPool2d(
+    y: Float32Array,
+    x: Float32Array,
+    geometry: Float64Array,
+    countIncludePad: boolean,
+  ): void;
+  avgPool2dBackward(
+    dx: Float32Array,
+    dy: Float32Array,
+    geometry: Float64Array,
+    countIncludePad: boolean,
+  ): void;
   softmax(out: Float32Array, x: Float32Array, rows: number, cols: number, log: boolean): void;
   softmaxBackward(
     dx: Float32Array,
@@ -84,6 +115,35 @@ export interface NativeBinding {
     cols: number,
     gradScale: number,
   ): number;
+  crossEntropyLabels(
+    logits: Float32Array,
+    labels: Int32Array,
+    weight: Float32Array | null,
+    grad: Float32Array | null,
+    rows: number,
+    cols: number,
+    smoothing: number,
+    ignoreIndex: number,
+    gradScale: number,
+  ): number;
+  crossEntropyProbs(
+    logits: Float32Array,
+    target: Float32Array,
+    weight: Float32Array | null,
+    grad: Float32Array | null,
+    rows: number,
+    cols: number,
+    smoothing: number,
+    gradScale: number,
+  ): number;
+  bceWithLogits(
+    x: Float32Array,
+    target: Float32Array,
+    weight: Float32Array | null,
+    posWeight: Float32Array | null,
+    grad: Float32Array | null,
+    gradScale: number,
+  ): number;
   rngUniform(state: Uint32Array, out: Float32Array, lo: number, hi: number): void;
   rngNormal(state: Uint32Array, out: Float32Array, mean: number, std: number): void;
   rngDropoutMask(state: Uint32Array, out: Float32Array, p: number): void;
@@ -98,6 +158,12 @@ export interface NativeBinding {
     hyper: Float64Array,
     segments: Uint32Array | null,
   ): void;
+  rnnCellForward: Kernels['rnnCellForward'];
+  rnnCellBackward: Kernels['rnnCellBackward'];
+  lstmCellForward: Kernels['lstmCellForward'];
+  lstmCellBackward: Kernels['lstmCellBackward'];
+  gruCellForward: Kernels['gruCellForward'];
+  gruCellBackward: Kernels['gruCellBackward'];
 }
 
 let loaded: { binding: NativeBinding } | { error: string } | undefined;
@@ -126,6 +192,27 @@ export function loadNative(): { binding: NativeBinding } | { error: string } {
   return loaded;
 }
 
+/** The window geometry as the addon reads it (one reused array: no allocation per call). */
+const WINDOW = new Float64Array(14);
+function window2d(g: Window2d): Float64Array {
+  const v = WINDOW;
+  v[0] = g.n;
+  v[1] = g.c;
+  v[2] = g.h;
+  v[3] = g.w;
+  v[4] = g.kh;
+  v[5] = g.kw;
+  v[6] = g.strideH;
+  v[7] = g.strideW;
+  v[8] = g.padH;
+  v[9] = g.padW;
+  v[10] = g.dilationH;
+  v[11] = g.dilationW;
+  v[12] = g.outH;
+  v[13] = g.outW;
+  return v;
+}
+
 /** Adapts the binding to `Kernels` (op names to the numeric codes the addon uses). */
 export function nativeKernels(b: NativeBinding): Kernels {
   const u = (op: UnaryOp) => UNARY_CODES[op];
@@ -150,15 +237,44 @@ export function nativeKernels(b: NativeBinding): Kernels {
     max: (x) => b.max(x),
     argmaxRows: (out, x, rows, cols) => b.argmaxRows(out, x, rows, cols),
     colSums: (out, x, rows, cols, acc) => b.colSums(out, x, rows, cols, acc),
+    batchNormStats: (m, v, x, o, c, i) => b.batchNormStats(m, v, x, o, c, i),
+    batchNormForward: (y, x, m, sc, sh, o, c, i) => b.batchNormForward(y, x, m, sc, sh, o, c, i),
+    batchNormBackwardReduce: (s1, s2, dy, x, m, o, c, i) =>
+      b.batchNormBackwardReduce(s1, s2, dy, x, m, o, c, i),
+    batchNormBackward: (dx, dy, x, m, p, q, r, o, c, i) =>
+      b.batchNormBackward(dx, dy, x, m, p, q, r, o, c, i),
+    layerNormForward: (y, m, rs, x, g, bt, rows, cols, eps) =>
+      b.layerNormForward(y, m, rs, x, g, bt, rows, cols, eps),
+    layerNormBackward: (dx, dg, db, dy, x, m, rs, g, rows, cols) =>
+      b.layerNormBackward(dx, dg, db, dy, x, m, rs, g, rows, cols),
+    embeddingForward: (out, w, idx, dim) => b.embeddingForward(out, w, idx, dim),
+    embeddingBackward: (g, dy, idx, dim, pad) => b.embeddingBackward(g, dy, idx, dim, pad),
+    im2col: (cols, x, g) => b.im2col(cols, x, window2d(g)),
+    col2im: (dx, cols, g) => b.col2im(dx, cols, window2d(g)),
+    maxPool2d: (y, idx, x, g) => b.maxPool2d(y, idx, x, window2d(g)),
+    maxPool2dBackward: (dx, idx, dy, g) => b.maxPool2dBackward(dx, idx, dy, window2d(g)),
+    avgPool2d: (y, x, g, cip) => b.avgPool2d(y, x, window2d(g), cip),
+    avgPool2dBackward: (dx, dy, g, cip) => b.avgPool2dBackward(dx, dy, window2d(g), cip),
     softmax: (out, x, rows, cols, log) => b.softmax(out, x, rows, cols, log),
     softmaxBackward: (dx, y, dy, rows, cols, log) => b.softmaxBackward(dx, y, dy, rows, cols, log),
     gemm: (ta, tb, m, n, k, alpha, a, bb, beta, c) =>
       b.gemm(ta, tb, m, n, k, alpha, a, bb, beta, c),
     softmaxCrossEntropy: (logits, labels, grad, rows, cols, scale) =>
       b.softmaxCrossEntropy(logits, labels, grad, rows, cols, scale),
+    crossEntropyLabels: (x, l, w, g, rows, cols, eps, ignore, scale) =>
+      b.crossEntropyLabels(x, l, w, g, rows, cols, eps, ignore, scale),
+    crossEntropyProbs: (x, t, w, g, rows, cols, eps, scale) =>
+      b.crossEntropyProbs(x, t, w, g, rows, cols, eps, scale),
+    bceWithLogits: (x, t, w, pw, g, scale) => b.bceWithLogits(x, t, w, pw, g, scale),
     rngUniform: (s, out, lo, hi) => b.rngUniform(s, out, lo, hi),
     rngNormal: (s, out, mean, std) => b.rngNormal(s, out, mean, std),
     rngDropoutMask: (s, out, p) => b.rngDropoutMask(s, out, p),
+    rnnCellForward: (...a) => b.rnnCellForward(...a),
+    rnnCellBackward: (...a) => b.rnnCellBackward(...a),
+    lstmCellForward: (...a) => b.lstmCellForward(...a),
+    lstmCellBackward: (...a) => b.lstmCellBackward(...a),
+    gruCellForward: (...a) => b.gruCellForward(...a),
+    gruCellBackward: (...a) => b.gruCellBackward(...a),
     optimStep: (kind, p, g, s, h, seg) =>
       b.optimStep(
         OPTIM_KINDS[kind],

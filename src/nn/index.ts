@@ -14,6 +14,13 @@ export {
   Swish,
   Tanh,
 } from './activation.js';
+export { AvgPool2d, type AvgPool2dOptions } from './avgpool2d.js';
+export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './batchnorm.js';
+export { Conv2d, type Conv2dOptions } from './conv2d.js';
+export { Dropout } from './dropout.js';
+export { Embedding, type EmbeddingOptions, type IndexTensor } from './embedding.js';
+export { Flatten } from './flatten.js';
+export { GlobalAvgPool2d } from './globalavgpool2d.js';
 export { fans, gain, type Init, initialize, type Nonlinearity } from './init.js';
 export {
   type ForwardOptions,
@@ -22,7 +29,21 @@ export {
   type ParamSpec,
   type StateBuffer,
 } from './layer.js';
+export { LayerNorm, type LayerNormOptions } from './layernorm.js';
 export { Linear, type LinearOptions } from './linear.js';
+export * as losses from './losses/index.js';
+export { MaxPool2d, type MaxPool2dOptions } from './maxpool2d.js';
 export { Model, type ModelOptions } from './model.js';
+export {
+  GRU,
+  LSTM,
+  Recurrent,
+  type RecurrentOptions,
+  RNN,
+  type RNNOptions,
+} from './recurrent.js';
+export { Reshape } from './reshape.js';
+export { Residual } from './residual.js';
 export { Sequential } from './sequential.js';
 export { numel, Scratch, shapeStr, type Tensor, tensor } from './tensor.js';
+export type { Pair } from './window2d.js';

@@ -5,11 +5,17 @@
 pub mod simd;
 
 pub mod binary;
+pub mod conv;
+pub mod embedding;
 pub mod gemm;
+pub mod loss;
 pub mod map;
 pub mod math;
+pub mod norm;
 pub mod optim;
 pub mod parallel;
+pub mod pool;
+pub mod recurrent;
 pub mod reduce;
 pub mod rng;
 pub mod softmax;

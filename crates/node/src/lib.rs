@@ -7,10 +7,15 @@
 #![cfg_attr(test, allow(dead_code, unused_imports))]
 
 mod buf;
+mod conv;
 mod elementwise;
 mod linalg;
+mod loss;
+mod norm;
 mod optim;
+mod pool;
 mod random;
+mod recurrent;
 mod reduce;
 
 use descent_kernels::simd;

@@ -3,9 +3,30 @@
  * Every kernel reads f32, computes in f64 and rounds once on store.
  */
 import type { Kernels } from '../kernels.js';
+import { col2im, im2col } from './conv.js';
 import { axpy, biasAdd, binary, binaryScalar, clamp, copy, fill, lerp } from './elementwise.js';
 import { gemm } from './gemm.js';
+import { bceWithLogits, crossEntropyLabels, crossEntropyProbs } from './loss.js';
+import {
+  batchNormBackward,
+  batchNormBackwardReduce,
+  batchNormForward,
+  batchNormStats,
+  embeddingBackward,
+  embeddingForward,
+  layerNormBackward,
+  layerNormForward,
+} from './norm.js';
 import { optimStep } from './optim/index.js';
+import { avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from './pool.js';
+import {
+  gruCellBackward,
+  gruCellForward,
+  lstmCellBackward,
+  lstmCellForward,
+  rnnCellBackward,
+  rnnCellForward,
+} from './recurrent.js';
 import {
   argmaxRows,
   biasGrad,
@@ -43,12 +64,35 @@ export const jsKernels: Kernels = {
   max,
   argmaxRows,
   colSums,
+  batchNormStats,
+  batchNormForward,
+  batchNormBackwardReduce,
+  batchNormBackward,
+  layerNormForward,
+  layerNormBackward,
+  embeddingForward,
+  embeddingBackward,
+  im2col,
+  col2im,
+  maxPool2d,
+  maxPool2dBackward,
+  avgPool2d,
+  avgPool2dBackward,
   softmax,
   softmaxBackward,
   gemm,
   softmaxCrossEntropy,
+  crossEntropyLabels,
+  crossEntropyProbs,
+  bceWithLogits,
   rngUniform,
   rngNormal,
   rngDropoutMask,
   optimStep,
+  rnnCellForward,
+  rnnCellBackward,
+  lstmCellForward,
+  lstmCellBackward,
+  gruCellForward,
+  gruCellBackward,
 };

@@ -1,0 +1,277 @@
+#!/usr/bin/env node
+// Regenerates README.md's performance section (between `<!-- bench:start -->` and
+// `<!-- bench:end -->`, appended at the end when the markers are absent) from the newest suite
+// results in benchmarks/results/ (smoke runs excluded), or from the JSON file given.
+//
+//   node benchmarks/readme-table.mjs [results.json] [--stdout] [--readme <path>]
+import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, '..');
+export const START = '<!-- bench:start -->';
+export const END = '<!-- bench:end -->';
+
+/** The newest non-smoke suite result in `dir` (by the date in its name, then mtime). */
+export function newestResult(dir = join(HERE, 'results')) {
+  const files = readdirSync(dir)
+    .filter((f) => /^suite-(full|quick)-.*\.json$/.test(f))
+    .map((f) => ({
+      f,
+      stamp: f.replace(/^suite-(full|quick)-/, ''),
+      mtime: statSync(join(dir, f)).mtimeMs,
+    }))
+    .sort((a, b) => (a.stamp === b.stamp ? a.mtime - b.mtime : a.stamp < b.stamp ? -1 : 1));
+  return files.length ? join(dir, files.at(-1).f) : null;
+}
+
+const fmtN = (n) =>
+  n >= 1 << 20 && n % (1 << 20) === 0
+    ? `${n / (1 << 20)}M`
+    : n >= 1024 && n % 1024 === 0
+      ? `${n / 1024}K`
+      : `${n}`;
+
+function num(m, key, digits) {
+  if (!m?.available) return '–';
+  const v = m[key].median;
+  const d = digits ?? (v < 10 ? 2 : v < 100 ? 1 : 0);
+  const sp = m[key].spread;
+  return `${v.toFixed(d)}${Number.isFinite(sp) && m[key].n > 1 ? ` ±${((sp / 2) * 100).toFixed(0)}%` : ''}`;
+}
+const ratio = (v, d = 2) => (v === null || v === undefined ? '–' : `${v.toFixed(d)}×`);
+
+function mdTable(header, rows, align) {
+  const a = align ?? header.map((_, i) => (i === 0 ? 'l' : 'r'));
+  return [
+    `| ${header.join(' | ')} |`,
+    `| ${a.map((x) => (x === 'r' ? '---:' : '---')).join(' | ')} |`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
+}
+
+/** The markdown of the performance section (without the markers). */
+export function renderSection(res, source) {
+  const m = res.machine;
+  const v = m.versions ?? {};
+  const lines = [];
+  lines.push('## Performance');
+  lines.push('');
+  lines.push(
+    `Measured by \`npm run bench\` (\`benchmarks/run.mjs\`${res.mode === 'full' ? '' : ` --${res.mode}`}) on ${res.startedAt.slice(0, 10)}: ${m.cpu}, ${m.logicalCores} cores${m.cacheBytes?.L3 ? ` (L3 ${Math.round(m.cacheBytes.L3 / 2 ** 20)} MiB)` : ''}, ${m.memoryGiB} GiB, native SIMD ${m.simd ?? 'n/a'}; Node ${v.node}, ${v.rustc ?? 'rustc n/a'}, tfjs ${v.tfjs ?? 'n/a'}, OpenBLAS ${v.openblas ?? 'n/a'}. ` +
+      `Medians of ${res.method.rounds} interleaved rounds, ± half the interquartile range. Source: \`${source}\`; regenerate with \`node benchmarks/readme-table.mjs\`.`,
+  );
+  if (res.mode !== 'full') {
+    lines.push('');
+    lines.push(
+      `> ${res.mode} mode (${res.method.rounds} rounds of ~${res.method.sampleSeconds * 1e3} ms samples${m.loadAvg ? `, load average ${m.loadAvg[0]} at the start` : ''}): indicative only; \`npm run bench\` without flags gives the figures to quote.`,
+    );
+  }
+
+  // bandwidth
+  const bw = res.bandwidth;
+  if (bw?.available) {
+    const g = (x) => (x?.available ? `${x.gbs.median.toFixed(1)}` : 'n/a');
+    const parts = bw.sizes.map((s) => {
+      const all = Object.keys(s.impls).find((k) => k !== '1t');
+      return `${s.label}: triad ${g(s.impls['1t'])} / ${g(s.impls[all])} GB/s, in-place ${g(s.inplace?.['1t'])} / ${g(s.inplace?.[all])} GB/s (1 / ${all?.replace('t', '')} threads)`;
+    });
+    lines.push('');
+    lines.push(
+      `Memory bandwidth (C, OpenMP; triad a = b + s·c counted as STREAM does, 24 B/element; in-place a += b + s·c, 32 B/element, the optimizers' access pattern): ${parts.join('; ')}.`,
+    );
+  }
+
+  // optimizers
+  const op = res.optimizers;
+  if (op?.available && op.rows?.length) {
+    const sizes = op.sizes;
+    const small = sizes[0];
+    const mid = sizes[Math.min(1, sizes.length - 1)];
+    const big = sizes.at(-1);
+    const ids = [...new Set(op.rows.map((r) => r.optimizer))];
+    const get = (id, n) => op.rows.find((r) => r.optimizer === id && r.n === n);
+    lines.push('');
+    lines.push('### Optimizer step (M parameters/s, higher is better)');
+    lines.push('');
+    lines.push(
+      `\`optimizer.step()\` on one fp32 parameter tensor. native: ${m.nativeThreads ?? '?'} threads; C: the same update as a plain C loop (\`cc -O3 -march=native\`), 1 thread; tfjs: \`tf.train\` optimizers where tfjs has them.`,
+    );
+    lines.push('');
+    lines.push(
+      mdTable(
+        [
+          'optimizer',
+          `native ${fmtN(small)}`,
+          `native ${fmtN(mid)}`,
+          `native ${fmtN(big)}`,
+          `native 1 thread ${fmtN(big)}`,
+          `C ${fmtN(big)}`,
+          `native / C ${fmtN(big)}`,
+          `js ${fmtN(mid)}`,
+          `tfjs wasm ${fmtN(mid)}`,
+          `tfjs cpu ${fmtN(mid)}`,
+        ],
+        ids.map((id) => {
+          const rs = get(id, small);
+          const rm = get(id, mid);
+          const rb = get(id, big);
+          return [
+            rb?.label ?? rs?.label ?? id,
+            num(rs?.impls.native, 'mParamsPerSec'),
+            num(rm?.impls.native, 'mParamsPerSec'),
+            num(rb?.impls.native, 'mParamsPerSec'),
+            num(rb?.impls['native-1t'], 'mParamsPerSec'),
+            num(rb?.impls.c, 'mParamsPerSec'),
+            ratio(rb?.ratios.nativeOverC),
+            num(rm?.impls.js, 'mParamsPerSec'),
+            num(rm?.impls['tfjs-wasm'], 'mParamsPerSec'),
+            num(rm?.impls['tfjs-cpu'], 'mParamsPerSec'),
+          ];
+        }),
+      ),
+    );
+  }
+
+  // gemm
+  const ge = res.gemm;
+  if (ge?.available && ge.rows?.length) {
+    const t = ge.threads;
+    lines.push('');
+    lines.push('### GEMM (GFLOPS, higher is better)');
+    lines.push('');
+    const refs = [
+      ...new Set(
+        ge.rows
+          .flatMap((r) => [r.ratios.openblasReference, r.ratios.openblasReference1t])
+          .filter(Boolean),
+      ),
+    ];
+    lines.push(
+      `C = A·B, fp32, row-major. OpenBLAS: \`cblas_sgemm\` (${ge.openblas.available ? `${ge.openblas.debianPackage ?? ''}; ${ge.openblas.coretype}; the fastest CORETYPE variant shown, ${refs.join(', ') || 'n/a'}` : `not measured: ${ge.openblas.reason}`}).`,
+    );
+    lines.push('');
+    const obBest = (r, suffix) => {
+      const k = suffix === '1t' ? r.ratios.openblasReference1t : r.ratios.openblasReference;
+      return k ? num(r.impls[k], 'gflops') : '–';
+    };
+    const variants = Object.entries(ge.openblas.variants ?? {}).filter(
+      ([k, x]) => x.available && k.endsWith(`-${t}t`),
+    );
+    const last = ge.rows.at(-1);
+    if (variants.length && last) {
+      lines.push(
+        `OpenBLAS by kernel at ${last.m}×${last.k}×${last.n}, ${t} threads: ${variants
+          .map(
+            ([k, x]) =>
+              `${x.label.replace(/, \d+ threads?$/, '')} → ${x.corename}: ${num(last.impls[k], 'gflops')}`,
+          )
+          .join('; ')} GFLOPS.`,
+      );
+      lines.push('');
+    }
+    lines.push(
+      mdTable(
+        [
+          'm×k×n',
+          `native ${t} threads`,
+          'native 1 thread',
+          `OpenBLAS ${t} threads`,
+          'OpenBLAS 1 thread',
+          'native / OpenBLAS',
+          'js',
+          'tfjs wasm',
+          'tfjs cpu',
+        ],
+        ge.rows.map((r) => [
+          `${r.m}×${r.k}×${r.n}`,
+          num(r.impls.native, 'gflops'),
+          num(r.impls['native-1t'], 'gflops'),
+          obBest(r, `${t}t`),
+          obBest(r, '1t'),
+          ratio(r.ratios.nativeOverOpenblas),
+          num(r.impls.js, 'gflops'),
+          num(r.impls['tfjs-wasm'], 'gflops'),
+          num(r.impls['tfjs-cpu'], 'gflops'),
+        ]),
+      ),
+    );
+  }
+
+  // boundary
+  const bd = res.boundary;
+  if (bd?.available) {
+    lines.push('');
+    lines.push('### N-API boundary');
+    lines.push('');
+    const tiny = bd.tiny.find((x) => x.op === 'add' && x.n === 1);
+    lines.push(
+      `One native call on a 1-element array costs ${tiny ? `${(tiny.native.median * 1e9).toFixed(0)} ns (js: ${(tiny.js.median * 1e9).toFixed(0)} ns)` : 'n/a'}. ` +
+        `Measured crossovers (native faster from n on): ${bd.perOp.map((p) => `${p.op} ${p.measuredCrossover ?? `> ${bd.sizes.at(-1)}`}`).join(', ')}.`,
+    );
+    lines.push('');
+    lines.push(`**Routing check:** ${bd.verdict.text}`);
+  }
+
+  // training
+  lines.push('');
+  lines.push('### Training');
+  lines.push('');
+  const tr = res.training;
+  lines.push(tr?.available ? '(see the results JSON)' : `Pending: ${tr?.reason ?? 'not run'}.`);
+  return lines.join('\n');
+}
+
+/** `readme` text with the section between the markers replaced (or appended). */
+export function spliceSection(readme, section) {
+  const block = `${START}\n${section}\n${END}`;
+  const a = readme.indexOf(START);
+  const b = readme.indexOf(END);
+  if (a >= 0 && b > a) return `${readme.slice(0, a)}${block}${readme.slice(b + END.length)}`;
+  return `${readme.replace(/\s*$/, '')}\n\n${block}\n`;
+}
+
+const isMain = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isMain) {
+  const { values, positionals } = parseArgs({
+    options: {
+      stdout: { type: 'boolean', default: false },
+      readme: { type: 'string', default: join(ROOT, 'README.md') },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    allowPositionals: true,
+  });
+  if (values.help) {
+    console.log(
+      'usage: node benchmarks/readme-table.mjs [results.json] [--stdout] [--readme <path>]',
+    );
+    process.exit(0);
+  }
+  const file = positionals[0] ? resolve(positionals[0]) : newestResult();
+  if (!file) {
+    console.error(
+      'readme-table: no benchmarks/results/suite-{full,quick}-*.json yet; run `npm run bench` first',
+    );
+    process.exit(1);
+  }
+  const res = JSON.parse(readFileSync(file, 'utf8'));
+  if (res.benchmark !== 'suite') {
+    console.error(`readme-table: ${file} is not a suite result`);
+    process.exit(1);
+  }
+  const section = renderSection(res, relative(ROOT, file));
+  if (values.stdout) {
+    console.log(section);
+  } else {
+    const readme = readFileSync(values.readme, 'utf8');
+    const next = spliceSection(readme, section);
+    const tmp = `${values.readme}.${process.pid}.tmp`;
+    writeFileSync(tmp, next);
+    renameSync(tmp, values.readme);
+    console.log(
+      `updated ${relative(process.cwd(), values.readme) || values.readme} from ${relative(process.cwd(), file)}`,
+    );
+  }
+}

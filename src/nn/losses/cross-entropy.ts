@@ -1,0 +1,118 @@
+/**
+ * `torch.nn.CrossEntropyLoss`: softmax cross-entropy of logits [batch, classes] against
+ * integer class labels (an Int32Array, one per row) or class probabilities (a tensor of the
+ * logits' shape), with torch's options and defaults: class `weight`, `labelSmoothing` = ε
+ * (the target becomes (1 − ε)·target + ε/classes), `ignoreIndex` = −100 (labels only).
+ *
+ * Reductions as torch: with labels, 'mean' divides by the summed weight of the non-ignored
+ * targets Σ_r w[y_r] (their count without weights; NaN when every row is ignored, with a zero
+ * gradient); with probabilities, by the batch size.
+ *
+ * Kernels: the plain case (labels, no weight, no smoothing, nothing ignored) is the fused
+ * `softmaxCrossEntropy`; other label cases `crossEntropyLabels`, probability targets
+ * `crossEntropyProbs` — one fused pass each, plus an O(batch) label check in JS.
+ */
+import { getBackend } from '../../backend/select.js';
+import { finite, inRange } from '../../backend/validate.js';
+import type { Loss, Target } from '../loss.js';
+import { sameShape, shapeStr, type Tensor } from '../tensor.js';
+import {
+  checkClassWeight,
+  checkGrad,
+  checkLabelsShape,
+  checkTensor,
+  lossOptions,
+  meanScale,
+  optionalF32,
+  type Reduction,
+  type ReductionOptions,
+  reductionOf,
+  rowsCols,
+  scanLabels,
+} from './common.js';
+
+export interface CrossEntropyLossOptions extends ReductionOptions {
+  /** One weight per class (a rescaling of each class's loss). */
+  weight?: Float32Array;
+  /** ε in [0, 1] (default 0): the target is mixed with the uniform distribution. */
+  labelSmoothing?: number;
+  /** Label value whose rows are skipped (default −100); labels only. */
+  ignoreIndex?: number;
+}
+
+export class CrossEntropyLoss implements Loss {
+  readonly name = 'CrossEntropyLoss';
+  readonly reduction: Reduction;
+  readonly weight: Float32Array | null;
+  readonly labelSmoothing: number;
+  readonly ignoreIndex: number;
+
+  constructor(options?: CrossEntropyLossOptions) {
+    const o = lossOptions(this.name, options, [
+      'reduction',
+      'weight',
+      'labelSmoothing',
+      'ignoreIndex',
+    ]);
+    this.reduction = reductionOf(this.name, o.reduction, ['mean', 'sum'] as const, 'mean');
+    this.weight = optionalF32(this.name, 'weight', o.weight);
+    this.labelSmoothing = o.labelSmoothing ?? 0;
+    inRange(this.name, 'labelSmoothing', this.labelSmoothing, 0, 1);
+    this.ignoreIndex = o.ignoreIndex ?? -100;
+    finite(this.name, 'ignoreIndex', this.ignoreIndex);
+    if (!Number.isInteger(this.ignoreIndex) || Math.abs(this.ignoreIndex) > 2 ** 31 - 1) {
+      throw new RangeError(
+        `${this.name}: ignoreIndex must be a 32-bit integer, got ${this.ignoreIndex}`,
+      );
+    }
+  }
+
+  forward(pred: Tensor, target: Target, grad?: Float32Array): number {
+    const fn = this.name;
+    checkTensor(fn, 'pred', pred);
+    const [rows, cols] = rowsCols(fn, pred);
+    checkClassWeight(fn, this.weight, cols);
+    const k = getBackend().kernelsFor(8 * pred.data.length);
+    const g = grad ?? null;
+    const eps = this.labelSmoothing;
+    if (target instanceof Int32Array) {
+      checkLabelsShape(fn, pred, target);
+      checkGrad(fn, pred, grad, [
+        ['target', target],
+        ['weight', this.weight],
+      ]);
+      const { ignored, weightSum } = scanLabels(fn, target, cols, this.ignoreIndex, this.weight);
+      if (this.weight === null && eps === 0 && ignored === 0) {
+        const scale = meanScale(this.reduction, rows);
+        return k.softmaxCrossEntropy(pred.data, target, g, rows, cols, scale) * scale;
+      }
+      const scale = meanScale(this.reduction, weightSum);
+      const total = k.crossEntropyLabels(
+        pred.data,
+        target,
+        this.weight,
+        g,
+        rows,
+        cols,
+        eps,
+        this.ignoreIndex,
+        scale,
+      );
+      return total * scale;
+    }
+    checkTensor(fn, 'target', target);
+    if (!sameShape(target.shape, pred.shape)) {
+      throw new RangeError(
+        `${fn}: target shape ${shapeStr(target.shape)} does not match prediction shape ${shapeStr(pred.shape)} (probability targets have the logits' shape; class indices are an Int32Array)`,
+      );
+    }
+    checkGrad(fn, pred, grad, [
+      ['target', target.data],
+      ['weight', this.weight],
+    ]);
+    const scale = meanScale(this.reduction, rows);
+    return (
+      k.crossEntropyProbs(pred.data, target.data, this.weight, g, rows, cols, eps, scale) * scale
+    );
+  }
+}

@@ -1,0 +1,10 @@
+/** Losses with `torch.nn` semantics and defaults; each returns the reduced loss and dL/dpred. */
+export { BCEWithLogitsLoss, type BCEWithLogitsLossOptions } from './bce-with-logits.js';
+export type { Reduction, ReductionOptions } from './common.js';
+export { CrossEntropyLoss, type CrossEntropyLossOptions } from './cross-entropy.js';
+export { HuberLoss, type HuberLossOptions } from './huber.js';
+export { KLDivLoss, type KLDivLossOptions, type KLDivReduction } from './kl-div.js';
+export { L1Loss } from './l1.js';
+export { MSELoss } from './mse.js';
+export { NLLLoss, type NLLLossOptions } from './nll.js';
+export { SmoothL1Loss, type SmoothL1LossOptions } from './smooth-l1.js';

@@ -1,0 +1,88 @@
+/**
+ * `torch.nn.KLDivLoss`: input = log-probabilities, target = probabilities (or
+ * log-probabilities with `logTarget`), pointwise as torch:
+ *   logTarget = false: ℓ = xlogy(t, t) − t·x = t·(log t − x)  (0 where t = 0)
+ *   logTarget = true:  ℓ = e^t·(t − x)
+ * dℓ/dx = −t (or −e^t). Reductions: 'mean' (torch's default) divides by the number of
+ * elements, 'batchmean' by the batch size (the first dimension; the mathematically correct
+ * KL divergence per sample), 'sum' does not divide.
+ *
+ * Kernels only: t·(log max(t, FLT_MIN) − x) summed by `dot` (clamping t to the smallest
+ * normal float makes t = 0 contribute 0 like xlogy, and changes nothing else representable:
+ * for 0 < t < FLT_MIN the term is below 1e-36). Targets are probabilities (≥ 0); a negative
+ * target, for which torch gives NaN, contributes a finite value here.
+ */
+import { getBackend } from '../../backend/select.js';
+import { bool } from '../../backend/validate.js';
+import type { Loss, Target } from '../loss.js';
+import { Scratch, type Tensor } from '../tensor.js';
+import {
+  checkGrad,
+  checkTensor,
+  denseTarget,
+  lossOptions,
+  meanScale,
+  reductionOf,
+} from './common.js';
+
+const FLT_MIN = 1.1754943508222875e-38;
+
+export type KLDivReduction = 'mean' | 'sum' | 'batchmean';
+
+export interface KLDivLossOptions {
+  /** 'mean' (default, torch's: over all elements), 'batchmean' or 'sum'. */
+  reduction?: KLDivReduction;
+  /** The target holds log-probabilities (default false). */
+  logTarget?: boolean;
+}
+
+export class KLDivLoss implements Loss {
+  readonly name = 'KLDivLoss';
+  readonly reduction: KLDivReduction;
+  readonly logTarget: boolean;
+  private readonly a = new Scratch();
+  private readonly b = new Scratch();
+
+  constructor(options?: KLDivLossOptions) {
+    const o = lossOptions(this.name, options, ['reduction', 'logTarget']);
+    this.reduction = reductionOf(
+      this.name,
+      o.reduction,
+      ['mean', 'sum', 'batchmean'] as const,
+      'mean',
+    );
+    this.logTarget = o.logTarget ?? false;
+    bool(this.name, 'logTarget', this.logTarget);
+  }
+
+  forward(pred: Tensor, target: Target, grad?: Float32Array): number {
+    checkTensor(this.name, 'pred', pred);
+    const t = denseTarget(this.name, pred, target).data;
+    checkGrad(this.name, pred, grad, [['target', t]]);
+    const x = pred.data;
+    const n = x.length;
+    const scale =
+      this.reduction === 'batchmean'
+        ? meanScale('mean', pred.shape.length > 0 ? pred.shape[0] : 1)
+        : meanScale(this.reduction, n);
+    const k = getBackend().kernelsFor(8 * n);
+    const u = this.a.get([n]).data;
+    let sum: number;
+    if (this.logTarget) {
+      // u = e^t, v = t − x, ℓ = Σ u·v; grad = −scale·u.
+      const v = this.b.get([n]).data;
+      k.unary('exp', u, t, 0, 0);
+      k.binary('sub', v, t, x);
+      sum = k.dot(u, v);
+      if (grad) k.binaryScalar('mul', grad, u, -scale);
+    } else {
+      // u = log max(t, FLT_MIN) − x, ℓ = Σ t·u; grad = −scale·t.
+      k.clamp(u, t, FLT_MIN, Number.POSITIVE_INFINITY);
+      k.unary('log', u, u, 0, 0);
+      k.binary('sub', u, u, x);
+      sum = k.dot(t, u);
+      if (grad) k.binaryScalar('mul', grad, t, -scale);
+    }
+    return sum * scale;
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * EarlyStopping, Keras 3 semantics: stops when the monitored quantity has not improved by more
+ * than `minDelta` for `patience` epochs. An improvement resets the wait only when it also
+ * beats `baseline` (if given). With `restoreBestWeights`, a snapshot of the parameter arena
+ * (and state buffers) is taken at each best epoch (and after the first monitored epoch, if
+ * nothing ever improves) and copied back at the end of training.
+ */
+import { describe, knownKeys } from '../../backend/validate.js';
+import { restoreSnapshot, takeSnapshot } from '../snapshot.js';
+import { BaseCallback, type Logs } from './callback.js';
+import { type MonitorMode, monitorKey, monitorValue, resolveMode } from './monitor.js';
+
+export interface EarlyStoppingOptions {
+  /** Quantity to watch (default 'valLoss'; Keras's 'val_loss' is accepted). */
+  monitor?: string;
+  /** Smallest change that counts as an improvement (absolute; default 0). */
+  minDelta?: number;
+  /** Epochs without improvement after which training stops (default 0). */
+  patience?: number;
+  mode?: MonitorMode;
+  /** A value the quantity must beat for the wait to reset. */
+  baseline?: number;
+  /** Copy the best epoch's weights back at the end (default false). */
+  restoreBestWeights?: boolean;
+  /** Epochs to wait before monitoring starts (default 0). */
+  startFromEpoch?: number;
+}
+
+const KEYS = [
+  'monitor',
+  'minDelta',
+  'patience',
+  'mode',
+  'baseline',
+  'restoreBestWeights',
+  'startFromEpoch',
+];
+
+export class EarlyStopping extends BaseCallback {
+  readonly monitor: string;
+  readonly mode: 'min' | 'max';
+  readonly patience: number;
+  readonly baseline: number | undefined;
+  readonly restoreBestWeights: boolean;
+  readonly startFromEpoch: number;
+  /** Signed as in Keras: negative in 'min' mode. */
+  private readonly minDelta: number;
+  wait = 0;
+  stoppedEpoch = 0;
+  best: number | null = null;
+  bestEpoch = 0;
+  private bestWeights: Float32Array | null = null;
+  private snapshot: Float32Array | null = null;
+  warned = false;
+
+  constructor(options: EarlyStoppingOptions = {}) {
+    super();
+    const fn = 'EarlyStopping';
+    if (options === null || typeof options !== 'object')
+      throw new TypeError(`${fn}: options must be an object, got ${describe(options)}`);
+    knownKeys(fn, 'option', options, KEYS);
+    this.monitor = monitorKey(fn, options.monitor ?? 'valLoss');
+    this.mode = resolveMode(fn, options.mode ?? 'auto', this.monitor);
+    const minDelta = options.minDelta ?? 0;
+    if (typeof minDelta !== 'number' || !Number.isFinite(minDelta))
+      throw new RangeError(
+        `${fn}: option minDelta must be a finite number, got ${describe(minDelta)}`,
+      );
+    this.minDelta = this.mode === 'max' ? Math.abs(minDelta) : -Math.abs(minDelta);
+    this.patience = options.patience ?? 0;
+    if (!Number.isSafeInteger(this.patience) || this.patience < 0)
+      throw new RangeError(
+        `${fn}: option patience must be an integer ≥ 0, got ${describe(options.patience)}`,
+      );
+    this.startFromEpoch = options.startFromEpoch ?? 0;
+    if (!Number.isSafeInteger(this.startFromEpoch) || this.startFromEpoch < 0)
+      throw new RangeError(
+        `${fn}: option startFromEpoch must be an integer ≥ 0, got ${describe(options.startFromEpoch)}`,
+      );
+    if (
+      options.baseline !== undefined &&
+      (typeof options.baseline !== 'number' || Number.isNaN(options.baseline))
+    )
+      throw new TypeError(
+        `${fn}: option baseline must be a number, got ${describe(options.baseline)}`,
+      );
+    this.baseline = options.baseline;
+    this.restoreBestWeights = options.restoreBestWeights ?? false;
+    if (typeof this.restoreBestWeights !== 'boolean')
+      throw new TypeError(
+        `${fn}: option restoreBestWeights must be a boolean, got ${describe(options.restoreBestWeights)}`,
+      );
+  }
+
+  private isImprovement(value: number, reference: number | null): boolean {
+    if (reference === null) return true;
+    return this.mode === 'max'
+      ? value - this.minDelta > reference
+      : value - this.minDelta < reference;
+  }
+
+  onTrainBegin(): void {
+    this.wait = 0;
+    this.stoppedEpoch = 0;
+    this.best = null;
+    this.bestWeights = null;
+    this.bestEpoch = 0;
+    this.stopTraining = false;
+  }
+
+  private snap(): void {
+    this.snapshot = takeSnapshot(this.ctx().model, this.snapshot ?? undefined);
+    this.bestWeights = this.snapshot;
+  }
+
+  onEpochEnd(epoch: number, logs: Logs): void {
+    const current = monitorValue(this, this.monitor, logs);
+    if (current === undefined || epoch < this.startFromEpoch) return;
+    if (this.restoreBestWeights && this.bestWeights === null) {
+      this.snap();
+      this.bestEpoch = epoch;
+    }
+    this.wait += 1;
+    if (this.isImprovement(current, this.best)) {
+      this.best = current;
+      this.bestEpoch = epoch;
+      if (this.restoreBestWeights) this.snap();
+      if (this.baseline === undefined || this.isImprovement(current, this.baseline)) this.wait = 0;
+      return;
+    }
+    if (this.wait >= this.patience && epoch > 0) {
+      this.stoppedEpoch = epoch;
+      this.stopTraining = true;
+    }
+  }
+
+  onTrainEnd(): void {
+    if (this.restoreBestWeights && this.bestWeights !== null)
+      restoreSnapshot(this.ctx().model, this.bestWeights);
+  }
+
+  /** Counters and best value (not the snapshot: a resumed run starts a new one). */
+  stateDict(): unknown {
+    return {
+      wait: this.wait,
+      best: this.best === null ? null : String(this.best),
+      bestEpoch: this.bestEpoch,
+    };
+  }
+
+  loadStateDict(state: unknown): void {
+    const fn = 'EarlyStopping.loadStateDict';
+    const s = state as { wait?: unknown; best?: unknown; bestEpoch?: unknown };
+    if (
+      s === null ||
+      typeof s !== 'object' ||
+      !Number.isSafeInteger(s.wait) ||
+      !Number.isSafeInteger(s.bestEpoch) ||
+      !(s.best === null || typeof s.best === 'string')
+    )
+      throw new TypeError(`${fn}: expected {wait, best, bestEpoch}, got ${describe(state)}`);
+    this.wait = s.wait as number;
+    this.best = s.best === null ? null : Number(s.best);
+    this.bestEpoch = s.bestEpoch as number;
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * ModelCheckpoint (Keras): saves a full checkpoint (model, optimizer, scheduler, generators,
+ * epoch, callback state; see checkpoint.ts) at the end of each epoch, or with `saveBestOnly`
+ * only when the monitored quantity is better than every earlier epoch's. `dir` may contain
+ * `{epoch}` (replaced by the 1-based epoch number) to keep one checkpoint per epoch;
+ * otherwise the one directory is replaced atomically each time.
+ */
+import { describe, knownKeys } from '../../backend/validate.js';
+import { saveCheckpoint } from '../checkpoint.js';
+import { BaseCallback, type Logs } from './callback.js';
+import { type MonitorMode, monitorKey, monitorValue, resolveMode } from './monitor.js';
+
+export interface ModelCheckpointOptions {
+  /** Checkpoint directory; `{epoch}` is replaced by the epoch number (1-based). */
+  dir: string;
+  /** Save only when the monitored quantity improves (default false). */
+  saveBestOnly?: boolean;
+  /** Quantity compared with `saveBestOnly` (default 'valLoss'). */
+  monitor?: string;
+  mode?: MonitorMode;
+}
+
+export class ModelCheckpoint extends BaseCallback {
+  readonly dir: string;
+  readonly saveBestOnly: boolean;
+  readonly monitor: string;
+  readonly mode: 'min' | 'max';
+  /** Best monitored value so far (±Infinity before the first). */
+  best: number;
+  /** Directories written, in order. */
+  readonly saved: string[] = [];
+  warned = false;
+
+  constructor(options: ModelCheckpointOptions) {
+    super();
+    const fn = 'ModelCheckpoint';
+    if (options === null || typeof options !== 'object')
+      throw new TypeError(`${fn}: options must be an object with a dir, got ${describe(options)}`);
+    knownKeys(fn, 'option', options, ['dir', 'saveBestOnly', 'monitor', 'mode']);
+    if (typeof options.dir !== 'string' || options.dir.length === 0)
+      throw new TypeError(
+        `${fn}: option dir must be a non-empty path, got ${describe(options.dir)}`,
+      );
+    this.dir = options.dir;
+    this.saveBestOnly = options.saveBestOnly ?? false;
+    if (typeof this.saveBestOnly !== 'boolean')
+      throw new TypeError(
+        `${fn}: option saveBestOnly must be a boolean, got ${describe(options.saveBestOnly)}`,
+      );
+    this.monitor = monitorKey(fn, options.monitor ?? 'valLoss');
+    this.mode = resolveMode(fn, options.mode ?? 'auto', this.monitor);
+    this.best = this.mode === 'min' ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+  }
+
+  /** The directory for an epoch (0-based index). */
+  pathFor(epoch: number): string {
+    return this.dir.replaceAll('{epoch}', String(epoch + 1));
+  }
+
+  onEpochEnd(epoch: number, logs: Logs): void {
+    if (this.saveBestOnly) {
+      const v = monitorValue(this, this.monitor, logs);
+      if (v === undefined) return;
+      const better = this.mode === 'min' ? v < this.best : v > this.best;
+      if (!better) return;
+      this.best = v;
+    }
+    const ctx = this.ctx();
+    const dir = this.pathFor(epoch);
+    saveCheckpoint(dir, {
+      model: ctx.model,
+      optimizer: ctx.optimizer,
+      scheduler: ctx.scheduler ?? undefined,
+      epoch: epoch + 1,
+      seed: ctx.seed,
+      callbacks: ctx.callbacks,
+    });
+    this.saved.push(dir);
+  }
+
+  stateDict(): unknown {
+    return { best: String(this.best) };
+  }
+
+  loadStateDict(state: unknown): void {
+    const s = state as { best?: unknown };
+    if (s === null || typeof s !== 'object' || typeof s.best !== 'string')
+      throw new TypeError(`ModelCheckpoint.loadStateDict: expected {best}, got ${describe(state)}`);
+    this.best = Number(s.best);
+  }
+}
