@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::for_each_level;
+use common::{for_each_level, LEVEL_LOCK};
 use descent_kernels::recurrent::{self as rk, Strided, StridedMut};
 
 /// Deterministic pseudo-random values in [lo, hi).
@@ -348,6 +348,8 @@ fn rnn_forward_and_backward_match_f64() {
 /// A step split over threads gives bit-identical results to the same rows done one by one.
 #[test]
 fn results_do_not_depend_on_the_row_split() {
+    // Other tests in this binary change the instruction set: hold their lock.
+    let _g = LEVEL_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let (rows, hd) = (96, 200);
     let g = 4 * hd;
     let gates0 = vals(rows * g, 5, -2.0, 2.0);
