@@ -38,7 +38,8 @@ export function lineChart(values: Record<string, unknown>[], o: LineChartOptions
         field: o.y.field,
         type: 'quantitative',
         title: o.y.title,
-        scale: { type: o.y.scale ?? 'linear', zero: o.y.zero ?? false },
+        // A log scale has no zero; vega-lite warns if one is given.
+        scale: o.y.scale === 'log' ? { type: 'log' } : { type: 'linear', zero: o.y.zero ?? false },
       },
       color: { field: o.color, type: 'nominal', title: o.color },
     },

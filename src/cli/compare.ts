@@ -1,0 +1,231 @@
+/** `descent compare`: train the same model with several optimizers (or a preset) and report. */
+import { resolve } from 'node:path';
+import { getBackend } from '../backend/select.js';
+import type { Dataset } from '../data/dataset.js';
+import { loadFashionMnist } from '../data/fashion-mnist.js';
+import { checkWritableDir } from '../report/files.js';
+import { listOf, numberFlag, numberList, parse, UsageError } from './args.js';
+import { type RunResult, type RunSpec, runExperiment, type StopSignal } from './experiment.js';
+import { gridRuns } from './grid.js';
+import { runPaths } from './paths.js';
+import { accuracyFinding, PRESET_NAMES, PRESETS } from './presets.js';
+import {
+  ACTIVATIONS,
+  DEFAULT_MODEL,
+  DEFAULT_OPTIMIZERS,
+  describeModel,
+  OPTIMIZERS,
+  SCHEDULES,
+} from './registry.js';
+import { type ComparisonResults, summarize, writeReport } from './results.js';
+
+export const COMPARE_HELP = `descent compare — train the same model with several optimizers and compare them
+
+Without flags: an MLP 784-256-128-10 on Fashion-MNIST trained with SGD, SGD+Momentum,
+Nesterov, Adagrad, RMSprop, Adam, AdamW and NAdam from the same seed and initial weights,
+for the same number of epochs; writes a report directory with a table, charts (SVG, PNG),
+results.json and report.html, and prints the table.
+
+Data: --data DIR (IDX files), else $DESCENT_FASHION_MNIST, else /usr/share/datasets/fashion-mnist
+(Debian package dataset-fashion-mnist), else the real subset bundled with descent.
+
+Flags:
+  --preset NAME        ${PRESET_NAMES.join(', ')}
+  --optimizers LIST    ${Object.keys(OPTIMIZERS).join(', ')}
+  --lr LIST            learning rates (default: each optimizer's customary one)
+  --activations LIST   ${Object.keys(ACTIVATIONS).join(', ')}
+  --schedules LIST     ${Object.keys(SCHEDULES).join(', ')}
+  --batch-sizes LIST   (default 128)
+  --bn LIST            off,on: batch normalization after each hidden layer
+  --dropout LIST       dropout rates (default 0)
+  --l2 LIST            L2 penalties (default 0)
+  --seeds LIST         seeds; several seeds report mean ± spread (default 1)
+  --epochs N           epochs per run (default 4)
+  --model mlp|cnn      (default mlp)
+  --target-loss X      training loss whose first crossing is timed (default 0.4)
+  --data DIR           directory with the four Fashion-MNIST IDX files
+  --subset             use the bundled subset even if the full data is installed
+  --out DIR            report directory (default descent-report)
+  --quiet              no progress output
+
+Examples:
+  descent compare
+  descent compare --optimizers sgd,adam --epochs 2 --seeds 1,2,3
+  descent compare --preset adam-vs-sgd
+  descent compare --optimizers momentum --schedules constant,cosine,onecycle --out sched-report`;
+
+const FLAGS = {
+  preset: { type: 'string' },
+  optimizers: { type: 'string' },
+  lr: { type: 'string' },
+  activations: { type: 'string' },
+  schedules: { type: 'string' },
+  'batch-sizes': { type: 'string' },
+  bn: { type: 'string' },
+  dropout: { type: 'string' },
+  l2: { type: 'string' },
+  seeds: { type: 'string' },
+  epochs: { type: 'string' },
+  model: { type: 'string' },
+  'target-loss': { type: 'string' },
+  data: { type: 'string' },
+  subset: { type: 'boolean' },
+  out: { type: 'string' },
+  quiet: { type: 'boolean' },
+} as const;
+
+export async function runCompare(argv: string[], signal: StopSignal): Promise<number> {
+  const cmd = 'compare';
+  const { values: v } = parse(cmd, argv, FLAGS);
+  if (v.help) {
+    process.stdout.write(`${COMPARE_HELP}\n`);
+    return 0;
+  }
+  const preset = v.preset as string | undefined;
+  if (preset !== undefined) listOf(cmd, 'preset', preset, PRESET_NAMES);
+  const str = (k: string) => v[k] as string | undefined;
+  const epochs =
+    str('epochs') === undefined
+      ? null
+      : numberFlag(cmd, 'epochs', v.epochs, { min: 1, integer: true });
+  const seeds =
+    str('seeds') === undefined
+      ? null
+      : numberList(cmd, 'seeds', v.seeds as string, { min: 0, integer: true });
+  const kind = (str('model') ?? 'mlp') as 'mlp' | 'cnn';
+  listOf(cmd, 'model', kind, ['mlp', 'cnn']);
+  const targetLoss =
+    str('target-loss') === undefined
+      ? 0.4
+      : numberFlag(cmd, 'target-loss', v['target-loss'], { min: 0 });
+  const out = resolve(str('out') ?? 'descent-report');
+  const verbose: 0 | 1 = v.quiet ? 0 : 1;
+  if (
+    preset &&
+    [
+      'optimizers',
+      'lr',
+      'activations',
+      'schedules',
+      'batch-sizes',
+      'bn',
+      'dropout',
+      'l2',
+      'model',
+    ].some((k) => v[k] !== undefined)
+  ) {
+    throw new UsageError(
+      `descent ${cmd}: --preset fixes its own grid; only --epochs, --seeds, --data, --subset, --out, --target-loss and --quiet go with it`,
+    );
+  }
+  // Refuse an unwritable report directory before any training.
+  checkWritableDir(out);
+  const started = performance.now();
+  const startedAt = new Date().toISOString();
+  const b = getBackend().info();
+  const backend = { name: b.name, simd: b.simd, threads: b.threads };
+  const command = `descent compare ${argv.join(' ')}`.trim();
+
+  if (preset === 'paths') return runPaths({ out, command, verbose, signal, seeds });
+
+  const loaded = loadFashionMnist({
+    dir: str('data'),
+    subset: v.subset === true,
+    flatten: kind === 'mlp',
+  });
+  const data: { train: Dataset; test: Dataset } = { train: loaded.train, test: loaded.test };
+  let runs: RunSpec[];
+  let title: string;
+  let question: string;
+  let notes: string[] = [];
+  const p = preset ? PRESETS[preset] : undefined;
+  if (p) {
+    runs = p.runs({ epochs, seeds });
+    title = p.title;
+    question = p.question;
+    notes = p.notes ?? [];
+  } else {
+    const optimizers = str('optimizers')
+      ? listOf(cmd, 'optimizers', v.optimizers as string, Object.keys(OPTIMIZERS))
+      : DEFAULT_OPTIMIZERS;
+    runs = gridRuns({
+      optimizers,
+      lrs: str('lr') ? numberList(cmd, 'lr', v.lr as string, { min: 0 }) : null,
+      activations: str('activations')
+        ? listOf(cmd, 'activations', v.activations as string, Object.keys(ACTIVATIONS))
+        : [DEFAULT_MODEL.activation],
+      schedules: str('schedules')
+        ? listOf(cmd, 'schedules', v.schedules as string, Object.keys(SCHEDULES))
+        : ['constant'],
+      batchSizes: str('batch-sizes')
+        ? numberList(cmd, 'batch-sizes', v['batch-sizes'] as string, { min: 1, integer: true })
+        : [128],
+      batchNorm: str('bn')
+        ? listOf(cmd, 'bn', v.bn as string, ['off', 'on']).map((s) => s === 'on')
+        : [false],
+      dropout: str('dropout')
+        ? numberList(cmd, 'dropout', v.dropout as string, { min: 0 }).map(checkDropout)
+        : [0],
+      l2: str('l2') ? numberList(cmd, 'l2', v.l2 as string, { min: 0 }) : [0],
+      seeds: seeds ?? [1],
+      epochs: epochs ?? 4,
+      kind,
+      hidden: DEFAULT_MODEL.hidden,
+    });
+    title =
+      runs.length > 1 ? 'Optimizer comparison on Fashion-MNIST' : 'Training run on Fashion-MNIST';
+    question =
+      'Trained from the same seed and initial weights for the same budget, which setting trains fastest and ends most accurate?';
+  }
+  const models = [...new Set(runs.map((r) => describeModel(r.model)))];
+  if (verbose) {
+    process.stdout.write(
+      `descent compare: ${runs.length} runs on Fashion-MNIST (${loaded.source}, ${data.train.length} train / ${data.test.length} test) — ${b.name} backend, ${b.simd}, ${b.threads} threads\n`,
+    );
+  }
+  const results: RunResult[] = [];
+  for (const [i, spec] of runs.entries()) {
+    if (signal.stop) break;
+    if (verbose)
+      process.stdout.write(
+        `[${i + 1}/${runs.length}] ${spec.group}${spec.seed !== runs[0].seed || (seeds?.length ?? 0) > 1 ? ` (seed ${spec.seed})` : ''}\n`,
+      );
+    results.push(runExperiment(spec, data, { targetLoss, signal, verbose }));
+  }
+  const summaries = summarize(results);
+  const res: ComparisonResults = {
+    title,
+    question,
+    finding:
+      results.length === 0
+        ? 'Interrupted before any run finished.'
+        : p
+          ? p.finding(summaries)
+          : accuracyFinding(summaries),
+    command,
+    startedAt,
+    seconds: (performance.now() - started) / 1000,
+    interrupted: signal.stop,
+    dataset: {
+      source: loaded.source,
+      path: loaded.path,
+      train: data.train.length,
+      test: data.test.length,
+    },
+    model: models.join('; '),
+    backend,
+    targetLoss,
+    runs: results,
+    notes,
+  };
+  const table = await writeReport(out, res, p?.charts?.(summaries) ?? []);
+  process.stdout.write(
+    `\n${table}\n\n${res.finding}\n\nReport: ${out}/report.html (results.json, table.txt, charts as SVG and PNG)\n`,
+  );
+  return signal.stop ? 130 : 0;
+}
+
+function checkDropout(p: number): number {
+  if (p >= 1) throw new UsageError(`descent compare: --dropout rates must be in [0, 1), got ${p}`);
+  return p;
+}

@@ -1,0 +1,199 @@
+/**
+ * One training run of a comparison: a model spec, an optimizer, a schedule and a budget on a
+ * dataset, recorded as a smoothed loss curve (per step, samples and seconds), per-epoch
+ * results, and when the smoothed training loss first reached the target.
+ */
+
+import { getBackend } from '../backend/select.js';
+import type { Dataset } from '../data/dataset.js';
+import { CrossEntropyLoss } from '../nn/losses/index.js';
+import { Model } from '../nn/model.js';
+import { l1l2Penalty } from '../nn/regularization.js';
+import { BaseCallback, type Logs } from '../train/callbacks/callback.js';
+import { fit } from '../train/fit.js';
+import { buildNet, type ModelSpec, OPTIMIZERS, SCHEDULES } from './registry.js';
+
+export interface RunSpec {
+  /** The compared condition (one line in the charts; seeds are averaged within it). */
+  group: string;
+  optimizer: string;
+  lr: number;
+  schedule: string;
+  batchSize: number;
+  epochs: number;
+  seed: number;
+  model: ModelSpec;
+  /** L2 penalty (added to the gradients as λ·w, reported in the loss). */
+  l2: number;
+  /** Stop after this many seconds of training (equal wall-time comparisons). */
+  timeBudget?: number;
+  /** Record each weight matrix's gradient norm every this many steps (0: off). */
+  gradNormEvery?: number;
+}
+
+export interface CurvePoint {
+  step: number;
+  samples: number;
+  seconds: number;
+  /** Exponential moving average of the batch loss (weight 0.02 per batch, bias-corrected). */
+  loss: number;
+}
+
+export interface EpochPoint {
+  epoch: number;
+  loss: number;
+  valLoss: number;
+  accuracy: number;
+  valAccuracy: number;
+  lr: number;
+  seconds: number;
+  samplesPerSec: number;
+}
+
+export interface RunResult {
+  spec: RunSpec;
+  curve: CurvePoint[];
+  epochs: EpochPoint[];
+  gradNorms: Array<{ step: number; layer: string; norm: number }>;
+  stepsToTarget: number | null;
+  secondsToTarget: number | null;
+  finalValAccuracy: number;
+  bestValAccuracy: number;
+  finalLoss: number;
+  samplesPerSec: number;
+  trainSeconds: number;
+  /** Why the run ended early, if it did. */
+  stopped: 'interrupted' | 'time budget' | 'diverged' | null;
+}
+
+/** Shared stop flag (set on Ctrl-C). */
+export interface StopSignal {
+  stop: boolean;
+}
+
+class Recorder extends BaseCallback {
+  readonly curve: CurvePoint[] = [];
+  readonly gradNorms: RunResult['gradNorms'] = [];
+  stepsToTarget: number | null = null;
+  secondsToTarget: number | null = null;
+  stopped: RunResult['stopped'] = null;
+  private ema = 0;
+  private n = 0;
+  private step = 0;
+  private samples = 0;
+  private t0 = 0;
+  private readonly every: number;
+
+  constructor(
+    private readonly spec: RunSpec,
+    private readonly target: number,
+    private readonly signal: StopSignal,
+    totalSteps: number,
+    private readonly model: Model,
+  ) {
+    super();
+    // About 300 curve points per run whatever its length.
+    this.every = Math.max(1, Math.floor(totalSteps / 300));
+  }
+
+  onTrainBegin(): void {
+    this.t0 = performance.now();
+  }
+
+  onBatchEnd(_batch: number, logs: Logs): void {
+    this.step++;
+    this.samples += logs.size;
+    this.n++;
+    this.ema = 0.98 * this.ema + 0.02 * logs.loss;
+    const loss = this.ema / (1 - 0.98 ** this.n);
+    const seconds = (performance.now() - this.t0) / 1000;
+    if (this.stepsToTarget === null && loss <= this.target && this.n >= 20) {
+      this.stepsToTarget = this.step;
+      this.secondsToTarget = seconds;
+    }
+    if (this.step % this.every === 0)
+      this.curve.push({ step: this.step, samples: this.samples, seconds, loss });
+    const g = this.spec.gradNormEvery ?? 0;
+    if (g > 0 && this.step % g === 1) {
+      for (const p of this.model.parameters()) {
+        if (p.shape.length === 2 || p.shape.length === 4) {
+          this.gradNorms.push({
+            step: this.step,
+            layer: p.name.replace(/\.weight$/, ''),
+            norm: Math.sqrt(getBackend().kernelsFor(p.grad.length).sumSquares(p.grad)),
+          });
+        }
+      }
+    }
+    if (!Number.isFinite(logs.loss)) {
+      this.stopped = 'diverged';
+      this.stopTraining = true;
+    } else if (this.signal.stop) {
+      this.stopped = 'interrupted';
+      this.stopTraining = true;
+    } else if (this.spec.timeBudget !== undefined && seconds >= this.spec.timeBudget) {
+      this.stopped = 'time budget';
+      this.stopTraining = true;
+    }
+  }
+}
+
+export function runExperiment(
+  spec: RunSpec,
+  data: { train: Dataset; test: Dataset },
+  o: { targetLoss: number; signal: StopSignal; verbose: 0 | 1 },
+): RunResult {
+  const model = new Model(buildNet(spec.model), [...data.train.inputShape], { seed: spec.seed });
+  const entry = OPTIMIZERS[spec.optimizer];
+  const optimizer = entry.make(model.parameters(), spec.lr);
+  const stepsPerEpoch = Math.ceil(data.train.length / spec.batchSize);
+  const totalSteps = stepsPerEpoch * spec.epochs;
+  const scheduler = SCHEDULES[spec.schedule](optimizer, totalSteps, spec.lr);
+  const rec = new Recorder(spec, o.targetLoss, o.signal, totalSteps, model);
+  const weights = model.parameters().filter((p) => p.regularize);
+  const t0 = performance.now();
+  const h = fit(model, data.train, {
+    optimizer,
+    loss: new CrossEntropyLoss(),
+    epochs: spec.epochs,
+    batchSize: spec.batchSize,
+    seed: spec.seed,
+    scheduler: scheduler ?? undefined,
+    schedulerInterval: 'step',
+    validationData: data.test,
+    metrics: ['accuracy'],
+    callbacks: [rec],
+    verbose: o.verbose,
+    regularize: spec.l2 > 0 ? () => l1l2Penalty(weights, { l2: spec.l2 }) : undefined,
+  });
+  const trainSeconds = (performance.now() - t0) / 1000;
+  const acc = h.metrics.accuracy ?? [];
+  const valAcc = h.metrics.val_accuracy ?? [];
+  const epochs: EpochPoint[] = h.epoch.map((e, i) => ({
+    epoch: e + 1,
+    loss: h.loss[i],
+    valLoss: h.valLoss[i] ?? Number.NaN,
+    accuracy: acc[i] ?? Number.NaN,
+    valAccuracy: valAcc[i] ?? Number.NaN,
+    lr: h.lr[i],
+    seconds: h.time[i],
+    samplesPerSec: h.samplesPerSec[i],
+  }));
+  const last = epochs[epochs.length - 1];
+  return {
+    spec,
+    curve: rec.curve,
+    epochs,
+    gradNorms: rec.gradNorms,
+    stepsToTarget: rec.stepsToTarget,
+    secondsToTarget: rec.secondsToTarget,
+    finalValAccuracy: last?.valAccuracy ?? Number.NaN,
+    bestValAccuracy: epochs.length ? Math.max(...epochs.map((e) => e.valAccuracy)) : Number.NaN,
+    finalLoss: last?.loss ?? Number.NaN,
+    samplesPerSec: epochs.length
+      ? epochs.reduce((a, e) => a + e.samplesPerSec, 0) / epochs.length
+      : Number.NaN,
+    trainSeconds,
+    stopped: rec.stopped,
+  };
+}
