@@ -39,8 +39,8 @@ Flags:
   --bn LIST            off,on: batch normalization after each hidden layer
   --dropout LIST       dropout rates (default 0)
   --l2 LIST            L2 penalties (default 0)
-  --seeds LIST         seeds; several seeds report mean ± spread (default 1)
-  --epochs N           epochs per run (default 4)
+  --seeds LIST         seeds; several seeds report mean ± spread (default 1,2)
+  --epochs N           epochs per run (default 3; presets have their own)
   --model mlp|cnn      (default mlp)
   --target-loss X      training loss whose first crossing is timed (default 0.4)
   --data DIR           directory with the four Fashion-MNIST IDX files
@@ -167,8 +167,8 @@ export async function runCompare(argv: string[], signal: StopSignal): Promise<nu
         ? numberList(cmd, 'dropout', v.dropout as string, { min: 0 }).map(checkDropout)
         : [0],
       l2: str('l2') ? numberList(cmd, 'l2', v.l2 as string, { min: 0 }) : [0],
-      seeds: seeds ?? [1],
-      epochs: epochs ?? 4,
+      seeds: seeds ?? [1, 2],
+      epochs: epochs ?? 3,
       kind,
       hidden: DEFAULT_MODEL.hidden,
     });

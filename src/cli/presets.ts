@@ -53,9 +53,12 @@ export function accuracyFinding(s: Summary[], what = 'final validation accuracy'
   if (!second) return `${best.group} reached ${pct(best.finalValAccuracy)} ${what}.`;
   const real = distinguishable(best.finalValAccuracy, second.finalValAccuracy);
   const worst = sorted[sorted.length - 1];
-  const lead = real
-    ? `clearly ahead of ${second.group} (${pct(second.finalValAccuracy)})`
-    : `within the seed-to-seed spread of ${second.group} (${pct(second.finalValAccuracy)})`;
+  const single = best.finalValAccuracy.length < 2 || second.finalValAccuracy.length < 2;
+  const lead = single
+    ? `ahead of ${second.group} (${pct(second.finalValAccuracy)}; one seed each, so seed-to-seed noise is not measured)`
+    : real
+      ? `clearly ahead of ${second.group} (${pct(second.finalValAccuracy)})`
+      : `within the seed-to-seed spread of ${second.group} (${pct(second.finalValAccuracy)})`;
   const tail =
     sorted.length > 2 ? `; ${worst.group} was lowest (${pct(worst.finalValAccuracy)})` : '';
   return `${best.group} reached the highest ${what} (${pct(best.finalValAccuracy)}), ${lead}${tail}.`;
@@ -147,7 +150,7 @@ const activations: Preset = {
     'How does the activation function change how well a deep (8-layer) MLP trains, and do its gradients vanish?',
   runs: (ctx) => {
     const acts = ['sigmoid', 'tanh', 'relu', 'leakyrelu', 'elu', 'swish', 'mish'];
-    return seeds(ctx, 1).flatMap((seed) =>
+    return seeds(ctx, 2).flatMap((seed) =>
       acts.map((activation) => {
         const model: ModelSpec = {
           ...DEFAULT_MODEL,
