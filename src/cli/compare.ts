@@ -1,11 +1,9 @@
 /** `descent compare`: train the same model with several optimizers (or a preset) and report. */
 import { resolve } from 'node:path';
 import { getBackend } from '../backend/select.js';
-import type { Dataset } from '../data/dataset.js';
-import { loadFashionMnist } from '../data/fashion-mnist.js';
 import { checkWritableDir } from '../report/files.js';
 import { listOf, numberFlag, numberList, parse, UsageError } from './args.js';
-import { type RunResult, type RunSpec, runExperiment, type StopSignal } from './experiment.js';
+import type { Interrupt, RunResult, RunSpec } from './experiment.js';
 import { gridRuns } from './grid.js';
 import { runPaths } from './paths.js';
 import { accuracyFinding, PRESET_NAMES, PRESETS } from './presets.js';
@@ -18,6 +16,7 @@ import {
   SCHEDULES,
 } from './registry.js';
 import { type ComparisonResults, summarize, writeReport } from './results.js';
+import { clearProgress, drawProgress, TrainingWorker } from './runner.js';
 
 export const COMPARE_HELP = `descent compare — train the same model with several optimizers and compare them
 
@@ -74,7 +73,7 @@ const FLAGS = {
   quiet: { type: 'boolean' },
 } as const;
 
-export async function runCompare(argv: string[], signal: StopSignal): Promise<number> {
+export async function runCompare(argv: string[], signal: Interrupt): Promise<number> {
   const cmd = 'compare';
   const { values: v } = parse(cmd, argv, FLAGS);
   if (v.help) {
@@ -128,12 +127,20 @@ export async function runCompare(argv: string[], signal: StopSignal): Promise<nu
 
   if (preset === 'paths') return runPaths({ out, command, verbose, signal, seeds });
 
-  const loaded = loadFashionMnist({
+  // Training runs in a worker thread so that Ctrl-C is heard while it trains.
+  const worker = new TrainingWorker({
     dir: str('data'),
     subset: v.subset === true,
     flatten: kind === 'mlp',
   });
-  const data: { train: Dataset; test: Dataset } = { train: loaded.train, test: loaded.test };
+  signal.onStop = () => worker.stop();
+  let loaded: Awaited<typeof worker.ready>;
+  try {
+    loaded = await worker.ready;
+  } catch (e) {
+    await worker.close();
+    throw new UsageError(`descent ${cmd}: ${(e as Error).message}`);
+  }
   let runs: RunSpec[];
   let title: string;
   let question: string;
@@ -180,17 +187,30 @@ export async function runCompare(argv: string[], signal: StopSignal): Promise<nu
   const models = [...new Set(runs.map((r) => describeModel(r.model)))];
   if (verbose) {
     process.stdout.write(
-      `descent compare: ${runs.length} runs on Fashion-MNIST (${loaded.source}, ${data.train.length} train / ${data.test.length} test) — ${b.name} backend, ${b.simd}, ${b.threads} threads\n`,
+      `descent compare: ${runs.length} runs on Fashion-MNIST (${loaded.source}, ${loaded.train} train / ${loaded.test} test) — ${b.name} backend, ${b.simd}, ${b.threads} threads\n`,
     );
   }
   const results: RunResult[] = [];
-  for (const [i, spec] of runs.entries()) {
-    if (signal.stop) break;
-    if (verbose)
-      process.stdout.write(
-        `[${i + 1}/${runs.length}] ${spec.group}${spec.seed !== runs[0].seed || (seeds?.length ?? 0) > 1 ? ` (seed ${spec.seed})` : ''}\n`,
+  try {
+    for (const [i, spec] of runs.entries()) {
+      if (signal.stop) break;
+      const label = `[${i + 1}/${runs.length}] ${spec.group}${(seeds?.length ?? 0) > 1 || runs.some((r) => r.seed !== spec.seed) ? ` (seed ${spec.seed})` : ''}`;
+      if (verbose) process.stdout.write(process.stdout.isTTY ? '' : `${label}\n`);
+      const r = await worker.run(
+        spec,
+        targetLoss,
+        verbose ? (m) => drawProgress(label, m) : undefined,
       );
-    results.push(runExperiment(spec, data, { targetLoss, signal, verbose }));
+      if (verbose && process.stdout.isTTY) {
+        clearProgress();
+        process.stdout.write(
+          `${label}: val acc ${(100 * r.finalValAccuracy).toFixed(2)}%, ${r.trainSeconds.toFixed(1)} s\n`,
+        );
+      }
+      results.push(r);
+    }
+  } finally {
+    await worker.close();
   }
   const summaries = summarize(results);
   const res: ComparisonResults = {
@@ -209,8 +229,8 @@ export async function runCompare(argv: string[], signal: StopSignal): Promise<nu
     dataset: {
       source: loaded.source,
       path: loaded.path,
-      train: data.train.length,
-      test: data.test.length,
+      train: loaded.train,
+      test: loaded.test,
     },
     model: models.join('; '),
     backend,

@@ -68,7 +68,20 @@ export interface RunResult {
 
 /** Shared stop flag (set on Ctrl-C). */
 export interface StopSignal {
+  readonly stop: boolean;
+}
+
+/** The command's Ctrl-C state: set by the signal handler, which also calls `onStop`. */
+export interface Interrupt {
   stop: boolean;
+  onStop?: () => void;
+}
+
+export interface ProgressInfo {
+  step: number;
+  steps: number;
+  epoch: number;
+  loss: number;
 }
 
 class Recorder extends BaseCallback {
@@ -88,8 +101,9 @@ class Recorder extends BaseCallback {
     private readonly spec: RunSpec,
     private readonly target: number,
     private readonly signal: StopSignal,
-    totalSteps: number,
+    private readonly totalSteps: number,
     private readonly model: Model,
+    private readonly onProgress?: (p: ProgressInfo) => void,
   ) {
     super();
     // About 300 curve points per run whatever its length.
@@ -141,7 +155,12 @@ class Recorder extends BaseCallback {
 export function runExperiment(
   spec: RunSpec,
   data: { train: Dataset; test: Dataset },
-  o: { targetLoss: number; signal: StopSignal; verbose: 0 | 1 },
+  o: {
+    targetLoss: number;
+    signal: StopSignal;
+    verbose: 0 | 1;
+    onProgress?: (p: ProgressInfo) => void;
+  },
 ): RunResult {
   const model = new Model(buildNet(spec.model), [...data.train.inputShape], { seed: spec.seed });
   const entry = OPTIMIZERS[spec.optimizer];
@@ -149,7 +168,7 @@ export function runExperiment(
   const stepsPerEpoch = Math.ceil(data.train.length / spec.batchSize);
   const totalSteps = stepsPerEpoch * spec.epochs;
   const scheduler = SCHEDULES[spec.schedule](optimizer, totalSteps, spec.lr);
-  const rec = new Recorder(spec, o.targetLoss, o.signal, totalSteps, model);
+  const rec = new Recorder(spec, o.targetLoss, o.signal, totalSteps, model, o.onProgress);
   const weights = model.parameters().filter((p) => p.regularize);
   const t0 = performance.now();
   const h = fit(model, data.train, {

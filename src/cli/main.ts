@@ -5,7 +5,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from './args.js';
 import { COMPARE_HELP, runCompare } from './compare.js';
-import type { StopSignal } from './experiment.js';
+import type { Interrupt } from './experiment.js';
 import { INFO_HELP, runInfo } from './info.js';
 import { runTrain, TRAIN_HELP } from './train-cmd.js';
 
@@ -50,15 +50,18 @@ function runBench(argv: string[]): number {
 
 export async function main(argv: string[]): Promise<number> {
   const [command = 'compare', ...rest] = argv;
-  const signal: StopSignal = { stop: false };
+  const signal: Interrupt = { stop: false };
   const onInt = () => {
     if (signal.stop) process.exit(130);
     signal.stop = true;
+    signal.onStop?.();
     process.stderr.write(
       '\ndescent: interrupted — finishing the current batch and writing the results so far (Ctrl-C again to quit now)\n',
     );
   };
-  process.on('SIGINT', onInt);
+  // Only compare trains off the main thread and can hear Ctrl-C; elsewhere the default
+  // (exit at once) is right: checkpoints are written atomically.
+  if (command === 'compare') process.on('SIGINT', onInt);
   try {
     switch (command) {
       case 'compare':

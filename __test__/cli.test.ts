@@ -1,0 +1,221 @@
+/**
+ * The `descent` command end to end on the bundled Fashion-MNIST subset: a two-optimizer
+ * comparison writes the table, results.json, charts and report.html; every bad-input case
+ * gives its message (and writes nothing); Ctrl-C writes the partial results and exits cleanly.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..');
+const main = join(root, 'dist', 'cli', 'main.js');
+const subset = join(root, 'data', 'fashion-mnist-subset');
+let tmp = '';
+
+function descent(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [main, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 240_000,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+beforeAll(() => {
+  const r = spawnSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  if (!existsSync(main)) throw new Error(`dist was not built: ${r.stdout}${r.stderr}`);
+  tmp = mkdtempSync(join(tmpdir(), 'descent-cli-'));
+});
+
+afterAll(() => {
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('descent compare on the bundled subset', () => {
+  it('writes the table, results.json, SVG and PNG charts and report.html', () => {
+    const out = join(tmp, 'report');
+    const r = descent([
+      'compare',
+      '--optimizers',
+      'sgd,adam',
+      '--epochs',
+      '1',
+      '--seeds',
+      '1',
+      '--data',
+      subset,
+      '--out',
+      out,
+      '--quiet',
+    ]);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/condition\s+final val acc %/);
+    expect(r.out).toMatch(/^SGD\s/m);
+    expect(r.out).toMatch(/^Adam\s/m);
+    const res = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    expect(res.runs).toHaveLength(2);
+    expect(res.dataset.train).toBe(6000);
+    expect(res.finding).toMatch(/reached the highest final validation accuracy/);
+    for (const run of res.runs) {
+      expect(run.epochs).toHaveLength(1);
+      expect(run.finalValAccuracy).toBeGreaterThan(0.5);
+      expect(run.curve.length).toBeGreaterThan(10);
+    }
+    for (const chart of ['loss', 'loss-time', 'accuracy']) {
+      expect(readFileSync(join(out, `${chart}.svg`), 'utf8')).toMatch(/^<svg/);
+      expect(
+        readFileSync(join(out, `${chart}.png`))
+          .subarray(1, 4)
+          .toString(),
+      ).toBe('PNG');
+    }
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toMatch(/<svg/);
+    expect(html).toContain(res.finding.replace(/&/g, '&amp;').slice(0, 30));
+    expect(readFileSync(join(out, 'table.txt'), 'utf8')).toMatch(/Adam/);
+  });
+
+  it('info and --help answer', () => {
+    const i = descent(['info']);
+    expect(i.code).toBe(0);
+    expect(i.out).toMatch(/backend\s+native/);
+    expect(i.out).toMatch(/simd\s+(avx512|avx2|neon|scalar)/);
+    for (const cmd of ['compare', 'train', 'bench', 'info']) {
+      const h = descent([cmd, '--help']);
+      expect(h.code, cmd).toBe(0);
+      expect(h.out, cmd).toMatch(/Examples:/);
+    }
+  });
+});
+
+describe('descent bad input', () => {
+  it('an unknown optimizer, preset, flag or command lists the valid choices', () => {
+    const o = descent(['compare', '--optimizers', 'adamm', '--out', join(tmp, 'x1')]);
+    expect(o.code).toBe(2);
+    expect(o.err).toMatch(
+      /unknown optimizers "adamm" \(did you mean adam\?\); valid: sgd, momentum, nesterov/,
+    );
+    const p = descent(['compare', '--preset', 'nope', '--out', join(tmp, 'x2')]);
+    expect(p.code).toBe(2);
+    expect(p.err).toMatch(/unknown preset "nope".*valid: gd-variants, momentum, adam-vs-sgd/);
+    const f = descent(['compare', '--optimiser', 'sgd']);
+    expect(f.code).toBe(2);
+    expect(f.err).toMatch(
+      /unknown flag --optimiser \(did you mean --optimizers\?\); valid flags: --preset/,
+    );
+    const c = descent(['comapre']);
+    expect(c.code).toBe(2);
+    expect(c.err).toMatch(/unknown command "comapre"; valid: compare, train, bench, info, help/);
+    const n = descent(['compare', '--epochs', '0', '--out', join(tmp, 'x3')]);
+    expect(n.err).toMatch(/--epochs must be an integer ≥ 1, got "0"/);
+  });
+
+  it('missing data names the path looked at and the two ways to get data', () => {
+    const r = descent(['compare', '--data', join(tmp, 'no-such-dir'), '--out', join(tmp, 'x4')]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(join(tmp, 'no-such-dir'));
+    expect(r.err).toMatch(/apt-get install dataset-fashion-mnist/);
+    expect(r.err).toMatch(/--data/);
+  });
+
+  it('a corrupt IDX file (bad magic, truncated) is refused naming the file', () => {
+    for (const [name, corrupt] of [
+      ['magic', (b: Buffer) => Buffer.concat([Buffer.from([9, 9, 9, 9]), b.subarray(4)])],
+      ['truncated', (b: Buffer) => b.subarray(0, b.length - 1000)],
+    ] as const) {
+      const dir = join(tmp, `corrupt-${name}`);
+      mkdirSync(dir, { recursive: true });
+      for (const f of [
+        'train-images-idx3-ubyte.gz',
+        'train-labels-idx1-ubyte.gz',
+        't10k-images-idx3-ubyte.gz',
+        't10k-labels-idx1-ubyte.gz',
+      ]) {
+        writeFileSync(join(dir, f), readFileSync(join(subset, f)));
+      }
+      const img = join(dir, 'train-images-idx3-ubyte.gz');
+      const raw = spawnSync('gunzip', ['-c', img]).stdout as Buffer;
+      writeFileSync(img, gzipSync(corrupt(raw)));
+      const r = descent(['compare', '--data', dir, '--out', join(tmp, `x-${name}`)]);
+      expect(r.code, name).toBe(2);
+      expect(r.err, name).toContain('train-images-idx3-ubyte.gz');
+      expect(r.err, name).toMatch(name === 'magic' ? /magic/ : /truncated/);
+    }
+  });
+
+  it('an output directory that cannot be written is an error before any training', () => {
+    const file = join(tmp, 'a-file');
+    writeFileSync(file, 'x');
+    const r = descent(['compare', '--optimizers', 'sgd', '--out', join(file, 'report')]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/cannot write the output directory/);
+    expect(r.out).not.toMatch(/\[1\/1\]/);
+    const ro = join(tmp, 'read-only');
+    mkdirSync(ro);
+    chmodSync(ro, 0o500);
+    if (process.getuid?.() !== 0) {
+      const r2 = descent(['compare', '--optimizers', 'sgd', '--out', join(ro, 'r')]);
+      expect(r2.code).toBe(2);
+    }
+  });
+
+  it('Ctrl-C writes the partial results and exits cleanly', async () => {
+    const out = join(tmp, 'interrupted');
+    const child: ChildProcess = spawn(
+      process.execPath,
+      [
+        main,
+        'compare',
+        '--optimizers',
+        'sgd,adam,rmsprop',
+        '--epochs',
+        '50',
+        '--seeds',
+        '1',
+        '--data',
+        subset,
+        '--out',
+        out,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    child.stdout?.on('data', (d) => {
+      stdout += d;
+    });
+    // Interrupt once the first run is under way.
+    await new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        if (/\[1\/3\]/.test(stdout)) {
+          clearInterval(poll);
+          setTimeout(resolve, 1500);
+        }
+      }, 50);
+    });
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code).toBe(130);
+    const res = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    expect(res.interrupted).toBe(true);
+    expect(res.runs.length).toBe(1);
+    expect(res.runs[0].stopped).toBe('interrupted');
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toMatch(
+      /Interrupted: these are the partial results/,
+    );
+  });
+});
