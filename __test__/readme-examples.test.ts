@@ -1,0 +1,45 @@
+/**
+ * The README's code examples (blocks after an `<!-- example: name -->` marker) run as they
+ * are written, against the built package (`'descent'` resolved to dist/), so the
+ * documentation cannot drift from the API.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..');
+const readme = readFileSync(join(root, 'README.md'), 'utf8');
+const examples = [...readme.matchAll(/<!-- example: ([\w-]+) -->\s*```js\n([\s\S]*?)```/g)].map(
+  (m) => ({ name: m[1], code: m[2] }),
+);
+const tmp = mkdtempSync(join(tmpdir(), 'descent-readme-'));
+
+beforeAll(() => {
+  spawnSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], {
+    cwd: root,
+  });
+  if (!existsSync(join(root, 'dist', 'index.js'))) throw new Error('dist was not built');
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('README examples', () => {
+  it('there are examples to run', () => {
+    expect(examples.map((e) => e.name)).toEqual(['train', 'resume']);
+  });
+
+  for (const ex of examples) {
+    it(`"${ex.name}" runs`, () => {
+      const dist = pathToFileURL(join(root, 'dist', 'index.js')).href;
+      const file = join(tmp, `${ex.name}.mjs`);
+      writeFileSync(file, ex.code.replace(/from 'descent'/g, `from '${dist}'`));
+      const r = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 120_000 });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      if (ex.name === 'train') expect(r.stdout).toMatch(/validation accuracy 0\.[6-9]\d*/);
+      if (ex.name === 'resume') expect(r.stdout).toMatch(/resume is exact: true/);
+    });
+  }
+});
