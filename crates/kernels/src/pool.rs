@@ -78,7 +78,11 @@ fn max_plane_2x2(y: &mut [f32], idx: &mut [i32], x: &[f32], g: &Geometry) {
         for ox in 0..g.ow {
             let c = 2 * ox;
             let (mut m, mut at) = (r0[c], 2 * oy * w + c);
-            for (v, i) in [(r0[c + 1], at + 1), (r1[c], at + w), (r1[c + 1], at + w + 1)] {
+            for (v, i) in [
+                (r0[c + 1], at + 1),
+                (r1[c], at + w),
+                (r1[c + 1], at + w + 1),
+            ] {
                 // Branch-free: random data makes this comparison unpredictable.
                 let take = (v > m) | v.is_nan();
                 let mask = (take as u32).wrapping_neg();
