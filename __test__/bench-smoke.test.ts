@@ -25,7 +25,8 @@ interface Run {
 }
 
 const OPTIM_IMPLS = ['native', 'native-kernel', 'native-1t', 'js', 'c', 'tfjs-cpu', 'tfjs-wasm'];
-const WITHOUT = ['tfjs', 'openblas', 'c', 'openmp', 'worker'];
+const WITHOUT = ['tfjs', 'openblas', 'c', 'openmp', 'worker', 'torch'];
+const TRAIN_IMPLS = ['native', 'native-1t', 'js', 'tfjs-cpu', 'tfjs-wasm', 'pytorch'];
 
 function smoke(name: string, extra: string[]): Run {
   const jsonPath = join(dir, `${name}.json`);
@@ -171,9 +172,35 @@ function checkSchema(res: Json): void {
     expect(b.tiny.length).toBeGreaterThan(0);
   }
 
-  // the training hook
-  expectPeer('training', res.training);
-  expect(res.training).toHaveProperty('rows');
+  // training: per-step samples/s of every implementation, the time-to-accuracy run and memory
+  const t = res.training;
+  expectPeer('training', t);
+  if (t.available) {
+    expect(t.impls).toEqual(TRAIN_IMPLS);
+    expect(t.rows.map((r: Json) => r.net)).toEqual(['mlp', 'cnn']);
+    for (const r of t.rows) {
+      for (const k of TRAIN_IMPLS)
+        expectImpl(`training ${r.net} ${k}`, r.impls[k], 'samplesPerSec');
+      for (const k of ['nativeOverTfjsWasm', 'nativeOverPytorch', 'jsOverTfjsWasm'])
+        expect(k in r.ratios, `training ${r.net} ratios.${k}`).toBe(true);
+      // every descent step that ran returned a finite loss
+      for (const v of Object.values(r.loss) as number[][])
+        expect(v.every(Number.isFinite), `training ${r.net} losses`).toBe(true);
+    }
+    expect(t.accuracy.length).toBeGreaterThan(0);
+    for (const a of t.accuracy) {
+      if (!a.available) {
+        expectReason(`training accuracy ${a.impl}`, a);
+        continue;
+      }
+      expect(a.epochs.length, 'epochs run').toBeGreaterThanOrEqual(1);
+      expect(typeof a.reached).toBe('boolean');
+      expect(a.memory.peakRssMB).toBeGreaterThan(0);
+      for (const e of a.epochs) expect(e.valAccuracy).toBeGreaterThan(0.1); // above chance
+    }
+    expectPeer('training memory', t.memory);
+    if (t.memory.available) expect(t.memory.peakRssMB).toBeGreaterThan(0);
+  }
 }
 
 let asIs: Run;

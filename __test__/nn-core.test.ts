@@ -7,7 +7,7 @@ import {
   setMinNativeLength,
 } from '../src/backend/select.js';
 import { optim } from '../src/index.js';
-import { GELU, Linear, Model, ReLU, Sequential, Tanh } from '../src/nn/index.js';
+import { Conv2d, Flatten, GELU, Linear, Model, ReLU, Sequential, Tanh } from '../src/nn/index.js';
 import { fans, gain, initialize } from '../src/nn/init.js';
 import { Rng } from '../src/random.js';
 import { gradcheck } from './helpers/gradcheck.js';
@@ -72,6 +72,30 @@ describe.each(['js', 'native'] as BackendName[])('%s backend', (name) => {
       last = loss;
     }
     expect(last).toBeLessThan(first / 100);
+  });
+
+  it('backward with inputGrad: false gives the same parameter gradients and a zero input gradient', () => {
+    setBackend(name);
+    for (const [net, shape] of [
+      [new Sequential([new Linear(6, 5), new Tanh(), new Linear(5, 3)]), [6]],
+      [new Sequential([new Conv2d(2, 3, 3, { padding: 1 }), new ReLU(), new Flatten()]), [2, 5, 5]],
+    ] as const) {
+      const model = new Model(net, [...shape], { seed: 4 });
+      const n = 3 * shape.reduce((a: number, d: number) => a * d, 1);
+      const x = { data: new Rng(2).uniform(n, -1, 1), shape: [3, ...shape] };
+      const y = model.forward(x, { training: true });
+      const dy = { data: new Rng(3).uniform(y.data.length, -1, 1), shape: y.shape };
+      model.zeroGrad();
+      const full = Float32Array.from(model.backward(dy).data);
+      expect(full.some((v) => v !== 0)).toBe(true);
+      const grads = Float32Array.from(model.grads);
+      model.zeroGrad();
+      model.forward(x, { training: true });
+      const none = model.backward(dy, { inputGrad: false });
+      expect(Array.from(model.grads)).toEqual(Array.from(grads));
+      expect(none.shape).toEqual(x.shape);
+      expect(none.data.every((v) => v === 0)).toBe(true);
+    }
   });
 
   it('refuses an input of the wrong shape, naming the layer and both shapes', () => {

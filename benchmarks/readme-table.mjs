@@ -220,7 +220,63 @@ export function renderSection(res, source) {
   lines.push('### Training');
   lines.push('');
   const tr = res.training;
-  lines.push(tr?.available ? '(see the results JSON)' : `Pending: ${tr?.reason ?? 'not run'}.`);
+  if (!tr?.available) lines.push(`Not measured: ${tr?.reason ?? 'not run'}.`);
+  else {
+    lines.push(
+      `Samples/s of one training step (gather the batch, forward, loss, backward, Adam) on Fashion-MNIST (${tr.data.source}, ${tr.data.train} images), median ±half IQR. ${Object.entries(
+        tr.nets,
+      )
+        .map(([k, d]) => `${k}: ${d}`)
+        .join('; ')}.`,
+    );
+    lines.push('');
+    lines.push(
+      mdTable(
+        ['net', 'batch', ...tr.impls, 'native / tfjs-wasm', 'native / PyTorch', 'js / tfjs-wasm'],
+        tr.rows.map((r) => [
+          r.label,
+          String(r.batch),
+          ...tr.impls.map((k) => num(r.impls[k], 'samplesPerSec', 0)),
+          ratio(r.ratios.nativeOverTfjsWasm, 1),
+          ratio(r.ratios.nativeOverPytorch, 2),
+          ratio(r.ratios.jsOverTfjsWasm, 2),
+        ]),
+      ),
+    );
+    if (!tr.pytorch?.available) lines.push('', `PyTorch: ${tr.pytorch?.reason ?? 'not run'}.`);
+    const acc = tr.accuracy.filter((a) => a.available);
+    if (acc.length) {
+      lines.push('');
+      lines.push(
+        `Time to ${(tr.target * 100).toFixed(0)}% test accuracy, each run in a fresh process (train + evaluate every epoch), and its memory:`,
+      );
+      lines.push('');
+      lines.push(
+        mdTable(
+          [
+            'run',
+            'reached',
+            'epochs',
+            'seconds',
+            'best accuracy',
+            'peak RSS',
+            'RSS growth, epoch 2 → last',
+          ],
+          acc.map((a) => [
+            `${a.impl} ${a.net}`,
+            a.reached ? 'yes' : `no (${a.stoppedBy})`,
+            String(a.epochsToTarget ?? a.epochs.length),
+            a.reached ? a.secondsToTarget.toFixed(1) : `> ${a.epochs.at(-1).cumSec.toFixed(0)}`,
+            `${(a.bestAccuracy * 100).toFixed(2)}%`,
+            `${a.memory.peakRssMB} MB`,
+            a.memory.growthFromEpoch2MB === null
+              ? '–'
+              : `${a.memory.growthFromEpoch2MB} MB (${a.memory.growthFromEpoch2Pct}%)`,
+          ]),
+        ),
+      );
+    }
+  }
   return lines.join('\n');
 }
 

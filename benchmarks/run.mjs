@@ -8,7 +8,9 @@
 //                  threads and one), js, tfjs cpu/wasm, OpenBLAS (threads 1/all × CORETYPE)
 //   4. boundary    N-API call cost, js/native crossovers, and a verdict on the routing
 //                  threshold DEFAULT_MIN_NATIVE_LENGTH
-//   5. training    HOOK, pending (sections/training.mjs)
+//   5. training    Fashion-MNIST MLP and CNN: samples/s per step (descent native, one thread,
+//                  js; tfjs cpu/wasm; PyTorch when importable), seconds to 88% test accuracy
+//                  and the run's memory (peak RSS, growth across epochs)
 //
 //   node benchmarks/run.mjs [--quick | --smoke] [--only a,b] [--json path] [--rounds n]
 //                           [--no-install] [--readme]
@@ -38,7 +40,7 @@ import { printTraining, runTraining } from './sections/training.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SECTIONS = ['bandwidth', 'optimizers', 'gemm', 'boundary', 'training'];
-const WITHOUT = ['tfjs', 'wasm', 'openblas', 'c', 'openmp', 'worker'];
+const WITHOUT = ['tfjs', 'wasm', 'openblas', 'c', 'openmp', 'worker', 'torch'];
 
 const USAGE = `usage: node benchmarks/run.mjs [options]
   (default)          full run: 9 rounds of ~50 ms samples (~10-15 min: tfjs's cpu backend is slow)
@@ -202,7 +204,7 @@ try {
 }
 const needs = (...s) => s.some((x) => only.includes(x));
 
-if (needs('optimizers', 'gemm')) {
+if (needs('optimizers', 'gemm', 'training')) {
   if (!peers.native) peers.workerReason = `native backend unavailable: ${peers.nativeReason}`;
   else if (cfg.without.has('worker')) peers.workerReason = disabled('worker');
   else {
@@ -276,9 +278,6 @@ const runners = {
   optimizers: [runOptimizers, printOptimizers],
   gemm: [runGemm, printGemm],
   boundary: [runBoundary, printBoundary],
-  // ==== HOOK: training benchmarks (MLP / small CNN, descent vs tfjs vs PyTorch) ====
-  // sections/training.mjs returns { available: false, reason } until the layers land; fill in
-  // runTraining/printTraining there (its header describes the contract), nothing here changes.
   training: [runTraining, printTraining],
 };
 const timings = {};

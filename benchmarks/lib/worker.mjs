@@ -5,13 +5,17 @@
 // interleave with the parent's:
 //   init optim <optimizer id> <n>   an optimizer class over n parameters, native backend
 //   init gemm <m> <k> <n>           A (m×k), B (k×n), C = A·B
+//   init train <net> <seed> [subset] one training step (forward, backward, Adam) of the suite's
+//                                   mlp or cnn per call, on Fashion-MNIST batches
 //   run <iters>                     {"iters","sec"}: mean seconds per step / call
-//   sum                             optim: {"sumAbs","sumW"}; gemm: {"sum","sumAbs"} of C
+//   sum                             optim: {"sumAbs","sumW"}; gemm: {"sum","sumAbs"} of C;
+//                                   train: {"loss"} of the last step
 //   info                            the native backend's info()
 //   quit
 import { createInterface } from 'node:readline';
 import { fillRandom, gemmSums } from './gemm-data.mjs';
 import { makeDescent, optimizerSpec } from './optimizers.mjs';
+import { Batcher, loadArrays, makeDescentTrainer, NETS } from './train-data.mjs';
 
 let lib;
 let native;
@@ -25,6 +29,7 @@ try {
 }
 
 let cur = null;
+let arrays = null; // Fashion-MNIST, loaded once
 
 function now() {
   return Number(process.hrtime.bigint()) / 1e9;
@@ -56,6 +61,23 @@ function handle(line) {
           sums: () => gemmSums(c),
         };
         return { m, k, n };
+      }
+      if (t[1] === 'train') {
+        const net = NETS[t[2]];
+        if (!net) return { error: `init train: unknown net ${t[2]}` };
+        const seed = Number(t[3] ?? 1);
+        arrays ??= loadArrays(lib, { subset: t[4] === 'subset' });
+        const tr = makeDescentTrainer(lib, net, 'native', { seed });
+        const b = new Batcher(lib, arrays.train, net.batch, seed);
+        let loss = Number.NaN;
+        cur = {
+          step: () => {
+            b.next();
+            loss = tr.step(b.x, b.y);
+          },
+          sums: () => ({ loss }),
+        };
+        return { net: net.id, batch: net.batch, source: arrays.source };
       }
       return { error: `init: unknown kind ${t[1]}` };
     }

@@ -26,7 +26,7 @@ import type { Kernels, Window2d } from '../backend/kernels.js';
 import { getBackend } from '../backend/select.js';
 import { describe } from '../backend/validate.js';
 import type { Init } from './init.js';
-import { type ForwardOptions, Layer, type ParamSpec } from './layer.js';
+import { type BackwardOptions, type ForwardOptions, Layer, type ParamSpec } from './layer.js';
 import { Scratch, type Tensor } from './tensor.js';
 import { chw, emptyWindow, flag, ImageViews, type Pair, pair } from './window2d.js';
 
@@ -196,7 +196,7 @@ export class Conv2d extends Layer {
     return y;
   }
 
-  backward(dy: Tensor): Tensor {
+  backward(dy: Tensor, opts: BackwardOptions = {}): Tensor {
     this.checkGrad(dy, this.out);
     const x = this.x as Tensor;
     const g = this.g;
@@ -209,11 +209,14 @@ export class Conv2d extends Layer {
     const xs = this.xViews.of(x.data, g.c * g.h * g.w);
     const dys = this.dyViews.of(dy.data, this.outChannels * hw);
     const dxs = this.dxViews.of(dx.data, g.c * g.h * g.w);
+    const inputGrad = opts.inputGrad !== false;
+    if (!inputGrad) k.fill(dx.data, 0);
     const cols = this.direct ? null : this.colBuf.get([kk, hw]).data;
     for (let i = 0; i < batch; i++) {
       // dW += dy_b · colsᵀ; then the columns' gradient Wᵀ·dy_b, folded back onto dx_b.
       if (cols) k.im2col(cols, xs[i], g);
       k.gemm(false, true, this.outChannels, kk, hw, 1, dys[i], cols ?? xs[i], 1, w.grad);
+      if (!inputGrad) continue;
       k.gemm(true, false, kk, hw, this.outChannels, 1, w.data, dys[i], 0, cols ?? dxs[i]);
       if (cols) k.col2im(dxs[i], cols, g);
     }

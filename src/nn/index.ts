@@ -23,6 +23,7 @@ export { Flatten } from './flatten.js';
 export { GlobalAvgPool2d } from './globalavgpool2d.js';
 export { fans, gain, type Init, initialize, type Nonlinearity } from './init.js';
 export {
+  type BackwardOptions,
   type ForwardOptions,
   Layer,
   type LayerParam,

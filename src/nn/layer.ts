@@ -15,6 +15,16 @@ export interface ForwardOptions {
   training?: boolean;
 }
 
+/** Options of `backward`. */
+export interface BackwardOptions {
+  /**
+   * Whether the caller needs the gradient with respect to the input (default true). `false`
+   * lets the first layer skip that work (the input is data): it then returns zeros. `fit`
+   * passes false; a GAN's discriminator, whose input gradient trains the generator, must not.
+   */
+  inputGrad?: boolean;
+}
+
 /** A parameter a layer needs, before storage exists. */
 export interface ParamSpec {
   name: string;
@@ -93,7 +103,7 @@ export abstract class Layer {
   abstract forward(x: Tensor, opts?: ForwardOptions): Tensor;
 
   /** Gradient w.r.t. the input of the last `forward`; adds parameter gradients. */
-  abstract backward(dy: Tensor): Tensor;
+  abstract backward(dy: Tensor, opts?: BackwardOptions): Tensor;
 
   /** Refuses an input whose per-sample shape differs from the built one, naming both. */
   protected checkInput(x: Tensor, where = 'forward'): void {

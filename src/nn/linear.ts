@@ -6,7 +6,7 @@
 import { getBackend } from '../backend/select.js';
 import { describe } from '../backend/validate.js';
 import type { Init } from './init.js';
-import { type ForwardOptions, Layer, type ParamSpec } from './layer.js';
+import { type BackwardOptions, type ForwardOptions, Layer, type ParamSpec } from './layer.js';
 import { Scratch, type Tensor } from './tensor.js';
 
 export interface LinearOptions {
@@ -84,7 +84,7 @@ export class Linear extends Layer {
     return y;
   }
 
-  backward(dy: Tensor): Tensor {
+  backward(dy: Tensor, opts: BackwardOptions = {}): Tensor {
     this.checkGrad(dy, this.out);
     const x = this.x as Tensor;
     const batch = x.shape[0];
@@ -94,6 +94,10 @@ export class Linear extends Layer {
     k.gemm(true, false, this.outFeatures, this.inFeatures, batch, 1, dy.data, x.data, 1, w.grad);
     if (b) k.biasGrad(b.grad, dy.data, batch, this.outFeatures, 1, true);
     const dx = this.dxBuf.get(x.shape);
+    if (opts.inputGrad === false) {
+      k.fill(dx.data, 0);
+      return dx;
+    }
     k.gemm(false, false, batch, this.inFeatures, this.outFeatures, 1, dy.data, w.data, 0, dx.data);
     return dx;
   }

@@ -7,7 +7,13 @@ import { describe } from '../backend/validate.js';
 import { allocArena } from '../memory.js';
 import { Rng } from '../random.js';
 import { initialize } from './init.js';
-import { type ForwardOptions, Layer, type LayerParam, type StateBuffer } from './layer.js';
+import {
+  type BackwardOptions,
+  type ForwardOptions,
+  Layer,
+  type LayerParam,
+  type StateBuffer,
+} from './layer.js';
 import { numel, shapeStr, type Tensor } from './tensor.js';
 
 export interface ModelOptions {
@@ -108,8 +114,9 @@ export class Model {
     return this.net.forward(x, opts);
   }
 
-  backward(dy: Tensor): Tensor {
-    return this.net.backward(dy);
+  /** Backpropagates `dy` through the network; see BackwardOptions for `inputGrad`. */
+  backward(dy: Tensor, opts: BackwardOptions = {}): Tensor {
+    return this.net.backward(dy, opts);
   }
 
   /** Zeroes every gradient (one fill over the gradient arena). */

@@ -1,5 +1,5 @@
 /** Layers applied in order; backward runs them in reverse. */
-import { type ForwardOptions, Layer } from './layer.js';
+import { type BackwardOptions, type ForwardOptions, Layer } from './layer.js';
 import type { Tensor } from './tensor.js';
 
 export class Sequential extends Layer {
@@ -29,9 +29,9 @@ export class Sequential extends Layer {
     return h;
   }
 
-  backward(dy: Tensor): Tensor {
+  backward(dy: Tensor, opts: BackwardOptions = {}): Tensor {
     let g = dy;
-    for (let i = this.layers.length - 1; i >= 0; i--) g = this.layers[i].backward(g);
-    return g;
+    for (let i = this.layers.length - 1; i > 0; i--) g = this.layers[i].backward(g);
+    return this.layers.length ? this.layers[0].backward(g, opts) : g;
   }
 }

@@ -406,7 +406,7 @@ export function fit(
       for (const m of trainMetrics) m.add(pred, b.y);
       measured = true;
     }
-    model.backward(g);
+    model.backward(g, { inputGrad: false });
     if (regularize) value += regularize(model);
     return value;
   };
