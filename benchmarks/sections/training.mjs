@@ -38,7 +38,7 @@ const ACCURACY_PLAN = {
     ['native', 'mlp', 300, 20],
     ['js', 'mlp', 600, 20],
     ['tfjs-wasm', 'mlp', 600, 20],
-    ['tfjs-cpu', 'mlp', 300, 20],
+    ['tfjs-cpu', 'mlp', 240, 20],
     ['native', 'cnn', 600, 15],
     ['tfjs-wasm', 'cnn', 600, 15],
   ],
