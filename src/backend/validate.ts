@@ -21,7 +21,7 @@ export function describe(v: unknown): string {
   return typeof v;
 }
 
-function isDetached(buf: ArrayBufferLike): boolean {
+export function isDetached(buf: ArrayBufferLike): boolean {
   if (buf.byteLength > 0) return false;
   try {
     new Uint8Array(buf as ArrayBuffer, 0, 0);

@@ -42,6 +42,7 @@ export class Embedding extends Layer {
   /** The padding row in [0, numEmbeddings), or null. */
   readonly paddingIdx: number | null;
   private readonly weightInit: Init;
+  protected override readonly takesIndices = true;
   private readonly idxStore = { buf: new Int32Array(0) };
   private idx: Int32Array | null = null;
   private xShape: readonly number[] = [];

@@ -8,7 +8,7 @@
 import type { Param } from '../optim/optimizer.js';
 import type { Rng } from '../random.js';
 import type { Init } from './init.js';
-import { shapeStr, type Tensor } from './tensor.js';
+import { checkTensorArg, shapeStr, type Tensor } from './tensor.js';
 
 export interface ForwardOptions {
   /** Training mode: dropout drops, batch norm uses batch statistics (default false). */
@@ -105,8 +105,12 @@ export abstract class Layer {
   /** Gradient w.r.t. the input of the last `forward`; adds parameter gradients. */
   abstract backward(dy: Tensor, opts?: BackwardOptions): Tensor;
 
+  /** Whether the input may hold Int32Array indices (embeddings) instead of float32 values. */
+  protected readonly takesIndices: boolean = false;
+
   /** Refuses an input whose per-sample shape differs from the built one, naming both. */
   protected checkInput(x: Tensor, where = 'forward'): void {
+    checkTensorArg(`${this.name}.${where}`, 'input', x, { indices: this.takesIndices });
     const s = x.shape;
     const want = this.inputShape;
     let ok = s.length === want.length + 1 && x.data.length === s.reduce((a, d) => a * d, 1);
@@ -121,6 +125,7 @@ export abstract class Layer {
   /** Refuses a gradient whose shape is not the last output's. */
   protected checkGrad(dy: Tensor, out: Tensor | null): void {
     if (!out) throw new Error(`${this.name}.backward: called before forward`);
+    checkTensorArg(`${this.name}.backward`, 'gradient', dy);
     const a = dy.shape;
     const b = out.shape;
     if (

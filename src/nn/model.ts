@@ -14,7 +14,7 @@ import {
   type LayerParam,
   type StateBuffer,
 } from './layer.js';
-import { numel, shapeStr, type Tensor } from './tensor.js';
+import { checkTensorArg, numel, shapeStr, type Tensor } from './tensor.js';
 
 export interface ModelOptions {
   /** Seed of the parameter initialisation (default 0). */
@@ -111,11 +111,13 @@ export class Model {
   }
 
   forward(x: Tensor, opts: ForwardOptions = {}): Tensor {
+    checkTensorArg('Model.forward', 'x', x, { indices: true });
     return this.net.forward(x, opts);
   }
 
   /** Backpropagates `dy` through the network; see BackwardOptions for `inputGrad`. */
   backward(dy: Tensor, opts: BackwardOptions = {}): Tensor {
+    checkTensorArg('Model.backward', 'dy', dy);
     return this.net.backward(dy, opts);
   }
 

@@ -33,6 +33,36 @@ export function tensor(data: Float32Array, shape: readonly number[]): Tensor {
   return { data, shape: [...shape] };
 }
 
+/**
+ * Refuses what cannot be a tensor argument of `fn`, naming it: not {data, shape}, data not an
+ * ArrayBuffer-backed Float32Array (Int32Array too with `indices`, for embeddings; kernels need memory no other thread writes during a call),
+ * a bad shape, or a shape whose element count differs from data's length.
+ */
+export function checkTensorArg(
+  fn: string,
+  name: string,
+  t: unknown,
+  { indices = false } = {},
+): asserts t is Tensor {
+  if (t === null || typeof t !== 'object')
+    throw new TypeError(`${fn}: ${name} must be a tensor {data, shape}, got ${describe(t)}`);
+  const { data, shape } = t as Tensor;
+  if (!(data instanceof Float32Array) && !(indices && (data as unknown) instanceof Int32Array))
+    throw new TypeError(
+      `${fn}: ${name}.data must be a Float32Array${indices ? ' (or Int32Array indices)' : ''}, got ${describe(data)}`,
+    );
+  if (typeof SharedArrayBuffer !== 'undefined' && data.buffer instanceof SharedArrayBuffer)
+    throw new TypeError(
+      `${fn}: ${name}.data is backed by a SharedArrayBuffer; copy it into an ArrayBuffer-backed Float32Array`,
+    );
+  if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0))
+    throw new TypeError(
+      `${fn}: ${name}.shape must be an array of non-negative integers, got ${describe(shape)}`,
+    );
+  if (data.length === 0 && numel(shape) > 0 && data.buffer.byteLength === 0)
+    throw new TypeError(`${fn}: ${name}.data's ArrayBuffer has been detached`);
+}
+
 /** A reusable output buffer that grows to the largest batch seen and hands out exact-size views. */
 export class Scratch {
   private store = new Float32Array(0);

@@ -5,7 +5,7 @@
  */
 import type { Backend } from '../backend/select.js';
 import { getBackend } from '../backend/select.js';
-import { describe } from '../backend/validate.js';
+import { describe, isDetached } from '../backend/validate.js';
 import { allocArena } from '../memory.js';
 import { checkOptions, type OptionSpec, resolveOptions } from './options.js';
 import { checkEncoded, decodeInto, encode, type OptimizerStateDict } from './state-dict.js';
@@ -108,6 +108,16 @@ function checkParam(fn: string, where: string, p: unknown): asserts p is Param {
       `${fn}: ${where}.grad must be a Float32Array or null, got ${describe(grad)}`,
     );
   }
+  checkNotShared(fn, `${where}.data`, data);
+  if (grad) checkNotShared(fn, `${where}.grad`, grad);
+}
+
+/** Kernels need memory no other thread writes during a step: shared memory is refused. */
+function checkNotShared(fn: string, what: string, a: Float32Array): void {
+  if (typeof SharedArrayBuffer !== 'undefined' && a.buffer instanceof SharedArrayBuffer)
+    throw new TypeError(
+      `${fn}: ${what} is backed by a SharedArrayBuffer; an optimizer step needs memory no other thread writes during it, so copy it into an ArrayBuffer-backed Float32Array`,
+    );
 }
 
 function overlaps(a: Float32Array, b: Float32Array): boolean {
@@ -239,14 +249,19 @@ export abstract class Optimizer<O extends object> {
             `${fn}: ${where}.grad must be a Float32Array or null, got ${describe(p.grad)}`,
           );
         }
+        for (const [what, a] of [
+          ['data', p.data],
+          ['grad', p.grad],
+        ] as const)
+          if (a.length === 0 && a.buffer.byteLength === 0 && isDetached(a.buffer))
+            throw new TypeError(`${fn}: ${where}.${what}'s ArrayBuffer has been detached`);
         if (p.grad.length !== p.data.length) {
           throw new RangeError(
             `${fn}: ${where}.grad has length ${p.grad.length}, expected ${p.data.length} (its data's)`,
           );
         }
-        if (p.data.length > 0 && p.data.buffer.byteLength === 0) {
-          throw new TypeError(`${fn}: ${where}.data's ArrayBuffer has been detached`);
-        }
+        checkNotShared(fn, `${where}.data`, p.data);
+        checkNotShared(fn, `${where}.grad`, p.grad);
         if (overlaps(p.grad, p.data))
           throw new RangeError(`${fn}: ${where}.grad overlaps its data in memory`);
       });
