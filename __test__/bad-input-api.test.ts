@@ -222,6 +222,13 @@ describe.each(['js', 'native'] as BackendName[])('%s backend', (backend) => {
       }
     });
 
+    it('a model too large to allocate is a RangeError saying so, not an abort', () => {
+      setBackend(backend);
+      expect(() => new Model(new Linear(1e6, 1e6), [1e6])).toThrow(
+        /^Model \(1000001000000 parameters\): cannot allocate 7629402\.\d MiB/,
+      );
+    });
+
     it('backward refuses a gradient that is not a float32 tensor of the output shape', () => {
       setBackend(backend);
       for (const m of models()) {

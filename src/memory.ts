@@ -8,7 +8,7 @@
 const ALIGN = 64; // bytes: one cache line, one AVX-512 vector
 
 /** Float32Arrays of the given lengths in one zeroed ArrayBuffer, each cache-line aligned within it and staggered. */
-export function allocArena(lengths: readonly number[]): Float32Array[] {
+export function allocArena(lengths: readonly number[], what = 'allocArena'): Float32Array[] {
   let offset = 0;
   const starts: number[] = [];
   for (let i = 0; i < lengths.length; i++) {
@@ -17,6 +17,14 @@ export function allocArena(lengths: readonly number[]): Float32Array[] {
     // Round up to a cache line, then add one line per array so strides are not 2^k.
     offset += Math.ceil(bytes / ALIGN) * ALIGN + ALIGN * ((i % 7) + 1);
   }
-  const buf = new ArrayBuffer(offset);
+  let buf: ArrayBuffer;
+  try {
+    buf = new ArrayBuffer(offset);
+  } catch (e) {
+    // V8's message ("Array buffer allocation failed") says neither what nor how much
+    throw new RangeError(
+      `${what}: cannot allocate ${(offset / 2 ** 20).toFixed(1)} MiB for ${lengths.length} float32 array(s) of up to ${Math.max(...lengths)} elements: ${(e as Error).message}`,
+    );
+  }
   return lengths.map((n, i) => new Float32Array(buf, starts[i], n));
 }

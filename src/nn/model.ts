@@ -62,7 +62,7 @@ export class Model {
     );
     const sizes = specs.map((s) => numel(s.spec.shape));
     const total = sizes.reduce((a, n) => a + n, 0);
-    [this.params, this.grads] = allocArena([total, total]);
+    [this.params, this.grads] = allocArena([total, total], `Model (${total} parameters)`);
     const rng = new Rng(seed);
     let o = 0;
     const byLayer = new Map<Layer, LayerParam[]>();

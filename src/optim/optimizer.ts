@@ -71,7 +71,7 @@ export class GroupState {
   arena(name: string, init = 0): Float32Array {
     let a = this.arenas.get(name);
     if (!a) {
-      [a] = allocArena([this.total]);
+      [a] = allocArena([this.total], `${this.constructor.name} state`);
       if (init !== 0) a.fill(init);
       this.arenas.set(name, a);
       if (this.steps.some((s) => s > 0)) this.fresh.add(name);
