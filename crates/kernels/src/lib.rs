@@ -3,6 +3,7 @@
 //! the rayon pool at thread-count-independent boundaries.
 
 pub mod simd;
+mod unswitch;
 
 pub mod binary;
 pub mod conv;

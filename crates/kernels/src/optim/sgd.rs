@@ -5,7 +5,7 @@
 
 use super::PAR_MIN;
 use crate::parallel::for_chunks;
-use crate::simd::{Simd, MAX_LANES};
+use crate::simd::Simd;
 use crate::simd_fn;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -38,35 +38,17 @@ simd_fn! {
 
 simd_fn! {
     fn momentum_serial<S>(s, o: SgdParams, p: &mut [f32], g: &[f32], buf: &mut [f32]) {
-        let l = S::LANES;
-        let nlr = s.splat(-o.lr);
-        let mu = s.splat(o.momentum);
-        let damp = s.splat(1.0 - o.dampening);
-        let step = |pv: S::V, gv: S::V, bv: S::V| -> (S::V, S::V) {
-            let gv = grad(s, &o, pv, gv);
-            let b = if o.first_step { gv } else { s.fma(mu, bv, s.mul(damp, gv)) };
-            let d = if o.nesterov { s.fma(mu, b, gv) } else { b };
-            (s.fma(nlr, d, pv), b)
-        };
-        let n = p.len();
-        let main = n - n % l;
-        for i in (0..main).step_by(l) {
-            let (np, nb) = step(s.load(&p[i..]), s.load(&g[i..]), s.load(&buf[i..]));
-            s.store(&mut p[i..], np);
-            s.store(&mut buf[i..], nb);
-        }
-        if main < n {
-            let k = n - main;
-            let (mut tp, mut tg, mut tb) = ([0f32; MAX_LANES], [0f32; MAX_LANES], [0f32; MAX_LANES]);
-            tp[..k].copy_from_slice(&p[main..]);
-            tg[..k].copy_from_slice(&g[main..]);
-            tb[..k].copy_from_slice(&buf[main..]);
-            let (np, nb) = step(s.load(&tp), s.load(&tg), s.load(&tb));
-            s.store(&mut tp, np);
-            s.store(&mut tb, nb);
-            p[main..].copy_from_slice(&tp[..k]);
-            buf[main..].copy_from_slice(&tb[..k]);
-        }
+        crate::unswitch!(o, [first_step, nesterov, maximize], [weight_decay], {
+            let nlr = s.splat(-o.lr);
+            let mu = s.splat(o.momentum);
+            let damp = s.splat(1.0 - o.dampening);
+            super::stream::stream(s, [g], [p, buf], |[gv], [pv, bv]| {
+                let gv = grad(s, &o, pv, gv);
+                let b = if o.first_step { gv } else { s.fma(mu, bv, s.mul(damp, gv)) };
+                let d = if o.nesterov { s.fma(mu, b, gv) } else { b };
+                [s.fma(nlr, d, pv), b]
+            });
+        })
     }
 }
 

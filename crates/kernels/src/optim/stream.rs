@@ -30,8 +30,17 @@ pub(super) fn stream<S: Simd, const R: usize, const W: usize>(
         ro.iter().all(|b| b.len() == n) && rw.iter().all(|b| b.len() == n),
         "stream: buffer lengths differ"
     );
-    let main = n - n % l;
-    let mut i = 0;
+    // Typed arrays from V8 start 16 bytes past a cache line: a full-width store would then
+    // straddle two lines every time. The first few elements go through the padded path so
+    // that the main loop stores to the first written buffer at vector alignment. Each element
+    // is computed by the same vector code either way, so results do not depend on alignment.
+    let mis = (rw[0].as_ptr() as usize / 4) % l;
+    let head = if mis == 0 { 0 } else { (l - mis).min(n) };
+    if head > 0 {
+        padded(s, &ro, &mut rw, 0, head, &f);
+    }
+    let main = head + (n - head) / l * l;
+    let mut i = head;
     while i < main {
         let mut a = [s.zero(); R];
         for (v, b) in a.iter_mut().zip(ro.iter()) {
@@ -48,24 +57,36 @@ pub(super) fn stream<S: Simd, const R: usize, const W: usize>(
         i += l;
     }
     if main < n {
-        let k = n - main;
-        let mut ta = [[0f32; MAX_LANES]; R];
-        let mut tw = [[0f32; MAX_LANES]; W];
-        let mut a = [s.zero(); R];
-        for ((v, t), b) in a.iter_mut().zip(ta.iter_mut()).zip(ro.iter()) {
-            t[..k].copy_from_slice(&b[main..]);
-            *v = s.load(t);
-        }
-        let mut w = [s.zero(); W];
-        for ((v, t), b) in w.iter_mut().zip(tw.iter_mut()).zip(rw.iter()) {
-            t[..k].copy_from_slice(&b[main..]);
-            *v = s.load(t);
-        }
-        let out = f(a, w);
-        for ((v, t), b) in out.iter().zip(tw.iter_mut()).zip(rw.iter_mut()) {
-            s.store(t, *v);
-            b[main..].copy_from_slice(&t[..k]);
-        }
+        padded(s, &ro, &mut rw, main, n - main, &f);
+    }
+}
+
+/// `f` over the `k < LANES` elements from `at`, through zero-padded lane buffers.
+#[inline(always)]
+fn padded<S: Simd, const R: usize, const W: usize>(
+    s: S,
+    ro: &[&[f32]; R],
+    rw: &mut [&mut [f32]; W],
+    at: usize,
+    k: usize,
+    f: &impl Fn([S::V; R], [S::V; W]) -> [S::V; W],
+) {
+    let mut ta = [[0f32; MAX_LANES]; R];
+    let mut tw = [[0f32; MAX_LANES]; W];
+    let mut a = [s.zero(); R];
+    for ((v, t), b) in a.iter_mut().zip(ta.iter_mut()).zip(ro.iter()) {
+        t[..k].copy_from_slice(&b[at..at + k]);
+        *v = s.load(t);
+    }
+    let mut w = [s.zero(); W];
+    for ((v, t), b) in w.iter_mut().zip(tw.iter_mut()).zip(rw.iter()) {
+        t[..k].copy_from_slice(&b[at..at + k]);
+        *v = s.load(t);
+    }
+    let out = f(a, w);
+    for ((v, t), b) in out.iter().zip(tw.iter_mut()).zip(rw.iter_mut()) {
+        s.store(t, *v);
+        b[at..at + k].copy_from_slice(&t[..k]);
     }
 }
 
