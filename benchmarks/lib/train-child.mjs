@@ -15,6 +15,7 @@
 // last short batch included. Times exclude loading the data and building the model. RSS
 // (process.memoryUsage().rss) is sampled every --rss-every batches and after each epoch; the
 // peak is getrusage's maxRSS.
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 const { values: o, positionals } = parseArgs({
@@ -204,7 +205,17 @@ if (impl === 'native' || impl === 'js') {
   throw new Error(`unknown implementation ${impl}`);
 }
 
-const ru = process.resourceUsage();
+// Peak RSS of this process: /proc's VmHWM (getrusage's maxRSS survives exec on Linux, so it
+// would report the parent's peak when that was higher).
+function peakRssMB() {
+  try {
+    const m = readFileSync('/proc/self/status', 'utf8').match(/^VmHWM:\s+(\d+) kB/m);
+    if (m) return +(Number(m[1]) / 1024).toFixed(1);
+  } catch {
+    // not Linux
+  }
+  return +(process.resourceUsage().maxRSS / 1024).toFixed(1);
+}
 const byEpoch = epochs.map((e) => e.rssMB);
 // growth from the end of epoch 2 (the arena, scratch buffers and JIT are settled by then) to
 // the end of the last epoch
@@ -229,7 +240,7 @@ const result = {
   memory: {
     rssStartMB: +(rssStart / MB).toFixed(1),
     rssAfterDataMB: +(rssData / MB).toFixed(1),
-    peakRssMB: +(ru.maxRSS / 1024).toFixed(1),
+    peakRssMB: peakRssMB(),
     peakSampledRssMB: Math.max(...rssSamples.map((s) => s.rssMB), ...byEpoch),
     rssByEpochMB: byEpoch,
     growthFromEpoch2MB: from !== null ? +(to - from).toFixed(1) : null,
