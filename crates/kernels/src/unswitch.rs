@@ -1,9 +1,9 @@
 //! Loop unswitching by hand. An optimizer's options are tested inside its per-vector closure;
-//! LLVM does not hoist several such tests out of a loop, and at sizes that fit in L2 the
-//! tests cost a third of the step (SGD+momentum at 64K parameters ran at 0.56× a plain C
-//! loop: the profile showed the flag tests and bounds checks in the loop). `unswitch!` runs
-//! the body once per combination with each named option rebound to a constant, so each copy
-//! compiles to a loop without the tests.
+//! LLVM left several such tests as branches inside the loop (SGD+momentum at 64K parameters
+//! ran at 0.56× a plain C loop; the perf profile showed the flag tests in the loop body).
+//! `unswitch!` runs the body once per combination with each named option rebound to a
+//! constant, so no per-vector branch remains (LLVM may merge the copies back into one loop
+//! whose choices are made once, as masks, before it).
 
 /// `unswitch!(o, [flag, ...], [zero_field, ...], { body })`: in `body`, `o` is a copy of `o`
 /// whose listed `bool` fields and listed `f32` fields (split into zero and non-zero) are

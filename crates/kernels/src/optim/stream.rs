@@ -30,8 +30,8 @@ pub(super) fn stream<S: Simd, const R: usize, const W: usize>(
         ro.iter().all(|b| b.len() == n) && rw.iter().all(|b| b.len() == n),
         "stream: buffer lengths differ"
     );
-    // Typed arrays from V8 start 16 bytes past a cache line: a full-width store would then
-    // straddle two lines every time. The first few elements go through the padded path so
+    // Large typed arrays usually start 16 bytes past a cache line (glibc's mmap'd chunks), and
+    // a full-width store would then straddle two lines every time. The first few elements go through the padded path so
     // that the main loop stores to the first written buffer at vector alignment. Each element
     // is computed by the same vector code either way, so results do not depend on alignment.
     let mis = (rw[0].as_ptr() as usize / 4) % l;
