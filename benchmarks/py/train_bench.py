@@ -14,6 +14,9 @@ per line on stdin, one JSON object per line on stdout ({"error": ...} when it ca
                                next full batch of a seeded shuffle (reshuffled each pass)
   quit
 
+Or, in a process of its own: `train_bench.py accuracy <net> <data dir> <seed> <target>
+<max epochs> <budget s>` trains to the target test accuracy and prints one JSON line.
+
 Threads: torch.set_num_threads(DESCENT_BENCH_TORCH_THREADS or 2), interop 1.
 """
 import gzip
@@ -133,7 +136,88 @@ def handle(tokens):
     return {"error": f"unknown command {cmd}"}
 
 
+def rss_mb(field):
+    """VmRSS / VmHWM of this process in MiB (Linux), else None."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
+
+
+def accuracy_run(kind, folder, seed, target, max_epochs, budget):
+    """Trains epoch by epoch (every batch, the last short one too), evaluating test accuracy
+    after each, until `target` or `max_epochs` or `budget` seconds; the same JSON fields as
+    benchmarks/lib/train-child.mjs."""
+    tr = Trainer(kind, folder, seed)
+    images = read_idx(find(folder, "t10k-images-idx3-ubyte"))
+    labels = read_idx(find(folder, "t10k-labels-idx1-ubyte"))
+    tx = torch.from_numpy(images.astype(np.float32) / 255.0)
+    tx = tx.reshape(-1, 784) if kind == "mlp" else tx.reshape(-1, 1, 28, 28)
+    ty = torch.from_numpy(labels.astype(np.int64))
+    epochs, reached, stopped = [], None, "max-epochs"
+    t0 = time.perf_counter()
+    for epoch in range(max_epochs):
+        te = time.perf_counter()
+        tr.net.train()
+        order = torch.randperm(tr.n, generator=tr.gen)
+        for s in range(0, tr.n, tr.batch):
+            idx = order[s : s + tr.batch]
+            tr.opt.zero_grad(set_to_none=True)
+            tr.loss(tr.net(tr.x[idx]), tr.y[idx]).backward()
+            tr.opt.step()
+        train_sec = time.perf_counter() - te
+        tv = time.perf_counter()
+        tr.net.eval()
+        with torch.no_grad():
+            ok = sum(int((tr.net(tx[s : s + 1000]).argmax(1) == ty[s : s + 1000]).sum())
+                     for s in range(0, len(ty), 1000))
+        eval_sec = time.perf_counter() - tv
+        cum = time.perf_counter() - t0
+        acc = ok / len(ty)
+        epochs.append({"epoch": epoch + 1, "valAccuracy": acc, "trainSec": train_sec,
+                       "evalSec": eval_sec, "cumSec": cum, "samplesPerSec": tr.n / train_sec,
+                       "rssMB": rss_mb("VmRSS")})
+        print(f"  pytorch epoch {epoch + 1}: test accuracy {acc * 100:.2f}%, {cum:.1f} s",
+              file=sys.stderr)
+        if reached is None and acc >= target:
+            reached = {"epochs": epoch + 1, "seconds": cum,
+                       "trainSeconds": sum(e["trainSec"] for e in epochs)}
+            stopped = "target"
+            break
+        if cum > budget:
+            stopped = "budget"
+            break
+    by_epoch = [e["rssMB"] for e in epochs]
+    grow = by_epoch[-1] - by_epoch[1] if len(by_epoch) >= 2 and None not in by_epoch else None
+    return {
+        "impl": "pytorch", "net": kind, "batch": tr.batch, "target": target,
+        "budgetSec": budget, "maxEpochs": max_epochs, "minEpochs": 1, "stoppedBy": stopped,
+        "reached": reached is not None,
+        "epochsToTarget": reached["epochs"] if reached else None,
+        "secondsToTarget": reached["seconds"] if reached else None,
+        "trainSecondsToTarget": reached["trainSeconds"] if reached else None,
+        "bestAccuracy": max(e["valAccuracy"] for e in epochs),
+        "epochs": epochs,
+        "memory": {
+            "peakRssMB": rss_mb("VmHWM"),
+            "rssByEpochMB": by_epoch,
+            "growthFromEpoch2MB": round(grow, 1) if grow is not None else None,
+            "growthFromEpoch2Pct": round(grow / by_epoch[1] * 100, 2) if grow is not None else None,
+        },
+        "torch": torch.__version__, "threads": torch.get_num_threads(),
+    }
+
+
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "accuracy":
+        kind, folder, seed, target, max_epochs, budget = sys.argv[2:8]
+        res = accuracy_run(kind, folder, int(seed), float(target), int(max_epochs), float(budget))
+        sys.stdout.write(json.dumps(res) + "\n")
+        return
     for line in sys.stdin:
         tokens = line.split()
         if not tokens:

@@ -10,8 +10,9 @@
 //                 tfjs-cpu / tfjs-wasm  TensorFlow.js, lib/tfjs-train.mjs 'manual' step
 //                 pytorch    torch on CPU (benchmarks/py/train_bench.py), when importable
 //   accuracy    seconds to 88% test accuracy and memory (peak RSS, growth from the end of
-//               epoch 2 to the last), each run in a fresh process (lib/train-child.mjs), one
-//               after the other: descent through train.fit, tfjs through its manual step.
+//               epoch 2 to the last), each run in a fresh process (lib/train-child.mjs; for
+//               PyTorch py/train_bench.py accuracy), one after the other: descent through
+//               train.fit, tfjs through its manual step, PyTorch through its usual loop.
 import { spawn, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,11 +40,16 @@ const ACCURACY_PLAN = {
     ['js', 'mlp', 600, 20],
     ['tfjs-wasm', 'mlp', 600, 20],
     ['tfjs-cpu', 'mlp', 240, 20],
+    ['pytorch', 'mlp', 300, 20],
     ['native', 'cnn', 600, 15],
     ['tfjs-wasm', 'cnn', 600, 15],
+    ['pytorch', 'cnn', 600, 15],
   ],
   quick: [['native', 'mlp', 15, 10]],
-  smoke: [['native', 'mlp', 20, 2]],
+  smoke: [
+    ['native', 'mlp', 20, 2],
+    ['pytorch', 'mlp', 20, 1],
+  ],
 };
 
 export async function runTraining(ctx) {
@@ -87,7 +93,7 @@ export async function runTraining(ctx) {
     torch.proc?.close();
   }
   for (const [impl, net, budget, maxEpochs] of ACCURACY_PLAN[cfg.mode]) {
-    const r = await accuracyRun(ctx, impl, net, { budget, maxEpochs, subset });
+    const r = await accuracyRun(ctx, impl, net, { budget, maxEpochs, subset, arrays, torch });
     result.accuracy.push(r);
     log(
       r.available
@@ -262,9 +268,15 @@ async function stepCell(ctx, net, arrays, torch) {
 }
 
 /** One time-to-accuracy run in a fresh process (lib/train-child.mjs); its JSON, or why not. */
-async function accuracyRun(ctx, impl, net, { budget, maxEpochs, subset }) {
+async function accuracyRun(ctx, impl, net, { budget, maxEpochs, subset, arrays, torch }) {
   const t = ctx.peers.tfjs;
   if (impl === 'native' && !ctx.peers.native) return skipped(impl, net, ctx.peers.nativeReason);
+  if (impl === 'pytorch') {
+    if (!torch.info) return skipped(impl, net, torch.reason);
+    const py = process.env.DESCENT_BENCH_PYTHON || 'python3';
+    const args = [PY_SCRIPT, 'accuracy', net, arrays.path, SEED, TARGET, maxEpochs, budget];
+    return childRun(ctx, impl, net, py, args.map(String));
+  }
   if (impl.startsWith('tfjs-')) {
     const be = impl.slice(5);
     if (!t?.available) return skipped(impl, net, t?.reason ?? 'tfjs not loaded');
@@ -285,9 +297,15 @@ async function accuracyRun(ctx, impl, net, { budget, maxEpochs, subset }) {
     String(SEED),
     ...(subset ? ['--subset'] : []),
   ];
-  const command = `node ${args.map((a) => a.replace(`${join(HERE, '..', '..')}/`, '')).join(' ')}`;
+  return childRun(ctx, impl, net, process.execPath, args);
+}
+
+/** Runs one time-to-accuracy child and reads the JSON line it prints. */
+async function childRun(ctx, impl, net, bin, args) {
+  const rel = (a) => a.replace(`${join(HERE, '..', '..')}/`, '');
+  const command = `${bin === process.execPath ? 'node' : bin} ${args.map(rel).join(' ')}`;
   const { code, stdout, stderr } = await new Promise((resolve) => {
-    const c = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     c.stdout.on('data', (d) => {
@@ -375,8 +393,9 @@ export function printTraining(res, out) {
                 ? 'n/a (< 2 epochs)'
                 : `${a.memory.growthFromEpoch2MB} MB (${a.memory.growthFromEpoch2Pct}%)`,
             ]
-          : [a.impl, a.net, `not run: ${a.reason}`, '', '', '', '', '', ''],
+          : [a.impl, a.net, 'not run', '', '', '', '', '', ''],
       ),
     ),
   );
+  for (const a of res.accuracy) if (!a.available) out(`  ${a.impl} ${a.net}: not run: ${a.reason}`);
 }
