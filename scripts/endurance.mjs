@@ -152,11 +152,14 @@ const h = d.train.fit(model, fm.train, {
   verbose: 0,
   callbacks: [{ onEpochEnd: () => byEpoch.push(rss()) }],
 });
+const half = Math.floor(epochs / 2);
 const trainPhase = {
   epochs,
   data: `${fm.source} (${fm.train.length} images)`,
   rssByEpochMB: byEpoch,
   rssGrowthFromEpoch2: epochs >= 2 ? growth(byEpoch[1], byEpoch.slice(1)) : null,
+  // a leak keeps growing; a warm-up levels off: the second half says which
+  rssGrowthSecondHalf: epochs >= 2 ? growth(byEpoch[half], byEpoch.slice(half)) : null,
   finalValAccuracy: h.metrics.val_accuracy.at(-1),
 };
 if (trainPhase.rssGrowthFromEpoch2 !== null && trainPhase.rssGrowthFromEpoch2 >= LIMIT)
