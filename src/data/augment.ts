@@ -32,6 +32,42 @@ export function shiftFlip(
   dy: number,
   flip: boolean,
 ): void {
+  const dims = { channels, height, width };
+  for (const [k, v] of Object.entries(dims)) {
+    if (!Number.isSafeInteger(v) || v < 1)
+      throw new RangeError(`shiftFlip: ${k} must be an integer ≥ 1, got ${describe(v)}`);
+  }
+  for (const [k, v] of Object.entries({ dx, dy })) {
+    if (!Number.isSafeInteger(v))
+      throw new RangeError(`shiftFlip: ${k} must be an integer, got ${describe(v)}`);
+  }
+  const plane = height * width;
+  for (const [k, a] of Object.entries({ src, dst })) {
+    if (!(a instanceof Float32Array) || a.length < channels * plane)
+      throw new TypeError(
+        `shiftFlip: ${k} must be a Float32Array of at least ${channels * plane} elements, got ${describe(a)}`,
+      );
+  }
+  if (
+    src.buffer === dst.buffer &&
+    src.byteOffset < dst.byteOffset + 4 * channels * plane &&
+    dst.byteOffset < src.byteOffset + 4 * channels * plane
+  )
+    throw new RangeError('shiftFlip: src and dst overlap; give separate buffers');
+  shiftFlipUnchecked(src, dst, channels, height, width, dx, dy, flip);
+}
+
+/** shiftFlip without the argument checks: the per-sample call of `augmented`. */
+function shiftFlipUnchecked(
+  src: Float32Array,
+  dst: Float32Array,
+  channels: number,
+  height: number,
+  width: number,
+  dx: number,
+  dy: number,
+  flip: boolean,
+): void {
   const plane = height * width;
   dst.fill(0, 0, channels * plane);
   const x0 = Math.max(0, dx);
@@ -126,7 +162,7 @@ class Augmented implements Dataset {
         const dx = Math.floor(u[3 * i] * span) - k;
         const dy = Math.floor(u[3 * i + 1] * span) - k;
         const flip = this.flip && u[3 * i + 2] < 0.5;
-        shiftFlip(
+        shiftFlipUnchecked(
           src.subarray(i * d, (i + 1) * d),
           this.buf.subarray(i * d, (i + 1) * d),
           c,

@@ -5,7 +5,9 @@
  * and column unless `allowMissing`, which stores them as NaN in the features (a missing label is
  * always refused: a sample without its target cannot be trained on).
  */
+
 import { readFileSync } from 'node:fs';
+import { describe } from '../backend/validate.js';
 import type { Tensor } from '../nn/tensor.js';
 import { TensorDataset } from './tensor-dataset.js';
 
@@ -269,7 +271,14 @@ export function readCsv(path: string, options: CsvOptions = {}): CsvData {
  * a dense [rows, 1] target. Without labels it is an error (a dataset needs targets).
  */
 export function csvDataset(csv: CsvData, options: { numClasses?: number } = {}): TensorDataset {
-  if (!csv.y) throw new Error('csvDataset: the CSV has no label column (pass `label`)');
+  if (!csv || typeof csv !== 'object' || !csv.x)
+    throw new TypeError(
+      `csvDataset: csv must be what parseCsv/readCsv return, got ${describe(csv)}`,
+    );
+  if (!csv.y)
+    throw new Error(
+      'csvDataset: csv has no label column (read it with the `label` option of parseCsv/readCsv)',
+    );
   if (csv.y instanceof Int32Array)
     return new TensorDataset(csv.x, csv.y, { numClasses: options.numClasses ?? csv.numClasses! });
   return new TensorDataset(csv.x, { data: csv.y, shape: [csv.y.length, 1] });

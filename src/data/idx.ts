@@ -7,6 +7,7 @@
  * declared size above the limit (1 GiB by default, checked before anything of that size is
  * allocated), and a data section whose length does not match the declared shape.
  */
+
 import {
   closeSync,
   fstatSync,
@@ -19,6 +20,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { describe } from '../backend/validate.js';
 
 export type IdxDtype = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
 export type IdxData =
@@ -234,6 +236,8 @@ export function parseIdx(
   name = '<buffer>',
   options: IdxReadOptions = {},
 ): IdxReadResult {
+  if (!(bytes instanceof Uint8Array))
+    throw new TypeError(`parseIdx: bytes must be a Uint8Array (or Buffer), got ${describe(bytes)}`);
   const maxBytes = options.maxBytes ?? IDX_MAX_BYTES;
   checkMaxBytes('parseIdx', maxBytes);
   const raw = isGzip(bytes) ? gunzipBounded(bytes, name, maxBytes) : bytes;
@@ -248,6 +252,8 @@ export function parseIdx(
  * file that declares more than `maxBytes` is refused without reading or allocating its data.
  */
 export function readIdx(path: string, options: IdxReadOptions = {}): IdxReadResult {
+  if (typeof path !== 'string' || path === '')
+    throw new TypeError(`readIdx: path must be a non-empty string, got ${describe(path)}`);
   const maxBytes = options.maxBytes ?? IDX_MAX_BYTES;
   checkMaxBytes('readIdx', maxBytes);
   let fd: number;
@@ -257,7 +263,9 @@ export function readIdx(path: string, options: IdxReadOptions = {}): IdxReadResu
     throw new Error(`IDX ${path}: cannot open: ${(e as Error).message}`);
   }
   try {
-    const size = fstatSync(fd).size;
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new Error(`IDX ${path}: not a regular file`);
+    const size = st.size;
     const head = new Uint8Array(Math.min(size, MAX_HEADER));
     readFully(fd, head, 0);
     if (isGzip(head)) {

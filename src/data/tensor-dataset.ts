@@ -62,6 +62,10 @@ export function shuffleInPlace(order: Int32Array, rng: Rng, draws?: Float32Array
 
 /** A seeded permutation of 0..n-1. */
 export function permutation(n: number, seed = 0): Int32Array {
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new RangeError(`permutation: n must be an integer ≥ 0, got ${describe(n)}`);
+  if (!Number.isFinite(seed))
+    throw new TypeError(`permutation: seed must be a finite number, got ${describe(seed)}`);
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   shuffleInPlace(order, new Rng(seed));
@@ -113,7 +117,7 @@ export class TensorDataset implements Dataset {
       }
       let max = -1;
       for (let i = 0; i < n; i++) {
-        if (y[i] < 0) throw new RangeError(`${fn}: label ${i} is negative (${y[i]})`);
+        if (y[i] < 0) throw new RangeError(`${fn}: y[${i}] = ${y[i]} is a negative class index`);
         if (y[i] > max) max = y[i];
       }
       const k = options.numClasses ?? max + 1;
