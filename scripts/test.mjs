@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Runs every check and test the project has, then prints one line: `N passed, N failed`.
 // Steps: build (TS + native addon), strict type-check, Biome, cargo fmt, clippy, cargo test,
-// vitest. Each non-test check counts as one; cargo and vitest count their tests.
+// vitest on this Node and again on Node 22. Each non-test check counts as one; cargo and
+// vitest count their tests.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,10 +72,11 @@ check('cargo clippy', 'cargo', [
 }
 
 // vitest: read its JSON report.
-{
+function vitest(label, node) {
   const dir = mkdtempSync(join(tmpdir(), 'descent-vitest-'));
   const out = join(dir, 'report.json');
-  const { status } = run('vitest', bin('vitest'), [
+  const { status } = run(label, node, [
+    join(root, 'node_modules', 'vitest', 'vitest.mjs'),
     'run',
     '--reporter=default',
     '--reporter=json',
@@ -94,7 +96,51 @@ check('cargo clippy', 'cargo', [
   rmSync(dir, { recursive: true, force: true });
   passed += p;
   failed += f;
-  if (f) failures.push('vitest');
+  if (f) failures.push(label);
+}
+
+vitest(`vitest (Node ${process.versions.node})`, process.execPath);
+
+// The whole suite again on Node 22, from the npm registry's binary package (`--node20-only`
+// skips it). Failing to get Node 22 counts as a failure, not as a skip.
+if (!process.argv.includes('--node20-only') && process.versions.node.split('.')[0] !== '22') {
+  const node22 = installNode22();
+  if (node22) vitest('vitest (Node 22)', node22);
+  else {
+    failed++;
+    failures.push('Node 22 install');
+  }
+}
+
+/** `node-<platform>-<arch>@22` installed under node_modules/.cache/node22; its binary's path. */
+function installNode22() {
+  const dir = join(root, 'node_modules', '.cache', 'node22');
+  const pkg = `node-${process.platform}-${process.arch}`;
+  const binary = join(
+    dir,
+    'node_modules',
+    pkg,
+    'bin',
+    process.platform === 'win32' ? 'node.exe' : 'node',
+  );
+  const version = () => spawnSync(binary, ['--version'], { encoding: 'utf8' }).stdout?.trim() ?? '';
+  if (!version().startsWith('v22.')) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'package.json'), '{ "name": "node22", "private": true }\n');
+    const npm = process.env.npm_execpath?.endsWith('.js') ? process.env.npm_execpath : null;
+    const [cmd, args] = npm
+      ? [process.execPath, [npm]]
+      : [process.platform === 'win32' ? 'npm.cmd' : 'npm', []];
+    run(
+      'install Node 22',
+      cmd,
+      [...args, 'install', '--no-audit', '--no-fund', '--loglevel=error', `${pkg}@22`],
+      { cwd: dir },
+    );
+  }
+  const v = version();
+  console.log(v.startsWith('v22.') ? `Node 22: ${binary} (${v})` : 'Node 22: not available');
+  return v.startsWith('v22.') ? binary : null;
 }
 
 if (failures.length) console.log(`\nfailing: ${failures.join(', ')}`);
