@@ -476,7 +476,9 @@ describe('TensorDataset', () => {
     expect(() => new TensorDataset(x, Int32Array.of(0, 1))).toThrow(
       /y has 2 labels, x has 3 samples/,
     );
-    expect(() => new TensorDataset(x, Int32Array.of(0, 1, -1))).toThrow(/label 2 is negative/);
+    expect(() => new TensorDataset(x, Int32Array.of(0, 1, -1))).toThrow(
+      /y\[2\] = -1 is a negative class index/,
+    );
     expect(() => new TensorDataset(x, Int32Array.of(0, 1, 4), { numClasses: 3 })).toThrow(
       /labels must be in \[0, numClasses = 3\), the largest is 4/,
     );
