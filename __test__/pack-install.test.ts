@@ -24,8 +24,28 @@ const npmCli = join(
   'bin',
   'npm-cli.js',
 );
-// PATH with node alone; HOME kept for npm's cache
-const env = { PATH: bin, HOME: process.env.HOME ?? tmp, npm_config_update_notifier: 'false' };
+// PATH with node alone; HOME kept for npm's cache, and what reaches the registry kept too: a
+// machine behind a TLS-inspecting proxy needs its CA (a Node 22 from the npm registry does not
+// read the system store, and npm retried the unknown optional packages until the timeout).
+const NETWORK_VARS = [
+  'NODE_EXTRA_CA_CERTS',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+  'HTTPS_PROXY',
+  'HTTP_PROXY',
+  'NO_PROXY',
+  'https_proxy',
+  'http_proxy',
+  'no_proxy',
+];
+const env = {
+  ...Object.fromEntries(
+    NETWORK_VARS.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]),
+  ),
+  PATH: bin,
+  HOME: process.env.HOME ?? tmp,
+  npm_config_update_notifier: 'false',
+};
 
 interface Probe {
   backend: string;
