@@ -125,6 +125,59 @@ describe('descent bad input', () => {
     expect(n.err).toMatch(/--epochs must be an integer ≥ 1, got "0"/);
   });
 
+  it('train, info and bench refuse bad flags and configs with a message, exit 2 and no stack', () => {
+    const write = (name: string, text: string) => {
+      const f = join(tmp, name);
+      writeFileSync(f, text);
+      return f;
+    };
+    const cases: Array<[string[], RegExp]> = [
+      [['train', '--config', join(tmp, 'none.json')], /cannot read the config .*none\.json/],
+      [['train', '--config', write('bad.json', '{bad')], /cannot read the config .*bad\.json/],
+      [
+        ['train', '--config', write('unk.json', '{"epochz": 3}')],
+        /unknown key "epochz" \(did you mean "epochs"\?\)/,
+      ],
+      [
+        ['train', '--config', write('typ.json', '{"epochs": "3"}')],
+        /"epochs" must be a number, got string "3"/,
+      ],
+      [
+        ['train', '--config', write('hid.json', '{"hidden": [64, "x"]}')],
+        /"hidden" must be an array of numbers/,
+      ],
+      [['train', '--optimizer', 'adamm'], /unknown optimizer "adamm" \(did you mean adam\?\)/],
+      [['train', '--hidden', '10,x'], /--hidden must be an integer ≥ 1, got "x"/],
+      [['train', '--resume'], /--resume needs --checkpoint DIR/],
+      [
+        ['train', '--resume', '--checkpoint', join(tmp, 'no-ckpt')],
+        /no checkpoint to resume at .*no-ckpt/,
+      ],
+      [['info', '--bogus'], /descent info: unknown flag --bogus; valid flags: --help/],
+      [['info', 'extra'], /descent info: takes no arguments, got extra/],
+      [['bench', '--bogus'], /Unknown option '--bogus'/],
+      [['bench', '--only', 'nope'], /--only: unknown section nope/],
+    ];
+    for (const [args, msg] of cases) {
+      const r = descent(args);
+      const cmd = args.join(' ');
+      expect(r.code, cmd).toBe(2);
+      expect(r.err, cmd).toMatch(msg);
+      expect(r.err, cmd).not.toMatch(/\n\s+at /); // no stack trace
+      expect(r.out, cmd).not.toMatch(/epoch/); // refused before any training
+    }
+  });
+
+  it('a checkpoint directory that cannot be written is refused before any training', () => {
+    // a parent that is a file: unwritable for root too (CI runs as root, which ignores modes)
+    const file = join(tmp, 'a-file');
+    writeFileSync(file, '');
+    const r = descent(['train', '--subset', '--checkpoint', join(file, 'ckpt')]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--checkpoint .*a-file.*cannot write/);
+    expect(r.out).not.toMatch(/epoch/);
+  });
+
   it('missing data names the path looked at and the two ways to get data', () => {
     const r = descent(['compare', '--data', join(tmp, 'no-such-dir'), '--out', join(tmp, 'x4')]);
     expect(r.code).toBe(2);

@@ -54,7 +54,17 @@ const USAGE = `usage: node benchmarks/run.mjs [options]
   --without <list>   act as if these peers were missing (to test the fallbacks): ${WITHOUT.join(', ')}
   --readme           regenerate README.md's performance section from the results afterwards`;
 
-const { values: opt } = parseArgs({
+/** parseArgs, with a bad flag reported as a usage error (exit 2) rather than a stack trace. */
+function parseOrExit(config) {
+  try {
+    return parseArgs(config);
+  } catch (e) {
+    console.error(`run.mjs: ${e.message} (see --help)`);
+    process.exit(2);
+  }
+}
+
+const { values: opt } = parseOrExit({
   options: {
     quick: { type: 'boolean', default: false },
     smoke: { type: 'boolean', default: false },

@@ -32,7 +32,7 @@ export function parse(
     const m = /Unknown option '(-{1,2}[^']+)'/.exec(msg);
     if (m) {
       const name = m[1].replace(/^-+/, '');
-      const valid = Object.keys(flags);
+      const valid = [...Object.keys(flags), 'help'];
       const s = suggest(name, valid);
       throw new UsageError(
         `descent ${command}: unknown flag ${m[1]}${s ? ` (did you mean --${s}?)` : ''}; valid flags: ${valid.map((f) => `--${f}`).join(', ')}`,

@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { UsageError } from './args.js';
+import { parse, UsageError } from './args.js';
 import { COMPARE_HELP, runCompare } from './compare.js';
 import type { Interrupt } from './experiment.js';
 import { INFO_HELP, runInfo } from './info.js';
@@ -70,12 +70,16 @@ export async function main(argv: string[]): Promise<number> {
         return runTrain(rest);
       case 'bench':
         return runBench(rest);
-      case 'info':
-        if (rest.includes('--help') || rest.includes('-h')) {
+      case 'info': {
+        const { values, positionals } = parse('info', rest, {});
+        if (values.help) {
           process.stdout.write(`${INFO_HELP}\n`);
           return 0;
         }
+        if (positionals.length)
+          throw new UsageError(`descent info: takes no arguments, got ${positionals.join(' ')}`);
         return runInfo();
+      }
       case 'help':
       case '--help':
       case '-h': {

@@ -1,11 +1,12 @@
 /** `descent train`: one training run from flags or a JSON config, with checkpoints and resume. */
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { describe, knownKeys } from '../backend/validate.js';
 import { loadFashionMnist } from '../data/fashion-mnist.js';
 import { CrossEntropyLoss } from '../nn/losses/index.js';
 import { Model } from '../nn/model.js';
 import { l1l2Penalty } from '../nn/regularization.js';
+import { checkWritableDir } from '../report/files.js';
 import { textTable } from '../report/table.js';
 import { ModelCheckpoint } from '../train/callbacks/model-checkpoint.js';
 import { fit } from '../train/fit.js';
@@ -80,6 +81,21 @@ const CONFIG_KEYS = [
   'seed',
 ];
 
+const CONFIG_TYPES: Record<string, 'number' | 'string' | 'boolean' | 'number[]'> = {
+  optimizer: 'string',
+  lr: 'number',
+  schedule: 'string',
+  epochs: 'number',
+  batchSize: 'number',
+  model: 'string',
+  hidden: 'number[]',
+  activation: 'string',
+  bn: 'boolean',
+  dropout: 'number',
+  l2: 'number',
+  seed: 'number',
+};
+
 /** The config file's values as flag strings (flags given on the command line win). */
 function readConfig(path: string): Record<string, unknown> {
   let raw: unknown;
@@ -102,6 +118,19 @@ function readConfig(path: string): Record<string, unknown> {
   }
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(raw)) {
+    const want = CONFIG_TYPES[k];
+    const ok =
+      want === 'number'
+        ? typeof v === 'number'
+        : want === 'boolean'
+          ? typeof v === 'boolean'
+          : want === 'string'
+            ? typeof v === 'string'
+            : Array.isArray(v) && v.every((x) => typeof x === 'number');
+    if (!ok)
+      throw new UsageError(
+        `descent train (config ${path}): "${k}" must be ${want === 'number[]' ? 'an array of numbers' : `a ${want}`}, got ${describe(v)}`,
+      );
     const flag = k === 'batchSize' ? 'batch-size' : k;
     out[flag] = typeof v === 'boolean' ? v : Array.isArray(v) ? v.join(',') : String(v);
   }
@@ -156,6 +185,14 @@ export function runTrain(argv: string[]): number {
     throw new UsageError('descent train: --resume needs --checkpoint DIR');
   if (v.resume && !existsSync(checkpoint as string))
     throw new UsageError(`descent train: no checkpoint to resume at ${checkpoint}`);
+  // Saves go through a temporary directory beside the checkpoint: refuse before training.
+  if (checkpoint) {
+    try {
+      checkWritableDir(dirname(checkpoint));
+    } catch (e) {
+      throw new UsageError(`descent train: --checkpoint ${checkpoint}: ${(e as Error).message}`);
+    }
+  }
   const spec: ModelSpec = { kind, hidden, activation, batchNorm: v.bn === true, dropout };
   const data = loadFashionMnist({
     dir: str('data'),
