@@ -32,6 +32,12 @@ pub use sgd::{sgd_step, SgdParams};
 /// measured: 2 threads win from 32K parameters, break even at 16K.
 pub(crate) const PAR_MIN: usize = 1 << 15;
 
+/// The same for the light kernels (no division or square root: SGD, Lion, ASGD, Rprop,
+/// schedule-free SGD), whose 64K-parameter step is ~15 µs: there one thread beat two
+/// (SGD+momentum 2.9–3.6 vs 2.2–2.3 Gparam/s; schedule-free SGD 3.9 vs 1.5–1.7), and two won
+/// from 128K (SGD 4.0–4.5 vs 2.4–3.4). Measured with DESCENT_THREADS=1 and 2, 2 runs each.
+pub(crate) const PAR_MIN_LIGHT: usize = 1 << 17;
+
 /// Optimizer kinds. The numeric codes are part of the N-API contract.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u32)]

@@ -3,7 +3,7 @@
 //! g = ±grad + wd·p; buf = first ? g : μ·buf + (1-τ)·g; d = nesterov ? g + μ·buf : buf;
 //! p -= lr·d.
 
-use super::PAR_MIN;
+use super::PAR_MIN_LIGHT;
 use crate::parallel::for_chunks;
 use crate::simd::Simd;
 use crate::simd_fn;
@@ -59,11 +59,11 @@ pub fn sgd_step(o: SgdParams, p: &mut [f32], g: &[f32], buf: Option<&mut [f32]>)
     match buf {
         Some(b) if o.momentum != 0.0 => {
             assert_eq!(b.len(), n, "sgd_step: momentum buffer length");
-            for_chunks((p, (g, b)), n, PAR_MIN, &|(p, (g, b))| {
+            for_chunks((p, (g, b)), n, PAR_MIN_LIGHT, &|(p, (g, b))| {
                 momentum_serial(o, p, g, b)
             });
         }
-        _ => for_chunks((p, g), n, PAR_MIN, &|(p, g)| plain_serial(o, p, g)),
+        _ => for_chunks((p, g), n, PAR_MIN_LIGHT, &|(p, g)| plain_serial(o, p, g)),
     }
 }
 
