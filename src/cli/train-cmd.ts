@@ -66,21 +66,7 @@ const FLAGS = {
   quiet: { type: 'boolean' },
 } as const;
 
-const CONFIG_KEYS = [
-  'optimizer',
-  'lr',
-  'schedule',
-  'epochs',
-  'batchSize',
-  'model',
-  'hidden',
-  'activation',
-  'bn',
-  'dropout',
-  'l2',
-  'seed',
-];
-
+/** The config file's keys and the JSON type each must have. */
 const CONFIG_TYPES: Record<string, 'number' | 'string' | 'boolean' | 'number[]'> = {
   optimizer: 'string',
   lr: 'number',
@@ -112,7 +98,7 @@ function readConfig(path: string): Record<string, unknown> {
     );
   }
   try {
-    knownKeys(`descent train (config ${path})`, 'key', raw, CONFIG_KEYS);
+    knownKeys(`descent train (config ${path})`, 'key', raw, Object.keys(CONFIG_TYPES));
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
