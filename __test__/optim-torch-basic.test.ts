@@ -690,6 +690,27 @@ describe('torch.optim basic optimizer classes', () => {
     expect([...decode(s.sum)]).toEqual([0.5, 1.25]);
   });
 
+  for (const name of ['js', 'native'] as const) {
+    it(`RMSprop centered, alpha 0 (${name}): a rounding-negative v − ḡ² is 0, not NaN`, () => {
+      // With α = 0, v = fl(g²) and ḡ = g; for g = fl(0.1137), fl(g²) < g², so the exact
+      // v − ḡ² is negative (PyTorch's √ gives NaN; found by the optim_step fuzz target).
+      const g = Math.fround(0.1137);
+      expect(Math.fround(g * g) - g * g).toBeLessThan(0);
+      withBackend(name, () => {
+        const data = new Float32Array(37).fill(0.5);
+        const opt = new RMSprop([{ data, grad: new Float32Array(37).fill(g) }], {
+          lr: 0.01,
+          alpha: 0,
+          centered: true,
+        });
+        opt.step();
+        // a = √0 + ε, so the step is lr·g/ε: large but finite.
+        const want = 0.5 - (0.01 * g) / 1e-8;
+        for (const v of data) expect(Math.abs(v - want)).toBeLessThan(1e-5 * Math.abs(want));
+      });
+    });
+  }
+
   it('Rprop: step sizes start at lr', () => {
     const opt = new Rprop([{ data: Float32Array.of(0, 0), grad: Float32Array.of(1, -1) }], {
       lr: 0.03,

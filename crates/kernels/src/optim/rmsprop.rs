@@ -1,7 +1,9 @@
 //! RMSprop (Hinton, Lecture 6e of "Neural Networks for Machine Learning", 2012; centered:
 //! Graves, 2013), following `torch.optim.RMSprop` (single-tensor path):
 //! g = ±grad + wd·p; v = αv + (1−α)g²; centered: ḡ = lerp(ḡ, g, 1−α), a = √(v − ḡ²) + ε
-//! (v − ḡ² fused, as PyTorch's addcmul: it cancels when the gradient varies little),
+//! (v − ḡ² fused, as PyTorch's addcmul: it cancels when the gradient varies little; clamped
+//! at 0, a deviation: v ≥ ḡ² holds exactly, so a negative value is rounding, where PyTorch's
+//! √ gives a NaN that never leaves the parameter; found by the optim_step fuzz target),
 //! else a = √v + ε; momentum: b = μb + g/a, p −= lr·b; else p −= lr·g/a.
 
 use super::stream::{grad, lerp, stream};
@@ -48,7 +50,7 @@ simd_fn! {
             (Some(ga), None) => stream(s, [g], [p, sq, ga], |[gv], [pv, qv, av]| {
                 let (gv, qv) = sq_avg(pv, gv, qv);
                 let av = lerp(s, av, gv, w);
-                let avg = s.add(s.sqrt(s.fma(s.neg(av), av, qv)), eps);
+                let avg = s.add(s.sqrt(s.max(s.zero(), s.fma(s.neg(av), av, qv))), eps);
                 [s.add(pv, s.div(s.mul(nlr, gv), avg)), qv, av]
             }),
             (None, Some(b)) => stream(s, [g], [p, sq, b], |[gv], [pv, qv, bv]| {
@@ -60,7 +62,7 @@ simd_fn! {
             (Some(ga), Some(b)) => stream(s, [g], [p, sq, ga, b], |[gv], [pv, qv, av, bv]| {
                 let (gv, qv) = sq_avg(pv, gv, qv);
                 let av = lerp(s, av, gv, w);
-                let avg = s.add(s.sqrt(s.fma(s.neg(av), av, qv)), eps);
+                let avg = s.add(s.sqrt(s.max(s.zero(), s.fma(s.neg(av), av, qv))), eps);
                 let bv = s.add(s.mul(bv, mu), s.div(gv, avg));
                 [s.fma(nlr, bv, pv), qv, av, bv]
             }),

@@ -31,9 +31,10 @@ export function rmspropStep(
       const a = a0 + oma * (g - a0);
       gradAvg[i] = a;
       // v − ḡ² cancels when the gradient varies little: computed from the stored f32 v and ḡ
-      // (as PyTorch does), exactly, so that both backends agree to rounding.
+      // (as PyTorch does), exactly, so that both backends agree to rounding. Clamped at 0: it
+      // cannot be negative but by rounding, where PyTorch's √ would give NaN.
       const af = Math.fround(a);
-      avg = Math.sqrt(Math.fround(v) - af * af) + eps;
+      avg = Math.sqrt(Math.max(0, Math.fround(v) - af * af)) + eps;
     } else {
       avg = Math.sqrt(v) + eps;
     }
