@@ -103,8 +103,10 @@ fn gelu_tanh_arg<S: Simd>(s: S, x: S::V) -> (S::V, S::V) {
     let u2 = s.mul(x, inner);
     let u2_err = s.fma(x, inner, s.neg(u2));
     let c = s.fma(s.mul(x, b), xx_err, u2_err);
-    // Where x² or 2u overflow the remainders are NaN; no correction is needed there.
-    (u2, s.select(s.is_nan(c), s.zero(), c))
+    // Where x² or 2u overflow the remainders are NaN or ±∞ (x = −3.6e16: ∞, and then
+    // 0·∞ = NaN below; found by the elementwise fuzz target); no correction is needed there.
+    let finite = s.lt(s.abs(c), s.splat(f32::INFINITY));
+    (u2, s.select(finite, c, s.zero()))
 }
 
 /// Binds `$f` to the forward function of `$op` and evaluates `$body` with it.
@@ -300,7 +302,11 @@ macro_rules! with_backward {
             }
             Unary::GeluTanh => {
                 let (a, b3) = ($s.splat(GELU_A), $s.splat(GELU_3B));
+                let lim = $s.splat(20.0);
                 let $g = |x: $S::V, dy: $S::V| {
+                    // Beyond ±20 the derivative is 1 or 0 in f32 (2u > 600); clamping keeps
+                    // 0·∞ (x·σ'(2u)·du2 with x² overflowing) out of it. NaN passes through.
+                    let x = $s.min(lim, $s.max($s.neg(lim), x));
                     let (u2, c) = gelu_tanh_arg($s, x);
                     let du2 = $s.fma(b3, $s.mul(x, x), a);
                     let sg = math::sigmoid($s, u2);

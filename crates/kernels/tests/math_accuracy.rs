@@ -112,3 +112,36 @@ fn unary_forward_matches_f64_reference() {
         }
     });
 }
+
+/// Far outside the fitted ranges the gated activations take their limits: x for large finite
+/// x, a zero for very negative x, derivative 1 or 0; never NaN (at ±∞ itself x·σ(x) is NaN,
+/// as in PyTorch). (GELU-tanh gave NaN on FMA
+/// levels below about −1e13, where 2u overflows: found by the elementwise fuzz target.)
+#[test]
+fn gated_activations_take_their_limits_on_huge_inputs() {
+    let neg = [-3.6e16f32, -1e20, -1e30, -3e38, -f32::MAX];
+    let pos = [3.6e16f32, 1e20, 1e30, f32::MAX];
+    let p = Params::default();
+    for_each_level(|level| {
+        for op in [Unary::Gelu, Unary::GeluTanh, Unary::Silu, Unary::Mish] {
+            let (mut yn, mut yp) = ([1f32; 5], [1f32; 4]);
+            unary(op, p, &mut yn, &neg);
+            unary(op, p, &mut yp, &pos);
+            for (x, y) in neg.iter().zip(&yn) {
+                assert!(*y == 0.0, "{level:?} {op:?}({x}) = {y}, expected ±0");
+            }
+            for (x, y) in pos.iter().zip(&yp) {
+                assert!(y == x, "{level:?} {op:?}({x}) = {y}");
+            }
+            let (mut dn, mut dp) = ([1f32; 5], [1f32; 4]);
+            descent_kernels::unary::unary_backward(op, p, &mut dn, &neg, &[1.0; 5]);
+            descent_kernels::unary::unary_backward(op, p, &mut dp, &pos, &[1.0; 4]);
+            for (x, d) in neg.iter().zip(&dn) {
+                assert!(*d == 0.0, "{level:?} {op:?}'({x}) = {d}, expected ±0");
+            }
+            for (x, d) in pos.iter().zip(&dp) {
+                assert!(*d == 1.0, "{level:?} {op:?}'({x}) = {d}, expected 1");
+            }
+        }
+    });
+}
