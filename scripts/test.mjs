@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every check and test the project has, then prints one line: `N passed, N failed`.
 // Steps: build (TS + native addon), strict type-check, Biome, cargo fmt, clippy, cargo test,
-// vitest on this Node and again on Node 22. Each non-test check counts as one; cargo and
+// cargo fuzz on the kernels, vitest on this Node and again on Node 22. Each non-test check counts as one; cargo and
 // vitest count their tests.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -69,6 +69,11 @@ check('cargo clippy', 'cargo', [
   passed += p;
   failed += f;
   if (f) failures.push('cargo test');
+}
+
+// Kernel fuzzing (cargo fuzz): saved regressions, then 20 s per target (`--no-fuzz` skips).
+if (!process.argv.includes('--no-fuzz')) {
+  check('cargo fuzz', process.execPath, [join(root, 'scripts', 'fuzz.mjs'), '--seconds', '20']);
 }
 
 // vitest: read its JSON report.
