@@ -86,7 +86,11 @@ fuzz_target!(|inp: Input| {
         }
         Op::BinaryScalar(k, c) => {
             let op = bk::Binary::ALL[k as usize % bk::Binary::ALL.len()];
-            let c = if inp.tame { tame(c as u16, 30.0) } else { wild(c) };
+            let c = if inp.tame {
+                tame(c as u16, 30.0)
+            } else {
+                wild(c)
+            };
             let outs = per_level(|_| {
                 let mut out = vec![0f32; n];
                 bk::binary_scalar(op, &mut out, x, c);
@@ -98,7 +102,11 @@ fuzz_target!(|inp: Input| {
             let exact: f64 = x.iter().map(|&v| v as f64).sum();
             let abs: f64 = x.iter().map(|&v| (v as f64).abs()).sum();
             let dot: f64 = x.iter().zip(y).map(|(&a, &b)| a as f64 * b as f64).sum();
-            let dot_abs: f64 = x.iter().zip(y).map(|(&a, &b)| (a as f64 * b as f64).abs()).sum();
+            let dot_abs: f64 = x
+                .iter()
+                .zip(y)
+                .map(|(&a, &b)| (a as f64 * b as f64).abs())
+                .sum();
             per_level(|l| {
                 // The kernels accumulate in f32 lanes (blocks combined in f64): where the terms
                 // reach f32's range a lane may overflow to ±∞ (or ∞ − ∞ = NaN) although the
@@ -145,11 +153,19 @@ fuzz_target!(|inp: Input| {
                 return;
             }
             for (r, row) in outs[0].1.chunks_exact(cols).enumerate() {
-                let probs: Vec<f64> =
-                    row.iter().map(|&v| if log { (v as f64).exp() } else { v as f64 }).collect();
-                assert!(probs.iter().all(|p| (0.0..=1.0 + 1e-6).contains(p)), "row {r}: {row:?}");
+                let probs: Vec<f64> = row
+                    .iter()
+                    .map(|&v| if log { (v as f64).exp() } else { v as f64 })
+                    .collect();
+                assert!(
+                    probs.iter().all(|p| (0.0..=1.0 + 1e-6).contains(p)),
+                    "row {r}: {row:?}"
+                );
                 let total: f64 = probs.iter().sum();
-                assert!((total - 1.0).abs() <= 1e-5 * cols as f64, "row {r} sums to {total}");
+                assert!(
+                    (total - 1.0).abs() <= 1e-5 * cols as f64,
+                    "row {r} sums to {total}"
+                );
             }
         }
         Op::SoftmaxBackward { cols, log } => {
@@ -164,7 +180,10 @@ fuzz_target!(|inp: Input| {
                 dx
             });
             // Σ dy·y over a row cancels: scale by the row's Σ|dy|.
-            let row_mag: Vec<f32> = y[..m].chunks_exact(cols).map(|r| r.iter().map(|v| v.abs()).sum()).collect();
+            let row_mag: Vec<f32> = y[..m]
+                .chunks_exact(cols)
+                .map(|r| r.iter().map(|v| v.abs()).sum())
+                .collect();
             assert_levels_agree("softmax_backward", &outs, 1e-5, |i| row_mag[i / cols]);
         }
     }
@@ -172,9 +191,15 @@ fuzz_target!(|inp: Input| {
 
 fn params(op: uk::Unary) -> uk::Params {
     if op == uk::Unary::Softplus {
-        uk::Params { alpha: 1.0, beta: 20.0 }
+        uk::Params {
+            alpha: 1.0,
+            beta: 20.0,
+        }
     } else {
-        uk::Params { alpha: 0.01, beta: 0.0 }
+        uk::Params {
+            alpha: 0.01,
+            beta: 0.0,
+        }
     }
 }
 

@@ -23,7 +23,11 @@ struct Input {
 }
 
 fuzz_target!(|inp: Input| {
-    let (m, n, k) = (inp.m as usize % 80, inp.n as usize % 80, inp.k as usize % 140);
+    let (m, n, k) = (
+        inp.m as usize % 80,
+        inp.n as usize % 80,
+        inp.k as usize % 140,
+    );
     let v = |salt: usize, i: usize| {
         let h = (i as u32 ^ (salt as u32) << 24 ^ inp.seed as u32).wrapping_mul(0x9E37_79B1);
         tame((h >> 16) as u16, 1.0)
@@ -31,7 +35,13 @@ fuzz_target!(|inp: Input| {
     let a: Vec<f32> = (0..m * k).map(|i| v(1, i)).collect();
     let b: Vec<f32> = (0..k * n).map(|i| v(2, i)).collect();
     let c0: Vec<f32> = (0..m * n)
-        .map(|i| if inp.nan_c && inp.beta.is_none() { f32::NAN } else { v(3, i) })
+        .map(|i| {
+            if inp.nan_c && inp.beta.is_none() {
+                f32::NAN
+            } else {
+                v(3, i)
+            }
+        })
         .collect();
     let alpha = tame(inp.alpha, 2.0);
     let beta = inp.beta.map_or(0.0, |b| tame(b, 1.0));
@@ -46,10 +56,15 @@ fuzz_target!(|inp: Input| {
                 dot += at(i, p) * bt(p, j);
                 mag += (at(i, p) * bt(p, j)).abs();
             }
-            let cij = if beta == 0.0 { 0.0 } else { beta as f64 * c0[i * n + j] as f64 };
+            let cij = if beta == 0.0 {
+                0.0
+            } else {
+                beta as f64 * c0[i * n + j] as f64
+            };
             let want = alpha as f64 * dot + cij;
-            let bound = (k as f64 + 2.0) * f32::EPSILON as f64 * (alpha.abs() as f64 * mag + cij.abs())
-                + 1e-30;
+            let bound =
+                (k as f64 + 2.0) * f32::EPSILON as f64 * (alpha.abs() as f64 * mag + cij.abs())
+                    + 1e-30;
             let got = c[i * n + j] as f64;
             assert!(
                 (got - want).abs() <= bound,

@@ -130,7 +130,8 @@ fuzz_target!(|inp: Input| {
                 },
             );
             if result.is_err() {
-                let same = |a: &[f32], b: &[f32]| a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits());
+                let same =
+                    |a: &[f32], b: &[f32]| a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits());
                 assert!(same(&b.p, &before.0), "{kind:?}: {result:?} but p changed");
                 for k in 0..4 {
                     if let (Some(x), Some(y)) = (&b.s[k], &before.1[k]) {
@@ -144,13 +145,20 @@ fuzz_target!(|inp: Input| {
     });
     let (_, (r0, _)) = &runs[0];
     for (l, (r, _)) in &runs[1..] {
-        assert_eq!(r.is_ok(), r0.is_ok(), "{kind:?} at {l:?}: {r:?} vs scalar {r0:?}");
+        assert_eq!(
+            r.is_ok(),
+            r0.is_ok(),
+            "{kind:?} at {l:?}: {r:?} vs scalar {r0:?}"
+        );
     }
     if r0.is_err() || !tame_h {
         return;
     }
     let scale = |i: usize| 1.0 + g.get(off + i).map_or(0.0, |v| v.abs()) + 8.0;
-    let ps: Vec<_> = runs.iter().map(|(l, (_, b))| (*l, b.p[off..].to_vec())).collect();
+    let ps: Vec<_> = runs
+        .iter()
+        .map(|(l, (_, b))| (*l, b.p[off..].to_vec()))
+        .collect();
     assert_levels_agree(&format!("{kind:?} p, h={h:?}"), &ps, 1e-4, scale);
     for k in 0..4 {
         let sk: Vec<_> = runs
