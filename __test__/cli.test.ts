@@ -157,6 +157,10 @@ describe('descent bad input', () => {
       [['info', 'extra'], /descent info: takes no arguments, got extra/],
       [['bench', '--bogus'], /Unknown option '--bogus'/],
       [['bench', '--only', 'nope'], /--only: unknown section nope/],
+      // a negative number is the flag's value (not "ambiguous"), then refused in our words
+      [['train', '--lr', '-0.1'], /--lr must be a number ≥ 0, got "-0\.1"/],
+      [['train', '--epochs', '-3'], /--epochs must be an integer ≥ 1, got "-3"/],
+      [['compare', '--epochs', '-.5'], /--epochs must be an integer ≥ 1, got "-\.5"/],
     ];
     for (const [args, msg] of cases) {
       const r = descent(args);

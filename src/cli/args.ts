@@ -21,7 +21,7 @@ export function parse(
 ): { values: Record<string, unknown>; positionals: string[] } {
   try {
     const r = parseArgs({
-      args: argv,
+      args: joinNegativeValues(argv, flags),
       options: { ...flags, help: { type: 'boolean', short: 'h' } },
       allowPositionals: true,
       strict: true,
@@ -40,6 +40,34 @@ export function parse(
     }
     throw new UsageError(`descent ${command}: ${msg}`);
   }
+}
+
+/**
+ * `--lr -0.1` → `--lr=-0.1` for string flags: parseArgs takes a value that starts with a dash
+ * for a flag and refuses it as "ambiguous"; a number is never a flag here, so it is the value
+ * (and then checked in our words, e.g. "--lr must be > 0").
+ */
+function joinNegativeValues(argv: string[], flags: FlagSpec): string[] {
+  const takesValue = new Set<string>();
+  for (const [name, spec] of Object.entries(flags)) {
+    if (spec.type !== 'string') continue;
+    takesValue.add(`--${name}`);
+    if (spec.short) takesValue.add(`-${spec.short}`);
+  }
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const next = argv[i + 1];
+    if (takesValue.has(a) && next !== undefined && /^-(\d|\.\d|Infinity$)/.test(next)) {
+      out.push(a.startsWith('--') ? `${a}=${next}` : `${a}${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
 }
 
 /** A comma-separated list, each item one of `choices`. */
