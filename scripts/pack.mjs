@@ -3,13 +3,13 @@
 // bundled data subset) with every per-platform package as an optional dependency, and the
 // platform package of this machine holding the prebuilt addon from native/.
 //
-//   node scripts/pack.mjs [--out DIR]      (default: ./pack)
+//   node scripts/pack.mjs [--out DIR] [--platform NAME]   (default: ./pack, this machine)
 //
 // Needs `npm run build` first (dist/ and native/descent.<platform>.node). Each package is
 // staged in a temporary directory, so the repository's package.json is never rewritten and
 // no lifecycle script runs. Prints one JSON line: { main, platform, platformName }.
-// The other platforms' packages (npm/<platform>/) are built on their own machines: see the
-// README's "Packaging" section.
+// linux-arm64-gnu and linux-x64-musl can be cross-built here (scripts/cross.mjs); the other
+// platforms' packages are built on their own machines: see the README's "Packaging" section.
 import { spawnSync } from 'node:child_process';
 import {
   copyFileSync,
@@ -28,7 +28,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { out: { type: 'string', default: 'pack' } } });
+const { values } = parseArgs({
+  options: { out: { type: 'string', default: 'pack' }, platform: { type: 'string' } },
+});
 const out = resolve(values.out);
 
 const fail = (msg) => {
@@ -59,7 +61,9 @@ function npmPack(dir) {
 }
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
-const plat = platformName();
+// --platform packs another platform's addon (native/descent.<platform>.node, cross-built by
+// scripts/cross.mjs) instead of this machine's.
+const plat = values.platform ?? platformName();
 const addon = join(ROOT, 'native', `${pkg.napi.binaryName}.${plat}.node`);
 if (!existsSync(join(ROOT, 'dist', 'index.js'))) fail('dist/ is missing: run `npm run build`');
 if (!existsSync(addon)) fail(`${addon} is missing: run \`npm run build\` with a Rust toolchain`);
