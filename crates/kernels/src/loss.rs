@@ -228,6 +228,10 @@ pub fn cross_entropy_labels(
     if let Some(g) = &grad {
         assert_eq!(g.len(), rows * cols, "cross_entropy_labels: grad shape");
     }
+    if rows == 0 {
+        // nothing to sum; and `cols` is then bound by no buffer, so allocate nothing by it
+        return 0.0;
+    }
     let w = ones_or(weight, cols);
     let p = LabelParams {
         cols,
@@ -302,6 +306,10 @@ pub fn cross_entropy_probs(
     }
     if let Some(g) = &grad {
         assert_eq!(g.len(), rows * cols, "cross_entropy_probs: grad shape");
+    }
+    if rows == 0 {
+        // nothing to sum; and `cols` is then bound by no buffer, so allocate nothing by it
+        return 0.0;
     }
     let w = ones_or(weight, cols);
     let p = ProbParams {

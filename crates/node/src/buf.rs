@@ -201,5 +201,13 @@ pub fn rng_state<'a>(func: &str, st: &'a U32) -> Result<&'a mut [u32; 4]> {
     len_is(func, "state", st, 4)?;
     // SAFETY: the state is the only u32 argument of RNG calls, checked disjoint by callers.
     let s = unsafe { st.as_mut() };
+    // xoshiro128** never leaves the all-zero state, and the normal draw's rejection loop
+    // would then spin forever (found by binding-fuzz.test.ts).
+    if s.iter().all(|&w| w == 0) {
+        return Err(invalid(
+            func,
+            "state must not be all zeros (xoshiro128** would stay at zero)".into(),
+        ));
+    }
     Ok(s.try_into().expect("length checked"))
 }
