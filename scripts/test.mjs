@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Runs every check and test the project has, then prints one line: `N passed, N failed`.
 // Steps: build (TS + native addon), strict type-check, Biome, cargo fmt, clippy, cargo test,
-// cargo fuzz on the kernels, vitest on this Node and again on Node 22. Each non-test check counts as one; cargo and
-// vitest count their tests.
+// cargo fuzz on the kernels, vitest on this Node and again on Node 22. Each non-test check
+// counts as one; cargo and vitest count their tests.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

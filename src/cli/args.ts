@@ -45,7 +45,7 @@ export function parse(
 /**
  * `--lr -0.1` → `--lr=-0.1` for string flags: parseArgs takes a value that starts with a dash
  * for a flag and refuses it as "ambiguous"; a number is never a flag here, so it is the value
- * (and then checked in our words, e.g. "--lr must be > 0").
+ * (and then checked in our words, e.g. "--lr must be a number ≥ 0").
  */
 function joinNegativeValues(argv: string[], flags: FlagSpec): string[] {
   const takesValue = new Set<string>();

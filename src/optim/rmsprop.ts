@@ -1,8 +1,8 @@
 /**
  * RMSprop (Hinton, 2012; centered: Graves, 2013), `torch.optim.RMSprop` semantics:
- * g ← ±∇ + λθ; v ← αv + (1−α)g²; a = √max(0, v − ḡ²) + ε with ḡ ← αḡ + (1−α)g (centered;
- * the clamp is ours: v ≥ ḡ² exactly, and PyTorch turns a rounding-negative v − ḡ² into NaN), else
- * √v + ε; b ← μb + g/a, θ ← θ − η·b (momentum), else θ ← θ − η·g/a.
+ * g ← ±∇ + λθ; v ← αv + (1−α)g²; a = √max(0, v − ḡ²) + ε with ḡ ← αḡ + (1−α)g
+ * (centered; the clamp is ours: v ≥ ḡ² exactly, and PyTorch turns a rounding-negative
+ * v − ḡ² into NaN), else √v + ε; b ← μb + g/a, θ ← θ − η·b (momentum), else θ ← θ − η·g/a.
  */
 
 import { ElementwiseOptimizer } from './elementwise.js';
