@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const crate = join(root, 'crates', 'kernels');
-const TARGETS = ['optim_step', 'elementwise', 'gemm'];
+const TARGETS = ['optim_step', 'elementwise', 'gemm', 'window'];
 const CARGO_FUZZ = '0.13.2';
 
 const { values } = parseArgs({
