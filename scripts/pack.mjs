@@ -65,10 +65,10 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 // scripts/cross.mjs) instead of this machine's.
 const plat = values.platform ?? platformName();
 const addon = join(ROOT, 'native', `${pkg.napi.binaryName}.${plat}.node`);
-if (!existsSync(join(ROOT, 'dist', 'index.js'))) fail('dist/ is missing: run `npm run build`');
-if (!existsSync(addon)) fail(`${addon} is missing: run \`npm run build\` with a Rust toolchain`);
 const platDir = join(ROOT, 'npm', plat);
 if (!existsSync(join(platDir, 'package.json'))) fail(`no npm/${plat}/package.json`);
+if (!existsSync(join(ROOT, 'dist', 'index.js'))) fail('dist/ is missing: run `npm run build`');
+if (!existsSync(addon)) fail(`${addon} is missing: run \`npm run build\` with a Rust toolchain`);
 
 mkdirSync(out, { recursive: true });
 const stage = mkdtempSync(join(tmpdir(), 'descent-pack-'));
