@@ -154,42 +154,6 @@ fn reductions_are_within_blockwise_bound() {
     });
 }
 
-#[allow(clippy::too_many_arguments)]
-fn naive_gemm(
-    ta: bool,
-    tb: bool,
-    m: usize,
-    n: usize,
-    k: usize,
-    alpha: f64,
-    a: &[f32],
-    b: &[f32],
-    beta: f64,
-    c: &[f32],
-) -> (Vec<f64>, Vec<f64>) {
-    let mut out = vec![0f64; m * n];
-    let mut mag = vec![0f64; m * n];
-    for i in 0..m {
-        for j in 0..n {
-            let (mut s, mut t) = (0f64, 0f64);
-            for p in 0..k {
-                let av = if ta { a[p * m + i] } else { a[i * k + p] } as f64;
-                let bv = if tb { b[j * k + p] } else { b[p * n + j] } as f64;
-                s += av * bv;
-                t += (av * bv).abs();
-            }
-            let cv = if beta == 0.0 {
-                0.0
-            } else {
-                beta * c[i * n + j] as f64
-            };
-            out[i * n + j] = alpha * s + cv;
-            mag[i * n + j] = alpha.abs() * t + cv.abs();
-        }
-    }
-    (out, mag)
-}
-
 #[test]
 fn gemm_matches_f64_within_dot_product_bound() {
     for_each_level(|level| {

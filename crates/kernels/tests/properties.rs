@@ -90,20 +90,12 @@ proptest! {
         let a = lcg(m * k, seed);
         let b = lcg(k * n, seed + 1);
         let c0 = lcg(m * n, seed + 2);
-        let at = |i: usize, p: usize| if ta { a[p * m + i] } else { a[i * k + p] } as f64;
-        let bt = |p: usize, j: usize| if tb { b[j * k + p] } else { b[p * n + j] } as f64;
         let mut c = c0.clone();
         gemm::sgemm(ta, tb, m, n, k, alpha, &a, &b, beta, &mut c);
+        let (want, mag) = naive_gemm(ta, tb, m, n, k, alpha as f64, &a, &b, beta as f64, &c0);
         for i in 0..m {
             for j in 0..n {
-                let (mut dot, mut mag) = (0f64, 0f64);
-                for p in 0..k {
-                    dot += at(i, p) * bt(p, j);
-                    mag += (at(i, p) * bt(p, j)).abs();
-                }
-                let want = alpha as f64 * dot + if beta == 0.0 { 0.0 } else { beta as f64 * c0[i * n + j] as f64 };
-                let bound = (k as f64 + 2.0) * f32::EPSILON as f64
-                    * (alpha.abs() as f64 * mag + (beta as f64 * c0[i * n + j] as f64).abs()) + 1e-30;
+                let (want, bound) = (want[i * n + j], (k as f64 + 2.0) * f32::EPSILON as f64 * mag[i * n + j] + 1e-30);
                 prop_assert!((c[i * n + j] as f64 - want).abs() <= bound,
                     "{m}x{n}x{k} ta={ta} tb={tb}: c[{i},{j}] = {} vs {want}", c[i * n + j]);
             }

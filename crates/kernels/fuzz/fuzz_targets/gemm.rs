@@ -5,6 +5,7 @@
 #![no_main]
 
 use descent_kernels::gemm::sgemm;
+use descent_kernels_fuzz::common::naive_gemm;
 use descent_kernels_fuzz::tame;
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use libfuzzer_sys::fuzz_target;
@@ -47,24 +48,24 @@ fuzz_target!(|inp: Input| {
     let beta = inp.beta.map_or(0.0, |b| tame(b, 1.0));
     let mut c = c0.clone();
     sgemm(inp.ta, inp.tb, m, n, k, alpha, &a, &b, beta, &mut c);
-    let at = |i: usize, p: usize| if inp.ta { a[p * m + i] } else { a[i * k + p] } as f64;
-    let bt = |p: usize, j: usize| if inp.tb { b[j * k + p] } else { b[p * n + j] } as f64;
+    let (want, mag) = naive_gemm(
+        inp.ta,
+        inp.tb,
+        m,
+        n,
+        k,
+        alpha as f64,
+        &a,
+        &b,
+        beta as f64,
+        &c0,
+    );
     for i in 0..m {
         for j in 0..n {
-            let (mut dot, mut mag) = (0f64, 0f64);
-            for p in 0..k {
-                dot += at(i, p) * bt(p, j);
-                mag += (at(i, p) * bt(p, j)).abs();
-            }
-            let cij = if beta == 0.0 {
-                0.0
-            } else {
-                beta as f64 * c0[i * n + j] as f64
-            };
-            let want = alpha as f64 * dot + cij;
-            let bound =
-                (k as f64 + 2.0) * f32::EPSILON as f64 * (alpha.abs() as f64 * mag + cij.abs())
-                    + 1e-30;
+            let (want, bound) = (
+                want[i * n + j],
+                (k as f64 + 2.0) * f32::EPSILON as f64 * mag[i * n + j] + 1e-30,
+            );
             let got = c[i * n + j] as f64;
             assert!(
                 (got - want).abs() <= bound,

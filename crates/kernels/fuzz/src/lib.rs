@@ -1,16 +1,12 @@
 //! Helpers shared by the fuzz targets: decoding fuzzer bytes into kernel inputs, running a
 //! kernel once per instruction set, and comparing the results with the scalar level's.
 
-use descent_kernels::simd::{detected_level, force_level, Level};
+use descent_kernels::simd::{force_level, Level};
 
-/// Every instruction set this CPU can run, scalar first.
-pub fn levels() -> Vec<Level> {
-    let d = detected_level();
-    [Level::Scalar, Level::Neon, Level::Avx2, Level::Avx512]
-        .into_iter()
-        .filter(|l| *l == Level::Scalar || (*l <= d && force_level(Some(*l)).is_ok()))
-        .collect()
-}
+/// The kernel tests' shared helpers (instruction-set sweeps, f64 references).
+#[path = "../../tests/common/mod.rs"]
+pub mod common;
+use common::levels;
 
 /// `f` run once per instruction set (scalar first), with the cap set to it.
 pub fn per_level<T>(mut f: impl FnMut(Level) -> T) -> Vec<(Level, T)> {

@@ -86,3 +86,41 @@ pub fn grid(lo: f32, hi: f32, n: usize) -> Vec<f32> {
     v.extend_from_slice(&[0.0, -0.0, 1e-30, -1e-30, 1e-7, -1e-7, 0.5, -0.5, 1.0, -1.0]);
     v
 }
+
+/// α·op(A)·op(B) + β·C in f64 (β = 0 ignores C), and per element the magnitude
+/// |α|·Σ|a·b| + |β·c| that bounds GEMM's rounding error.
+#[allow(clippy::too_many_arguments)]
+pub fn naive_gemm(
+    ta: bool,
+    tb: bool,
+    m: usize,
+    n: usize,
+    k: usize,
+    alpha: f64,
+    a: &[f32],
+    b: &[f32],
+    beta: f64,
+    c: &[f32],
+) -> (Vec<f64>, Vec<f64>) {
+    let mut out = vec![0f64; m * n];
+    let mut mag = vec![0f64; m * n];
+    for i in 0..m {
+        for j in 0..n {
+            let (mut s, mut t) = (0f64, 0f64);
+            for p in 0..k {
+                let av = if ta { a[p * m + i] } else { a[i * k + p] } as f64;
+                let bv = if tb { b[j * k + p] } else { b[p * n + j] } as f64;
+                s += av * bv;
+                t += (av * bv).abs();
+            }
+            let cv = if beta == 0.0 {
+                0.0
+            } else {
+                beta * c[i * n + j] as f64
+            };
+            out[i * n + j] = alpha * s + cv;
+            mag[i * n + j] = alpha.abs() * t + cv.abs();
+        }
+    }
+    (out, mag)
+}
