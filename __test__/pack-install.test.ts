@@ -2,7 +2,7 @@
  * Pack and install as a user would, with no toolchain: scripts/pack.mjs makes the main
  * tarball and this platform's; each is installed into an empty directory by npm running with
  * a PATH that holds only `node` (no cargo, rustc, cc or python3). With both tarballs,
- * `require('descent')` and `import('descent')` load the native backend and train bit for bit
+ * `require('descent-ml')` and `import('descent-ml')` load the native backend and train bit for bit
  * as the repository does, on Node 20 and on Node 22 (from the npm registry's
  * node-<platform>-<arch> package); with the main tarball alone the js backend takes over and
  * the same run agrees within float32 tolerance. The published types are checked against a
@@ -162,7 +162,7 @@ describe('npm pack, then install without a toolchain', () => {
   it('the published types describe the runtime API (and refuse misuse)', () => {
     writeFileSync(
       join(both, 'typed.ts'),
-      `import { getBackend, nn, optim, type BackendInfo } from 'descent';
+      `import { getBackend, nn, optim, type BackendInfo } from 'descent-ml';
 const model = new nn.Model(new nn.Sequential([new nn.Linear(4, 2)]), [4], { seed: 1 });
 const opt = new optim.AdamW(model.parameters(), { lr: 1e-3, weightDecay: 0.01 });
 const y: nn.Tensor = model.forward({ data: new Float32Array(8), shape: [2, 4] });

@@ -1,6 +1,6 @@
 /**
  * The README's code examples (blocks after an `<!-- example: name -->` marker) run as they
- * are written, against the built package (`'descent'` resolved to dist/), so the
+ * are written, against the built package (`'descent-ml'` resolved to dist/), so the
  * documentation cannot drift from the API.
  */
 import { spawnSync } from 'node:child_process';
@@ -34,7 +34,7 @@ describe('README examples', () => {
     it(`"${ex.name}" runs`, () => {
       const dist = pathToFileURL(join(root, 'dist', 'index.js')).href;
       const file = join(tmp, `${ex.name}.mjs`);
-      writeFileSync(file, ex.code.replace(/from 'descent'/g, `from '${dist}'`));
+      writeFileSync(file, ex.code.replace(/from 'descent-ml'/g, `from '${dist}'`));
       const r = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 120_000 });
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
