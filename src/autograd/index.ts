@@ -1,0 +1,71 @@
+/**
+ * Autograd: tensors that record a tape of operations over the same kernels as the layers, so
+ * any model written in JS is differentiated (PyTorch's `backward`, JAX's `grad`).
+ */
+import './methods.js';
+
+export {
+  full,
+  ones,
+  rand,
+  randn,
+  scalar,
+  type TensorOptions,
+  tensor,
+  zeros,
+} from './create.js';
+export {
+  type BackwardOptions,
+  backward,
+  type GradientsOptions,
+  grad,
+  gradients,
+  hvp,
+  type TransformOptions,
+  valueAndGrad,
+  vjp,
+} from './functional.js';
+export { enableGrad, isGradEnabled, noGrad } from './grad-mode.js';
+export {
+  add,
+  div,
+  expand,
+  maximum,
+  minimum,
+  mul,
+  neg,
+  type Operand,
+  pow,
+  reciprocal,
+  sub,
+  sumTo,
+} from './ops/elementwise.js';
+export { applyLoss, type FusedLoss } from './ops/loss.js';
+export { linear, type MatmulOptions, matmul } from './ops/matmul.js';
+export { mean, type ReduceOptions, sum } from './ops/reduce.js';
+export { flatten, permute, reshape, squeeze, transpose, unsqueeze } from './ops/shape.js';
+export { logSoftmax, softmax } from './ops/softmax.js';
+export {
+  abs,
+  clamp,
+  elu,
+  exp,
+  gelu,
+  hardSigmoid,
+  leakyRelu,
+  log,
+  mish,
+  normalCdf,
+  relu,
+  selu,
+  sigmoid,
+  silu,
+  softplus,
+  sqrt,
+  square,
+  tanh,
+  unary,
+} from './ops/unary.js';
+export { clearPool, poolStats } from './pool.js';
+export type { ArrayOf, DType } from './storage.js';
+export { Tensor, type TensorLike } from './tensor.js';
