@@ -105,7 +105,7 @@ describe.each(['js', 'native'] as BackendName[])('%s backend', (name) => {
       /0:Linear\.forward: expected input of shape \[batch, 4\], got \[2, 3\]/,
     );
     expect(() => new Model(new Linear(4, 2), [5])).toThrow(
-      /expected input features \[4\], got \[5\]/,
+      /expected input features \[..., 4\] on the last axis, got \[5\]/,
     );
   });
 });

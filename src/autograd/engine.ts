@@ -201,6 +201,7 @@ export function runBackward(
         return { data: copy._d, accumulate: true };
       },
     };
+    if (createGraph) node.createdGraph = true;
     const { made } = collect(() => withGradMode(createGraph, () => node.spec.backward(ctx)));
     if (!createGraph) {
       for (const t of made) {

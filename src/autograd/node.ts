@@ -47,6 +47,8 @@ export class Node {
   readonly versions: number[];
   readonly spec: NodeSpec;
   freed = false;
+  /** A createGraph backward ran through it: gradient graphs may hold its saved tensors. */
+  createdGraph = false;
 
   constructor(spec: NodeSpec, outputs: readonly Tensor[]) {
     this.spec = spec;
@@ -60,8 +62,12 @@ export class Node {
   free(): void {
     if (this.freed) return;
     this.freed = true;
-    this.spec.free?.();
-    for (const o of this.outputs) if (o._internal) o._release();
+    // After a createGraph backward, gradient graphs may still read what this node saved, so
+    // it is left to the garbage collector instead of the pool.
+    if (!this.createdGraph) {
+      this.spec.free?.();
+      for (const o of this.outputs) if (o._internal) o._release();
+    }
     this.inputs = [];
   }
 }

@@ -1,18 +1,14 @@
 /**
  * Activation layers for every unary activation kernel (`torch.nn` names and options):
- * y = f(x) forward, dx = dy·f′(x) backward, both one kernel call over the whole batch.
+ * y = f(x) forward, dx = dy·f′(x) backward, both one kernel call over the whole batch
+ * (autograd's `unary`). Any input shape.
  */
+import { unary } from '../autograd/ops/unary.js';
+import type { Tensor, TensorLike } from '../autograd/tensor.js';
 import type { UnaryOp } from '../backend/kernels.js';
-import { getBackend } from '../backend/select.js';
 import { type ForwardOptions, Layer } from './layer.js';
-import { Scratch, type Tensor } from './tensor.js';
 
 export class Activation extends Layer {
-  private x: Tensor | null = null;
-  private out: Tensor | null = null;
-  private readonly yBuf = new Scratch();
-  private readonly dxBuf = new Scratch();
-
   /** `alpha`/`beta`: the kernel's parameters (see kernels.ts). */
   constructor(
     readonly op: UnaryOp,
@@ -22,29 +18,16 @@ export class Activation extends Layer {
     super();
   }
 
-  protected computeShape(input: readonly number[]): readonly number[] {
+  protected override computeShape(input: readonly number[]): readonly number[] {
     return input;
   }
 
-  forward(x: Tensor, _opts: ForwardOptions = {}): Tensor {
-    this.checkInput(x);
-    const y = this.yBuf.get(x.shape);
-    getBackend()
-      .kernelsFor(8 * x.data.length)
-      .unary(this.op, y.data, x.data, this.alpha, this.beta);
-    this.x = x;
-    this.out = y;
-    return y;
+  protected override acceptsShape(): boolean {
+    return true;
   }
 
-  backward(dy: Tensor): Tensor {
-    this.checkGrad(dy, this.out);
-    const x = this.x as Tensor;
-    const dx = this.dxBuf.get(x.shape);
-    getBackend()
-      .kernelsFor(8 * x.data.length)
-      .unaryBackward(this.op, dx.data, x.data, dy.data, this.alpha, this.beta);
-    return dx;
+  forward(x: TensorLike, _opts: ForwardOptions = {}): Tensor {
+    return unary(this.op, this.checkInput(x) as Tensor, this.alpha, this.beta);
   }
 
   override describe(): string {

@@ -109,7 +109,7 @@ abstract class BatchNorm extends Layer {
   /** How the accepted shapes read in an error message. */
   protected abstract readonly expected: string;
 
-  protected computeShape(input: readonly number[]): readonly number[] {
+  protected override computeShape(input: readonly number[]): readonly number[] {
     if (!this.ranks.includes(input.length) || input[0] !== this.numFeatures) {
       throw new RangeError(
         `${this.name}: expected input of shape ${this.expected} with C = ${this.numFeatures}, got [batch, ${input.join(', ')}]`,

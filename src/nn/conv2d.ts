@@ -103,7 +103,7 @@ export class Conv2d extends Layer {
     this.biasInit = options.biasInit ?? { kind: 'uniform', a: -bound, b: bound };
   }
 
-  protected computeShape(input: readonly number[]): readonly number[] {
+  protected override computeShape(input: readonly number[]): readonly number[] {
     const [c, h, w] = chw(this.name, input, this.inChannels);
     const [kh, kw] = this.kernelSize;
     const [dh, dw] = this.dilation;

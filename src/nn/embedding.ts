@@ -84,7 +84,7 @@ export class Embedding extends Layer {
     this.weightInit = options.weightInit ?? { kind: 'normal', mean: 0, std: 1 };
   }
 
-  protected computeShape(input: readonly number[]): readonly number[] {
+  protected override computeShape(input: readonly number[]): readonly number[] {
     return [...input, this.embeddingDim];
   }
 

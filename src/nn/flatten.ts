@@ -5,15 +5,13 @@
  * copy (tensors here are always contiguous). startDim 0 would merge the batch axis and is
  * refused.
  */
+
+import { flatten } from '../autograd/ops/shape.js';
+import type { Tensor, TensorLike } from '../autograd/tensor.js';
 import { describe } from '../backend/validate.js';
 import { type ForwardOptions, Layer } from './layer.js';
-import type { Tensor } from './tensor.js';
 
 export class Flatten extends Layer {
-  private out: Tensor | null = null;
-  private inShape: readonly number[] = [];
-  private dxView: Tensor | null = null;
-
   constructor(
     readonly startDim = 1,
     readonly endDim = -1,
@@ -28,7 +26,7 @@ export class Flatten extends Layer {
     }
   }
 
-  protected computeShape(input: readonly number[]): readonly number[] {
+  protected override computeShape(input: readonly number[]): readonly number[] {
     const rank = input.length + 1;
     const norm = (d: number) => (d < 0 ? d + rank : d);
     const s = norm(this.startDim);
@@ -51,24 +49,15 @@ export class Flatten extends Layer {
     return [...input.slice(0, s - 1), merged, ...input.slice(e)];
   }
 
-  forward(x: Tensor, _opts: ForwardOptions = {}): Tensor {
-    this.checkInput(x);
-    this.inShape = x.shape;
-    const o = this.out;
-    const y =
-      o && o.data === x.data && o.shape[0] === x.shape[0]
-        ? o
-        : { data: x.data, shape: [x.shape[0], ...this.outputShape] };
-    this.out = y;
-    return y;
-  }
-
-  backward(dy: Tensor): Tensor {
-    this.checkGrad(dy, this.out);
-    const v = this.dxView;
-    if (v && v.data === dy.data && v.shape === this.inShape) return v;
-    this.dxView = { data: dy.data, shape: this.inShape };
-    return this.dxView;
+  forward(x: TensorLike, _opts: ForwardOptions = {}): Tensor {
+    const t = this.checkInput(x);
+    const rank = t.shape.length;
+    const norm = (d: number) => (d < 0 ? d + rank : d);
+    if (norm(this.startDim) === 0)
+      throw new RangeError(
+        `${this.name}: startDim ${this.startDim} would merge the batch axis (dim 0); use startDim ≥ 1`,
+      );
+    return flatten(t as Tensor, this.startDim, this.endDim);
   }
 
   override describe(): string {

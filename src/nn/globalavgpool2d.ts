@@ -16,7 +16,7 @@ export class GlobalAvgPool2d extends Layer {
   private readonly yBuf = new Scratch();
   private readonly dxBuf = new Scratch();
 
-  protected computeShape(input: readonly number[]): readonly number[] {
+  protected override computeShape(input: readonly number[]): readonly number[] {
     const [c, h, w] = chw(this.name, input);
     if (h < 1 || w < 1)
       throw new RangeError(`${this.name}: input [${input.join(', ')}] has an empty plane`);

@@ -1,28 +1,39 @@
 /**
- * The layer contract. A layer declares its parameters for an input shape (`build`), gets their
- * storage bound as views into the model's flat arenas (`bind`), and runs an explicit
- * `forward`/`backward` pair: backward adds this batch's parameter gradients into the bound
- * gradient views (PyTorch's accumulate semantics; the training loop zeroes them once per step)
- * and returns the gradient with respect to the layer's input. Shapes exclude the batch axis.
+ * The layer contract. A layer declares its parameters (`paramSpecs`), receives them from its
+ * Model as leaf tensors over views of the model's flat arenas (`bind`), and computes `forward`
+ * with tensor operations, which record the tape: each call's context lives in its own nodes,
+ * so a layer can be called any number of times before a backward (a GAN's discriminator on
+ * real then fake data) and every call is differentiated correctly. There is no per-layer
+ * backward to write; the fused kernels are the operations' backward passes.
+ *
+ * A custom layer is a forward of tensor operations: its child layers are found from its own
+ * fields (a Layer, or an array of Layers), its own parameters come from `paramSpecs()` and are
+ * read with `this.param(i)`. Shapes exclude the batch axis.
  */
+import { zeros } from '../autograd/create.js';
+import { noGrad } from '../autograd/grad-mode.js';
+import { asTensor } from '../autograd/ops/util.js';
+import type { DType } from '../autograd/storage.js';
+import type { Tensor } from '../autograd/tensor.js';
 import type { Param } from '../optim/optimizer.js';
 import type { Rng } from '../random.js';
 import type { Init } from './init.js';
-import { checkTensorArg, shapeStr, type Tensor } from './tensor.js';
+import { shapeStr } from './tensor.js';
 
 export interface ForwardOptions {
-  /** Training mode: dropout drops, batch norm uses batch statistics (default false). */
+  /** Training mode for this call: dropout drops, batch norm uses batch statistics (default: the layer's `training`, false unless `train()` was called). */
   training?: boolean;
 }
 
-/** Options of `backward`. */
+/** Options of `Model.backward`. */
 export interface BackwardOptions {
   /**
-   * Whether the caller needs the gradient with respect to the input (default true). `false`
-   * lets the first layer skip that work (the input is data): it then returns zeros. `fit`
-   * passes false; a GAN's discriminator, whose input gradient trains the generator, must not.
+   * Whether to compute the gradient with respect to the model's input (default true). With
+   * false the first layer skips that work and `Model.backward` returns zeros.
    */
   inputGrad?: boolean;
+  /** Keep the graph so backward can run through it again (default false). */
+  retainGraph?: boolean;
 }
 
 /** A parameter a layer needs, before storage exists. */
@@ -34,12 +45,14 @@ export interface ParamSpec {
   regularize: boolean;
 }
 
-/** A bound parameter: the optimizer's {data, grad} plus its name and shape. */
+/** A bound parameter: the optimizer's {data, grad}, its name and shape, and its leaf tensor. */
 export interface LayerParam extends Param {
   name: string;
   shape: readonly number[];
   grad: Float32Array;
   regularize: boolean;
+  /** The parameter as a leaf tensor requiring grad (data and grad are the arena views). */
+  tensor: Tensor;
 }
 
 /** Non-trainable state saved with the model (batch-norm running statistics). */
@@ -49,18 +62,29 @@ export interface StateBuffer {
 }
 
 export abstract class Layer {
-  /** Set by the model to a unique path such as `2.conv1`; defaults to the class name. */
+  /** Set by the model to a unique path such as `2:Conv2d`; defaults to the class name. */
   name: string;
   inputShape: readonly number[] = [];
   outputShape: readonly number[] = [];
+  /** Mode used when a forward is not given `training` (see `train()`/`eval()`). */
+  training = false;
   protected bound: LayerParam[] = [];
+  /** @internal The model whose arena holds this layer's parameters. */
+  _owner: object | null = null;
 
   constructor(name?: string) {
     this.name = name ?? this.constructor.name;
   }
 
-  /** Output shape for an input shape (both without the batch axis); may throw on a bad shape. */
-  protected abstract computeShape(input: readonly number[]): readonly number[];
+  /**
+   * Output shape for an input shape (both without the batch axis); may throw on a bad shape.
+   * Default: one forward of zeros with a batch of 1, without recording (layers whose output
+   * shape is a formula override this).
+   */
+  protected computeShape(input: readonly number[]): readonly number[] {
+    const y = noGrad(() => this.forward(zeros([1, ...input]), { training: false })) as Tensor;
+    return y.shape.slice(1);
+  }
 
   /** Fixes the input shape; returns the output shape. */
   build(inputShape: readonly number[]): readonly number[] {
@@ -74,9 +98,17 @@ export abstract class Layer {
     return [];
   }
 
-  /** Child layers (containers), depth-first order defines the arena layout. */
+  /**
+   * Child layers; depth-first order defines the arena layout. Default: the fields holding a
+   * Layer or an array of Layers, in the order they were assigned.
+   */
   children(): Layer[] {
-    return [];
+    const out: Layer[] = [];
+    for (const v of Object.values(this)) {
+      if (v instanceof Layer) out.push(v);
+      else if (Array.isArray(v)) for (const e of v) if (e instanceof Layer) out.push(e);
+    }
+    return out;
   }
 
   /** Receives storage for `paramSpecs()`, in the same order. */
@@ -100,43 +132,69 @@ export abstract class Layer {
     return [...this.bound, ...this.children().flatMap((c) => c.parameters())];
   }
 
-  abstract forward(x: Tensor, opts?: ForwardOptions): Tensor;
+  /**
+   * The computation, in tensor operations (recorded on the tape). Standard layers take one
+   * tensor and `ForwardOptions`; a custom layer may take any arguments.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: custom layers choose their own signature (several inputs, extra state)
+  abstract forward(...args: any[]): any;
 
-  /** Gradient w.r.t. the input of the last `forward`; adds parameter gradients. */
-  abstract backward(dy: Tensor, opts?: BackwardOptions): Tensor;
+  /** Sets training mode on this layer and its children (PyTorch's `train()`); returns this. */
+  train(mode = true): this {
+    if (typeof mode !== 'boolean')
+      throw new TypeError(`${this.name}.train: mode must be a boolean, got ${typeof mode}`);
+    this.training = mode;
+    for (const c of this.children()) c.train(mode);
+    return this;
+  }
+
+  /** Evaluation mode (`train(false)`); returns this. */
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** Whether this call runs in training mode. */
+  protected isTraining(opts?: ForwardOptions): boolean {
+    return opts?.training ?? this.training;
+  }
+
+  /** Bound parameter `i` (in `paramSpecs()` order) as a leaf tensor. */
+  protected param(i: number): Tensor {
+    const p = this.bound[i];
+    if (!p)
+      throw new Error(
+        `${this.name}: its parameters are not allocated yet; wrap the layer in a Model (new nn.Model(layer, inputShape)) before calling it`,
+      );
+    return p.tensor;
+  }
 
   /** Whether the input may hold Int32Array indices (embeddings) instead of float32 values. */
   protected readonly takesIndices: boolean = false;
 
-  /** Refuses an input whose per-sample shape differs from the built one, naming both. */
-  protected checkInput(x: Tensor, where = 'forward'): void {
-    checkTensorArg(`${this.name}.${where}`, 'input', x, { indices: this.takesIndices });
-    const s = x.shape;
-    const want = this.inputShape;
-    let ok = s.length === want.length + 1 && x.data.length === s.reduce((a, d) => a * d, 1);
-    for (let i = 0; ok && i < want.length; i++) ok = s[i + 1] === want[i];
-    if (!ok) {
+  /**
+   * `x` as a tensor, refused (naming both shapes) when its per-sample shape differs from the
+   * built one. Layers that accept more shapes override `acceptsShape`.
+   */
+  protected checkInput(x: unknown, where = 'forward'): Tensor<DType> {
+    const fn = `${this.name}.${where}`;
+    const t: Tensor<DType> = this.takesIndices
+      ? asTensor(fn, 'input', x, 'any')
+      : asTensor(fn, 'input', x, 'float32');
+    if (!this.acceptsShape(t.shape)) {
       throw new RangeError(
-        `${this.name}.${where}: expected input of shape [batch, ${want.join(', ')}], got ${shapeStr(s)}`,
+        `${fn}: expected input of shape [batch, ${this.inputShape.join(', ')}], got ${shapeStr(t.shape)}`,
       );
     }
+    return t;
   }
 
-  /** Refuses a gradient whose shape is not the last output's. */
-  protected checkGrad(dy: Tensor, out: Tensor | null): void {
-    if (!out) throw new Error(`${this.name}.backward: called before forward`);
-    checkTensorArg(`${this.name}.backward`, 'gradient', dy);
-    const a = dy.shape;
-    const b = out.shape;
-    if (
-      a.length !== b.length ||
-      a.some((d, i) => d !== b[i]) ||
-      dy.data.length !== out.data.length
-    ) {
-      throw new RangeError(
-        `${this.name}.backward: expected a gradient of shape ${shapeStr(b)} (the output's), got ${shapeStr(a)}`,
-      );
-    }
+  /** Default: [batch, ...inputShape] once built; anything before. */
+  protected acceptsShape(s: readonly number[]): boolean {
+    const want = this.inputShape;
+    if (want.length === 0 && this.outputShape.length === 0) return true;
+    if (s.length !== want.length + 1) return false;
+    for (let i = 0; i < want.length; i++) if (s[i + 1] !== want[i]) return false;
+    return true;
   }
 
   /** A one-line description for model summaries. */

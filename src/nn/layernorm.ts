@@ -67,7 +67,7 @@ export class LayerNorm extends Layer {
     this.cols = numel(shape);
   }
 
-  protected computeShape(input: readonly number[]): readonly number[] {
+  protected override computeShape(input: readonly number[]): readonly number[] {
     const ns = this.normalizedShape;
     const tail = input.slice(input.length - ns.length);
     if (input.length < ns.length || tail.some((d, i) => d !== ns[i])) {

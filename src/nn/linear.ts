@@ -1,13 +1,14 @@
 /**
- * Fully connected layer, `torch.nn.Linear`: y = x·Wᵀ + b with W of shape [out, in]; default
+ * Fully connected layer, `torch.nn.Linear`: y = x·Wᵀ + b over the last axis (any leading
+ * dimensions, so it applies per time step of a sequence) with W of shape [out, in]; default
  * init W, b ~ U(−1/√in, 1/√in) (PyTorch's kaiming_uniform with a = √5). One GEMM forward,
- * two GEMMs and a column sum backward.
+ * two GEMMs and a column sum backward (autograd's `linear`).
  */
-import { getBackend } from '../backend/select.js';
+import { linear } from '../autograd/ops/matmul.js';
+import type { Tensor, TensorLike } from '../autograd/tensor.js';
 import { describe } from '../backend/validate.js';
 import type { Init } from './init.js';
-import { type BackwardOptions, type ForwardOptions, Layer, type ParamSpec } from './layer.js';
-import { Scratch, type Tensor } from './tensor.js';
+import { type ForwardOptions, Layer, type ParamSpec } from './layer.js';
 
 export interface LinearOptions {
   bias?: boolean;
@@ -19,10 +20,6 @@ export class Linear extends Layer {
   readonly bias: boolean;
   private readonly weightInit: Init;
   private readonly biasInit: Init;
-  private x: Tensor | null = null;
-  private out: Tensor | null = null;
-  private readonly yBuf = new Scratch();
-  private readonly dxBuf = new Scratch();
 
   constructor(
     readonly inFeatures: number,
@@ -43,13 +40,13 @@ export class Linear extends Layer {
     this.biasInit = options.biasInit ?? { kind: 'uniform', a: -bound, b: bound };
   }
 
-  protected computeShape(input: readonly number[]): readonly number[] {
-    if (input.length !== 1 || input[0] !== this.inFeatures) {
+  protected override computeShape(input: readonly number[]): readonly number[] {
+    if (input.length < 1 || input[input.length - 1] !== this.inFeatures) {
       throw new RangeError(
-        `${this.name}: expected input features [${this.inFeatures}], got [${input.join(', ')}] (add a Flatten before it?)`,
+        `${this.name}: expected input features [..., ${this.inFeatures}] on the last axis, got [${input.join(', ')}]${input.length > 1 ? ' (add a Flatten before it to merge the feature axes?)' : ''}`,
       );
     }
-    return [this.outFeatures];
+    return [...input.slice(0, -1), this.outFeatures];
   }
 
   override paramSpecs(): ParamSpec[] {
@@ -71,35 +68,14 @@ export class Linear extends Layer {
     return specs;
   }
 
-  forward(x: Tensor, _opts: ForwardOptions = {}): Tensor {
-    this.checkInput(x);
-    const batch = x.shape[0];
-    const k = getBackend().kernelsFor(batch * this.inFeatures * this.outFeatures);
-    const y = this.yBuf.get([batch, this.outFeatures]);
-    const [w, b] = this.bound;
-    k.gemm(false, true, batch, this.outFeatures, this.inFeatures, 1, x.data, w.data, 0, y.data);
-    if (b) k.biasAdd(y.data, b.data, batch, this.outFeatures, 1);
-    this.x = x;
-    this.out = y;
-    return y;
+  /** Any leading dimensions: [..., in] → [..., out]. */
+  protected override acceptsShape(s: readonly number[]): boolean {
+    return s.length >= 1 && s[s.length - 1] === this.inFeatures;
   }
 
-  backward(dy: Tensor, opts: BackwardOptions = {}): Tensor {
-    this.checkGrad(dy, this.out);
-    const x = this.x as Tensor;
-    const batch = x.shape[0];
-    const k = getBackend().kernelsFor(batch * this.inFeatures * this.outFeatures);
-    const [w, b] = this.bound;
-    // dW += dyᵀ·x, db += Σ_rows dy, dx = dy·W
-    k.gemm(true, false, this.outFeatures, this.inFeatures, batch, 1, dy.data, x.data, 1, w.grad);
-    if (b) k.biasGrad(b.grad, dy.data, batch, this.outFeatures, 1, true);
-    const dx = this.dxBuf.get(x.shape);
-    if (opts.inputGrad === false) {
-      k.fill(dx.data, 0);
-      return dx;
-    }
-    k.gemm(false, false, batch, this.inFeatures, this.outFeatures, 1, dy.data, w.data, 0, dx.data);
-    return dx;
+  forward(x: TensorLike, _opts: ForwardOptions = {}): Tensor {
+    const t = this.checkInput(x) as Tensor;
+    return linear(t, this.param(0), this.bias ? this.param(1) : null);
   }
 
   override describe(): string {

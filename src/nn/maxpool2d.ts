@@ -57,7 +57,7 @@ export class MaxPool2d extends Layer {
     checkPoolPadding(L, this.kernelSize, this.padding, this.dilation);
   }
 
-  protected computeShape(input: readonly number[]): readonly number[] {
+  protected override computeShape(input: readonly number[]): readonly number[] {
     const [c, h, w] = chw(this.name, input);
     const [kh, kw] = this.kernelSize;
     const [sh, sw] = this.stride;

@@ -1,8 +1,15 @@
 /**
  * A built network: every parameter of every layer lives in one flat Float32Array (per-tensor
  * views), gradients in a second with the same layout, so an optimizer updates the whole model
- * in one fused kernel call and a checkpoint is two buffers. Initialisation is seeded.
+ * in one fused kernel call and a checkpoint is two buffers. Each parameter is also a leaf
+ * tensor over those views, so the tape accumulates straight into the arena. Initialisation is
+ * seeded. A layer shared at several places of the tree is one set of parameters.
  */
+import { runBackward } from '../autograd/engine.js';
+import { isGradEnabled, withGradMode } from '../autograd/grad-mode.js';
+import { asTensor } from '../autograd/ops/util.js';
+import type { DType } from '../autograd/storage.js';
+import { bindArenaGrad, type Tensor, type TensorLike, viewOf, wrap } from '../autograd/tensor.js';
 import { describe } from '../backend/validate.js';
 import { allocArena } from '../memory.js';
 import { Rng } from '../random.js';
@@ -14,49 +21,71 @@ import {
   type LayerParam,
   type StateBuffer,
 } from './layer.js';
-import { checkTensorArg, numel, shapeStr, type Tensor } from './tensor.js';
+import { numel, shapeStr } from './tensor.js';
 
 export interface ModelOptions {
   /** Seed of the parameter initialisation (default 0). */
   seed?: number;
 }
 
-/** Depth-first list of layers with unique dotted names (`0`, `1.0`, …). */
-function walk(layer: Layer, path: string, out: Array<{ layer: Layer; path: string }>): void {
+/** Depth-first list of distinct layers with unique dotted names (`0`, `1.0`, …). */
+function walk(
+  layer: Layer,
+  path: string,
+  out: Array<{ layer: Layer; path: string }>,
+  seen: Set<Layer>,
+): void {
+  if (seen.has(layer)) return;
+  seen.add(layer);
   out.push({ layer, path });
-  layer.children().forEach((c, i) => walk(c, path ? `${path}.${i}` : String(i), out));
+  layer.children().forEach((c, i) => walk(c, path ? `${path}.${i}` : String(i), out, seen));
 }
 
 export class Model {
-  readonly inputShape: readonly number[];
-  readonly outputShape: readonly number[];
+  private readonly shapes: { input: readonly number[]; output: readonly number[] } | null;
   /** All parameters, back to back. */
   readonly params: Float32Array;
   /** All gradients, same layout. */
   readonly grads: Float32Array;
   private readonly all: LayerParam[];
   private readonly layers: Array<{ layer: Layer; path: string }>;
+  /** The last forward's input (tracked) and output, for the `backward(dy)` convenience. */
+  private last: { x: Tensor<DType>; y: Tensor } | null = null;
+  /** The forward before it, while its graph may still be alive (to refuse an ambiguous backward). */
+  private previous: WeakRef<Tensor> | null = null;
 
   constructor(
     readonly net: Layer,
-    inputShape: readonly number[],
+    inputShape?: readonly number[] | null,
     options: ModelOptions = {},
   ) {
     const fn = 'Model';
     if (!(net instanceof Layer))
       throw new TypeError(`${fn}: net must be a Layer, got ${describe(net)}`);
-    if (!Array.isArray(inputShape) || inputShape.some((d) => !Number.isSafeInteger(d) || d <= 0)) {
+    if (
+      inputShape != null &&
+      (!Array.isArray(inputShape) || inputShape.some((d) => !Number.isSafeInteger(d) || d <= 0))
+    ) {
       throw new TypeError(
         `${fn}: inputShape must be an array of positive integers (without the batch axis), got ${describe(inputShape)}`,
       );
     }
+    if (options === null || typeof options !== 'object')
+      throw new TypeError(`${fn}: options must be an object, got ${describe(options)}`);
+    for (const k of Object.keys(options))
+      if (k !== 'seed')
+        throw new TypeError(`${fn}: unknown option ${JSON.stringify(k)}; valid: seed`);
     const seed = options.seed ?? 0;
     if (!Number.isSafeInteger(seed) || seed < 0)
       throw new RangeError(`${fn}: seed must be an integer in [0, 2^53), got ${seed}`);
-    this.inputShape = [...inputShape];
-    this.outputShape = net.build(inputShape);
     this.layers = [];
-    walk(net, '', this.layers);
+    walk(net, '', this.layers, new Set());
+    for (const { layer } of this.layers) {
+      if (layer._owner !== null)
+        throw new Error(
+          `${fn}: layer ${layer.name} already belongs to another Model (its parameters live in that model's arena); call that model inside your code instead of wrapping its layers again`,
+        );
+    }
     const specs = this.layers.flatMap(({ layer, path }) =>
       layer.paramSpecs().map((s) => ({ layer, path, spec: s })),
     );
@@ -71,12 +100,18 @@ export class Model {
       const grad = this.grads.subarray(o, o + sizes[i]);
       o += sizes[i];
       initialize(data, spec.shape, spec.init, rng);
+      const name = path ? `${path}.${spec.name}` : spec.name;
+      const tensor = wrap(data, [...spec.shape], 'float32');
+      tensor.requiresGrad = true;
+      tensor.name = name;
+      bindArenaGrad(tensor, grad);
       const p: LayerParam = {
-        name: path ? `${path}.${spec.name}` : spec.name,
+        name,
         shape: spec.shape,
         data,
         grad,
         regularize: spec.regularize,
+        tensor,
       };
       const list = byLayer.get(layer) ?? [];
       list.push(p);
@@ -85,11 +120,37 @@ export class Model {
     });
     this.layers.forEach(({ layer, path }, i) => {
       if (path) layer.name = `${path}:${layer.constructor.name}`;
+      layer._owner = this;
       layer.bind(byLayer.get(layer) ?? []);
       // Each layer's stream depends only on the seed and its position, so adding a layer
       // elsewhere does not change another layer's dropout masks.
       layer.setRng(new Rng(Number((BigInt(seed) * 1000003n + BigInt(i + 1)) % 2n ** 53n)));
     });
+    this.shapes =
+      inputShape == null ? null : { input: [...inputShape], output: net.build(inputShape) };
+  }
+
+  /** Whether the model was built for a fixed per-sample input shape. */
+  get hasShape(): boolean {
+    return this.shapes !== null;
+  }
+
+  /** Per-sample input shape given at construction (fit, predict, checkpoints and export need one). */
+  get inputShape(): readonly number[] {
+    return this.requireShapes('inputShape').input;
+  }
+
+  /** Per-sample output shape for `inputShape`. */
+  get outputShape(): readonly number[] {
+    return this.requireShapes('outputShape').output;
+  }
+
+  private requireShapes(what: string) {
+    if (!this.shapes)
+      throw new Error(
+        `Model.${what}: this model was built without an inputShape; build it as new Model(net, inputShape) to use fit, predict, checkpoints or the tf.js export`,
+      );
+    return this.shapes;
   }
 
   /** Every parameter, in arena order (pass this to an optimizer). */
@@ -110,20 +171,87 @@ export class Model {
     );
   }
 
-  forward(x: Tensor, opts: ForwardOptions = {}): Tensor {
-    checkTensorArg('Model.forward', 'x', x, { indices: true });
-    return this.net.forward(x, opts);
+  /**
+   * Runs the network (recording the tape unless inside `noGrad`). `x` is a Tensor or a plain
+   * `{ data, shape }` (Int32Array data for embeddings); the result is a Tensor whose
+   * `backward()` reaches the parameters.
+   */
+  forward(x: Tensor<DType> | TensorLike, opts: ForwardOptions = {}): Tensor {
+    let t = asTensor('Model.forward', 'x', x, 'any');
+    if (isGradEnabled() && t.dtype === 'float32' && !t._requiresGrad && !t._node && !t._track) {
+      // Tracked (not requiring grad) so that backward(dy) can also return d/dx on request.
+      t = viewOf(t, t.shape);
+      t._track = true;
+    }
+    const y = this.net.forward(t, opts) as Tensor;
+    if (this.last) this.previous = new WeakRef(this.last.y);
+    this.last = { x: t, y };
+    return y;
   }
 
-  /** Backpropagates `dy` through the network; see BackwardOptions for `inputGrad`. */
-  backward(dy: Tensor, opts: BackwardOptions = {}): Tensor {
-    checkTensorArg('Model.backward', 'dy', dy);
-    return this.net.backward(dy, opts);
+  /**
+   * Backpropagates `dy` (the gradient of the last forward's output) into the parameters'
+   * gradients and returns the gradient with respect to that forward's input (zeros with
+   * `inputGrad: false`). When the model ran forward twice and both graphs are alive, which
+   * output `dy` belongs to is ambiguous: that is refused; call `y.backward(dy)` on the output.
+   */
+  backward(dy: TensorLike, opts: BackwardOptions = {}): Tensor {
+    const fn = 'Model.backward';
+    if (opts === null || typeof opts !== 'object')
+      throw new TypeError(`${fn}: options must be an object, got ${describe(opts)}`);
+    for (const k of Object.keys(opts))
+      if (k !== 'inputGrad' && k !== 'retainGraph')
+        throw new TypeError(
+          `${fn}: unknown option ${JSON.stringify(k)}; valid: inputGrad, retainGraph`,
+        );
+    const g = asTensor(fn, 'dy', dy, 'float32');
+    const last = this.last;
+    if (!last) throw new Error(`${fn}: called before forward`);
+    const { x, y } = last;
+    if (g.shape.length !== y.shape.length || g.shape.some((d, i) => d !== y.shape[i]))
+      throw new RangeError(
+        `${fn}: expected a gradient of shape ${shapeStr(y.shape)} (the output's), got ${shapeStr(g.shape)}`,
+      );
+    const prev = this.previous?.deref();
+    if (prev?._node && !prev._node.freed && prev !== y)
+      throw new Error(
+        `${fn}: the model ran forward more than once since its last backward and both graphs are alive, so which output dy belongs to is ambiguous; call backward on the output tensor itself (y.backward(dy))`,
+      );
+    if (!y._node)
+      throw new Error(
+        `${fn}: the last forward recorded no graph (it ran inside noGrad, or nothing in it needs a gradient)`,
+      );
+    const wantX = opts.inputGrad !== false && x._track && !x._released;
+    const [dx] = runBackward([y], [g], {
+      fn,
+      retainGraph: opts.retainGraph ?? false,
+      createGraph: false,
+      accumulate: true,
+      inputs: wantX ? [x as Tensor] : [],
+    });
+    this.previous = null;
+    if (dx) return dx;
+    return withGradMode(false, () => {
+      const z = wrap(new Float32Array(x.size), x.shape, 'float32');
+      return z;
+    });
+  }
+
+  /** Sets training mode on every layer (the default for forwards without `training`). */
+  train(mode = true): this {
+    this.net.train(mode);
+    return this;
+  }
+
+  /** Evaluation mode on every layer. */
+  eval(): this {
+    return this.train(false);
   }
 
   /** Zeroes every gradient (one fill over the gradient arena). */
   zeroGrad(): void {
     this.grads.fill(0);
+    for (const p of this.all) p.tensor._gradGraph = null;
   }
 
   /** Layer-by-layer description with shapes and parameter counts. */

@@ -153,7 +153,7 @@ export abstract class Recurrent extends Layer {
     this.gateCount = GATES[cell];
   }
 
-  protected computeShape(input: readonly number[]): readonly number[] {
+  protected override computeShape(input: readonly number[]): readonly number[] {
     if (input.length !== 2 || input[1] !== this.inputSize || !(input[0] > 0)) {
       throw new RangeError(
         `${this.name}: expected input [T, ${this.inputSize}] per sample (batch-first [N, T, ${this.inputSize}]), got ${shapeStr(input)}`,

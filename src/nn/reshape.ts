@@ -3,15 +3,15 @@
  * `x.reshape(batch, ...shape)`. A view: no copy forward or backward (tensors here are always
  * contiguous).
  */
+
+import { reshape } from '../autograd/ops/shape.js';
+import type { Tensor, TensorLike } from '../autograd/tensor.js';
 import { describe } from '../backend/validate.js';
 import { type ForwardOptions, Layer } from './layer.js';
-import { numel, type Tensor } from './tensor.js';
+import { numel } from './tensor.js';
 
 export class Reshape extends Layer {
   readonly shape: readonly number[];
-  private out: Tensor | null = null;
-  private inShape: readonly number[] = [];
-  private dxView: Tensor | null = null;
 
   constructor(shape: readonly number[]) {
     super();
@@ -27,7 +27,7 @@ export class Reshape extends Layer {
     this.shape = [...shape];
   }
 
-  protected computeShape(input: readonly number[]): readonly number[] {
+  protected override computeShape(input: readonly number[]): readonly number[] {
     const n = numel(input);
     const known = this.shape.filter((d) => d !== -1).reduce((a, d) => a * d, 1);
     const infer = this.shape.includes(-1);
@@ -39,24 +39,9 @@ export class Reshape extends Layer {
     return this.shape.map((d) => (d === -1 ? n / known : d));
   }
 
-  forward(x: Tensor, _opts: ForwardOptions = {}): Tensor {
-    this.checkInput(x);
-    this.inShape = x.shape;
-    const o = this.out;
-    const y =
-      o && o.data === x.data && o.shape[0] === x.shape[0]
-        ? o
-        : { data: x.data, shape: [x.shape[0], ...this.outputShape] };
-    this.out = y;
-    return y;
-  }
-
-  backward(dy: Tensor): Tensor {
-    this.checkGrad(dy, this.out);
-    const v = this.dxView;
-    if (v && v.data === dy.data && v.shape === this.inShape) return v;
-    this.dxView = { data: dy.data, shape: this.inShape };
-    return this.dxView;
+  forward(x: TensorLike, _opts: ForwardOptions = {}): Tensor {
+    const t = this.checkInput(x);
+    return reshape(t as Tensor, [t.shape[0], ...this.computeShape(t.shape.slice(1))]);
   }
 
   override describe(): string {

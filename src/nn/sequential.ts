@@ -1,6 +1,11 @@
-/** Layers applied in order; backward runs them in reverse. */
-import { type BackwardOptions, type ForwardOptions, Layer } from './layer.js';
-import type { Tensor } from './tensor.js';
+/**
+ * Layers applied in order. The outputs between layers are internal (no caller can reach
+ * them), so their buffers go back to the pool when the graph is freed, or at once when
+ * nothing recorded them (inference under noGrad).
+ */
+import { isGradEnabled } from '../autograd/grad-mode.js';
+import type { Tensor } from '../autograd/tensor.js';
+import { type ForwardOptions, Layer } from './layer.js';
 
 export class Sequential extends Layer {
   readonly layers: Layer[];
@@ -13,7 +18,7 @@ export class Sequential extends Layer {
     this.layers = [...layers];
   }
 
-  protected computeShape(input: readonly number[]): readonly number[] {
+  protected override computeShape(input: readonly number[]): readonly number[] {
     let s = input;
     for (const l of this.layers) s = l.build(s);
     return s;
@@ -25,13 +30,14 @@ export class Sequential extends Layer {
 
   forward(x: Tensor, opts: ForwardOptions = {}): Tensor {
     let h = x;
-    for (const l of this.layers) h = l.forward(h, opts);
+    for (const l of this.layers) {
+      const next = l.forward(h, opts) as Tensor;
+      if (h !== x && next !== h) {
+        if (h._node) h._internal = true;
+        else if (!isGradEnabled()) h._release(); // nothing recorded, so nothing saved it
+      }
+      h = next;
+    }
     return h;
-  }
-
-  backward(dy: Tensor, opts: BackwardOptions = {}): Tensor {
-    let g = dy;
-    for (let i = this.layers.length - 1; i > 0; i--) g = this.layers[i].backward(g);
-    return this.layers.length ? this.layers[0].backward(g, opts) : g;
   }
 }

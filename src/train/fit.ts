@@ -9,6 +9,8 @@
  * `seed + e`; so the same seed, backend and thread count give bit-identical weights, and a
  * checkpoint (which saves the generators and the epoch) resumes exactly.
  */
+import { noGrad } from '../autograd/grad-mode.js';
+import { applyLoss } from '../autograd/ops/loss.js';
 import { describe, knownKeys } from '../backend/validate.js';
 import type { Batch, Dataset } from '../data/dataset.js';
 import { ReduceLROnPlateau as PlateauScheduler } from '../lr_scheduler/reduce-lr-on-plateau.js';
@@ -180,29 +182,6 @@ function checkTargets(
   }
 }
 
-/**
- * Gradient buffers of dL/dpred: one store grown to the largest batch, and a view per batch
- * shape (in practice two: the full batch and a shorter last one). Lookups compare shapes
- * without allocating.
- */
-class GradBuffers {
-  private store = new Float32Array(0);
-  private views: Tensor[] = [];
-
-  get(shape: readonly number[]): Tensor {
-    for (const v of this.views) if (sameShape(v.shape, shape)) return v;
-    const n = numel(shape);
-    if (this.store.length < n) {
-      this.store = new Float32Array(n);
-      this.views = [];
-    }
-    const t = { data: this.store.subarray(0, n), shape: [...shape] };
-    if (this.views.length >= 4) this.views.shift();
-    this.views.push(t);
-    return t;
-  }
-}
-
 function isPlateau(s: SchedulerLike): boolean {
   return s instanceof PlateauScheduler;
 }
@@ -228,7 +207,7 @@ function runEvaluation(
   let n = 0;
   let batch = 0;
   for (const b of data.batches({ batchSize, shuffle: false })) {
-    const pred = model.forward(b.x, { training: false });
+    const pred = noGrad(() => model.forward(b.x, { training: false }));
     if (loss) {
       checkTargets(fn, model, loss, pred, b.y, batch);
       sum += loss.forward(pred, b.y) * pred.shape[0];
@@ -370,7 +349,6 @@ export function fit(
   const batchEnd = hook(callbacks, 'onBatchEnd');
   const closureMode = optimizer instanceof LBFGS || optimizer instanceof SAM;
   const plateau = scheduler !== null && isPlateau(scheduler);
-  const grads = new GradBuffers();
   const batchLogs: Logs = { batch: 0, size: 0, loss: 0 };
   const history: History = {
     epoch: [],
@@ -400,13 +378,15 @@ export function fit(
     model.zeroGrad();
     const pred = model.forward(b.x, { training: true });
     checkTargets(fn, model, loss, pred, b.y, currentIndex);
-    const g = grads.get(pred.shape);
-    let value = loss.forward(pred, b.y, g.data);
+    const L = applyLoss(loss, pred, b.y);
+    let value = L._d[0];
     if (!measured) {
-      for (const m of trainMetrics) m.add(pred, b.y);
+      const view = { data: pred._d, shape: pred.shape };
+      for (const m of trainMetrics) m.add(view, b.y);
       measured = true;
     }
-    model.backward(g, { inputGrad: false });
+    pred._internal = true; // only fit holds it: recycled with the graph
+    L.backward();
     if (regularize) value += regularize(model);
     return value;
   };
@@ -539,7 +519,7 @@ export function predict(model: Model, x: Tensor | Dataset, options: PredictOptio
     const out = new Float32Array(x.length * outSize);
     let o = 0;
     for (const b of x.batches({ batchSize, shuffle: false })) {
-      const y = model.forward(b.x, { training: false });
+      const y = noGrad(() => model.forward(b.x, { training: false }));
       out.set(y.data, o);
       o += y.data.length;
     }
@@ -567,12 +547,14 @@ export function predict(model: Model, x: Tensor | Dataset, options: PredictOptio
   const out = new Float32Array(n * outSize);
   for (let s = 0; s < n; s += batchSize) {
     const rows = Math.min(batchSize, n - s);
-    const y = model.forward(
-      {
-        data: t.data.subarray(s * inSize, (s + rows) * inSize),
-        shape: [rows, ...model.inputShape],
-      },
-      { training: false },
+    const y = noGrad(() =>
+      model.forward(
+        {
+          data: t.data.subarray(s * inSize, (s + rows) * inSize),
+          shape: [rows, ...model.inputShape],
+        },
+        { training: false },
+      ),
     );
     out.set(y.data, s * outSize);
   }

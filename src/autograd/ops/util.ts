@@ -3,6 +3,7 @@
  * tensors (a plain `{ data, shape }` is wrapped, not copied), the backend they agree on, and
  * outputs tagged with it.
  */
+import '../methods.js'; // every op's result has the tensor methods
 import type { Kernels } from '../../backend/kernels.js';
 import { type Backend, backend, getBackend } from '../../backend/select.js';
 import { describe, isDetached } from '../../backend/validate.js';
