@@ -2,6 +2,23 @@
  * descent — deep-learning optimization for Node.js. Rust SIMD kernels through napi-rs, with a
  * pure-JS backend that keeps the same API wherever the native addon cannot load.
  */
+export * as autograd from './autograd/index.js';
+export {
+  enableGrad,
+  grad,
+  gradients,
+  hvp,
+  noGrad,
+  ones,
+  rand,
+  randn,
+  Tensor,
+  type TensorLike,
+  tensor,
+  valueAndGrad,
+  vjp,
+  zeros,
+} from './autograd/index.js';
 export type {
   AdamStepOptions,
   BinaryOp,

@@ -1,4 +1,7 @@
-/** Layers, models and initialisers (`torch.nn` semantics, explicit backward). */
+/** Layers, models and initialisers (`torch.nn` semantics, differentiated by the autograd tape). */
+
+export { tensor } from '../autograd/create.js';
+export { Tensor, type TensorLike } from '../autograd/tensor.js';
 export {
   Activation,
   ELU,
@@ -46,5 +49,5 @@ export {
 export { Reshape } from './reshape.js';
 export { Residual } from './residual.js';
 export { Sequential } from './sequential.js';
-export { numel, Scratch, shapeStr, type Tensor, tensor } from './tensor.js';
+export { numel, Scratch, shapeStr } from './tensor.js';
 export type { Pair } from './window2d.js';

@@ -51,8 +51,8 @@ export interface LayerParam extends Param {
   shape: readonly number[];
   grad: Float32Array;
   regularize: boolean;
-  /** The parameter as a leaf tensor requiring grad (data and grad are the arena views). */
-  tensor: Tensor;
+  /** The parameter as a leaf tensor requiring grad over the arena views (set by Model). */
+  tensor?: Tensor;
 }
 
 /** Non-trainable state saved with the model (batch-norm running statistics). */
@@ -160,12 +160,12 @@ export abstract class Layer {
 
   /** Bound parameter `i` (in `paramSpecs()` order) as a leaf tensor. */
   protected param(i: number): Tensor {
-    const p = this.bound[i];
+    const p = this.bound[i]?.tensor;
     if (!p)
       throw new Error(
         `${this.name}: its parameters are not allocated yet; wrap the layer in a Model (new nn.Model(layer, inputShape)) before calling it`,
       );
-    return p.tensor;
+    return p;
   }
 
   /** Whether the input may hold Int32Array indices (embeddings) instead of float32 values. */

@@ -251,7 +251,7 @@ export class Model {
   /** Zeroes every gradient (one fill over the gradient arena). */
   zeroGrad(): void {
     this.grads.fill(0);
-    for (const p of this.all) p.tensor._gradGraph = null;
+    for (const p of this.all) if (p.tensor) p.tensor._gradGraph = null;
   }
 
   /** Layer-by-layer description with shapes and parameter counts. */

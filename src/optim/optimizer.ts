@@ -3,12 +3,16 @@
  * per-parameter state in flat arenas (one Float32Array per state buffer per group, each
  * parameter's state a view), validation before anything is written, and state dicts.
  */
+
+import { noteWrite } from '../autograd/storage.js';
+import type { Tensor } from '../autograd/tensor.js';
 import type { Backend } from '../backend/select.js';
 import { getBackend } from '../backend/select.js';
 import { describe, isDetached } from '../backend/validate.js';
 import { allocArena } from '../memory.js';
 import { checkOptions, type OptionSpec, resolveOptions } from './options.js';
 import { checkEncoded, decodeInto, encode, type OptimizerStateDict } from './state-dict.js';
+import { asParam } from './tensor-param.js';
 
 /** A parameter: its values and its gradient (null: no gradient this step, skipped). */
 export interface Param {
@@ -21,8 +25,11 @@ export interface Param {
 /** A parameter group: its parameters and its (mutable) options. */
 export type ParamGroup<O> = O & { params: Param[] };
 
+/** A parameter: `{ data, grad }`, or a leaf tensor that requires grad. */
+export type ParamLike = Param | Tensor;
+
 /** Constructor input: parameters, or groups of parameters with per-group option overrides. */
-export type ParamsInput<O> = Param[] | Array<Partial<O> & { params: Param[] }>;
+export type ParamsInput<O> = ParamLike[] | Array<Partial<O> & { params: ParamLike[] }>;
 
 /** Optimizer-wide switches that are not per-group hyperparameters. */
 export interface OptimizerFlags {
@@ -163,19 +170,24 @@ export abstract class Optimizer<O extends object> {
       );
     }
     const isGroups = params.every((p) => p !== null && typeof p === 'object' && 'params' in p);
-    const groups = (isGroups ? params : [{ params }]) as Array<Partial<O> & { params: Param[] }>;
+    const groups = (isGroups ? params : [{ params }]) as Array<
+      Partial<O> & { params: ParamLike[] }
+    >;
     // Validate every group before adding any.
-    const resolved = groups.map((g, i) => this.resolveGroup(g, `params[${i}]`, groups.slice(0, i)));
+    const resolved: ParamGroup<O>[] = [];
+    groups.forEach((g, i) => {
+      resolved.push(this.resolveGroup(g, `params[${i}]`, resolved));
+    });
     for (const g of resolved) this.pushGroup(g);
   }
 
   /** Adds a group (options default to the constructor's), as `torch.optim.Optimizer.add_param_group`. */
-  addParamGroup(group: Partial<O> & { params: Param[] }): void {
+  addParamGroup(group: Partial<O> & { params: ParamLike[] }): void {
     this.pushGroup(this.resolveGroup(group, 'group', this.paramGroups));
   }
 
   private resolveGroup(
-    group: Partial<O> & { params: Param[] },
+    group: Partial<O> & { params: ParamLike[] },
     where: string,
     others: ReadonlyArray<{ params: Param[] }>,
   ): ParamGroup<O> {
@@ -185,7 +197,8 @@ export abstract class Optimizer<O extends object> {
         `${fn}: ${where} must be {params: [...], ...options}, got ${describe(group)}`,
       );
     }
-    const { params, ...opts } = group;
+    const { params: given, ...opts } = group;
+    const params = given.map((p, i) => asParam(fn, `${where}.params[${i}]`, p)) as Param[];
     if (params.length === 0) throw new RangeError(`${fn}: ${where}.params is empty`);
     for (const [i, p] of params.entries()) checkParam(fn, `${where}.params[${i}]`, p);
     const seen = new Set<Param>();
@@ -304,7 +317,13 @@ export abstract class Optimizer<O extends object> {
       return loss;
     }
     for (const [i, g] of this.paramGroups.entries()) this.updateGroup(g, this.groupStates[i], b);
+    this.noteWrites();
     return loss;
+  }
+
+  /** Tells the tape the parameters changed, so a graph recorded before the step refuses backward. */
+  protected noteWrites(): void {
+    for (const g of this.paramGroups) for (const p of g.params) noteWrite(p.data);
   }
 
   /** Applies one step to a group whose gradients have been validated. */

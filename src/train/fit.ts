@@ -385,7 +385,8 @@ export function fit(
       for (const m of trainMetrics) m.add(view, b.y);
       measured = true;
     }
-    pred._internal = true; // only fit holds it: recycled with the graph
+    pred._internal = true; // only fit holds them: recycled with the graph
+    L._internal = true;
     L.backward();
     if (regularize) value += regularize(model);
     return value;
