@@ -76,7 +76,14 @@ function expectPeer(where: string, p: Json): void {
 function checkSchema(res: Json): void {
   expect(res.schema).toBe('descent-bench-suite/1');
   expect(res.mode).toBe('smoke');
-  expect(res.sections).toEqual(['bandwidth', 'optimizers', 'gemm', 'boundary', 'training']);
+  expect(res.sections).toEqual([
+    'bandwidth',
+    'optimizers',
+    'gemm',
+    'boundary',
+    'training',
+    'autograd',
+  ]);
 
   // machine, commands, method, peers
   const m = res.machine;
@@ -200,6 +207,24 @@ function checkSchema(res: Json): void {
     }
     expectPeer('training memory', t.memory);
     if (t.memory.available) expect(t.memory.peakRssMB).toBeGreaterThan(0);
+  }
+
+  // autograd: per-call overhead beside PyTorch eager, and fit against a hand-written loop
+  const ag = res.autograd;
+  expectPeer('autograd', ag);
+  if (ag.available) {
+    expect(ag.overhead.map((o: Json) => o.case)).toEqual([
+      'add16-nograd',
+      'add16-record',
+      'add16-backward',
+    ]);
+    for (const o of ag.overhead) {
+      expect(o.descentUs.median, o.case).toBeGreaterThan(0);
+      if (ag.pytorch.available) expect(o.pytorchUs.median, o.case).toBeGreaterThan(0);
+    }
+    if (!ag.pytorch.available) expectReason('autograd pytorch', ag.pytorch);
+    expectPeer('autograd loop', ag.loop);
+    if (ag.loop.available) expect(ag.loop.loopOverFit).toBeGreaterThan(0);
   }
 }
 

@@ -11,6 +11,8 @@
 //   5. training    Fashion-MNIST MLP and CNN: samples/s per step (descent native, one thread,
 //                  js; tfjs cpu/wasm; PyTorch when importable), seconds to 88% test accuracy
 //                  and the run's memory (peak RSS, growth across epochs)
+//   6. autograd    the tape's per-call overhead on tiny tensors beside PyTorch eager, and
+//                  train.fit against a hand-written loop
 //
 //   node benchmarks/run.mjs [--quick | --smoke] [--only a,b] [--json path] [--rounds n]
 //                           [--no-install] [--readme]
@@ -32,6 +34,7 @@ import { prepareOpenBlas } from './lib/openblas.mjs';
 import { OPTIMIZER_IDS } from './lib/optimizers.mjs';
 import { commandLine, fileStamp, RESULTS_DIR, writeJsonAtomic } from './lib/report.mjs';
 import { loadTfjs, tfjsVersions } from './lib/tfjs.mjs';
+import { printAutograd, runAutograd } from './sections/autograd.mjs';
 import { printBandwidth, runBandwidth } from './sections/bandwidth.mjs';
 import { printBoundary, runBoundary } from './sections/boundary.mjs';
 import { printGemm, runGemm } from './sections/gemm.mjs';
@@ -39,7 +42,7 @@ import { printOptimizers, runOptimizers } from './sections/optimizers.mjs';
 import { printTraining, runTraining } from './sections/training.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const SECTIONS = ['bandwidth', 'optimizers', 'gemm', 'boundary', 'training'];
+const SECTIONS = ['bandwidth', 'optimizers', 'gemm', 'boundary', 'training', 'autograd'];
 const WITHOUT = ['tfjs', 'wasm', 'openblas', 'c', 'openmp', 'worker', 'torch'];
 
 const USAGE = `usage: node benchmarks/run.mjs [options]
@@ -289,6 +292,7 @@ const runners = {
   gemm: [runGemm, printGemm],
   boundary: [runBoundary, printBoundary],
   training: [runTraining, printTraining],
+  autograd: [runAutograd, printAutograd],
 };
 const timings = {};
 for (const name of SECTIONS) {
