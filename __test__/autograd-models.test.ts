@@ -143,6 +143,40 @@ for (const be of ['js', 'native'] as BackendName[]) {
       expect(hv0.shape).toEqual([7, 5]);
     });
 
+    it('second-order MAML through withParameters equals PyTorch (and first-order differs as it should)', () => {
+      const m = fx.maml;
+      const model = new Model(
+        new Sequential([new Linear(1, 8), new Tanh(), new Linear(8, 1)]),
+        [1],
+      );
+      model.params.set(m.theta);
+      const xs = t(m.xs, [10, 1]);
+      const ys = t(m.ys, [10, 1]);
+      const xq = t(m.xq, [10, 1]);
+      const yq = t(m.yq, [10, 1]);
+      const mse = (p: Tensor, y: Tensor) => p.sub(y).square().mean();
+      const metaGrad = (createGraph: boolean) => {
+        model.zeroGrad();
+        let fast = model.parameters().map((p) => p.tensor as Tensor);
+        for (let k = 0; k < 2; k++) {
+          const loss = model.withParameters(fast, () => mse(model.forward(xs), ys));
+          const g = ag.gradients(loss, fast, { createGraph });
+          fast = fast.map((w, i) => w.sub(g[i].mul(0.3)));
+        }
+        const q = model.withParameters(fast, () => mse(model.forward(xq), yq));
+        q.backward();
+        return { q: q.item(), grads: Float32Array.from(model.grads) };
+      };
+      const second = metaGrad(true);
+      close([second.q], [m.queryLoss], 'query loss');
+      close(second.grads, m.secondOrder, 'second-order meta-gradient');
+      const first = metaGrad(false);
+      close(first.grads, m.firstOrder, 'first-order meta-gradient');
+      expect(first.grads).not.toEqual(second.grads);
+      // the model's own parameters are back in place
+      expect(model.parameters()[0].tensor?.data).toBe(model.parameters()[0].data);
+    });
+
     it('custom layers: fields are children, several inputs, a shared sublayer is one set of weights', () => {
       class Siamese extends Layer {
         readonly encoder = new Sequential([new Linear(3, 4), new ReLU()]);

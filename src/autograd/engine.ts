@@ -29,16 +29,12 @@ const sameShape = (a: readonly number[], b: readonly number[]) =>
   a.length === b.length && a.every((d, i) => d === b[i]);
 
 /** Nodes reachable from `roots`, inputs before consumers (post-order). */
-function topoOrder(roots: readonly Tensor[], fn: string): Node[] {
+function topoOrder(roots: readonly Tensor[]): Node[] {
   const order: Node[] = [];
   const seen = new Set<Node>();
   const stack: Array<{ node: Node; next: number }> = [];
   const visit = (node: Node) => {
     if (seen.has(node)) return;
-    if (node.freed)
-      throw new Error(
-        `${fn}: the graph through ${node.name} was already freed by an earlier backward(); pass { retainGraph: true } to the first backward to go through it twice, or run the forward again`,
-      );
     seen.add(node);
     stack.push({ node, next: 0 });
   };
@@ -63,7 +59,7 @@ export function runBackward(
   opts: EngineOptions,
 ): (Tensor | null)[] {
   const { fn, createGraph, accumulate } = opts;
-  const order = topoOrder(roots, fn);
+  const order = topoOrder(roots);
   const wanted = new Set(opts.inputs);
   const isTarget = (t: Tensor) =>
     wanted.has(t) || (accumulate && t._node === null && t._requiresGrad) || t._retainGrad;
@@ -75,6 +71,10 @@ export function runBackward(
       needed.add(node);
   }
   for (const node of needed) {
+    if (node.freed)
+      throw new Error(
+        `${fn}: the graph through ${node.name} was already freed by an earlier backward(); pass { retainGraph: true } to the first backward to go through it twice, or run the forward again`,
+      );
     node.inputs.forEach((t, i) => {
       if (t._storage.version !== node.versions[i])
         throw new Error(
@@ -214,7 +214,8 @@ export function runBackward(
   // Entries left: leaves reached (returned) and roots without nodes.
   for (const t of [...grads.keys()]) settle(t);
 
-  if (!opts.retainGraph) for (const node of order) node.free();
+  // Like PyTorch, free what this pass went through; parts it did not need stay usable.
+  if (!opts.retainGraph) for (const node of needed) node.free();
   return opts.inputs.map((t) => results.get(t) ?? null);
 }
 

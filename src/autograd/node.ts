@@ -45,7 +45,7 @@ export class Node {
   outputs: readonly Tensor[];
   /** Storage versions of the inputs when recorded (an in-place write since is refused). */
   readonly versions: number[];
-  readonly spec: NodeSpec;
+  spec: NodeSpec;
   freed = false;
   /** A createGraph backward ran through it: gradient graphs may hold its saved tensors. */
   createdGraph = false;
@@ -68,8 +68,14 @@ export class Node {
       this.spec.free?.();
       for (const o of this.outputs) if (o._internal) o._release();
     }
-    this.inputs = [];
+    // The inputs stay (a later backward must still see where this node leads, to refuse going
+    // through it); what it saved for its backward goes.
+    this.spec = { name: this.name, inputs: this.inputs, backward: freedBackward };
   }
+}
+
+function freedBackward(): void {
+  throw new Error('autograd: internal error: a freed node ran its backward');
 }
 
 /** Whether an operation on `inputs` records a node (grad mode on and some input is tracked). */

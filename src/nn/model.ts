@@ -237,6 +237,42 @@ export class Model {
     });
   }
 
+  /**
+   * Runs `fn` with the model's parameters replaced by `params` (float32 tensors of the same
+   * shapes, in `parameters()` order), restoring them afterwards: the functional call that
+   * meta-learning needs, where adapted weights θ' = θ − α∇L keep their graph back to θ
+   * (torch.func.functional_call).
+   */
+  withParameters<T>(params: readonly Tensor[], fn: () => T): T {
+    const f = 'Model.withParameters';
+    if (!Array.isArray(params) || params.length !== this.all.length)
+      throw new RangeError(
+        `${f}: params must be an array of ${this.all.length} tensors (one per parameter, in parameters() order), got ${Array.isArray(params) ? params.length : describe(params)}`,
+      );
+    if (typeof fn !== 'function')
+      throw new TypeError(`${f}: fn must be a function, got ${describe(fn)}`);
+    const given = params.map((t, i) => {
+      const v = asTensor(f, `params[${i}]`, t, 'float32');
+      const want = this.all[i].shape;
+      if (v.shape.length !== want.length || v.shape.some((d, j) => d !== want[j]))
+        throw new RangeError(
+          `${f}: params[${i}] (${this.all[i].name}) must have shape ${shapeStr(want)}, got ${shapeStr(v.shape)}`,
+        );
+      return v;
+    });
+    const saved = this.all.map((p) => p.tensor);
+    this.all.forEach((p, i) => {
+      p.tensor = given[i];
+    });
+    try {
+      return fn();
+    } finally {
+      this.all.forEach((p, i) => {
+        p.tensor = saved[i];
+      });
+    }
+  }
+
   /** Sets training mode on every layer (the default for forwards without `training`). */
   train(mode = true): this {
     this.net.train(mode);
