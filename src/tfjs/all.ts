@@ -1,6 +1,7 @@
 /** Every kernel the `descent` backend runs itself (the rest are tfjs cpu's). */
 import { convKernels } from './conv.js';
 import { elementwiseKernels } from './elementwise.js';
+import { gatherKernels } from './gather.js';
 import type { DescentKernel } from './kernels.js';
 import { matmulKernels } from './matmul.js';
 import { poolKernels } from './pool.js';
@@ -14,4 +15,5 @@ export const descentKernels: readonly DescentKernel[] = [
   ...elementwiseKernels,
   ...unaryKernels,
   ...reduceKernels,
+  ...gatherKernels,
 ];

@@ -101,10 +101,10 @@ function sizes(g: Info) {
 }
 
 /** y [n, outH, outW, co] = conv(x, w). */
-function forward(x: Float32Array, w: Float32Array, g: Info): Float32Array {
+function forward(backend: DescentBackend, x: Float32Array, w: Float32Array, g: Info) {
   const { R, P, X, co } = sizes(g);
   const n = g.batchSize;
-  const y = new Float32Array(n * P * co);
+  const y = backend.alloc(n * P * co);
   if (pointwise(g)) {
     kernelsFor(n * P * R * co).gemm(false, false, n * P, co, R, 1, x, w, 0, y);
     return y;
@@ -131,10 +131,10 @@ function forward(x: Float32Array, w: Float32Array, g: Info): Float32Array {
 }
 
 /** dW [kh, kw, c, co] = Σ over the batch of cols·dy. */
-function backpropFilter(x: Float32Array, dy: Float32Array, g: Info): Float32Array {
+function backpropFilter(backend: DescentBackend, x: Float32Array, dy: Float32Array, g: Info) {
   const { R, P, X, co } = sizes(g);
   const n = g.batchSize;
-  const dw = new Float32Array(R * co);
+  const dw = backend.alloc(R * co);
   if (pointwise(g)) {
     kernelsFor(n * P * R * co).gemm(true, false, R, co, n * P, 1, x, dy, 0, dw);
     return dw;
@@ -162,10 +162,10 @@ function backpropFilter(x: Float32Array, dy: Float32Array, g: Info): Float32Arra
 }
 
 /** dx [n, h, w, c] = col2im(W·dyᵀ). */
-function backpropInput(dy: Float32Array, w: Float32Array, g: Info): Float32Array {
+function backpropInput(backend: DescentBackend, dy: Float32Array, w: Float32Array, g: Info) {
   const { R, P, X, co } = sizes(g);
   const n = g.batchSize;
-  const dx = new Float32Array(n * X);
+  const dx = backend.alloc(n * X);
   if (pointwise(g)) {
     kernelsFor(n * P * R * co).gemm(false, true, n * P, R, co, 1, dy, w, 0, dx);
     return dx;
@@ -191,7 +191,7 @@ function conv(
   const wv = f32(backend, filter);
   if (xv === null || wv === null) return null;
   const g = convInfo(x.shape, filter.shape, attrs, attrs?.dilations ?? 1);
-  return g && { g, y: forward(xv, wv, g) };
+  return g && { g, y: forward(backend, xv, wv, g) };
 }
 
 const conv2d: DescentKernel = {
@@ -228,7 +228,7 @@ const conv2dBackpropInput: DescentKernel = {
     if (dyv === null || wv === null || inputShape === undefined) return null;
     const g = convInfo(inputShape, filter.shape, attrs, 1);
     if (g === null || sizeOf(g.outShape) !== dyv.length) return null;
-    return output(backend, inputShape.slice(), backpropInput(dyv, wv, g));
+    return output(backend, inputShape.slice(), backpropInput(backend, dyv, wv, g));
   },
 };
 
@@ -242,7 +242,7 @@ const conv2dBackpropFilter: DescentKernel = {
     if (xv === null || dyv === null || filterShape === undefined) return null;
     const g = convInfo(x.shape, filterShape, attrs, 1);
     if (g === null || sizeOf(g.outShape) !== dyv.length) return null;
-    return output(backend, filterShape.slice(), backpropFilter(xv, dyv, g));
+    return output(backend, filterShape.slice(), backpropFilter(backend, xv, dyv, g));
   },
 };
 

@@ -123,7 +123,7 @@ function binaryKernel(kernelName: string, op: BinaryOp, square = false): Descent
       const bv = f32(backend, b);
       if (av === null || bv === null) return null;
       const shape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
-      const out = new Float32Array(sizeOf(shape));
+      const out = backend.alloc(sizeOf(shape));
       if (!broadcastBinary(op, out, av, a.shape, bv, b.shape, shape)) return null;
       if (square) kernelsFor(out.length).unary('square', out, out, 0, 0);
       return output(backend, shape, out);
@@ -141,7 +141,7 @@ const addN: DescentKernel = {
     if (list.some((t) => t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])))
       return null;
     const first = vals[0] as Float32Array;
-    const out = new Float32Array(first.length);
+    const out = backend.alloc(first.length);
     const k = kernelsFor(out.length);
     k.copy(out, first);
     for (let i = 1; i < vals.length; i++) k.binary('add', out, out, vals[i] as Float32Array);

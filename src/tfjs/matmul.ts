@@ -43,7 +43,7 @@ function matmul(
   const batch = sizeOf(batchShape);
   if (batchA !== batch && batchA !== 1) return null;
   if (batchB !== batch && batchB !== 1) return null;
-  const out = new Float32Array(batch * m * n);
+  const out = backend.alloc(batch * m * n);
   const kern = kernelsFor(m * n * k);
   if (batchB === 1 && batchA === batch && !transA) {
     kern.gemm(false, transB, batch * m, n, k, 1, av, bv, 0, out);

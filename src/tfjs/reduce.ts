@@ -71,7 +71,7 @@ function reduceKernel(kernelName: string, kind: Reduce, axisAttr: string): Desce
       const lay = layoutOf(x.shape, axes);
       if (lay === null || (kind === 'max' && lay.kind === 'leading')) return null;
       const { rows, cols } = lay;
-      const out = new Float32Array(lay.kind === 'leading' ? cols : rows);
+      const out = backend.alloc(lay.kind === 'leading' ? cols : rows);
       if (lay.kind === 'leading') {
         const k = kernelsFor(xv.length);
         k.colSums(out, xv, rows, cols, false);
@@ -100,7 +100,7 @@ const softmax: DescentKernel = {
     if (xv === null || rank === 0 || (dim !== -1 && dim !== rank - 1)) return null;
     const cols = x.shape[rank - 1];
     if (cols === 0) return null;
-    const out = new Float32Array(xv.length);
+    const out = backend.alloc(xv.length);
     kernelsFor(xv.length * 8).softmax(out, xv, xv.length / cols, cols, false);
     return output(backend, x.shape.slice(), out);
   },

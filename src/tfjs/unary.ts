@@ -6,7 +6,7 @@
  */
 import type { UnaryOp } from '../backend/kernels.js';
 import type { DescentKernel, KernelArgs } from './kernels.js';
-import { f32, kernelsFor, output } from './util.js';
+import { f32, kernelsFor, onesOf, output } from './util.js';
 
 /** tfjs cpu's Softplus threshold: ln(2^-23) + 2, negated. */
 const SOFTPLUS_THRESHOLD = -(Math.log(1.1920928955078125e-7) + 2);
@@ -23,7 +23,7 @@ function unaryKernel(
       const xv = f32(backend, x);
       if (xv === null) return null;
       const [alpha, beta] = params(attrs ?? {});
-      const out = new Float32Array(xv.length);
+      const out = backend.alloc(xv.length);
       kernelsFor(xv.length * (op === 'relu' || op === 'neg' || op === 'abs' ? 1 : 8)).unary(
         op,
         out,
@@ -46,26 +46,33 @@ function clampKernel(
       const xv = f32(backend, inputs.x);
       if (xv === null) return null;
       const [lo, hi] = bounds(attrs ?? {});
-      const out = new Float32Array(xv.length);
+      const out = backend.alloc(xv.length);
       kernelsFor(xv.length).clamp(out, xv, lo, hi);
       return output(backend, inputs.x.shape.slice(), out);
     },
   };
 }
 
-/** Step (the derivative tfjs's gradients use for relu): 1 where x > 0, α elsewhere, NaN kept. */
+/**
+ * Step (what tfjs's gradients multiply by for relu): 1 where x > 0, α elsewhere, NaN kept.
+ * For α = 0 it is descent's relu derivative applied to ones (exact), unless x holds a NaN
+ * (descent's derivative maps NaN to a number); otherwise a loop here.
+ */
 const step: DescentKernel = {
   kernelName: 'Step',
   run({ inputs, backend, attrs }: KernelArgs) {
     const xv = f32(backend, inputs.x);
     if (xv === null) return null;
     const alpha = Math.fround(Number(attrs?.alpha ?? 0));
-    const out = new Float32Array(xv.length);
-    // no descent kernel computes it: one comparison per element, in JS
-    for (let i = 0; i < xv.length; i++) {
-      const v = xv[i];
-      out[i] = v > 0 ? 1 : Number.isNaN(v) ? Number.NaN : alpha;
-    }
+    const out = backend.alloc(xv.length);
+    const k = kernelsFor(xv.length);
+    if (alpha === 0 && !Number.isNaN(k.max(xv)))
+      k.unaryBackward('relu', out, xv, onesOf(xv.length), 0, 0);
+    else
+      for (let i = 0; i < xv.length; i++) {
+        const v = xv[i];
+        out[i] = v > 0 ? 1 : Number.isNaN(v) ? Number.NaN : alpha;
+      }
     return output(backend, inputs.x.shape.slice(), out);
   },
 };

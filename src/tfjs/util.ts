@@ -71,3 +71,11 @@ export function intScratchOf(n: number, slot = 0): Int32Array {
 export function chunkOf(items: number, per: number): number {
   return Math.max(1, Math.min(items, Math.floor(SCRATCH_MAX / Math.max(1, per))));
 }
+
+let ones = new Float32Array(0);
+
+/** `n` ones (read only: a kernel's constant operand). */
+export function onesOf(n: number): Float32Array {
+  if (ones.length < n) ones = new Float32Array(Math.max(n, 2 * ones.length)).fill(1);
+  return ones.subarray(0, n);
+}
