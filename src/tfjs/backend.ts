@@ -93,9 +93,9 @@ export class DescentBackend extends MathBackendCPU {
     return this.attached.get(dataId);
   }
 
-  /** Pooled bytes (for tests). */
-  poolBytes(): number {
-    return this.pooledBytes;
+  /** What the backend keeps besides tensors (diagnostics, tests): pooled bytes, attachments. */
+  retained(): { pooledBytes: number; attachments: number } {
+    return { pooledBytes: this.pooledBytes, attachments: this.attached.size };
   }
 
   /** The stored entry of `dataId` (`data.get` would ask the engine to move a missing one here). */

@@ -37,7 +37,14 @@ export function kernelsFor(work: number): Kernels {
   return getBackend().kernelsFor(work);
 }
 
-const SCRATCH_MAX = 1 << 24; // floats (64 MiB): larger lowerings are split into chunks
+let scratchMax = 1 << 24; // floats (64 MiB): larger lowerings are split into chunks
+
+/** Sets the scratch limit in floats (tests use a small one to exercise chunking); the old one. */
+export function setScratchMax(floats: number): number {
+  const old = scratchMax;
+  scratchMax = floats;
+  return old;
+}
 const floatSlots: Float32Array[] = [];
 const intSlots: Int32Array[] = [];
 
@@ -47,7 +54,7 @@ function grown<T extends Float32Array | Int32Array>(
   make: (n: number) => T,
 ): T {
   if (have !== undefined && have.length >= n) return have;
-  const len = Math.max(n, Math.min(SCRATCH_MAX, Math.floor((have?.length ?? 0) * 1.5)));
+  const len = Math.max(n, Math.min(scratchMax, Math.floor((have?.length ?? 0) * 1.5)));
   return make(len);
 }
 
@@ -69,7 +76,7 @@ export function intScratchOf(n: number, slot = 0): Int32Array {
 
 /** How many of `items` (each `per` floats of scratch) to process at once: at least one. */
 export function chunkOf(items: number, per: number): number {
-  return Math.max(1, Math.min(items, Math.floor(SCRATCH_MAX / Math.max(1, per))));
+  return Math.max(1, Math.min(items, Math.floor(scratchMax / Math.max(1, per))));
 }
 
 let ones = new Float32Array(0);
