@@ -344,14 +344,14 @@ for (const name of ['js', 'native'] as const) {
 
     describe('convolution (NHWC)', () => {
       const t = (shape: number[], seed: number, lo = -1) =>
-        tf.tensor(
+        tf.tensor4d(
           rand(
             shape.reduce((p, d) => p * d, 1),
             seed,
             lo,
           ),
-          shape,
-        ) as tf.Tensor4D;
+          shape as [number, number, number, number],
+        );
       type Case = [
         string,
         number[],
@@ -382,7 +382,9 @@ for (const name of ['js', 'native'] as const) {
         if (dil[0] === 1) {
           it(`Conv2DBackpropInput and Conv2DBackpropFilter, ${what}`, async () => {
             const grads = (x: tf.Tensor4D, f: tf.Tensor4D, dy: tf.Tensor4D) =>
-              tf.grads((a: tf.Tensor4D, b: tf.Tensor4D) => tf.sum(tf.mul(conv(a, b), dy)))([x, f]);
+              tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+                tf.sum(tf.mul(conv(a as tf.Tensor4D, b as tf.Tensor4D), dy)),
+              )([x, f]);
             const dy = (x: tf.Tensor4D, f: tf.Tensor4D, seed: number) => t(conv(x, f).shape, seed);
             const run = (i: 0 | 1, absolute: boolean) => () => {
               const [x, f] = [t(xs, 1), t(fs, 2)];
@@ -410,7 +412,7 @@ for (const name of ['js', 'native'] as const) {
           () =>
             tf.add(
               tf.conv2d(abs(t([2, 9, 11, 3], 4)), abs(t([3, 3, 3, 5], 5)), 1, 'same'),
-              tf.abs(t([5], 6)),
+              tf.abs(t([1, 1, 1, 5], 6).reshape([5])),
             ),
         ));
       it('a batch split into chunks of the scratch buffer', async () => {
@@ -426,9 +428,9 @@ for (const name of ['js', 'native'] as const) {
           const g = (i: 0 | 1, a: boolean) => () => {
             const [x, f] = [t([5, 7, 6, 3], 7), t([3, 3, 3, 4], 8)];
             const p = a ? abs : (v: tf.Tensor4D) => v;
-            return tf.grads((u: tf.Tensor4D, v: tf.Tensor4D) => tf.sum(conv(u, v)))([p(x), p(f)])[
-              i
-            ];
+            return tf.grads((u: tf.Tensor, v: tf.Tensor) =>
+              tf.sum(conv(u as tf.Tensor4D, v as tf.Tensor4D)),
+            )([p(x), p(f)])[i];
           };
           await parity('Conv2DBackpropInput', g(0, false), sumTol, g(0, true));
           await parity('Conv2DBackpropFilter', g(1, false), sumTol, g(1, true));
@@ -440,13 +442,13 @@ for (const name of ['js', 'native'] as const) {
 
     describe('pooling (NHWC)', () => {
       const t = (shape: number[], seed: number) =>
-        tf.tensor(
+        tf.tensor4d(
           rand(
             shape.reduce((p, d) => p * d, 1),
             seed,
           ),
-          shape,
-        ) as tf.Tensor4D;
+          shape as [number, number, number, number],
+        );
       // the last field: whether descent computes AvgPoolGrad (tfjs divides a window's gradient
       // by filterH·filterW; descent's divisor clips windows at the near padding's width past
       // the far edge, so a wider far padding goes to cpu)
@@ -473,8 +475,8 @@ for (const name of ['js', 'native'] as const) {
           const g = (a: boolean) => () => {
             const x = t(xs, 1);
             const dy = t(tf.maxPool(x, f, s, pad).shape, 2);
-            return tf.grad((u: tf.Tensor4D) =>
-              tf.sum(tf.mul(tf.maxPool(u, f, s, pad), a ? tf.abs(dy) : dy)),
+            return tf.grad((u: tf.Tensor) =>
+              tf.sum(tf.mul(tf.maxPool(u as tf.Tensor4D, f, s, pad), a ? tf.abs(dy) : dy)),
             )(x);
           };
           await parity('MaxPoolGrad', g(false), sumTol, g(true));
@@ -490,7 +492,9 @@ for (const name of ['js', 'native'] as const) {
           const g = (a: boolean) => () => {
             const x = t(xs, 1);
             const dy = t(y(x).shape, 3);
-            return tf.grad((u: tf.Tensor4D) => tf.sum(tf.mul(y(u), a ? tf.abs(dy) : dy)))(x);
+            return tf.grad((u: tf.Tensor) =>
+              tf.sum(tf.mul(y(u as tf.Tensor4D), a ? tf.abs(dy) : dy)),
+            )(x);
           };
           if (avgGrad) await parity('AvgPoolGrad', g(false), sumTol, g(true));
           else await handedToCpu('AvgPoolGrad', g(false));
@@ -500,12 +504,12 @@ for (const name of ['js', 'native'] as const) {
         const x = () => tf.tensor4d([0, 5, 5, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3], [1, 4, 4, 1]);
         await parity(
           'MaxPoolGrad',
-          () => tf.grad((v: tf.Tensor4D) => tf.sum(tf.maxPool(v, 2, 2, 'valid')))(x()),
+          () => tf.grad((v: tf.Tensor) => tf.sum(tf.maxPool(v as tf.Tensor4D, 2, 2, 'valid')))(x()),
           'exact',
         );
         await parity(
           'MaxPoolGrad',
-          () => tf.grad((v: tf.Tensor4D) => tf.sum(tf.maxPool(v, 3, 1, 'same')))(x()),
+          () => tf.grad((v: tf.Tensor) => tf.sum(tf.maxPool(v as tf.Tensor4D, 3, 1, 'same')))(x()),
           'exact',
         );
       });
