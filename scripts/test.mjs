@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Runs every check and test the project has, then prints one line: `N passed, N failed`.
 // Steps: build (TS + native addon), strict type-check, Biome, cargo fmt, clippy, cargo test,
-// cargo fuzz on the kernels, vitest on this Node and again on Node 22. Each non-test check
-// counts as one; cargo and vitest count their tests.
+// cargo fuzz on the kernels, vitest on this Node, TensorFlow.js's tfjs-core test suite against
+// the `descent` tfjs backend (and tfjs's cpu backend beside it), vitest again on Node 22. Each
+// non-test check counts as one; cargo, vitest and the tfjs-core suite count their tests.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -105,6 +106,30 @@ function vitest(label, node) {
 }
 
 vitest(`vitest (Node ${process.versions.node})`, process.execPath);
+
+// tfjs-core's own specs against the `descent` backend on descent's native and js kernels, and
+// against tfjs's cpu backend (scripts/tfjs-core-suite.mjs prints the counts side by side).
+{
+  const dir = mkdtempSync(join(tmpdir(), 'descent-tfjs-suite-'));
+  const out = join(dir, 'counts.json');
+  const { status } = run('tfjs-core suite (descent backend; cpu beside it)', process.execPath, [
+    join(root, 'scripts', 'tfjs-core-suite.mjs'),
+    '--json',
+    out,
+  ]);
+  let p = 0;
+  let f = 0;
+  try {
+    ({ passed: p, failed: f } = JSON.parse(readFileSync(out, 'utf8')));
+  } catch {
+    f = 1;
+  }
+  if (status !== 0 && f === 0) f = 1;
+  rmSync(dir, { recursive: true, force: true });
+  passed += p;
+  failed += f;
+  if (f) failures.push('tfjs-core suite');
+}
 
 // The whole suite again on Node 22, from the npm registry's binary package (`--node20-only`
 // skips it). Failing to get Node 22 counts as a failure, not as a skip.

@@ -59,7 +59,7 @@ export const NETS = {
 };
 
 /** Deterministic U(−a, a) weights (a small LCG; the values only need to be reproducible). */
-function uniform(n, a, seed) {
+export function uniform(n, a, seed) {
   const out = new Float32Array(n);
   let s = (seed * 2654435761 + 12345) >>> 0;
   for (let i = 0; i < n; i++) {

@@ -9,6 +9,9 @@
 //                 js         descent, js backend
 //                 tfjs-cpu / tfjs-wasm  TensorFlow.js, lib/tfjs-train.mjs 'manual' step
 //                 pytorch    torch on CPU (benchmarks/py/train_bench.py), when importable
+//   layers      TensorFlow.js programs unchanged on tfjs backends: tfjs-layers model.fit and
+//               model.predict samples/s on `descent` (descent-ml/tfjs), `cpu` and `wasm`, and
+//               test accuracy after equal epochs (sections/training-layers.mjs)
 //   accuracy    seconds to 88% test accuracy and memory (peak RSS, growth from the end of
 //               epoch 2 to the last), each run in a fresh process (lib/train-child.mjs; for
 //               PyTorch py/train_bench.py accuracy), one after the other: descent through
@@ -22,6 +25,7 @@ import { useTfBackend } from '../lib/tfjs.mjs';
 import { makeTfjsTrainer } from '../lib/tfjs-train.mjs';
 import { fmtSpread, statsOf, table } from '../lib/timing.mjs';
 import { Batcher, loadArrays, makeDescentTrainer, NETS } from '../lib/train-data.mjs';
+import { printLayers, runLayers } from './training-layers.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PY_SCRIPT = join(HERE, '..', 'py', 'train_bench.py');
@@ -91,6 +95,12 @@ export async function runTraining(ctx) {
     }
   } finally {
     torch.proc?.close();
+  }
+  try {
+    result.layers = await runLayers(ctx, arrays, Object.values(NETS));
+  } catch (e) {
+    result.layers = unavailable(`failed: ${errText(e)}`);
+    ctx.notes.push(`training (tfjs-layers) failed: ${e?.stack ?? e}`);
   }
   for (const [impl, net, budget, maxEpochs] of ACCURACY_PLAN[cfg.mode]) {
     const r = await accuracyRun(ctx, impl, net, { budget, maxEpochs, subset, arrays, torch });
@@ -398,4 +408,6 @@ export function printTraining(res, out) {
     ),
   );
   for (const a of res.accuracy) if (!a.available) out(`  ${a.impl} ${a.net}: not run: ${a.reason}`);
+  out('');
+  printLayers(res.layers, out);
 }
