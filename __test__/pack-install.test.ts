@@ -6,7 +6,9 @@
  * as the repository does, on Node 20 and on Node 22 (from the npm registry's
  * node-<platform>-<arch> package); with the main tarball alone the js backend takes over and
  * the same run agrees within float32 tolerance. The published types are checked against a
- * program that uses the API (and against misuses that must not type-check).
+ * program that uses the API (and against misuses that must not type-check). With
+ * @tensorflow/tfjs-core and -backend-cpu installed beside it, `descent-ml/tfjs` registers the
+ * `descent` backend from import and require; without them it fails naming the missing peer.
  */
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -100,6 +102,7 @@ function probeIn(dir: string, mode: 'cjs' | 'esm', node = process.execPath): Pro
 
 let both: string;
 let mainOnly: string;
+let packedTarballs: string[];
 let reference: Probe;
 beforeAll(() => {
   mkdirSync(bin);
@@ -113,7 +116,8 @@ beforeAll(() => {
       'scripts/pack.mjs',
     ),
   );
-  both = install('both', [packed.main, packed.platform]);
+  packedTarballs = [packed.main, packed.platform];
+  both = install('both', packedTarballs);
   mainOnly = install('main-only', [packed.main]);
   reference = JSON.parse(
     check(
@@ -223,5 +227,39 @@ new nn.Linear2(4, 2);
       expect(p.params, mode).toEqual(reference.params);
     }
     expect(dirname(node22)).not.toBe(dirname(process.execPath));
+  });
+
+  it('descent-ml/tfjs: with tfjs installed it registers the descent backend (import and require); without, it names the missing peer', () => {
+    const dir = install('with-tfjs', [
+      ...packedTarballs,
+      '@tensorflow/tfjs-core@4.22.0',
+      '@tensorflow/tfjs-backend-cpu@4.22.0',
+    ]);
+    const body = `await tf.setBackend(d.BACKEND_NAME);
+      const y = tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5], [6]]));
+      console.log(JSON.stringify([tf.getBackend(), Array.from(y.dataSync()), d.DESCENT_KERNELS.length > 0]));`;
+    writeFileSync(
+      join(dir, 'tfjs.mjs'),
+      `import * as tf from '@tensorflow/tfjs-core';\nimport * as d from 'descent-ml/tfjs';\n${body}\n`,
+    );
+    writeFileSync(
+      join(dir, 'tfjs.cjs'),
+      `const tf = require('@tensorflow/tfjs-core');\nconst d = require('descent-ml/tfjs');\n(async () => {\n${body}\n})();\n`,
+    );
+    for (const file of ['tfjs.mjs', 'tfjs.cjs']) {
+      const out = check(run(process.execPath, [file], dir, 60_000), file);
+      expect(JSON.parse(out.trim().split('\n').at(-1) as string), file).toEqual([
+        'descent',
+        [17, 39],
+        true,
+      ]);
+    }
+    const missing = run(
+      process.execPath,
+      ['--input-type=module', '-e', "await import('descent-ml/tfjs')"],
+      mainOnly,
+    );
+    expect(missing.status).not.toBe(0);
+    expect(missing.stderr).toMatch(/Cannot find (package|module) '@tensorflow\/tfjs-/);
   });
 });

@@ -534,6 +534,21 @@ for (const name of ['js', 'native'] as const) {
             () => tf.gather(x(), tf.tensor(idx as unknown as number[], undefined, 'int32'), axis),
             'exact',
           ));
+      it('int32, bool, and float32 stored as Int32Array (one-hot labels cast by a cpu Cast)', async () => {
+        const i = () => tf.tensor([2, 0, 2], undefined, 'int32');
+        const labels = () => tf.tensor([3, 1, 4, 1, 5], undefined, 'int32');
+        await parity('GatherV2', () => tf.gather(tf.oneHot(labels(), 6), i()), 'exact');
+        await parity(
+          'GatherV2',
+          () => tf.gather(tf.cast(tf.oneHot(labels(), 6), 'float32'), i()),
+          'exact',
+        );
+        await parity(
+          'GatherV2',
+          () => tf.gather(tf.greater(tf.oneHot(labels(), 6), 0), i(), 1),
+          'exact',
+        );
+      });
     });
 
     describe('inputs descent does not handle go to tfjs cpu', () => {
