@@ -5,6 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -27,19 +28,30 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('README examples', () => {
   it('there are examples to run', () => {
-    expect(examples.map((e) => e.name)).toEqual(['train', 'resume']);
+    expect(examples.map((e) => e.name)).toEqual(['train', 'resume', 'tfjs']);
   });
 
   for (const ex of examples) {
     it(`"${ex.name}" runs`, () => {
       const dist = pathToFileURL(join(root, 'dist', 'index.js')).href;
+      const distTfjs = pathToFileURL(join(root, 'dist', 'tfjs', 'index.js')).href;
+      const tfjs = pathToFileURL(
+        createRequire(join(root, 'package.json')).resolve('@tensorflow/tfjs'),
+      );
       const file = join(tmp, `${ex.name}.mjs`);
-      writeFileSync(file, ex.code.replace(/from 'descent-ml'/g, `from '${dist}'`));
+      writeFileSync(
+        file,
+        ex.code
+          .replace(/'descent-ml\/tfjs'/g, `'${distTfjs}'`)
+          .replace(/from 'descent-ml'/g, `from '${dist}'`)
+          .replace(/from '@tensorflow\/tfjs'/g, `from '${tfjs.href}'`),
+      );
       const r = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 120_000 });
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
       if (ex.name === 'train') expect(r.stdout).toMatch(/validation accuracy 0\.[6-9]\d*/);
       if (ex.name === 'resume') expect(r.stdout).toMatch(/resume is exact: true/);
+      if (ex.name === 'tfjs') expect(r.stdout).toMatch(/^descent test accuracy 0\.[7-9]\d*$/m);
     });
   }
 });

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Regenerates README.md's performance section (between `<!-- bench:start -->` and
 // `<!-- bench:end -->`, appended at the end when the markers are absent) from the newest suite
-// results in benchmarks/results/ (smoke runs excluded), or from the JSON file given.
+// results in benchmarks/results/ (smoke runs excluded), or from the JSON file given. A section
+// the newest run did not measure (`--only`) comes from the newest earlier run of the same mode
+// that did, and the section says so.
 //
 //   node benchmarks/readme-table.mjs [results.json] [--stdout] [--readme <path>]
 import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
@@ -25,6 +27,37 @@ export function newestResult(dir = join(HERE, 'results')) {
     }))
     .sort((a, b) => (a.stamp === b.stamp ? a.mtime - b.mtime : a.stamp < b.stamp ? -1 : 1));
   return files.length ? join(dir, files.at(-1).f) : null;
+}
+
+const SECTIONS = ['bandwidth', 'optimizers', 'gemm', 'boundary', 'training', 'autograd'];
+
+/**
+ * `res` with each section it did not measure taken from the newest earlier result of the same
+ * mode in `dir` that did; `borrowed` lists them as { section, file, startedAt }.
+ */
+export function withOlderSections(res, file, dir = join(HERE, 'results')) {
+  const merged = { ...res };
+  const borrowed = [];
+  const older = readdirSync(dir)
+    .filter((f) => f.startsWith(`suite-${res.mode}-`) && f.endsWith('.json'))
+    .map((f) => join(dir, f))
+    .filter((f) => resolve(f) !== resolve(file))
+    .map((f) => ({ f, r: JSON.parse(readFileSync(f, 'utf8')) }))
+    .filter(({ r }) => r.benchmark === 'suite' && r.startedAt < res.startedAt)
+    .sort((a, b) => (a.r.startedAt < b.r.startedAt ? 1 : -1));
+  for (const sec of SECTIONS) {
+    if (res[sec]?.available) continue;
+    const from = older.find(({ r }) => r[sec]?.available);
+    if (!from) continue;
+    merged[sec] = from.r[sec];
+    borrowed.push({
+      section: sec,
+      file: from.f,
+      startedAt: from.r.startedAt,
+      machine: from.r.machine,
+    });
+  }
+  return { res: merged, borrowed };
 }
 
 const fmtN = (n) =>
@@ -53,7 +86,7 @@ function mdTable(header, rows, align) {
 }
 
 /** The markdown of the performance section (without the markers). */
-export function renderSection(res, source) {
+export function renderSection(res, source, borrowed = []) {
   const m = res.machine;
   const v = m.versions ?? {};
   const lines = [];
@@ -63,6 +96,16 @@ export function renderSection(res, source) {
     `Measured by \`npm run bench\` (\`benchmarks/run.mjs\`${res.mode === 'full' ? '' : ` --${res.mode}`}) on ${res.startedAt.slice(0, 10)}: ${m.cpu}, ${m.logicalCores} cores${m.cacheBytes?.L3 ? ` (L3 ${Math.round(m.cacheBytes.L3 / 2 ** 20)} MiB)` : ''}, ${m.memoryGiB} GiB, native SIMD ${m.simd ?? 'n/a'}; Node ${v.node}, ${v.rustc ?? 'rustc n/a'}, tfjs ${v.tfjs ?? 'n/a'}, OpenBLAS ${v.openblas ?? 'n/a'}. ` +
       `Medians of ${res.method.rounds} interleaved rounds, ± half the interquartile range. Source: \`${source}\`; regenerate with \`node benchmarks/readme-table.mjs\`.`,
   );
+  const byFile = new Map();
+  for (const x of borrowed) byFile.set(x.file, [...(byFile.get(x.file) ?? []), x]);
+  for (const [file, secs] of byFile) {
+    const bm = secs[0].machine;
+    const same = bm?.cpu === m.cpu && bm?.logicalCores === m.logicalCores;
+    lines.push('');
+    lines.push(
+      `The ${secs.map((x) => x.section).join(', ')} section${secs.length > 1 ? 's are' : ' is'} from the earlier run \`${relative(ROOT, file)}\` (${secs[0].startedAt.slice(0, 10)}${same ? ', the same machine' : `: ${bm?.cpu}, ${bm?.logicalCores} cores`}), which this run did not repeat.`,
+    );
+  }
   if (res.mode !== 'full') {
     lines.push('');
     lines.push(
@@ -276,8 +319,84 @@ export function renderSection(res, source) {
         ),
       );
     }
+    renderLayers(tr.layers, lines, m);
   }
   return lines.join('\n');
+}
+
+/** The TensorFlow.js part of the training section (sections/training-layers.mjs). */
+function renderLayers(ly, lines, m) {
+  lines.push('');
+  lines.push('#### TensorFlow.js programs on tfjs backends');
+  lines.push('');
+  if (!ly?.available) {
+    lines.push(`Not measured: ${ly?.reason ?? 'not run'}.`);
+    return;
+  }
+  lines.push(
+    `The same two networks as tfjs-layers models (\`tf.sequential\`, \`compile\` with \`tf.train.adam(1e-3)\` and \`'categoricalCrossentropy'\`, metrics \`['accuracy']\`), the same code on each tfjs backend: \`descent\` is \`import 'descent-ml/tfjs'\` on descent's native kernels (${m.nativeThreads ?? '?'} threads), \`descent-js\` on its js kernels; \`cpu\` and \`wasm\` are tfjs's (one thread each). \`wasm-manual\` is wasm's fastest way to train these nets (variables, custom gradients around wasm's slow and missing kernels, \`optimizer.minimize\`; \`benchmarks/lib/tfjs-train.mjs\`) and the only one for the CNN: tfjs-backend-wasm has no Conv2DBackpropFilter kernel, so \`model.fit\` cannot train a conv2d layer on it. Samples/s of \`model.fit\`, median ±half IQR:`,
+  );
+  lines.push('');
+  lines.push(
+    mdTable(
+      ['net', 'batch', ...ly.impls, 'descent / wasm', 'descent / wasm-manual', 'descent-js / cpu'],
+      ly.fit.map((r) => [
+        r.label,
+        String(r.batch),
+        ...ly.impls.map((k) => num(r.impls[k], 'samplesPerSec', 0)),
+        ratio(r.ratios.descentOverWasm, 1),
+        ratio(r.ratios.descentOverWasmManual, 1),
+        ratio(r.ratios.descentJsOverCpu, 1),
+      ]),
+    ),
+  );
+  const pi = ly.impls.filter((k) => k !== 'wasm-manual');
+  lines.push('');
+  lines.push(
+    `\`model.predict\` samples/s on test images (batchSize ${ly.predictBatch}, output read back):`,
+  );
+  lines.push('');
+  lines.push(
+    mdTable(
+      ['net', ...pi, 'descent / wasm', 'descent / cpu'],
+      ly.predict.map((r) => [
+        r.label,
+        ...pi.map((k) => num(r.impls[k], 'samplesPerSec', 0)),
+        ratio(r.ratios.descentOverWasm, 1),
+        ratio(r.ratios.descentOverCpu, 1),
+      ]),
+    ),
+  );
+  const nets = [...new Set(ly.accuracy.map((a) => a.net))];
+  const rows = nets.map((net) => {
+    const acc = ly.accuracy.filter((a) => a.net === net && a.available);
+    const ours = acc.filter((a) => a.impl === 'descent');
+    const pct = (v) => (v === undefined ? '–' : `${(v * 100).toFixed(2)}%`);
+    const spread =
+      ours.length > 1
+        ? Math.max(...ours.map((a) => a.accuracy)) - Math.min(...ours.map((a) => a.accuracy))
+        : null;
+    const first = acc[0] ?? ly.accuracy.find((a) => a.net === net);
+    return [
+      net,
+      `${first.rows} × ${first.epochs}`,
+      pct(ours.find((a) => a.seed === 1)?.accuracy),
+      pct(acc.find((a) => a.impl === 'cpu')?.accuracy),
+      pct(acc.find((a) => a.impl === 'wasm')?.accuracy),
+      spread === null ? '–' : `${(spread * 100).toFixed(2)} points (${ours.length} seeds)`,
+    ];
+  });
+  lines.push('');
+  lines.push(
+    "Test accuracy after equal epochs of `model.fit` from the same initial weights and batch order (seed 1), and the spread of descent's accuracy over seeds:",
+  );
+  lines.push('');
+  lines.push(
+    mdTable(
+      ['net', 'training images × epochs', 'descent', 'cpu', 'wasm', 'descent, spread over seeds'],
+      rows,
+    ),
+  );
 }
 
 /** `readme` text with the section between the markers replaced (or appended). */
@@ -317,7 +436,10 @@ if (isMain) {
     console.error(`readme-table: ${file} is not a suite result`);
     process.exit(1);
   }
-  const section = renderSection(res, relative(ROOT, file));
+  const { res: merged, borrowed } = positionals[0]
+    ? { res, borrowed: [] }
+    : withOlderSections(res, file);
+  const section = renderSection(merged, relative(ROOT, file), borrowed);
   if (values.stdout) {
     console.log(section);
   } else {
