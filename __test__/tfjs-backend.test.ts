@@ -266,6 +266,22 @@ describe('recycled arrays are never ones something else can see', () => {
     tf.dispose([r, ...kept]);
   });
 
+  it('an array moved to another backend (the cpu backend keeps it)', async () => {
+    const c = tf.relu(tf.tensor(rand(N, 7))); // made by descent's Relu
+    const want = Float32Array.from(rand(N, 7), (v) => Math.max(v, 0));
+    await tf.setBackend('cpu');
+    const d = tf.mul(c, 1); // moves c's data (and its array) to cpu
+    c.dispose();
+    await tf.setBackend('descent');
+    const kept = churn();
+    await tf.setBackend('cpu');
+    expect(d.dataSync()).toEqual(want);
+    await tf.setBackend('descent');
+    const back = tf.add(d, tf.zerosLike(d)); // and back to descent
+    expect(back.dataSync()).toEqual(want);
+    tf.dispose([d, back, ...kept]);
+  });
+
   it('while arrays of disposed outputs are reused', () => {
     const b = tf.backend() as DescentBackend;
     tf.tidy(() => {

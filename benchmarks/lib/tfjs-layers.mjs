@@ -106,10 +106,14 @@ export function fitSampler(tf, net, model, batcher) {
   };
 }
 
-/** A predict sampler: seconds per image of model.predict on `count` test images, read back. */
+/**
+ * A predict sampler: seconds per model.predict call on `count` test images (output read back);
+ * `count` images per call.
+ */
 export function predictSampler(tf, net, model, test, count) {
   const [xt] = tensors(tf, net, test.x, test.y, count);
   return {
+    count,
     async sample(iters) {
       const t0 = performance.now();
       for (let i = 0; i < iters; i++) {
@@ -117,7 +121,7 @@ export function predictSampler(tf, net, model, test, count) {
         await p.data();
         p.dispose();
       }
-      return (performance.now() - t0) / 1e3 / iters / count;
+      return (performance.now() - t0) / 1e3 / iters;
     },
     dispose: () => xt.dispose(),
   };

@@ -103,11 +103,12 @@ export async function runLayers(ctx, arrays, nets) {
   };
   for (const net of nets) {
     const fit = { net: net.id, label: net.label, batch: net.batch, impls: {}, loss: {} };
-    const pred = { net: net.id, label: net.label, impls: {} };
+    const pred = { net: net.id, label: net.label, images: 0, impls: {} };
     const impls = [];
     const predImpls = [];
     const cleanup = [];
     const notHere = {};
+    const predictCount = Math.min(PREDICT_COUNT[cfg.mode], arrays.test.n);
     for (const impl of FIT_IMPLS) {
       const why = impl === 'wasm-manual' ? missing('wasm', { conv: [] }) : missing(impl, net);
       if (why) {
@@ -153,13 +154,7 @@ export async function runLayers(ctx, arrays, nets) {
           },
           meta: { threads },
         });
-        const p = predictSampler(
-          t.tf,
-          net,
-          model,
-          arrays.test,
-          Math.min(PREDICT_COUNT[cfg.mode], arrays.test.n),
-        );
+        const p = predictSampler(t.tf, net, model, arrays.test, predictCount);
         cleanup.push([impl, () => p.dispose()]);
         predImpls.push({
           name: impl,
@@ -203,7 +198,8 @@ export async function runLayers(ctx, arrays, nets) {
       }
     };
     fill(fit, fitM, net.batch);
-    fill(pred, predM, 1);
+    pred.images = predictCount;
+    fill(pred, predM, predictCount);
     delete pred.impls['wasm-manual'];
     const s = (row, x) => (row.impls[x]?.available ? row.impls[x].samplesPerSec.median : null);
     const div = (p, q) => (p !== null && q !== null && q > 0 ? p / q : null);

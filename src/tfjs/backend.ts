@@ -24,13 +24,14 @@ type Entry = { values?: BackendValues; complexTensorInfos?: unknown };
 
 export class DescentBackend extends MathBackendCPU {
   private readonly pool = new Map<number, Float32Array[]>();
+  private readonly intPool = new Map<number, Int32Array[]>();
   private pooledBytes = 0;
   /** Buffers `alloc` made and `readSync` never handed out. */
   private readonly owned = new WeakSet<ArrayBufferLike>();
   /** Owned buffers stored in tensors now, with how many tensors use each. */
   private readonly users = new Map<ArrayBufferLike, number>();
   /** What a kernel attached to an output it made, for a later kernel; dropped with it. */
-  private readonly attached = new Map<DataId, unknown>();
+  private readonly attached = new Map<DataId, { value: unknown; ints: Int32Array | null }>();
 
   constructor() {
     super();
@@ -49,6 +50,14 @@ export class DescentBackend extends MathBackendCPU {
     const fresh = new Float32Array(n);
     this.owned.add(fresh.buffer);
     return fresh;
+  }
+
+  /** An int32 array of length `n` to attach to an output (see `attach`); contents unspecified. */
+  allocInt(n: number): Int32Array {
+    const v = n < POOL_MIN_LENGTH ? undefined : this.intPool.get(n)?.pop();
+    if (v === undefined) return new Int32Array(n);
+    this.pooledBytes -= v.byteLength;
+    return v;
   }
 
   override write(values: BackendValues, shape: number[], dtype: DataType): DataId {
@@ -78,19 +87,26 @@ export class DescentBackend extends MathBackendCPU {
     const released = super.disposeData(dataId, force);
     if (entry !== undefined && !this.data.has(dataId)) {
       if (entry.values !== undefined) this.release(entry.values);
-      this.attached.delete(dataId);
+      const a = this.attached.get(dataId);
+      if (a !== undefined) {
+        this.attached.delete(dataId);
+        if (a.ints !== null) this.recycle(this.intPool, a.ints);
+      }
     }
     return released;
   }
 
-  /** Attaches `value` to the stored tensor `dataId` until it is disposed. */
-  attach(dataId: DataId, value: unknown): void {
-    if (this.data.has(dataId)) this.attached.set(dataId, value);
+  /**
+   * Attaches `value` to the stored tensor `dataId` until it is disposed; `ints` (from
+   * `allocInt`, referenced by `value`) is recycled then.
+   */
+  attach(dataId: DataId, value: unknown, ints: Int32Array | null = null): void {
+    if (this.data.has(dataId)) this.attached.set(dataId, { value, ints });
   }
 
   /** What was attached to `dataId`, if it is still stored. */
   attachment(dataId: DataId): unknown {
-    return this.attached.get(dataId);
+    return this.attached.get(dataId)?.value;
   }
 
   /** What the backend keeps besides tensors (diagnostics, tests): pooled bytes, attachments. */
@@ -133,12 +149,16 @@ export class DescentBackend extends MathBackendCPU {
     if (left === undefined || left > 0) return;
     const v = values as Float32Array;
     const whole = v.byteOffset === 0 && v.byteLength === v.buffer.byteLength;
-    if (!whole || !(v instanceof Float32Array)) return;
-    if (this.pooledBytes + v.byteLength > POOL_MAX_BYTES) return;
-    const list = this.pool.get(v.length) ?? [];
+    if (whole && v instanceof Float32Array) this.recycle(this.pool, v);
+  }
+
+  /** Keeps `v` in `pool` for reuse, within the pool's limits. */
+  private recycle<T extends Float32Array | Int32Array>(pool: Map<number, T[]>, v: T): void {
+    if (v.length < POOL_MIN_LENGTH || this.pooledBytes + v.byteLength > POOL_MAX_BYTES) return;
+    const list = pool.get(v.length) ?? [];
     if (list.length >= POOL_MAX_PER_LENGTH) return;
     list.push(v);
-    this.pool.set(v.length, list);
+    pool.set(v.length, list);
     this.pooledBytes += v.byteLength;
   }
 }

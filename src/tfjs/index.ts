@@ -7,6 +7,7 @@
  */
 import '@tensorflow/tfjs-backend-cpu';
 import {
+  findBackendFactory,
   getKernel,
   getKernelsForBackend,
   registerBackend,
@@ -26,9 +27,15 @@ export const DESCENT_KERNELS: readonly string[] = Object.freeze(
 export { DescentBackend };
 
 function register(): void {
+  // another copy of descent-ml registered it already: one backend of that name is enough
+  if (findBackendFactory(BACKEND_NAME) !== null) return;
+  const ours = new Map(descentKernels.map((k) => [k.kernelName, k]));
+  for (const name of ours.keys())
+    if (getKernel(name, 'cpu') === undefined)
+      throw new Error(`descent-ml/tfjs: tfjs's cpu backend has no kernel ${name} to fall back to`);
   // Priority 0: importing does not change tfjs's default backend; `setBackend('descent')` does.
   registerBackend(BACKEND_NAME, () => new DescentBackend(), 0);
-  const ours = new Map(descentKernels.map((k) => [k.kernelName, k]));
+  // cpu's kernels, as copyRegisteredKernels('cpu', 'descent') would, ours in place of theirs
   for (const cpu of getKernelsForBackend('cpu')) {
     const k = ours.get(cpu.kernelName);
     registerKernel(
@@ -41,9 +48,6 @@ function register(): void {
         : { ...cpu, backendName: BACKEND_NAME },
     );
   }
-  for (const name of ours.keys())
-    if (getKernel(name, 'cpu') === undefined)
-      throw new Error(`descent-ml/tfjs: tfjs's cpu backend has no kernel ${name} to fall back to`);
 }
 
 register();

@@ -145,8 +145,10 @@ const maxPool: DescentKernel = {
     const out = output(backend, r.g.outShape.slice(), y);
     // under a gradient tape, MaxPoolGrad will ask for these positions: keep them
     if (engine().state.gradientDepth > 0) {
-      const a: Argmax = { x: inputs.x.dataId, key: keyOf(r.g), idx: p.idx.slice() };
-      backend.attach(out.dataId, a);
+      const idx = backend.allocInt(p.idx.length);
+      idx.set(p.idx);
+      const a: Argmax = { x: inputs.x.dataId, key: keyOf(r.g), idx };
+      backend.attach(out.dataId, a, idx);
     }
     return out;
   },
@@ -204,22 +206,31 @@ const avgPoolGrad: DescentKernel = {
     const dy = f32(backend, inputs.dy);
     if (r === null || dy === null || dy.length !== outPixels(r.g) * r.g.inChannels) return null;
     // tfjs cpu divides every window's gradient by filterH·filterW, padding or not (its forward
-    // divides by the positions inside): descent's countIncludePad divisor, when no window
-    // reaches past the far padding it clips at (h + padTop, w + padLeft)
+    // divides by the positions inside): descent's countIncludePad divisor when no window
+    // reaches past the far padding it clips at (h + padTop, w + padLeft); otherwise col2im of
+    // dy / (filterH·filterW) copied to every window position (the adjoint of a window sum)
     const g = r.g;
     const reach = (out: number, s: number, pad: number, f: number, len: number) =>
       (out - 1) * s - pad + f <= len + pad;
-    if (
-      !reach(g.outHeight, g.strideHeight, g.padInfo.top, g.filterHeight, g.inHeight) ||
-      !reach(g.outWidth, g.strideWidth, g.padInfo.left, g.filterWidth, g.inWidth)
-    )
-      return null;
     const c = g.inChannels;
     const dyp = scratchOf(dy.length, 2);
     const dxp = scratchOf(r.v.length, 1);
     const k = kernelsFor(r.v.length);
     toPlanes(k, dyp, dy, outPixels(g), c);
-    k.avgPool2dBackward(dxp, dyp, planes(g), true);
+    if (
+      reach(g.outHeight, g.strideHeight, g.padInfo.top, g.filterHeight, g.inHeight) &&
+      reach(g.outWidth, g.strideWidth, g.padInfo.left, g.filterWidth, g.inWidth)
+    )
+      k.avgPool2dBackward(dxp, dyp, planes(g), true);
+    else {
+      const taps = g.filterHeight * g.filterWidth;
+      const cols = scratchOf(taps * dyp.length, 4);
+      const first = cols.subarray(0, dyp.length);
+      k.binaryScalar('mul', first, dyp, 1 / taps);
+      for (let t = 1; t < taps; t++)
+        k.copy(cols.subarray(t * dyp.length, (t + 1) * dyp.length), first);
+      k.col2im(dxp, cols, planes(g));
+    }
     const dx = backend.alloc(r.v.length);
     fromPlanes(k, dx, dxp, inPixels(g), c);
     return output(backend, inputs.input.shape.slice(), dx);
