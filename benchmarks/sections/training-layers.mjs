@@ -64,7 +64,8 @@ export async function runLayers(ctx, arrays, nets) {
   } catch (e) {
     descentReason = `descent-ml/tfjs cannot load: ${errText(e)}`;
   }
-  const missing = (impl, net) => {
+  /** Why `impl` cannot run `net` for `purpose` ('fit' or 'predict'), or null. */
+  const missing = (impl, net, purpose = 'fit') => {
     if (impl.startsWith('descent')) {
       if (descentReason) return descentReason;
       if (impl === 'descent' && !peers.native) return `native backend: ${peers.nativeReason}`;
@@ -72,7 +73,7 @@ export async function runLayers(ctx, arrays, nets) {
     }
     const be = tfBackendOf(impl);
     if (!t.backends[be].available) return t.backends[be].reason;
-    if (impl === 'wasm' && net.conv.length) return WASM_NO_CONV_GRAD;
+    if (impl === 'wasm' && net.conv.length && purpose === 'fit') return WASM_NO_CONV_GRAD;
     if (impl === 'cpu' && net.conv.length && cfg.mode !== 'full')
       return `skipped in --${cfg.mode}: tfjs cpu takes seconds per CNN batch (the full run measures it)`;
     return null;
@@ -107,14 +108,14 @@ export async function runLayers(ctx, arrays, nets) {
     const impls = [];
     const predImpls = [];
     const cleanup = [];
-    const notHere = {};
+    const notHere = { fit: {}, predict: {} };
     const predictCount = Math.min(PREDICT_COUNT[cfg.mode], arrays.test.n);
     for (const impl of FIT_IMPLS) {
       const why = impl === 'wasm-manual' ? missing('wasm', { conv: [] }) : missing(impl, net);
-      if (why) {
-        notHere[impl] = why;
-        continue;
-      }
+      const whyPredict = impl === 'wasm-manual' ? 'not a model' : missing(impl, net, 'predict');
+      if (why) notHere.fit[impl] = why;
+      if (whyPredict) notHere.predict[impl] = whyPredict;
+      if (why && whyPredict) continue;
       try {
         await use(impl);
         const batcher = new Batcher(lib, arrays.train, net.batch, SEED);
@@ -139,21 +140,24 @@ export async function runLayers(ctx, arrays, nets) {
         const model = layersModel(t.tf, net, { seed: SEED });
         cleanup.push([impl, () => model.dispose()]);
         const f = fitSampler(t.tf, net, model, batcher);
-        fit.loss[impl] = f.losses;
         const threads =
           impl === 'descent'
             ? ctx.machine.nativeThreads
             : impl === 'wasm'
               ? t.backends.wasm.threads
               : 1;
-        impls.push({
-          name: impl,
-          sample: async (iters) => {
-            await use(impl);
-            return f.sample(iters);
-          },
-          meta: { threads },
-        });
+        if (!why) {
+          fit.loss[impl] = f.losses;
+          impls.push({
+            name: impl,
+            sample: async (iters) => {
+              await use(impl);
+              return f.sample(iters);
+            },
+            meta: { threads },
+          });
+        }
+        if (whyPredict) continue;
         const p = predictSampler(t.tf, net, model, arrays.test, predictCount);
         cleanup.push([impl, () => p.dispose()]);
         predImpls.push({
@@ -165,7 +169,8 @@ export async function runLayers(ctx, arrays, nets) {
           meta: { threads },
         });
       } catch (e) {
-        notHere[impl] = errText(e);
+        notHere.fit[impl] ??= errText(e);
+        notHere.predict[impl] ??= errText(e);
       }
     }
     const tcfg =
@@ -187,19 +192,19 @@ export async function runLayers(ctx, arrays, nets) {
         dispose();
       }
     }
-    const fill = (row, m, batch) => {
+    const fill = (row, m, batch, why) => {
       for (const impl of FIT_IMPLS) {
         const r = m[impl];
-        if (!r) row.impls[impl] = unavailable(notHere[impl] ?? 'not measured');
+        if (!r) row.impls[impl] = unavailable(why[impl] ?? 'not measured');
         else
           row.impls[impl] = r.available
             ? { ...r, samplesPerSec: statsOf(r.samplesSec, (s) => batch / s) }
             : r;
       }
     };
-    fill(fit, fitM, net.batch);
+    fill(fit, fitM, net.batch, notHere.fit);
     pred.images = predictCount;
-    fill(pred, predM, predictCount);
+    fill(pred, predM, predictCount, notHere.predict);
     delete pred.impls['wasm-manual'];
     const s = (row, x) => (row.impls[x]?.available ? row.impls[x].samplesPerSec.median : null);
     const div = (p, q) => (p !== null && q !== null && q > 0 ? p / q : null);
