@@ -94,8 +94,10 @@ function moment(
           for (let i = 0; i < sd.length; i++) z._d[i] = sd[i] === 0 ? 1 : 0;
           return z;
         });
-        // std_backward: dy/(2·std) masked to 0 where std = 0, then var_backward.
-        ctx.give(0, mul(centred, where(zero, 0, div(dy, mul(s, denom)))));
+        // std_backward: dy/(2·std) masked to 0 where std = 0, then var_backward. The divisor
+        // is masked too, so no 0/0 reaches a second derivative (torch gives 0 there as well).
+        const safe = where(zero, 1, s);
+        ctx.give(0, mul(centred, where(zero, 0, div(dy, mul(safe, denom)))));
       },
     },
     [y],
