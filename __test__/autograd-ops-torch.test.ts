@@ -22,7 +22,8 @@
  * is smaller: an entry that is a sum with cancellation (a matmul entry, a summed-back
  * broadcast gradient) carries float32 rounding of its terms, which are on the tensor's scale,
  * not its own. The Hessian-vector product uses the same rule with 1e-4. int32 outputs (argmax)
- * must be equal.
+ * must be equal. Measured when written: at most 0.13 of the bound on either backend (a
+ * logsumexp second derivative); AUTOGRAD_OPS_REPORT=1 prints the worst case of each run.
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
