@@ -40,10 +40,15 @@ export {
   sub,
   sumTo,
 } from './ops/elementwise.js';
+export { gather, indexSelect } from './ops/gather.js';
 export { applyLoss, type FusedLoss } from './ops/loss.js';
 export { linear, type MatmulOptions, matmul } from './ops/matmul.js';
+export { type PadMode, type PadOptions, pad, repeat, tile } from './ops/pad.js';
 export { mean, type ReduceOptions, sum } from './ops/reduce.js';
+export { argmax, logsumexp, max, min } from './ops/reduce-max.js';
+export { std, type VarOptions, var, variance } from './ops/reduce-var.js';
 export { flatten, permute, reshape, squeeze, transpose, unsqueeze } from './ops/shape.js';
+export { cat, chunk, concat, slice, split, stack } from './ops/slice.js';
 export { logSoftmax, softmax } from './ops/softmax.js';
 export {
   abs,
@@ -66,6 +71,7 @@ export {
   tanh,
   unary,
 } from './ops/unary.js';
+export { where } from './ops/where.js';
 export { clearPool, poolStats } from './pool.js';
 export type { ArrayOf, DType } from './storage.js';
 export { Tensor, type TensorLike } from './tensor.js';
