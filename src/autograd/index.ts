@@ -40,8 +40,10 @@ export {
   sub,
   sumTo,
 } from './ops/elementwise.js';
+export { type EmbeddingOptions, embedding } from './ops/embedding.js';
 export { applyLoss, type FusedLoss } from './ops/loss.js';
 export { linear, type MatmulOptions, matmul } from './ops/matmul.js';
+export { type BatchNormOptions, batchNorm, layerNorm } from './ops/norm.js';
 export { mean, type ReduceOptions, sum } from './ops/reduce.js';
 export { flatten, permute, reshape, squeeze, transpose, unsqueeze } from './ops/shape.js';
 export { logSoftmax, softmax } from './ops/softmax.js';
