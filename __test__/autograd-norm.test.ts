@@ -8,7 +8,12 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tensor } from '../src/autograd/index.js';
 import * as ag from '../src/autograd/index.js';
-import { type BackendName, getBackend, setBackend } from '../src/backend/select.js';
+import {
+  type BackendName,
+  getBackend,
+  setBackend,
+  setMinNativeLength,
+} from '../src/backend/select.js';
 import { Rng } from '../src/random.js';
 import { gradcheck, gradgradcheck, leaf } from './helpers/tensor-gradcheck.js';
 
@@ -92,11 +97,17 @@ const rnd = (n: number, seed: number, lo = -1, hi = 1) => new Rng(seed).uniform(
 for (const be of backends) {
   describe(`normalisation and embedding on the tape (${be})`, () => {
     let prev: BackendName;
+    let prevMin: number;
     beforeAll(() => {
       prev = getBackend().name;
       setBackend(be);
+      // Every call on the native kernels, however small (they route tiny calls to JS).
+      prevMin = setMinNativeLength(0);
     });
-    afterAll(() => setBackend(prev));
+    afterAll(() => {
+      setBackend(prev);
+      setMinNativeLength(prevMin);
+    });
 
     describe('batchNorm', () => {
       it.each(
@@ -241,6 +252,39 @@ for (const be of backends) {
         gradcheck(g, [x, w2, b2]);
         gradgradcheck(g, [x, w2, b2]);
       });
+    });
+
+    it('one tensor passed as both weight and bias (and as x) receives the sum of the gradients', () => {
+      const x = leaf(rnd(4 * 7, 1, -2, 3), [4, 7]);
+      const p = leaf(rnd(7, 2, 0.5, 1.5), [7]);
+      const dy = ag.tensor(rnd(28, 3), [4, 7]) as Tensor;
+      const sep = (f: (a: Tensor, b: Tensor, c: Tensor) => Tensor, xs: Tensor) => {
+        const w = leaf(p.data, [7]);
+        const b = leaf(p.data, [7]);
+        const [gx, gw, gb] = ag.gradients(f(xs, w, b), [xs, w, b], { gradOutputs: [dy] });
+        return { gx, gp: gw.add(gb) };
+      };
+      for (const f of [
+        (a: Tensor, w: Tensor, b: Tensor) => ag.layerNorm(a, 7, w, b),
+        (a: Tensor, w: Tensor, b: Tensor) => ag.batchNorm(a, null, null, w, b, { training: true }),
+      ]) {
+        const want = sep(f, x);
+        const [gx, gp] = ag.gradients(f(x, p, p), [x, p], { gradOutputs: [dy] });
+        close(gx.data, want.gx.data, 1e-6, 'dx');
+        close(gp.data, want.gp.data, 1e-6, 'dγ + dβ');
+        // Accumulated into .grad too (the fused path's targets are then the leaf's buffer).
+        p.grad = null;
+        f(x, p, p).backward(dy);
+        close((p.grad as unknown as Tensor).data, want.gp.data, 1e-6, '.grad');
+        p.grad = null;
+      }
+      // x as the weight as well: [1, 7] input normalised over 7 with itself as γ.
+      const q = leaf(rnd(7, 4, 0.5, 1.5), [1, 7]);
+      const qw = leaf(q.data, [1, 7]);
+      const d1 = ag.tensor(rnd(7, 5), [1, 7]) as Tensor;
+      const [g1, g2] = ag.gradients(ag.layerNorm(q, [1, 7], qw), [q, qw], { gradOutputs: [d1] });
+      const [g] = ag.gradients(ag.layerNorm(q, [1, 7], q), [q], { gradOutputs: [d1] });
+      close(g.data, g1.add(g2).data, 1e-6, 'x as γ');
     });
 
     describe('embedding', () => {

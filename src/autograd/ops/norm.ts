@@ -78,6 +78,15 @@ function inputsOf(x: Tensor, w: Tensor | null, b: Tensor | null) {
   return { inputs, wi, bi };
 }
 
+/** Whether two typed arrays share memory. */
+function overlaps(a: Float32Array, b: Float32Array): boolean {
+  return (
+    a.buffer === b.buffer &&
+    a.byteOffset < b.byteOffset + b.byteLength &&
+    b.byteOffset < a.byteOffset + a.byteLength
+  );
+}
+
 /** Writes (or adds, when the target accumulates) `v(j)` into input i's gradient. */
 function giveVector(ctx: BackwardCtx, i: number, n: number, v: (j: number) => number): void {
   const g = ctx.target(i);
@@ -314,21 +323,33 @@ export function layerNorm(
           lnGradGraph(ctx, dy, X, W, wi, bi, ns, e);
           return;
         }
-        const needW = wi >= 0 && ctx.needs(wi);
-        const needB = bi >= 0 && ctx.needs(bi);
-        // The kernel adds dγ, dβ and always writes dx (to scratch when x needs none).
-        const target = (i: number, need: boolean) => {
-          if (!need) return null;
-          const g = ctx.target(i);
-          if (!g.accumulate) g.data.fill(0);
-          return g.data;
-        };
-        const dgamma = target(wi, needW);
-        const dbeta = target(bi, needB);
-        const gx = ctx.needs(0) ? ctx.target(0) : null;
-        const tmp = gx && !gx.accumulate ? null : out(be, X.shape);
-        const dx = tmp ? tmp._d : (gx as { data: Float32Array }).data;
+        // One kernel writes dx and adds dγ, dβ. A target that overlaps one already handed to
+        // it (the same tensor passed twice, e.g. as weight and bias) or that accumulates into
+        // dx gets a scratch buffer, added in afterwards.
         const kb = kernels(be, 2 * X.size);
+        const used: Float32Array[] = [];
+        const pending: Array<{ t: Tensor; into: Float32Array | null }> = [];
+        const scratch = (n: number, into: Float32Array | null, zero: boolean) => {
+          const t = out(be, [n]);
+          if (zero) kb.fill(t._d, 0);
+          pending.push({ t, into });
+          return t._d;
+        };
+        const claim = (i: number, adds: boolean) => {
+          const g = ctx.target(i);
+          let buf: Float32Array;
+          if ((!adds && g.accumulate) || used.some((u) => overlaps(u, g.data)))
+            buf = scratch(g.data.length, g.data, adds);
+          else {
+            if (adds && !g.accumulate) kb.fill(g.data, 0);
+            buf = g.data;
+          }
+          used.push(g.data);
+          return buf;
+        };
+        const dx = ctx.needs(0) ? claim(0, false) : scratch(X.size, null, false);
+        const dgamma = wi >= 0 && ctx.needs(wi) ? claim(wi, true) : null;
+        const dbeta = bi >= 0 && ctx.needs(bi) ? claim(bi, true) : null;
         kb.layerNormBackward(
           dx,
           dgamma,
@@ -341,9 +362,9 @@ export function layerNorm(
           rows,
           cols,
         );
-        if (tmp) {
-          if (gx) kb.axpy(1, tmp._d, gx.data);
-          tmp._release();
+        for (const { t, into } of pending) {
+          if (into) kb.axpy(1, t._d, into);
+          t._release();
         }
       },
       free: () => {
