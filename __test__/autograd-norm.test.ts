@@ -287,6 +287,37 @@ for (const be of backends) {
       close(g.data, g1.add(g2).data, 1e-6, 'x as γ');
     });
 
+    it('with x a constant, only dγ and dβ are computed, and equal those with x a leaf', () => {
+      const data = rnd(5 * 3 * 4, 1, -2, 3);
+      const dy = ag.tensor(rnd(60, 2), [5, 3, 4]) as Tensor;
+      const cases: Array<[(a: Tensor, w: Tensor, b: Tensor) => Tensor, number[]]> = [
+        [(a, w, b) => ag.layerNorm(a, [3, 4], w, b), [3, 4]],
+        [(a, w, b) => ag.batchNorm(a, null, null, w, b, { training: true }), [3]],
+        [
+          (a, w, b) =>
+            ag.batchNorm(
+              a,
+              { data: rnd(3, 3), shape: [3] },
+              { data: rnd(3, 4, 1, 2), shape: [3] },
+              w,
+              b,
+            ),
+          [3],
+        ],
+      ];
+      for (const [f, ps] of cases) {
+        const n = ps.reduce((a, d) => a * d, 1);
+        const w = leaf(rnd(n, 5, 0.5, 1.5), ps);
+        const b = leaf(rnd(n, 6), ps);
+        const x = leaf(data, [5, 3, 4]);
+        const all = ag.gradients(f(x, w, b), [x, w, b], { gradOutputs: [dy] });
+        const c = ag.tensor(Float32Array.from(data), [5, 3, 4]) as Tensor;
+        const only = ag.gradients(f(c, w, b), [w, b], { gradOutputs: [dy] });
+        close(only[0].data, all[1].data, 0, 'dγ');
+        close(only[1].data, all[2].data, 0, 'dβ');
+      }
+    });
+
     describe('embedding', () => {
       it.each(
         fx.embedding.map((c) => [
