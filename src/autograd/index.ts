@@ -40,9 +40,11 @@ export {
   sub,
   sumTo,
 } from './ops/elementwise.js';
+export { type EmbeddingOptions, embedding } from './ops/embedding.js';
 export { gather, indexSelect } from './ops/gather.js';
 export { applyLoss, type FusedLoss } from './ops/loss.js';
 export { linear, type MatmulOptions, matmul } from './ops/matmul.js';
+export { type BatchNormOptions, batchNorm, layerNorm } from './ops/norm.js';
 export { type PadMode, type PadOptions, pad, repeat, tile } from './ops/pad.js';
 export { mean, type ReduceOptions, sum } from './ops/reduce.js';
 export { argmax, logsumexp, max, min } from './ops/reduce-max.js';
