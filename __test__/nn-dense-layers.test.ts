@@ -31,7 +31,6 @@ import {
   Residual,
   Sequential,
   Tanh,
-  type Tensor,
 } from '../src/nn/index.js';
 import { Rng } from '../src/random.js';
 import { nativeUnderTest } from './helpers/backends.js';
