@@ -217,6 +217,17 @@ export class Model {
       throw new Error(
         `${fn}: the model ran forward more than once since its last backward and both graphs are alive, so which output dy belongs to is ambiguous; call backward on the output tensor itself (y.backward(dy))`,
       );
+    if (y === x) {
+      // An identity network (e.g. only dropout, in eval): dx = dy, no parameter involved.
+      this.previous = null;
+      return withGradMode(false, () =>
+        wrap(
+          opts.inputGrad === false ? new Float32Array(x.size) : Float32Array.from(g._d),
+          x.shape,
+          'float32',
+        ),
+      );
+    }
     if (!y._node)
       throw new Error(
         `${fn}: the last forward recorded no graph (it ran inside noGrad, or nothing in it needs a gradient)`,
