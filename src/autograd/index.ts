@@ -41,6 +41,18 @@ export {
   sumTo,
 } from './ops/elementwise.js';
 export { applyLoss, type FusedLoss } from './ops/loss.js';
+export type { LossTarget } from './ops/loss-formulas.js';
+export {
+  bceWithLogits,
+  binaryCrossEntropy,
+  crossEntropy,
+  huberLoss,
+  klDiv,
+  l1Loss,
+  mseLoss,
+  nllLoss,
+  smoothL1Loss,
+} from './ops/losses.js';
 export { linear, type MatmulOptions, matmul } from './ops/matmul.js';
 export { mean, type ReduceOptions, sum } from './ops/reduce.js';
 export { flatten, permute, reshape, squeeze, transpose, unsqueeze } from './ops/shape.js';
