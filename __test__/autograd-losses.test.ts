@@ -65,7 +65,9 @@ function caseId(c: Case, i: number): string {
   const o = Object.entries(c.options)
     .map(([k, v]) => `${k}=${Array.isArray(v) ? `[${v.length}]` : v}`)
     .join(' ');
-  return `#${i} ${c.fn} [${c.input.shape}] ${c.target.dtype} ${o}`;
+  const ignored =
+    c.target.dtype === 'int32' && c.target.data.includes(-100) ? ' (labels −100)' : '';
+  return `#${i} ${c.fn} [${c.input.shape}] ${c.target.dtype}${ignored} ${o}`;
 }
 
 function options(c: Case): Record<string, unknown> {
