@@ -43,6 +43,18 @@ export {
 export { type EmbeddingOptions, embedding } from './ops/embedding.js';
 export { gather, indexSelect } from './ops/gather.js';
 export { applyLoss, type FusedLoss } from './ops/loss.js';
+export type { LossTarget } from './ops/loss-formulas.js';
+export {
+  bceWithLogits,
+  binaryCrossEntropy,
+  crossEntropy,
+  huberLoss,
+  klDiv,
+  l1Loss,
+  mseLoss,
+  nllLoss,
+  smoothL1Loss,
+} from './ops/losses.js';
 export { linear, type MatmulOptions, matmul } from './ops/matmul.js';
 export { type BatchNormOptions, batchNorm, layerNorm } from './ops/norm.js';
 export { type PadMode, type PadOptions, pad, repeat, tile } from './ops/pad.js';
