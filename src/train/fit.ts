@@ -378,7 +378,7 @@ export function fit(
     model.zeroGrad();
     const pred = model.forward(b.x, { training: true });
     checkTargets(fn, model, loss, pred, b.y, currentIndex);
-    const L = applyLoss(loss, pred, b.y);
+    const L = loss.apply ? loss.apply(pred, b.y) : applyLoss(loss, pred, b.y);
     let value = L._d[0];
     if (!measured) {
       const view = { data: pred._d, shape: pred.shape };
