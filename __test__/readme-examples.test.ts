@@ -27,7 +27,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('README examples', () => {
   it('there are examples to run', () => {
-    expect(examples.map((e) => e.name)).toEqual(['train', 'resume']);
+    expect(examples.map((e) => e.name)).toEqual(['train', 'resume', 'vae', 'gan']);
   });
 
   for (const ex of examples) {
