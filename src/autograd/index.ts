@@ -26,6 +26,7 @@ export {
   vjp,
 } from './functional.js';
 export { enableGrad, isGradEnabled, noGrad } from './grad-mode.js';
+export { type Conv2dOptions, conv2d } from './ops/conv.js';
 export {
   add,
   div,
@@ -42,6 +43,13 @@ export {
 } from './ops/elementwise.js';
 export { applyLoss, type FusedLoss } from './ops/loss.js';
 export { linear, type MatmulOptions, matmul } from './ops/matmul.js';
+export {
+  type AvgPool2dOptions,
+  avgPool2d,
+  globalAvgPool2d,
+  type MaxPool2dOptions,
+  maxPool2d,
+} from './ops/pool.js';
 export { mean, type ReduceOptions, sum } from './ops/reduce.js';
 export { flatten, permute, reshape, squeeze, transpose, unsqueeze } from './ops/shape.js';
 export { logSoftmax, softmax } from './ops/softmax.js';
