@@ -97,6 +97,21 @@ export function col2im(cols: TensorLike, g: Readonly<Window2d>): Tensor {
 }
 
 /**
+ * The `n` consecutive views of length `len` of `buf`, kept per buffer: the tape's pooled
+ * buffers and a model's input buffer come back every step, so a steady-state step makes no
+ * new views (a subarray is an allocation, and a step needs a few per image).
+ */
+const viewCache = new WeakMap<Float32Array, Float32Array[]>();
+function perImage(buf: Float32Array, n: number, len: number): Float32Array[] {
+  let v = viewCache.get(buf);
+  if (!v || v.length !== n || (n > 0 && v[0].length !== len)) {
+    v = Array.from({ length: n }, (_, i) => buf.subarray(i * len, (i + 1) * len));
+    viewCache.set(buf, v);
+  }
+  return v;
+}
+
+/**
  * y = conv(x, weight) + bias: x [N, C, H, W], weight [O, C, kh, kw], bias [O] or none;
  * y [N, O, Ho, Wo] with torch's output size.
  */
@@ -149,28 +164,16 @@ export function conv2dWith(
   const be = backendOf(fn, X, W, B);
   const y = out(be, [n, nOut, g.outH, g.outW]);
   const k = kernels(be, nOut * kk * hw);
-  const xd = X._d;
-  const yd = y._d;
   const wd = W._d;
+  const xs = perImage(X._d, n, img);
+  const ys = perImage(y._d, n, nOut * hw);
   const cols = direct ? null : f32Pool.take(kk * hw);
   for (let i = 0; i < n; i++) {
-    const xi = xd.subarray(i * img, (i + 1) * img);
-    if (cols) k.im2col(cols, xi, g);
-    k.gemm(
-      false,
-      false,
-      nOut,
-      hw,
-      kk,
-      1,
-      wd,
-      cols ?? xi,
-      0,
-      yd.subarray(i * nOut * hw, (i + 1) * nOut * hw),
-    );
+    if (cols) k.im2col(cols, xs[i], g);
+    k.gemm(false, false, nOut, hw, kk, 1, wd, cols ?? xs[i], 0, ys[i]);
   }
   if (cols) f32Pool.put(cols);
-  if (B && n > 0) k.biasAdd(yd, B._d, n, nOut, hw);
+  if (B && n > 0) k.biasAdd(y._d, B._d, n, nOut, hw);
   return record(
     {
       name: fn,
@@ -202,16 +205,18 @@ export function conv2dWith(
         const c = direct ? null : f32Pool.take(kk * hw);
         // col2im writes; adding into an earlier gradient of x goes through a scratch image.
         const tmp = gx?.accumulate && !direct ? f32Pool.take(img) : null;
+        const dys = perImage(dyd, n, nOut * hw);
+        const xs = gw ? perImage(X._d, n, img) : null;
+        const dxs = gx ? perImage(gx.data, n, img) : null;
         for (let i = 0; i < n; i++) {
-          const dyi = dyd.subarray(i * nOut * hw, (i + 1) * nOut * hw);
-          if (gw) {
-            const xi = X._d.subarray(i * img, (i + 1) * img);
-            if (c) kb.im2col(c, xi, g);
+          const dyi = dys[i];
+          if (gw && xs) {
+            if (c) kb.im2col(c, xs[i], g);
             const beta = gw.accumulate || i > 0 ? 1 : 0;
-            kb.gemm(false, true, nOut, kk, hw, 1, dyi, c ?? xi, beta, gw.data);
+            kb.gemm(false, true, nOut, kk, hw, 1, dyi, c ?? xs[i], beta, gw.data);
           }
-          if (gx) {
-            const dxi = gx.data.subarray(i * img, (i + 1) * img);
+          if (gx && dxs) {
+            const dxi = dxs[i];
             if (!c) {
               kb.gemm(true, false, kk, hw, nOut, 1, wd, dyi, gx.accumulate ? 1 : 0, dxi);
               continue;
