@@ -32,7 +32,7 @@ import {
 export interface Conv2dOptions {
   /** Default 1. */
   stride?: Pair;
-  /** Zero padding per side, or 'same' (output size = input size, stride 1) or 'valid' (default 0). */
+  /** Zero padding per side, 'same' (output size = input size, stride 1) or 'valid' (default 0). */
   padding?: ConvPadding;
   /** Default 1. */
   dilation?: Pair;
@@ -45,8 +45,9 @@ const sameShape = (a: readonly number[], b: readonly number[]) =>
 const colsShape = (g: Window2d) => [g.c * g.kh * g.kw, g.n * g.outH * g.outW];
 
 /**
- * The receptive fields of x [n, c, h, w] as columns: [c·kh·kw, n·outH·outW], laid out as the
- * `im2col` kernel documents (geometry `g`, whose n is the batch). Linear; its adjoint is col2im.
+ * @internal (`g` is trusted, so not in the public index) The receptive fields of x
+ * [n, c, h, w] as columns [c·kh·kw, n·outH·outW], laid out as the `im2col` kernel documents
+ * (geometry `g`, whose n is the batch). Linear; its adjoint is col2im.
  */
 export function im2col(x: TensorLike, g: Readonly<Window2d>): Tensor {
   const fn = 'im2col';
@@ -71,8 +72,9 @@ export function im2col(x: TensorLike, g: Readonly<Window2d>): Tensor {
 }
 
 /**
- * The adjoint of im2col: cols [c·kh·kw, n·outH·outW] summed back onto the image positions
- * they were copied from, giving [n, c, h, w]. Linear; its adjoint is im2col.
+ * @internal (as im2col) The adjoint of im2col: cols [c·kh·kw, n·outH·outW] summed back
+ * onto the image positions they were copied from, giving [n, c, h, w]. Linear; its adjoint
+ * is im2col.
  */
 export function col2im(cols: TensorLike, g: Readonly<Window2d>): Tensor {
   const fn = 'col2im';
@@ -142,8 +144,9 @@ export function conv2d(
 }
 
 /**
- * conv2d with the geometry already resolved (the Conv2d layer caches it per input size): x
- * must be [N, g.c, g.h, g.w] and weight [O, g.c, g.kh, g.kw]; `fn` names the caller in errors.
+ * @internal conv2d with the geometry already resolved (the Conv2d layer caches it per input
+ * size): x must be [N, g.c, g.h, g.w] and weight [O, g.c, g.kh, g.kw]; `fn` names the caller
+ * in errors.
  */
 export function conv2dWith(
   fn: string,

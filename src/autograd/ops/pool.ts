@@ -75,7 +75,7 @@ function writeGrad(
   f32Pool.put(tmp);
 }
 
-/** Max pooling with torch's semantics (see the `maxPool2d` kernel: ties keep the first, NaN wins). */
+/** Max pooling, torch's semantics (see the `maxPool2d` kernel: ties keep the first, NaN wins). */
 export function maxPool2d(x: TensorLike, kernelSize: Pair, opts?: MaxPool2dOptions): Tensor {
   const fn = 'maxPool2d';
   checkOptions(fn, opts, ['stride', 'padding', 'dilation', 'ceilMode']);
@@ -90,7 +90,7 @@ export function maxPool2d(x: TensorLike, kernelSize: Pair, opts?: MaxPool2dOptio
   return maxPool2dWith(fn, X, poolGeometry(fn, X.shape, kernel, stride, padding, dilation, ceil));
 }
 
-/** maxPool2d over x [n, c, g.h, g.w] with a resolved geometry (n and c are taken from x). */
+/** @internal maxPool2d over x [n, c, g.h, g.w] with a resolved geometry (n, c from x). */
 export function maxPool2dWith(fn: string, X: Tensor, geometry: Readonly<Window2d>): Tensor {
   const g = withBatch(fn, X, geometry);
   const be = backendOf(fn, X);
@@ -193,7 +193,7 @@ export function globalGeometry(fn: string, input: readonly number[]): Readonly<W
 }
 
 /**
- * avgPool2d over x [n, c, g.h, g.w] with a resolved geometry; the output is
+ * @internal avgPool2d over x [n, c, g.h, g.w] with a resolved geometry; the output is
  * [n, c, outH, outW] or `shape` (the same elements, e.g. [n, c] for global pooling).
  */
 export function avgPool2dWith(
