@@ -26,6 +26,7 @@ export {
   vjp,
 } from './functional.js';
 export { enableGrad, isGradEnabled, noGrad } from './grad-mode.js';
+export { type Conv2dOptions, conv2d } from './ops/conv.js';
 export {
   add,
   div,
@@ -58,6 +59,13 @@ export {
 export { linear, type MatmulOptions, matmul } from './ops/matmul.js';
 export { type BatchNormOptions, batchNorm, layerNorm } from './ops/norm.js';
 export { type PadMode, type PadOptions, pad, repeat, tile } from './ops/pad.js';
+export {
+  type AvgPool2dOptions,
+  avgPool2d,
+  globalAvgPool2d,
+  type MaxPool2dOptions,
+  maxPool2d,
+} from './ops/pool.js';
 export { mean, type ReduceOptions, sum } from './ops/reduce.js';
 export { argmax, logsumexp, max, min } from './ops/reduce-max.js';
 export { std, type VarOptions, var, variance } from './ops/reduce-var.js';
