@@ -7,6 +7,7 @@
  */
 import { runBackward } from '../autograd/engine.js';
 import { isGradEnabled, withGradMode } from '../autograd/grad-mode.js';
+import type { Node } from '../autograd/node.js';
 import { asTensor } from '../autograd/ops/util.js';
 import type { DType } from '../autograd/storage.js';
 import { bindArenaGrad, type Tensor, type TensorLike, viewOf, wrap } from '../autograd/tensor.js';
@@ -52,7 +53,7 @@ export class Model {
   /** The last forward's input (tracked) and output, for the `backward(dy)` convenience. */
   private last: { x: Tensor<DType>; y: Tensor } | null = null;
   /** The forward before it, while its graph may still be alive (to refuse an ambiguous backward). */
-  private previous: WeakRef<Tensor> | null = null;
+  private previous: Node | null = null;
 
   constructor(
     readonly net: Layer,
@@ -184,7 +185,9 @@ export class Model {
       t._track = true;
     }
     const y = this.net.forward(t, opts) as Tensor;
-    if (this.last) this.previous = new WeakRef(this.last.y);
+    // Only the node (not a WeakRef: a WeakRef keeps its target alive until the end of the
+    // synchronous job, which for a training loop is the whole run).
+    this.previous = this.last?.y._node ?? null;
     this.last = { x: t, y };
     return y;
   }
@@ -212,8 +215,8 @@ export class Model {
       throw new RangeError(
         `${fn}: expected a gradient of shape ${shapeStr(y.shape)} (the output's), got ${shapeStr(g.shape)}`,
       );
-    const prev = this.previous?.deref();
-    if (prev?._node && !prev._node.freed && prev !== y)
+    const prev = this.previous;
+    if (prev && !prev.freed && prev !== y._node)
       throw new Error(
         `${fn}: the model ran forward more than once since its last backward and both graphs are alive, so which output dy belongs to is ambiguous; call backward on the output tensor itself (y.backward(dy))`,
       );

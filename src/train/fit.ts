@@ -207,7 +207,9 @@ function runEvaluation(
   let n = 0;
   let batch = 0;
   for (const b of data.batches({ batchSize, shuffle: false })) {
-    const pred = noGrad(() => model.forward(b.x, { training: false }));
+    const out = noGrad(() => model.forward(b.x, { training: false }));
+    // A view, so that the buffer goes back to the pool once the batch is scored.
+    const pred = { data: out._d, shape: out.shape };
     if (loss) {
       checkTargets(fn, model, loss, pred, b.y, batch);
       sum += loss.forward(pred, b.y) * pred.shape[0];
@@ -215,6 +217,7 @@ function runEvaluation(
     for (const m of metrics) m.add(pred, b.y);
     n += pred.shape[0];
     batch++;
+    out._release();
   }
   const logs: Logs = {};
   if (loss) logs.loss = n > 0 ? sum / n : Number.NaN;
@@ -521,8 +524,9 @@ export function predict(model: Model, x: Tensor | Dataset, options: PredictOptio
     let o = 0;
     for (const b of x.batches({ batchSize, shuffle: false })) {
       const y = noGrad(() => model.forward(b.x, { training: false }));
-      out.set(y.data, o);
-      o += y.data.length;
+      out.set(y._d, o);
+      o += y.size;
+      y._release();
     }
     return { data: out, shape: [x.length, ...model.outputShape] };
   }
@@ -557,7 +561,8 @@ export function predict(model: Model, x: Tensor | Dataset, options: PredictOptio
         { training: false },
       ),
     );
-    out.set(y.data, s * outSize);
+    out.set(y._d, s * outSize);
+    y._release();
   }
   return { data: out, shape: [n, ...model.outputShape] };
 }
