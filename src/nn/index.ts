@@ -40,6 +40,8 @@ export {
   LSTM,
   Recurrent,
   type RecurrentOptions,
+  type RecurrentOutput,
+  type RecurrentState,
   RNN,
   type RNNOptions,
 } from './recurrent.js';
