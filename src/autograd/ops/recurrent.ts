@@ -203,6 +203,22 @@ type Target = { data: Float32Array; accumulate: boolean };
 /** Slot i (of `w` values) of a slotted buffer. */
 const slot = (b: Float32Array, i: number, w: number) => b.subarray(i * w, (i + 1) * w);
 
+const slotCache = new WeakMap<Float32Array, { w: number; views: Float32Array[] }>();
+
+/**
+ * Every slot of `b` as a view, cached per buffer: the buffers come from the pool and recur from
+ * step to step, so a steady-state call creates no views (a subarray costs ~0.1 µs and garbage).
+ */
+function slots(b: Float32Array, w: number): Float32Array[] {
+  let c = slotCache.get(b);
+  if (!c || c.w !== w) {
+    const views = Array.from({ length: Math.floor(b.length / w) }, (_, i) => slot(b, i, w));
+    c = { w, views };
+    slotCache.set(b, c);
+  }
+  return c.views;
+}
+
 /** What the forward keeps for backward, per direction (pooled arrays, given back in free). */
 interface Saved {
   /** Gate activations, sequence layout [.., G·H]. */
@@ -301,24 +317,27 @@ export function recurrentLayer(
     s.gates = sv.gates;
     s.bhh = w.bhh && !cell.foldsHiddenBias ? w.bhh._d : null;
     s.y = y ? y._d : null;
+    const hs = slots(sv.hs, nh);
+    const cs = lstm ? slots(sv.cs, nh) : [];
+    const hn = gru ? slots(sv.hn, nh) : [];
     for (let i = 0; i < T; i++) {
       const t = d === 0 ? i : T - 1 - i;
-      s.hPrev = slot(sv.hs, i, nh);
+      s.hPrev = hs[i];
       // Without an initial state h_{−1} = 0 and so is its recurrent projection.
       if (i === 0 && !h0) hp.fill(0);
       else kRec.gemm(false, true, n, GH, H, 1, s.hPrev, w.whh._d, 0, hp);
       s.gOff = off(t, GH);
-      s.h = slot(sv.hs, i + 1, nh);
+      s.h = hs[i + 1];
       if (lstm) {
-        s.cPrev = slot(sv.cs, i, nh);
-        s.c = slot(sv.cs, i + 1, nh);
+        s.cPrev = cs[i];
+        s.c = cs[i + 1];
       }
-      if (gru) s.hn = slot(sv.hn, i, nh);
+      if (gru) s.hn = hn[i];
       s.yOff = off(t, DH) + d * H;
       cell.forward(kCell, s);
     }
-    hN._d.set(slot(sv.hs, T, nh), d * nh);
-    if (cN) cN._d.set(slot(sv.cs, T, nh), d * nh);
+    hN._d.set(hs[T], d * nh);
+    if (cN) cN._d.set(cs[T], d * nh);
     return sv;
   });
   f32Pool.put(hp);
@@ -363,19 +382,23 @@ export function recurrentLayer(
     s.gates = sv.gates;
     s.y = dy ? dy._d : null;
     s.dc = dc;
+    const hs = slots(sv.hs, nh);
+    const cs = lstm ? slots(sv.cs, nh) : [];
+    const hn = gru ? slots(sv.hn, nh) : [];
+    const dpre = slots(dpt, n * GH);
     for (let i = T - 1; i >= 0; i--) {
       const t = d === 0 ? i : T - 1 - i;
       s.gOff = off(t, GH);
       s.yOff = off(t, DH) + d * H;
-      s.hPrev = slot(sv.hs, i, nh);
+      s.hPrev = hs[i];
       if (lstm) {
-        s.cPrev = slot(sv.cs, i, nh);
-        s.c = slot(sv.cs, i + 1, nh);
+        s.cPrev = cs[i];
+        s.c = cs[i + 1];
       }
-      if (gru) s.hn = slot(sv.hn, i, nh);
+      if (gru) s.hn = hn[i];
       s.dh = dh;
       s.dhPrev = dhPrev;
-      s.dpre = slot(dpt, i, n * GH);
+      s.dpre = dpre[i];
       cell.backward(kCell, s, dp);
       // dh_{t−1} = dpre_t·W_hh (+ δ⊙z for GRU); at the first step only if h0 wants it.
       if (i > 0 || gh0) {
