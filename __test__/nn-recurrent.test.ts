@@ -6,7 +6,9 @@
  * time-major, truncated BPTT); stepping with a carried state; inter-layer dropout; steady-state
  * pooling; small sequence tasks that train; refused inputs and arguments.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { add, mul, noGrad, poolStats, sum, type Tensor, tensor } from '../src/autograd/index.js';
 import { dropout } from '../src/autograd/ops/dropout.js';
@@ -33,6 +35,7 @@ import {
   Sequential,
 } from '../src/nn/index.js';
 import { Rng } from '../src/random.js';
+import { loadCheckpoint, saveCheckpoint } from '../src/train/checkpoint.js';
 import { nativeUnderTest } from './helpers/backends.js';
 import { gradcheck } from './helpers/gradcheck.js';
 import { gradgradcheck, gradcheck as tensorGradcheck } from './helpers/tensor-gradcheck.js';
@@ -763,6 +766,32 @@ describe.each(['js', 'native'] as BackendName[])('%s backend', (name) => {
     expect(Math.max(...all)).toBeLessThanOrEqual(k);
     expect(Math.min(...all)).toBeGreaterThanOrEqual(-k);
     expect(Math.max(...all)).toBeGreaterThan(0.99 * k);
+  });
+
+  it('a stacked bidirectional model round-trips through a checkpoint (names with _reverse)', () => {
+    setBackend(name);
+    const make = (seed: number) =>
+      new Model(
+        new Sequential([
+          new LSTM(2, 8, { bidirectional: true, numLayers: 2, returnSequences: true }),
+          new GRU(16, 6),
+          new Linear(6, 1),
+        ]),
+        [5, 2],
+        { seed },
+      );
+    const a = make(1);
+    const root = mkdtempSync(join(tmpdir(), 'descent-rnn-'));
+    const dir = join(root, 'ckpt');
+    saveCheckpoint(dir, { model: a, epoch: 0 });
+    const b = make(2);
+    expect(Array.from(b.params)).not.toEqual(Array.from(a.params));
+    loadCheckpoint(dir, { model: b });
+    expect(Array.from(b.params)).toEqual(Array.from(a.params));
+    const x = constOf(new Rng(3).uniform(3 * 5 * 2, -1, 1), [3, 5, 2]);
+    const ya = noGrad(() => a.forward(x));
+    expect(Array.from(noGrad(() => b.forward(x)).data)).toEqual(Array.from(ya.data));
+    rmSync(root, { recursive: true, force: true });
   });
 
   it('an LSTM learns the sum of a sequence (held-out MSE < 0.01 after 300 Adam steps)', () => {
