@@ -320,12 +320,13 @@ export function recurrentLayer(
     const hs = slots(sv.hs, nh);
     const cs = lstm ? slots(sv.cs, nh) : [];
     const hn = gru ? slots(sv.hn, nh) : [];
+    const whh = w.whh._d;
     for (let i = 0; i < T; i++) {
       const t = d === 0 ? i : T - 1 - i;
       s.hPrev = hs[i];
       // Without an initial state h_{−1} = 0 and so is its recurrent projection.
       if (i === 0 && !h0) hp.fill(0);
-      else kRec.gemm(false, true, n, GH, H, 1, s.hPrev, w.whh._d, 0, hp);
+      else kRec.gemm(false, true, n, GH, H, 1, s.hPrev, whh, 0, hp);
       s.gOff = off(t, GH);
       s.h = hs[i + 1];
       if (lstm) {
@@ -386,6 +387,7 @@ export function recurrentLayer(
     const cs = lstm ? slots(sv.cs, nh) : [];
     const hn = gru ? slots(sv.hn, nh) : [];
     const dpre = slots(dpt, n * GH);
+    const whh = w.whh._d;
     for (let i = T - 1; i >= 0; i--) {
       const t = d === 0 ? i : T - 1 - i;
       s.gOff = off(t, GH);
@@ -403,10 +405,10 @@ export function recurrentLayer(
       // dh_{t−1} = dpre_t·W_hh (+ δ⊙z for GRU); at the first step only if h0 wants it.
       if (i > 0 || gh0) {
         if (cell.directPrev) {
-          kRec.gemm(false, false, n, H, GH, 1, s.dpre, w.whh._d, 1, dhPrev);
+          kRec.gemm(false, false, n, H, GH, 1, s.dpre, whh, 1, dhPrev);
           [dh, dhPrev] = [dhPrev, dh];
         } else {
-          kRec.gemm(false, false, n, H, GH, 1, s.dpre, w.whh._d, 0, dh);
+          kRec.gemm(false, false, n, H, GH, 1, s.dpre, whh, 0, dh);
         }
       }
     }
