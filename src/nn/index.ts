@@ -43,6 +43,8 @@ export {
   LSTM,
   Recurrent,
   type RecurrentOptions,
+  type RecurrentOutput,
+  type RecurrentState,
   RNN,
   type RNNOptions,
 } from './recurrent.js';
