@@ -214,7 +214,7 @@ export function runTrain(argv: string[]): number {
     h.loss[i].toFixed(4),
     (h.valLoss[i] ?? Number.NaN).toFixed(4),
     (100 * (h.metrics.accuracy?.[i] ?? Number.NaN)).toFixed(2),
-    (100 * (h.metrics.val_accuracy?.[i] ?? Number.NaN)).toFixed(2),
+    (100 * (h.metrics.valAccuracy?.[i] ?? Number.NaN)).toFixed(2),
     h.samplesPerSec[i].toFixed(0),
   ]);
   const headers = ['epoch', 'loss', 'val loss', 'acc %', 'val acc %', 'samples/s'];
