@@ -66,13 +66,25 @@ describe('descent compare on the bundled subset', () => {
     ]);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/condition\s+final val acc %/);
+    expect(r.out).toMatch(/condition\s+settings\s+final test acc %/);
+    expect(r.out).toMatch(/^SGD\s+SGD, lr 0\.1\s/m);
+    expect(r.out).toMatch(
+      /One seed per condition: the values are single runs, no spread is measured/,
+    );
+    expect(r.out).not.toMatch(/not reached/);
     expect(r.out).toMatch(/^SGD\s/m);
     expect(r.out).toMatch(/^Adam\s/m);
     const res = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     expect(res.runs).toHaveLength(2);
     expect(res.dataset.train).toBe(6000);
-    expect(res.finding).toMatch(/reached the highest final validation accuracy/);
+    expect(res.finding).toMatch(/reached the highest final test accuracy/);
+    expect(res.finding).toMatch(
+      /Besides the optimizer, the conditions differ in learning rate \(SGD: lr 0\.1; Adam: lr 0\.001\)/,
+    );
+    // no --target-loss: chosen from the runs, so that every run reaches it
+    expect(res.targetChosen).toBe('auto');
+    expect(res.targetLoss).toBeGreaterThan(0);
+    for (const run of res.runs) expect(run.stepsToTarget).toBeGreaterThan(0);
     for (const run of res.runs) {
       expect(run.epochs).toHaveLength(1);
       expect(run.finalValAccuracy).toBeGreaterThan(0.5);
