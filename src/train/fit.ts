@@ -22,12 +22,12 @@ import type { Callback, Logs, SchedulerLike, TrainContext } from './callbacks/ca
 import { ProgressBar } from './callbacks/progress-bar.js';
 import { TerminateOnNaN } from './callbacks/terminate-on-nan.js';
 import { loadCheckpoint } from './checkpoint.js';
+import { checkOptimizer, warnNonFinite } from './fit-guards.js';
 import { firstLayer, lastLayer } from './introspect.js';
 import { describeBad, findBadLabels } from './labels.js';
 import { addSnakeAliases, valName } from './log-names.js';
 import { asDataset, isDataset, splitValidation } from './memory-dataset.js';
 import { type MetricAccumulator, type MetricName, makeMetrics } from './metric-accumulators.js';
-import { few, paramCoverage } from './param-coverage.js';
 
 export interface FitOptions {
   optimizer: OptimizerLike;
@@ -222,55 +222,6 @@ class GradBuffers {
     this.views.push(t);
     return t;
   }
-}
-
-/**
- * An optimizer built on another model's parameters would step memory that backward never
- * writes, and the loss would stay constant: refused. One that leaves some of this model's
- * parameters out (frozen layers) is allowed, with a warning naming them.
- */
-function checkOptimizer(fn: string, model: Model, optimizer: OptimizerLike): void {
-  const { missing, foreign } = paramCoverage([{ name: '', model }], optimizer);
-  if (foreign.length > 0)
-    throw new RangeError(
-      `${fn}: option optimizer updates parameters that are not this model's: ${few(foreign)}${missing.length > 0 ? `; it leaves out the model's ${few(missing)}` : ''} (build the optimizer on model.parameters() of the model you fit)`,
-    );
-  if (missing.length > 0)
-    process.emitWarning(
-      `${fn}: the optimizer does not update the model's ${few(missing)}: they keep their values (intended if those layers are frozen)`,
-      { code: 'DESCENT_FROZEN_PARAMS' },
-    );
-}
-
-/**
- * Says once where the loss first stopped being finite and why: the batch, the parameters (an
- * earlier step), or neither (the forward pass overflowed). Called before the step.
- */
-function warnNonFinite(
-  fn: string,
-  loss: number,
-  model: Model,
-  b: Batch,
-  where: { epoch: number; epochs: number; batch: number; steps: number },
-): void {
-  const count = (a: ArrayLike<number>) => {
-    let n = 0;
-    for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) n++;
-    return n;
-  };
-  const inputs = count(b.x.data);
-  const targets = b.y instanceof Int32Array ? 0 : count(b.y.data);
-  const params = inputs + targets > 0 ? 0 : count(model.params);
-  const why =
-    inputs + targets > 0
-      ? `the batch holds non-finite values (${inputs} in the inputs, ${targets} in the targets)`
-      : params > 0
-        ? `the batch is finite but ${params} of the model's parameters are not: an earlier step made them so (a non-finite value in an earlier batch, or an overflowing gradient)`
-        : 'the batch and the parameters are finite, so the forward pass overflowed: training is diverging (try a lower learning rate)';
-  process.emitWarning(
-    `${fn}: the loss is ${loss} at epoch ${where.epoch + 1}/${where.epochs}, batch ${where.batch + 1}/${where.steps}, the first non-finite loss: ${why}. Training goes on; add the TerminateOnNaN callback to stop there`,
-    { code: 'DESCENT_NONFINITE_LOSS' },
-  );
 }
 
 function isPlateau(s: SchedulerLike): boolean {
