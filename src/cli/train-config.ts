@@ -4,7 +4,7 @@
  * resuming, a setting given explicitly that differs from the checkpoint's is an error; only
  * `--epochs` (how far to train) may change.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, knownKeys } from '../backend/validate.js';
 import { listOf, numberFlag, UsageError } from './args.js';
@@ -138,12 +138,18 @@ export function parseConfig(given: Record<string, unknown>): {
     seed: numberFlag(cmd, 'seed', str('seed') ?? '1', { min: 0, integer: true }),
     data: str('data') ? resolve(str('data') as string) : null,
     subset: given.subset === true,
-    target: str('target') ?? null,
+    target: targetOf(str('target')),
     targetType,
     testSplit: numberFlag(cmd, 'test-split', str('test-split') ?? '0.2', { min: 0.01, max: 0.99 }),
   };
   const explicit = CONFIG_KEYS.filter((k) => given[KEYS[k].flag] !== undefined);
   return { config, explicit };
+}
+
+/** A CSV column as given; an IDX file of targets as an absolute path (resume may run elsewhere). */
+function targetOf(t: string | undefined): string | null {
+  if (t === undefined) return null;
+  return statSync(t, { throwIfNoEntry: false })?.isFile() ? resolve(t) : t;
 }
 
 /** A config saved in a checkpoint by `configExtra`, or null (a checkpoint from the API). */
