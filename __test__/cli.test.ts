@@ -4,21 +4,14 @@
  * gives its message (and writes nothing); Ctrl-C writes the partial results and exits cleanly.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeIdx } from '../src/data/idx.js';
 import { Rng } from '../src/random.js';
+import { buildDist } from './helpers/dist.js';
 
 const root = join(import.meta.dirname, '..');
 const main = join(root, 'dist', 'cli', 'main.js');
@@ -35,11 +28,7 @@ function descent(args: string[], env: Record<string, string> = {}) {
 }
 
 beforeAll(() => {
-  const r = spawnSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], {
-    cwd: root,
-    encoding: 'utf8',
-  });
-  if (!existsSync(main)) throw new Error(`dist was not built: ${r.stdout}${r.stderr}`);
+  buildDist();
   tmp = mkdtempSync(join(tmpdir(), 'descent-cli-'));
 });
 

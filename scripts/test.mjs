@@ -67,7 +67,7 @@ check('cargo clippy', 'cargo', [
   const { status, stdout } = run(
     'cargo test',
     'cargo',
-    ['test', '--workspace', '--release', '--color', 'never'],
+    ['test', '--workspace', '--profile', 'release-test', '--color', 'never'],
     {
       capture: true,
     },
