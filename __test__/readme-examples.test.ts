@@ -4,11 +4,12 @@
  * documentation cannot drift from the API.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDist } from './helpers/dist.js';
 
 const root = join(import.meta.dirname, '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -17,12 +18,7 @@ const examples = [...readme.matchAll(/<!-- example: ([\w-]+) -->\s*```js\n([\s\S
 );
 const tmp = mkdtempSync(join(tmpdir(), 'descent-readme-'));
 
-beforeAll(() => {
-  spawnSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], {
-    cwd: root,
-  });
-  if (!existsSync(join(root, 'dist', 'index.js'))) throw new Error('dist was not built');
-});
+beforeAll(() => buildDist());
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('README examples', () => {

@@ -4,7 +4,7 @@ import { getBackend } from '../backend/select.js';
 import { checkWritableDir } from '../report/files.js';
 import { listOf, numberFlag, numberList, parse, UsageError } from './args.js';
 import type { Interrupt, RunResult, RunSpec } from './experiment.js';
-import { gridRuns } from './grid.js';
+import { type GridAxes, gridCompares, gridRuns } from './grid.js';
 import { runPaths } from './paths.js';
 import { accuracyFinding, PRESET_NAMES, PRESETS } from './presets.js';
 import {
@@ -17,6 +17,8 @@ import {
 } from './registry.js';
 import { type ComparisonResults, summarize, writeReport } from './results.js';
 import { clearProgress, drawProgress, TrainingWorker } from './runner.js';
+import { confounds, type SettingKey } from './settings.js';
+import { autoTarget, withTarget } from './target.js';
 
 export const COMPARE_HELP = `descent compare — train the same model with several optimizers and compare them
 
@@ -38,10 +40,11 @@ Flags:
   --bn LIST            off,on: batch normalization after each hidden layer
   --dropout LIST       dropout rates (default 0)
   --l2 LIST            L2 penalties (default 0)
-  --seeds LIST         seeds; several seeds report mean ± spread (default 1,2)
+  --seeds LIST         seeds; several seeds report mean ± half their range (default 1,2)
   --epochs N           epochs per run (default 3; presets have their own)
   --model mlp|cnn      (default mlp)
-  --target-loss X      training loss whose first crossing is timed (default 0.4)
+  --target-loss X      training loss whose first crossing is timed (default: chosen from
+                       the data, the lowest the worst run reached, so every run reaches it)
   --data DIR           directory with the four Fashion-MNIST IDX files
   --subset             use the bundled subset even if the full data is installed
   --out DIR            report directory (default descent-report)
@@ -93,9 +96,9 @@ export async function runCompare(argv: string[], signal: Interrupt): Promise<num
       : numberList(cmd, 'seeds', v.seeds as string, { min: 0, integer: true });
   const kind = (str('model') ?? 'mlp') as 'mlp' | 'cnn';
   listOf(cmd, 'model', kind, ['mlp', 'cnn']);
-  const targetLoss =
+  const givenTarget =
     str('target-loss') === undefined
-      ? 0.4
+      ? null
       : numberFlag(cmd, 'target-loss', v['target-loss'], { min: 0 });
   const out = resolve(str('out') ?? 'descent-report');
   const verbose: 0 | 1 = v.quiet ? 0 : 1;
@@ -145,17 +148,19 @@ export async function runCompare(argv: string[], signal: Interrupt): Promise<num
   let title: string;
   let question: string;
   let notes: string[] = [];
+  let compares: SettingKey[];
   const p = preset ? PRESETS[preset] : undefined;
   if (p) {
     runs = p.runs({ epochs, seeds });
     title = p.title;
     question = p.question;
     notes = p.notes ?? [];
+    compares = p.compares;
   } else {
     const optimizers = str('optimizers')
       ? listOf(cmd, 'optimizers', v.optimizers as string, Object.keys(OPTIMIZERS))
       : DEFAULT_OPTIMIZERS;
-    runs = gridRuns({
+    const axes: GridAxes = {
       optimizers,
       lrs: str('lr') ? numberList(cmd, 'lr', v.lr as string, { min: 0 }) : null,
       activations: str('activations')
@@ -178,7 +183,9 @@ export async function runCompare(argv: string[], signal: Interrupt): Promise<num
       epochs: epochs ?? 3,
       kind,
       hidden: DEFAULT_MODEL.hidden,
-    });
+    };
+    runs = gridRuns(axes);
+    compares = gridCompares(axes);
     title =
       runs.length > 1 ? 'Optimizer comparison on Fashion-MNIST' : 'Training run on Fashion-MNIST';
     question =
@@ -198,13 +205,13 @@ export async function runCompare(argv: string[], signal: Interrupt): Promise<num
       if (verbose) process.stdout.write(process.stdout.isTTY ? '' : `${label}\n`);
       const r = await worker.run(
         spec,
-        targetLoss,
+        givenTarget ?? Number.NEGATIVE_INFINITY, // auto: chosen once every run is done
         verbose ? (m) => drawProgress(label, m) : undefined,
       );
       if (verbose && process.stdout.isTTY) {
         clearProgress();
         process.stdout.write(
-          `${label}: val acc ${(100 * r.finalValAccuracy).toFixed(2)}%, ${r.trainSeconds.toFixed(1)} s\n`,
+          `${label}: test acc ${(100 * r.finalValAccuracy).toFixed(2)}%, ${r.trainSeconds.toFixed(1)} s\n`,
         );
       }
       results.push(r);
@@ -212,16 +219,24 @@ export async function runCompare(argv: string[], signal: Interrupt): Promise<num
   } finally {
     await worker.close();
   }
-  const summaries = summarize(results);
+  const targetLoss = givenTarget ?? autoTarget(results);
+  const timed =
+    givenTarget === null && targetLoss !== null
+      ? results.map((r) => withTarget(r, targetLoss))
+      : results;
+  const summaries = summarize(timed);
+  const specs = summaries.map((x) => x.runs[0].spec);
   const res: ComparisonResults = {
     title,
     question,
     finding:
       results.length === 0
         ? 'Interrupted before any run finished.'
-        : p
-          ? p.finding(summaries)
-          : accuracyFinding(summaries),
+        : `${p ? p.finding(summaries) : accuracyFinding(summaries)}${confounds(
+            summaries.map((x) => x.group),
+            specs,
+            compares,
+          )}`,
     command,
     startedAt,
     seconds: (performance.now() - started) / 1000,
@@ -235,7 +250,8 @@ export async function runCompare(argv: string[], signal: Interrupt): Promise<num
     model: models.join('; '),
     backend,
     targetLoss,
-    runs: results,
+    targetChosen: givenTarget === null ? 'auto' : 'given',
+    runs: timed,
     notes,
   };
   const table = await writeReport(out, res, p?.charts?.(summaries) ?? []);

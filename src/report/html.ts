@@ -4,7 +4,8 @@ export interface HtmlReport {
   title: string;
   /** One sentence stating what the run found. */
   finding: string;
-  table: { headers: string[]; rows: string[][] };
+  /** The table, and a note printed under it (what its ± means). */
+  table: { headers: string[]; rows: string[][]; note?: string };
   charts: Array<{ title: string; svg: string }>;
   /** Key/value facts about the run (dataset, model, backend, machine, command). */
   facts: Array<[string, string]>;
@@ -23,9 +24,9 @@ export function renderHtml(r: HtmlReport): string {
   const table = `<table>
 <thead><tr>${r.table.headers.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead>
 <tbody>
-${r.table.rows.map((row) => `<tr>${row.map((c, i) => `<td${i === 0 ? ' class="name"' : ''}>${esc(c)}</td>`).join('')}</tr>`).join('\n')}
+${r.table.rows.map((row) => `<tr>${row.map((c, i) => `<td${i === 0 ? ' class="name"' : i === 1 && r.table.headers[1] === 'settings' ? ' class="settings"' : ''}>${esc(c)}</td>`).join('')}</tr>`).join('\n')}
 </tbody>
-</table>`;
+</table>${r.table.note ? `\n<p class="note">${esc(r.table.note)}</p>` : ''}`;
   const charts = r.charts
     .map(
       (c) =>
@@ -46,11 +47,12 @@ h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
 p.finding { font-size: 1.1rem; background: #f3f6fa; border-left: 4px solid #3b6fb6; padding: 0.6rem 0.9rem; }
 table { border-collapse: collapse; margin: 1rem 0; font-variant-numeric: tabular-nums; }
 th, td { padding: 0.3rem 0.7rem; border-bottom: 1px solid #d8dee4; text-align: right; }
-td.name, table.facts th { text-align: left; }
+td.name, td.settings, table.facts th { text-align: left; }
 table.facts td { text-align: left; }
 .charts { display: flex; flex-wrap: wrap; gap: 1rem; }
 figure.chart { margin: 0; }
 figcaption { font-size: 0.85rem; color: #57606a; }
+p.note { font-size: 0.9rem; color: #57606a; margin-top: -0.5rem; }
 </style>
 </head>
 <body>

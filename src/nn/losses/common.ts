@@ -119,7 +119,7 @@ export function checkTensor(loss: string, name: string, t: unknown): asserts t i
 export function denseTarget(loss: string, pred: Tensor, target: Target): Tensor {
   if (target instanceof Int32Array) {
     throw new TypeError(
-      `${loss}: target must be a tensor of the prediction's shape ${shapeStr(pred.shape)}, got Int32Array(${target.length}) (class indices are for CrossEntropyLoss/NLLLoss)`,
+      `${loss}: target must be a tensor of the prediction's shape ${shapeStr(pred.shape)}, got Int32Array(${target.length}) (class indices are for CrossEntropyLoss/NLLLoss; numeric targets read from a CSV come as class indices when they are all integers: pass labelType: 'float' to readCsv/parseCsv)`,
     );
   }
   checkTensor(loss, 'target', target);

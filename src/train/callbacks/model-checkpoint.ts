@@ -18,6 +18,8 @@ export interface ModelCheckpointOptions {
   /** Quantity compared with `saveBestOnly` (default 'valLoss'). */
   monitor?: string;
   mode?: MonitorMode;
+  /** JSON data saved with every checkpoint (its manifest's `extra`), e.g. the run's settings. */
+  extra?: unknown;
 }
 
 export class ModelCheckpoint extends BaseCallback {
@@ -30,13 +32,15 @@ export class ModelCheckpoint extends BaseCallback {
   /** Directories written, in order. */
   readonly saved: string[] = [];
   warned = false;
+  private readonly extra: unknown;
 
   constructor(options: ModelCheckpointOptions) {
     super();
     const fn = 'ModelCheckpoint';
     if (options === null || typeof options !== 'object')
       throw new TypeError(`${fn}: options must be an object with a dir, got ${describe(options)}`);
-    knownKeys(fn, 'option', options, ['dir', 'saveBestOnly', 'monitor', 'mode']);
+    knownKeys(fn, 'option', options, ['dir', 'saveBestOnly', 'monitor', 'mode', 'extra']);
+    this.extra = options.extra;
     if (typeof options.dir !== 'string' || options.dir.length === 0)
       throw new TypeError(
         `${fn}: option dir must be a non-empty path, got ${describe(options.dir)}`,
@@ -74,6 +78,7 @@ export class ModelCheckpoint extends BaseCallback {
       epoch: epoch + 1,
       seed: ctx.seed,
       callbacks: ctx.callbacks,
+      extra: this.extra,
     });
     this.saved.push(dir);
   }
