@@ -57,7 +57,7 @@ describe('the first non-finite loss', () => {
   it('says whether an earlier step broke the parameters or the forward pass overflowed', () => {
     const seen = warnings();
     const d = blobs(40, 2);
-    const run = (x: Float32Array, target: number, lr: number, weight?: number) => {
+    const run = (x: Float32Array, target: number, lr: number, weight?: number, breakAfter = -1) => {
       const model = regressor(1);
       if (weight !== undefined) model.params.fill(weight);
       const y = new Float32Array(40).fill(target);
@@ -70,10 +70,17 @@ describe('the first non-finite loss', () => {
           epochs: 3,
           batchSize: 8,
           verbose: 0,
+          // an update that leaves an infinite weight (as an overflowing gradient would)
+          callbacks: [
+            {
+              onBatchEnd: (b: number) =>
+                void (b === breakAfter && model.params.fill(Infinity, 0, 1)),
+            },
+          ],
         },
       );
     };
-    run(d.x, 1e18, 10); // diverges: the steps drive the weights to ±∞
+    run(d.x, 1, 0.01, undefined, 0); // the step after batch 1 breaks a weight
     run(new Float32Array(160).fill(1e38), 0, 0.1, 10); // finite inputs and weights, output ∞
     const nan = seen.filter(([, code]) => code === 'DESCENT_NONFINITE_LOSS').map(([m]) => m);
     expect(nan).toHaveLength(2);

@@ -19,6 +19,8 @@ export interface EngineOptions {
   createGraph: boolean;
   /** Accumulate into the `.grad` of every leaf that requires grad. */
   accumulate: boolean;
+  /** With `accumulate`: only these leaves (a model's own parameters), the rest untouched. */
+  accumulateOnly?: ReadonlySet<Tensor>;
   /** Tensors whose gradients to return (in order; null where no gradient reached them). */
   inputs: readonly Tensor[];
   /** Name used in error messages ('backward', 'grad', …). */
@@ -61,8 +63,10 @@ export function runBackward(
   const { fn, createGraph, accumulate } = opts;
   const order = topoOrder(roots);
   const wanted = new Set(opts.inputs);
-  const isTarget = (t: Tensor) =>
-    wanted.has(t) || (accumulate && t._node === null && t._requiresGrad) || t._retainGrad;
+  const only = opts.accumulateOnly;
+  const accumulates = (t: Tensor) =>
+    accumulate && t._node === null && t._requiresGrad && (!only || only.has(t));
+  const isTarget = (t: Tensor) => wanted.has(t) || accumulates(t) || t._retainGrad;
 
   // Which nodes lead to a target; refuse stale inputs before anything is written.
   const needed = new Set<Node>();
@@ -117,8 +121,7 @@ export function runBackward(
       x._gradGraph = withGradMode(true, () => (x._gradGraph ? addTensors(x._gradGraph, g) : g));
   };
 
-  const accumulatesInLeaf = (t: Tensor) =>
-    accumulate && t._node === null && t._requiresGrad && !wanted.has(t);
+  const accumulatesInLeaf = (t: Tensor) => accumulates(t) && !wanted.has(t);
 
   // Seed the roots.
   roots.forEach((r, i) => {

@@ -235,12 +235,20 @@ export class Model {
       throw new Error(
         `${fn}: the last forward recorded no graph (it ran inside noGrad, or nothing in it needs a gradient)`,
       );
-    const wantX = opts.inputGrad !== false && x._track && !x._released;
+    const wantX =
+      opts.inputGrad !== false &&
+      x.dtype === 'float32' &&
+      (x._track || x._requiresGrad || x._node !== null) &&
+      !x._released;
+    // This model's part of the graph only, down to its input (which may itself come from
+    // another model, whose own backward(dx) continues from there), as the explicit API did.
+    const own = new Set(this.all.map((p) => p.tensor as Tensor));
     const [dx] = runBackward([y], [g], {
       fn,
       retainGraph: opts.retainGraph ?? false,
       createGraph: false,
       accumulate: true,
+      accumulateOnly: own,
       inputs: wantX ? [x as Tensor] : [],
     });
     this.previous = null;

@@ -99,7 +99,7 @@ export function denseArgs(fn: string, pred: unknown, target: unknown): [Tensor, 
   const x = asTensor(fn, 'pred', pred, 'float32');
   if (target instanceof Int32Array)
     throw new TypeError(
-      `${fn}: target must be a float32 tensor of the prediction's shape ${shapeStr(x.shape)}, got Int32Array(${target.length}) (class indices are for cross-entropy and NLL)`,
+      `${fn}: target must be a float32 tensor of the prediction's shape ${shapeStr(x.shape)}, got Int32Array(${target.length}) (class indices are for CrossEntropyLoss/NLLLoss; numeric targets read from a CSV come as class indices when they are all integers: pass labelType: 'float' to readCsv/parseCsv)`,
     );
   const t = asTensor(fn, 'target', target, 'float32');
   if (!sameShape(t.shape, x.shape))
