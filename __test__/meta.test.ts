@@ -1,0 +1,179 @@
+/**
+ * The meta module against PyTorch: second-order MAML meta-gradients (within 1e-4), first-order
+ * MAML and Reptile meta-gradients and updates (within 1e-5) from the loops of
+ * scripts/fixtures/gen_meta.py, on both backends; the flat-arena inner loop allocating nothing
+ * over meta-steps; evaluation leaving the model untouched.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { poolStats } from '../src/autograd/index.js';
+import { type BackendName, getBackend, setBackend } from '../src/backend/select.js';
+import { MAML, Pretraining, Reptile, SineTasks, type Task } from '../src/meta/index.js';
+import { ReLU, Tanh } from '../src/nn/activation.js';
+import type { Layer } from '../src/nn/layer.js';
+import { Linear } from '../src/nn/linear.js';
+import { CrossEntropyLoss, MSELoss } from '../src/nn/losses/index.js';
+import { Model } from '../src/nn/model.js';
+import { Sequential } from '../src/nn/sequential.js';
+import { Adam, SGD } from '../src/optim/index.js';
+
+interface Case {
+  algo: 'maml2' | 'fomaml' | 'reptile';
+  sizes: number[];
+  act: 'tanh' | 'relu';
+  loss: 'mse' | 'ce';
+  inner: { optimizer: 'SGD' | 'Adam'; options: object; lr: number; steps: number };
+  outer: { optimizer: 'SGD' | 'Adam'; options: { lr: number } };
+  init: number[];
+  batches: Array<Array<Record<'xs' | 'ys' | 'xq' | 'yq', number[]>>>;
+  steps: Array<{ loss: number; metaGrad: number[]; params: number[] }>;
+}
+
+const fx: { cases: Record<string, Case> } = JSON.parse(
+  readFileSync(join(import.meta.dirname, 'fixtures', 'meta.json'), 'utf8'),
+);
+
+/** |a − b| ≤ tol·|b| + tol/10 elementwise (float32 against PyTorch's float32). */
+function close(a: ArrayLike<number>, b: readonly number[], tol: number, what: string): void {
+  expect(a.length, what).toBe(b.length);
+  for (let i = 0; i < b.length; i++)
+    if (!(Math.abs(a[i] - b[i]) <= tol * Math.abs(b[i]) + tol / 10))
+      expect.fail(`${what}[${i}]: ${a[i]} vs torch ${b[i]}`);
+}
+
+const OPTIMIZERS = { SGD, Adam };
+
+function mlp(sizes: number[], act: 'tanh' | 'relu', seed = 0): Model {
+  const layers: Layer[] = [];
+  for (let i = 0; i + 1 < sizes.length; i++) {
+    layers.push(new Linear(sizes[i], sizes[i + 1]));
+    if (i + 2 < sizes.length) layers.push(act === 'tanh' ? new Tanh() : new ReLU());
+  }
+  return new Model(new Sequential(layers), [sizes[0]], { seed });
+}
+
+function tasksOf(c: Case, batch: Case['batches'][number]): Task[] {
+  const d = c.sizes[0];
+  const set = (x: number[], y: number[]) => ({
+    x: { data: Float32Array.from(x), shape: [x.length / d, d] },
+    y: c.loss === 'ce' ? Int32Array.from(y) : { data: Float32Array.from(y), shape: [y.length, 1] },
+  });
+  return batch.map((t) => ({ support: set(t.xs, t.ys), query: set(t.xq, t.yq) }));
+}
+
+function learnerFor(c: Case, model: Model, firstOrder = c.algo !== 'maml2') {
+  const outer = new OPTIMIZERS[c.outer.optimizer](model.parameters(), c.outer.options);
+  const options = {
+    loss: c.loss === 'ce' ? new CrossEntropyLoss() : new MSELoss(),
+    outerOptimizer: outer,
+    innerOptimizer: OPTIMIZERS[c.inner.optimizer],
+    innerOptions: c.inner.options,
+    innerLr: c.inner.lr,
+    innerSteps: c.inner.steps,
+  };
+  return c.algo === 'reptile'
+    ? new Reptile(model, options)
+    : new MAML(model, { ...options, firstOrder });
+}
+
+for (const be of ['js', 'native'] as BackendName[]) {
+  describe(`meta-learning against PyTorch (${be})`, () => {
+    let prev: BackendName;
+    beforeAll(() => {
+      prev = getBackend().name;
+      setBackend(be);
+    });
+    afterAll(() => {
+      setBackend(prev);
+    });
+
+    for (const [name, c] of Object.entries(fx.cases)) {
+      const tol = c.algo === 'maml2' ? 1e-4 : 1e-5;
+      it(`${name}: two meta-steps give torch's losses, meta-gradients and parameters within ${tol}`, () => {
+        const model = mlp(c.sizes, c.act);
+        model.params.set(c.init);
+        const learner = learnerFor(c, model);
+        c.batches.forEach((batch, s) => {
+          const loss = learner.step(tasksOf(c, batch));
+          const want = c.steps[s];
+          close([loss], [want.loss], tol, `step ${s} query loss`);
+          close(model.grads, want.metaGrad, tol, `step ${s} meta-gradient`);
+          close(model.params, want.params, tol, `step ${s} parameters`);
+        });
+      });
+    }
+
+    it('second order differs from first order by far more than the tolerance (the test can tell them apart)', () => {
+      const c = fx.cases['maml2-sgd'];
+      const model = mlp(c.sizes, c.act);
+      model.params.set(c.init);
+      learnerFor(c, model, true).step(tasksOf(c, c.batches[0]));
+      const want = c.steps[0].metaGrad;
+      let worst = 0;
+      for (let i = 0; i < want.length; i++)
+        worst = Math.max(worst, Math.abs(model.grads[i] - want[i]) / (Math.abs(want[i]) + 1e-3));
+      expect(worst).toBeGreaterThan(1e-2);
+    });
+
+    it('first-order MAML, Reptile and pre-training allocate no pooled buffer after the first meta-step', () => {
+      const family = new SineTasks({ shots: 5, queries: 7, seed: 3 });
+      const tasks = family.sample(4);
+      for (const make of [
+        (m: Model) => new MAML(m, { ...common(m), firstOrder: true, innerSteps: 3 }),
+        (m: Model) =>
+          new Reptile(m, {
+            ...common(m),
+            innerOptimizer: Adam,
+            innerOptions: { betas: [0, 0.999] },
+          }),
+        (m: Model) => new Pretraining(m, common(m)),
+      ]) {
+        const model = mlp([1, 13, 7, 1], 'relu', 1);
+        const learner = make(model);
+        learner.step(tasks);
+        learner.evaluate(tasks, { steps: 2 });
+        const before = poolStats().allocations;
+        for (let i = 0; i < 5; i++) {
+          learner.step(tasks);
+          learner.evaluate(tasks, { steps: 2 });
+        }
+        expect(poolStats().allocations, learner.name).toBe(before);
+      }
+    });
+
+    it('evaluate, adapt and predict leave the model’s parameters and gradients as they were', () => {
+      const model = mlp([1, 13, 7, 1], 'tanh', 2);
+      const learner = new MAML(model, { ...common(model), innerSteps: 2 });
+      const tasks = new SineTasks({ shots: 5, seed: 4 }).sample(3);
+      learner.step(tasks);
+      const params = Float32Array.from(model.params);
+      const grads = Float32Array.from(model.grads);
+      const ev = learner.evaluate(tasks, { steps: 4 });
+      expect(ev.loss).toHaveLength(5);
+      expect(ev.accuracy).toBeNull();
+      expect(ev.loss[4]).toBeLessThan(ev.loss[0]);
+      const adapted = learner.adapt(tasks[0], { steps: 4 });
+      expect(adapted).not.toEqual(params);
+      const x = tasks[0].query.x;
+      const own = learner.predict(x).toArray();
+      const fine = learner.predict(x, adapted).toArray();
+      expect(fine).not.toEqual(own);
+      expect(model.params).toEqual(params);
+      expect(model.grads).toEqual(grads);
+      // The adapted parameters reproduce the query loss evaluate reports after 4 steps.
+      const one = learner.evaluate(tasks[0], { steps: 4 });
+      const y = tasks[0].query.y as { data: Float32Array };
+      const mse = (fine as number[][]).reduce((s, [v], i) => s + (v - y.data[i]) ** 2, 0) / 10;
+      expect(Math.abs(mse - one.loss[4])).toBeLessThan(1e-5 * one.loss[4] + 1e-6);
+    });
+  });
+}
+
+function common(model: Model) {
+  return {
+    loss: new MSELoss(),
+    outerOptimizer: new Adam(model.parameters(), { lr: 1e-3 }),
+    innerLr: 0.02,
+  };
+}
