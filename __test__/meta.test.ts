@@ -116,10 +116,17 @@ for (const be of ['js', 'native'] as BackendName[]) {
       expect(worst).toBeGreaterThan(1e-2);
     });
 
-    it('first-order MAML, Reptile and pre-training allocate no pooled buffer after the first meta-step', () => {
+    it('MAML (both orders), Reptile and pre-training allocate no pooled buffer after the first meta-step', () => {
       const family = new SineTasks({ shots: 5, queries: 7, seed: 3 });
       const tasks = family.sample(4);
       for (const make of [
+        (m: Model) => new MAML(m, { ...common(m), innerSteps: 3 }),
+        (m: Model) =>
+          new MAML(m, {
+            ...common(m),
+            innerSteps: 2,
+            innerOptions: { momentum: 0.9, nesterov: true, weightDecay: 1e-3 },
+          }),
         (m: Model) => new MAML(m, { ...common(m), firstOrder: true, innerSteps: 3 }),
         (m: Model) =>
           new Reptile(m, {

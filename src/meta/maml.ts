@@ -7,6 +7,7 @@
  * The meta-gradient is the mean over the meta-batch.
  */
 import { gradients } from '../autograd/functional.js';
+import { collect } from '../autograd/scope.js';
 import type { Tensor } from '../autograd/tensor.js';
 import { getBackend } from '../backend/select.js';
 import { bool } from '../backend/validate.js';
@@ -65,16 +66,22 @@ export class MAML extends MetaLearner {
     const theta = this.model.parameters().map((p) => p.tensor as Tensor);
     let total = 0;
     for (const task of tasks) {
-      let w = theta;
-      const bufs: (Tensor | null)[] = theta.map(() => null);
-      for (let s = 0; s < this.innerSteps; s++) {
-        const l = this.lossOn(w, task.support);
-        const g = gradients(l, w, { createGraph: true });
-        w = sgd.step(w, g, bufs);
-      }
-      const q = this.lossOn(w, task.query);
-      total += q.item();
-      backwardScaled(q, 1 / n);
+      const { made } = collect(() => {
+        let w = theta;
+        const bufs: (Tensor | null)[] = theta.map(() => null);
+        for (let s = 0; s < this.innerSteps; s++) {
+          const l = this.lossOn(w, task.support);
+          const g = gradients(l, w, { createGraph: true });
+          w = sgd.step(w, g, bufs);
+        }
+        const q = this.lossOn(w, task.query);
+        total += q.item();
+        backwardScaled(q, 1 / n);
+      });
+      // The task's whole graph (inner losses, their gradient graphs, the fast weights) died
+      // with that backward, but nodes a createGraph pass went through leave their buffers to
+      // the garbage collector; nothing made here is reachable any more, so recycle it all.
+      for (const t of made) t._release();
     }
     return total / n;
   }
