@@ -9,7 +9,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { poolStats } from '../src/autograd/index.js';
 import { type BackendName, getBackend, setBackend } from '../src/backend/select.js';
-import { MAML, Pretraining, Reptile, SineTasks, type Task } from '../src/meta/index.js';
+import { loadFashionMnist } from '../src/data/fashion-mnist.js';
+import {
+  fashionMnistTasks,
+  MAML,
+  Pretraining,
+  Reptile,
+  SineTasks,
+  type Task,
+} from '../src/meta/index.js';
 import { ReLU, Tanh } from '../src/nn/activation.js';
 import type { Layer } from '../src/nn/layer.js';
 import { Linear } from '../src/nn/linear.js';
@@ -176,6 +184,54 @@ for (const be of ['js', 'native'] as BackendName[]) {
     });
   });
 }
+
+describe('evaluate on classification tasks', () => {
+  it('reports query accuracy: the share of argmax predictions of the adapted model equal to the labels', () => {
+    const fm = loadFashionMnist({ flatten: true, subset: true, normalize: true });
+    const tasks = fashionMnistTasks({
+      split: 'test',
+      data: fm,
+      ways: 5,
+      shots: 2,
+      queries: 7,
+      seed: 3,
+    }).sample(4);
+    const model = new Model(
+      new Sequential([new Linear(784, 13), new ReLU(), new Linear(13, 5)]),
+      [784],
+      {
+        seed: 5,
+      },
+    );
+    const learner = new MAML(model, {
+      loss: new CrossEntropyLoss(),
+      outerOptimizer: new SGD(model.parameters(), { lr: 0.1 }),
+      innerLr: 0.5,
+      innerSteps: 3,
+      firstOrder: true,
+    });
+    const ev = learner.evaluate(tasks);
+    expect(ev.accuracy).toHaveLength(4);
+    const accuracy = (adapted: boolean) =>
+      tasks
+        .map((t) => {
+          const out = learner
+            .predict(t.query.x, params && learner.adapt(t))
+            .toArray() as number[][];
+          const labels = t.query.y as Int32Array;
+          return (
+            out.filter((row, i) => row.indexOf(Math.max(...row)) === labels[i]).length /
+            labels.length
+          );
+        })
+        .reduce((x, y) => x + y) / tasks.length;
+    const acc = ev.accuracy as number[];
+    expect(Math.abs(acc[0] - accuracy(false))).toBeLessThan(1e-12);
+    expect(Math.abs(acc[3] - accuracy(true))).toBeLessThan(1e-12);
+    expect(acc[3]).not.toBe(acc[0]);
+    expect(ev.accuracyStd?.[3]).toBeGreaterThanOrEqual(0);
+  });
+});
 
 function common(model: Model) {
   return {
