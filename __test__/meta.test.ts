@@ -216,7 +216,7 @@ describe('evaluate on classification tasks', () => {
       tasks
         .map((t) => {
           const out = learner
-            .predict(t.query.x, params && learner.adapt(t))
+            .predict(t.query.x, adapted ? learner.adapt(t) : undefined)
             .toArray() as number[][];
           const labels = t.query.y as Int32Array;
           return (
