@@ -129,14 +129,14 @@ export abstract class MetaLearner {
    */
   step(source: Task[] | TaskFamily): number {
     const fn = `${this.name}.step`;
+    if (!isGradEnabled())
+      throw new Error(`${fn}: called inside noGrad; a meta-step needs gradients`);
     const tasks = checkTasks(
       fn,
       'tasks',
       isFamily(source) ? source.sample(this.tasksPerBatch) : source,
       this.model,
     );
-    if (!isGradEnabled())
-      throw new Error(`${fn}: called inside noGrad; a meta-step needs gradients`);
     this.model.zeroGrad();
     const loss = this.metaGradient(tasks);
     this.outerOptimizer.step();
