@@ -264,8 +264,8 @@ describe('bad input', () => {
         { lr: 0.1 },
         /innerOptions.lr: give the inner learning rate as the innerLr option/,
       ],
-      ['innerOptions', { momentun: 0.9 }, /SGD: unknown option "momentun"/],
-      ['innerOptions', { momentum: -1 }, /SGD: invalid momentum/],
+      ['innerOptions', { momentun: 0.9 }, /MAML: innerOptions: SGD: unknown option "momentun"/],
+      ['innerOptions', { momentum: -1 }, /MAML: innerOptions: SGD: invalid momentum/],
       ['loss', (p: number) => p, /loss must be a loss with apply/],
       ['outerOptimizer', undefined, /outerOptimizer is required/],
     ] as const)

@@ -63,7 +63,12 @@ export function checkInner(
       `${fn}: innerOptions.lr: give the inner learning rate as the innerLr option`,
     );
   const o = { ...options, lr };
-  new (C as OptimizerClass)(params, o); // refuses unknown or invalid options, naming them
+  try {
+    new (C as OptimizerClass)(params, o); // refuses unknown or invalid options, naming them
+  } catch (e) {
+    const E = e instanceof RangeError ? RangeError : TypeError;
+    throw new E(`${fn}: innerOptions: ${(e as Error).message}`);
+  }
   return o;
 }
 
