@@ -236,7 +236,7 @@ beforeAll(() => {
     '--without',
     WITHOUT.join(','),
     '--only',
-    'bandwidth,optimizers,gemm,boundary,training',
+    'bandwidth,optimizers,gemm,boundary,training,autograd',
   ]);
 }, 115_000);
 

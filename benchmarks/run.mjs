@@ -392,6 +392,7 @@ const result = {
   gemm: ctx.results.gemm,
   boundary: ctx.results.boundary,
   training: ctx.results.training,
+  autograd: ctx.results.autograd,
   notes,
 };
 
