@@ -8,7 +8,8 @@ import { describe } from '../backend/validate.js';
 import { Rng } from '../random.js';
 import { checkShape } from './ops/util.js';
 import type { DType } from './storage.js';
-import { emptyTensor, numel, shapeStr, type Tensor, wrap } from './tensor.js';
+import { Storage } from './storage.js';
+import { emptyTensor, numel, shapeStr, Tensor, wrap } from './tensor.js';
 
 export interface TensorOptions {
   /** Leaf that accumulates a gradient in `.grad` (default false). */
@@ -147,9 +148,9 @@ export const ones = (shape: readonly number[], options?: TensorOptions) => full(
 
 /** A 0-d float32 tensor. */
 export function scalar(value: number): Tensor {
-  const t = emptyTensor([]);
-  t._d[0] = value;
-  return t;
+  // Not from the pool: a number operand's tensor is saved by its node and never handed back,
+  // so a pooled one would drain the pool by one buffer per call.
+  return new Tensor(new Storage(Float32Array.of(value), false), [], 'float32');
 }
 
 function rngArg(fn: string, rng: unknown): Rng {
