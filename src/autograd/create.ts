@@ -7,8 +7,7 @@ import { getBackend } from '../backend/select.js';
 import { describe } from '../backend/validate.js';
 import { Rng } from '../random.js';
 import { checkShape } from './ops/util.js';
-import type { DType } from './storage.js';
-import { Storage } from './storage.js';
+import { type DType, Storage } from './storage.js';
 import { emptyTensor, numel, shapeStr, Tensor, wrap } from './tensor.js';
 
 export interface TensorOptions {
