@@ -1,4 +1,4 @@
-/** A self-contained HTML report: the finding, the table, the charts inline as SVG, the setup. */
+/** A self-contained HTML report: the finding, the table, the charts inline as SVG, pictures as PNG data URIs, the setup. */
 
 export interface HtmlReport {
   title: string;
@@ -7,6 +7,8 @@ export interface HtmlReport {
   /** The table, and a note printed under it (what its ± means). */
   table: { headers: string[]; rows: string[][]; note?: string };
   charts: Array<{ title: string; svg: string }>;
+  /** Pictures (image grids) as PNG, embedded as data URIs. */
+  images?: Array<{ title: string; png: Uint8Array }>;
   /** Key/value facts about the run (dataset, model, backend, machine, command). */
   facts: Array<[string, string]>;
   notes?: string[];
@@ -33,6 +35,12 @@ ${r.table.rows.map((row) => `<tr>${row.map((c, i) => `<td${i === 0 ? ' class="na
         `<figure class="chart" data-title="${esc(c.title)}">${c.svg}<figcaption>${esc(c.title)}</figcaption></figure>`,
     )
     .join('\n');
+  const images = (r.images ?? [])
+    .map(
+      (m) =>
+        `<figure class="image"><img alt="${esc(m.title)}" src="data:image/png;base64,${Buffer.from(m.png).toString('base64')}"><figcaption>${esc(m.title)}</figcaption></figure>`,
+    )
+    .join('\n');
   const facts = r.facts.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('\n');
   const notes = (r.notes ?? []).map((n) => `<li>${esc(n)}</li>`).join('\n');
   return `<!doctype html>
@@ -50,7 +58,8 @@ th, td { padding: 0.3rem 0.7rem; border-bottom: 1px solid #d8dee4; text-align: r
 td.name, td.settings, table.facts th { text-align: left; }
 table.facts td { text-align: left; }
 .charts { display: flex; flex-wrap: wrap; gap: 1rem; }
-figure.chart { margin: 0; }
+figure.chart, figure.image { margin: 0; }
+figure.image img { image-rendering: pixelated; max-width: 100%; }
 figcaption { font-size: 0.85rem; color: #57606a; }
 p.note { font-size: 0.9rem; color: #57606a; margin-top: -0.5rem; }
 </style>
@@ -62,6 +71,7 @@ ${table}
 <div class="charts">
 ${charts}
 </div>
+${images ? `<h2>Pictures</h2>\n<div class="charts">\n${images}\n</div>` : ''}
 ${notes ? `<h2>Notes</h2><ul>${notes}</ul>` : ''}
 <h2>Setup</h2>
 <table class="facts">
