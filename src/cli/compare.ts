@@ -18,6 +18,8 @@ import {
 import { type ComparisonResults, summarize, writeReport } from './results.js';
 import { clearProgress, drawProgress, TrainingWorker } from './runner.js';
 import { confounds, type SettingKey } from './settings.js';
+import { STUDIES } from './studies.js';
+import { runStudy } from './study.js';
 import { autoTarget, withTarget } from './target.js';
 
 export const COMPARE_HELP = `descent compare — train the same model with several optimizers and compare them
@@ -42,6 +44,8 @@ Flags:
   --l2 LIST            L2 penalties (default 0)
   --seeds LIST         seeds; several seeds report mean ± half their range (default 1,2)
   --epochs N           epochs per run (default 3; presets have their own)
+  --quick              a short run: the meta, gan and vae presets at a small budget (a
+                       first look, minutes become seconds), other presets 1 epoch, 1 seed
   --model mlp|cnn      (default mlp)
   --target-loss X      training loss whose first crossing is timed (default: chosen from
                        the data, the lowest the worst run reached, so every run reaches it)
@@ -54,6 +58,7 @@ Examples:
   descent compare
   descent compare --optimizers sgd,adam --epochs 2 --seeds 1,2,3
   descent compare --preset adam-vs-sgd
+  descent compare --preset gan --quick
   descent compare --optimizers momentum --schedules constant,cosine,onecycle --out sched-report`;
 
 const FLAGS = {
@@ -72,6 +77,7 @@ const FLAGS = {
   'target-loss': { type: 'string' },
   data: { type: 'string' },
   subset: { type: 'boolean' },
+  quick: { type: 'boolean' },
   out: { type: 'string' },
   quiet: { type: 'boolean' },
 } as const;
@@ -86,13 +92,17 @@ export async function runCompare(argv: string[], signal: Interrupt): Promise<num
   const preset = v.preset as string | undefined;
   if (preset !== undefined) listOf(cmd, 'preset', preset, PRESET_NAMES);
   const str = (k: string) => v[k] as string | undefined;
+  const quick = v.quick === true;
+  const study = preset ? STUDIES[preset] : undefined;
   const epochs =
     str('epochs') === undefined
       ? null
       : numberFlag(cmd, 'epochs', v.epochs, { min: 1, integer: true });
   const seeds =
     str('seeds') === undefined
-      ? null
+      ? quick && !study
+        ? [1]
+        : null
       : numberList(cmd, 'seeds', v.seeds as string, { min: 0, integer: true });
   const kind = (str('model') ?? 'mlp') as 'mlp' | 'cnn';
   listOf(cmd, 'model', kind, ['mlp', 'cnn']);
@@ -117,9 +127,17 @@ export async function runCompare(argv: string[], signal: Interrupt): Promise<num
     ].some((k) => v[k] !== undefined)
   ) {
     throw new UsageError(
-      `descent ${cmd}: --preset fixes its own grid; only --epochs, --seeds, --data, --subset, --out, --target-loss and --quiet go with it`,
+      `descent ${cmd}: --preset fixes its own grid; only --epochs, --seeds, --quick, --data, --subset, --out, --target-loss and --quiet go with it`,
     );
   }
+  if (study && v['target-loss'] !== undefined)
+    throw new UsageError(
+      `descent ${cmd}: --target-loss does not apply to the ${preset} preset (it measures ${preset === 'meta' ? 'loss and accuracy after adaptation' : preset === 'gan' ? 'mode coverage and sample quality' : 'the ELBO'}, not time to a training loss)`,
+    );
+  if (preset === 'meta' && epochs !== null)
+    throw new UsageError(
+      `descent ${cmd}: --epochs does not apply to the meta preset (it trains by meta-steps); --quick gives a short run`,
+    );
   // Refuse an unwritable report directory before any training.
   checkWritableDir(out);
   const started = performance.now();
@@ -129,6 +147,17 @@ export async function runCompare(argv: string[], signal: Interrupt): Promise<num
   const command = `descent compare ${argv.join(' ')}`.trim();
 
   if (preset === 'paths') return runPaths({ out, command, verbose, signal, seeds });
+  if (study)
+    return runStudy(study, {
+      out,
+      command,
+      verbose,
+      signal,
+      seeds,
+      epochs,
+      quick,
+      data: { dir: str('data'), subset: v.subset === true },
+    });
 
   // Training runs in a worker thread so that Ctrl-C is heard while it trains.
   const worker = new TrainingWorker({
@@ -151,7 +180,7 @@ export async function runCompare(argv: string[], signal: Interrupt): Promise<num
   let compares: SettingKey[];
   const p = preset ? PRESETS[preset] : undefined;
   if (p) {
-    runs = p.runs({ epochs, seeds });
+    runs = p.runs({ epochs: epochs ?? (quick ? 1 : null), seeds });
     title = p.title;
     question = p.question;
     notes = p.notes ?? [];
@@ -180,7 +209,7 @@ export async function runCompare(argv: string[], signal: Interrupt): Promise<num
         : [0],
       l2: str('l2') ? numberList(cmd, 'l2', v.l2 as string, { min: 0 }) : [0],
       seeds: seeds ?? [1, 2],
-      epochs: epochs ?? 3,
+      epochs: epochs ?? (quick ? 1 : 3),
       kind,
       hidden: DEFAULT_MODEL.hidden,
     };

@@ -276,5 +276,8 @@ export const PRESETS: Record<string, Preset> = {
   regularization,
 };
 
-/** Every preset name, the 2-D optimizer-paths one included. */
-export const PRESET_NAMES = [...Object.keys(PRESETS), 'paths'];
+/** Presets that run their own experiments (study-*.ts) rather than classifier runs. */
+export const STUDY_NAMES = ['meta', 'gan', 'vae'];
+
+/** Every preset name, the 2-D optimizer-paths one and the studies included. */
+export const PRESET_NAMES = [...Object.keys(PRESETS), 'paths', ...STUDY_NAMES];
