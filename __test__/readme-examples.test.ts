@@ -23,7 +23,14 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('README examples', () => {
   it('there are examples to run', () => {
-    expect(examples.map((e) => e.name)).toEqual(['train', 'resume', 'vae', 'gan']);
+    expect(examples.map((e) => e.name)).toEqual([
+      'train',
+      'resume',
+      'vae',
+      'gan',
+      'models',
+      'reptile',
+    ]);
   });
 
   for (const ex of examples) {
@@ -36,6 +43,17 @@ describe('README examples', () => {
       expect(r.status).toBe(0);
       if (ex.name === 'train') expect(r.stdout).toMatch(/validation accuracy 0\.[6-9]\d*/);
       if (ex.name === 'resume') expect(r.stdout).toMatch(/resume is exact: true/);
+      if (ex.name === 'gan') expect(r.stdout).toMatch(/modes covered: [78] of 8/);
+      if (ex.name === 'models') {
+        const elbo = [...r.stdout.matchAll(/test ELBO (-\d+\.\d) nats/g)].map((m) => Number(m[1]));
+        expect(elbo).toHaveLength(2);
+        expect(elbo[1]).toBeGreaterThan(elbo[0]);
+        expect(r.stdout).toMatch(/GAN: [78] of 8 modes covered/);
+      }
+      if (ex.name === 'reptile') {
+        const m = /MSE after adapting: (\d+\.\d+) → (\d+\.\d+)/.exec(r.stdout);
+        expect(Number(m?.[2])).toBeLessThan(0.8 * Number(m?.[1]));
+      }
     });
   }
 });
