@@ -83,6 +83,7 @@ function checkSchema(res: Json): void {
     'boundary',
     'training',
     'autograd',
+    'models',
   ]);
 
   // machine, commands, method, peers
@@ -226,6 +227,19 @@ function checkSchema(res: Json): void {
     expectPeer('autograd loop', ag.loop);
     if (ag.loop.available) expect(ag.loop.loopOverFit).toBeGreaterThan(0);
   }
+
+  // models: a MAML meta-step (both orders) beside PyTorch
+  const md = res.models;
+  expectPeer('models', md);
+  if (md.available) {
+    expect(md.maml.rows.map((r: Json) => r.case)).toEqual(['maml2', 'maml1']);
+    for (const r of md.maml.rows) {
+      expect(r.descentMs.median, r.case).toBeGreaterThan(0);
+      if (md.pytorch.available) expect(r.ratio, r.case).toBeGreaterThan(0);
+      else expect(r.pytorchReason, r.case).toMatch(/\w/);
+    }
+    expectPeer('models pytorch', md.pytorch);
+  }
 }
 
 let asIs: Run;
@@ -236,7 +250,7 @@ beforeAll(() => {
     '--without',
     WITHOUT.join(','),
     '--only',
-    'bandwidth,optimizers,gemm,boundary,training,autograd',
+    'bandwidth,optimizers,gemm,boundary,training,autograd,models',
   ]);
 }, 115_000);
 

@@ -17,19 +17,19 @@
 // DESCENT_BENCH_TORCH_THREADS (default 1: nothing here is big enough to split, and idle
 // OpenMP threads spinning on a shared machine only slow it down). Results and the machine go
 // to benchmarks/results/meta-<ISO date>.json. Needs dist/ (`npx tsc -p tsconfig.build.json`).
-import { spawnSync } from 'node:child_process';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { LineProcess } from './lib/cref.mjs';
 import { describeMachine, formatMachine } from './lib/machine.mjs';
-import { errText, measure, unavailable } from './lib/measure.mjs';
+import { errText, measure } from './lib/measure.mjs';
+import {
+  META_CASES as CASES,
+  descentMetaStep,
+  TORCH_STYLES as STYLES,
+  startTorchMeta,
+  torchInit,
+} from './lib/meta-step.mjs';
 import { commandLine, resultPath, writeJsonAtomic } from './lib/report.mjs';
 import { fmtSpread, table, warmUp } from './lib/timing.mjs';
-
-const HERE = dirname(fileURLToPath(import.meta.url));
-const PY = join(HERE, 'py', 'meta_bench.py');
-const CASES = { maml2: 'MAML (second order)', maml1: 'first-order MAML' };
 
 const { values: opt } = parseArgs({
   options: {
@@ -101,7 +101,7 @@ try {
   );
   process.exit(1);
 }
-const { meta, nn, optim, autograd: ag } = lib;
+const { autograd: ag } = lib;
 let nativeInfo;
 try {
   nativeInfo = lib.backend('native').info();
@@ -116,31 +116,11 @@ const log = (s) => process.stderr.write(`${s}\n`);
 // PyTorch children, one per forward style (each keeps its case warm between samples)
 const py = process.env.DESCENT_BENCH_PYTHON || 'python3';
 const torchThreads = process.env.DESCENT_BENCH_TORCH_THREADS ?? '1';
-const STYLES = { call: 'functional_call', linear: 'F.linear' };
-const torch = {};
-let pytorch;
-if (without.has('torch')) pytorch = unavailable('disabled (--without torch)');
-else if (spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' }).status !== 0)
-  pytorch = unavailable(`${py} cannot import torch`);
-else {
-  try {
-    for (const style of Object.keys(STYLES)) {
-      torch[style] = new LineProcess(py, [PY], {
-        env: { ...process.env, DESCENT_BENCH_TORCH_THREADS: torchThreads },
-        label: `PyTorch meta child (${style})`,
-      });
-      pytorch = {
-        available: true,
-        ...(await torch[style].request('info')),
-        command: torch[style].command,
-      };
-    }
-  } catch (e) {
-    pytorch = unavailable(errText(e));
-    for (const c of Object.values(torch)) c.close();
-    for (const k of Object.keys(torch)) delete torch[k];
-  }
-}
+const { children: torch, pytorch } = await startTorchMeta(Object.keys(STYLES), {
+  py,
+  threads: torchThreads,
+  disabled: without.has('torch'),
+});
 
 const machine = describeMachine({
   nativeInfo,
@@ -154,33 +134,7 @@ console.log(
 );
 console.log('');
 
-/** A descent learner on fixed tasks; returns a function running one meta-step. */
-function descentStep(c, be) {
-  lib.setBackend(be);
-  const model = new nn.Model(
-    new nn.Sequential([
-      new nn.Linear(1, 40),
-      new nn.ReLU(),
-      new nn.Linear(40, 40),
-      new nn.ReLU(),
-      new nn.Linear(40, 1),
-    ]),
-    [1],
-    { seed: 1 },
-  );
-  const learner = new meta.MAML(model, {
-    loss: new nn.losses.MSELoss(),
-    outerOptimizer: new optim.Adam(model.parameters(), { lr: 1e-3 }),
-    innerLr: 0.01,
-    innerSteps: SET.steps,
-    firstOrder: c === 'maml1',
-  });
-  const tasks = new meta.SineTasks({ shots: SET.k, queries: SET.q, seed: 2 }).sample(SET.tasks);
-  return () => {
-    lib.setBackend(be);
-    learner.step(tasks);
-  };
-}
+const descentStep = (c, be) => descentMetaStep(lib, c, be, SET);
 
 const results = [];
 try {
@@ -204,7 +158,7 @@ try {
     }
     for (const [style, child] of Object.entries(torch)) {
       try {
-        await child.request(`init ${c} ${SET.steps} ${SET.tasks} ${SET.k} ${SET.q} ${style}`);
+        await child.request(torchInit(c, SET, style, 1));
         impls.push({ name: `pytorch-${style}`, sample: (n) => child.run(n), settleMs: 50 });
       } catch (e) {
         log(`pytorch ${style} ${c}: ${errText(e)}`);

@@ -5,7 +5,7 @@ copy and a fresh torch.optim.SGD per task for first order), at the same settings
 
 Line protocol (benchmarks/lib/cref.mjs): one command per line on stdin, one JSON line out.
   info                                  {"python", "torch", "threads"}
-  init <case> <steps> <tasks> <k> <q> <style>
+  init <case> <steps> <tasks> <k> <q> <style> [<warm-up seconds, default 1>]
                                         case: maml2 | maml1; the MLP 1-40-40-1 (ReLU),
                                         inner SGD lr 0.01, outer Adam lr 1e-3, `tasks` fixed
                                         sine tasks of k support and q query points; style:
@@ -110,8 +110,10 @@ for line in sys.stdin:
                    "threads": torch.get_num_threads()})
         elif parts[0] == "init":
             current = make(parts[1], *map(int, parts[2:6]), parts[6])
+            warm = float(parts[7]) if len(parts) > 7 else 1.0
             t0 = time.perf_counter()
-            while time.perf_counter() - t0 < 1.0:  # warm the dispatcher and allocator caches
+            current()
+            while time.perf_counter() - t0 < warm:  # warm the dispatcher and allocator caches
                 current()
             reply({"ok": True})
         elif parts[0] == "run":
