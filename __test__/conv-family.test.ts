@@ -158,6 +158,9 @@ for (const be of ['js', 'native'] as BackendName[]) {
         [[2, 4, 3, 3], [4, 1, 3, 3], true, { groups: 2, stride: 2 }],
         [[2, 3, 3, 4], [3, 2, 1, 1], true, {}],
         [[2, 4, 2, 3], [4, 2, 1, 1], false, { groups: 2 }],
+        // 200-pixel planes: 3 images per GEMM, so 4 images make a short last chunk
+        [[4, 2, 10, 20], [2, 3, 3, 3], true, { padding: 1 }],
+        [[5, 4, 8, 25], [4, 1, 2, 2], false, { groups: 2, stride: [1, 2], outputPadding: [0, 1] }],
       ];
       cases.forEach(([xs, ws, bias, o], t) => {
         const ins = [uniform(xs, 10 + t), uniform(ws, 20 + t)];

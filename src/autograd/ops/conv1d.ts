@@ -4,8 +4,9 @@
  * images of height 1: x and the weight are reshaped (views, no copy) to [N, C, 1, L] and
  * [O, C/groups, 1, k], and the output back to [N, O, Lo], so the forward, the fused backward
  * and the createGraph path are conv2d's. An im2col of a height-1 image with a 1×k kernel is
- * exactly the 1-D lowering, so this costs three view nodes per call (measured in the report of
- * issue 15: within noise of conv2d on the same [N, C, 1, L] data).
+ * exactly the 1-D lowering, so this costs three view nodes per call: forward + backward of
+ * [32, 64, 500], k 5, padding 2, native, took 1.01× conv2d's on the same data as [32, 64, 1,
+ * 500] (median of 15 paired rounds), so no separate 1-D lowering.
  */
 import { describe } from '../../backend/validate.js';
 import { shapeStr, type Tensor, type TensorLike } from '../tensor.js';
