@@ -543,6 +543,12 @@ for (const be of ['js', 'native'] as BackendName[]) {
         /AdaptiveAvgPool2d\.forward: expected input of shape \[batch, channels, height, width\], got \[2, 3, 4\]/,
       );
       bad(
+        new AdaptiveAvgPool2d([2, 3]),
+        [3, 4, 4],
+        [2, 3, 0, 4],
+        /AdaptiveAvgPool2d\.forward: input \[2, 3, 0, 4\] has an empty plane/,
+      );
+      bad(
         new Upsample({ scaleFactor: 0.5 }),
         [3, 4, 4],
         [2, 3, 1, 4],

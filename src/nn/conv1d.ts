@@ -86,8 +86,9 @@ export class Conv1d extends Layer {
     this.groups = groupsOf(L, options.groups, inChannels, outChannels);
     this.paddingMode = paddingModeOf(L, options.paddingMode);
     this.bias = flag(L, 'bias', options.bias, true);
-    this.modePads =
-      this.paddingMode === 'zeros' ? null : sidePads(this.padding, this.kernelSize, this.dilation);
+    const pads = sidePads(this.padding, this.kernelSize, this.dilation);
+    // Without padding the mode changes nothing.
+    this.modePads = this.paddingMode === 'zeros' || pads[0] + pads[1] === 0 ? null : pads;
     const bound = defaultBound((inChannels / this.groups) * this.kernelSize);
     this.weightInit = options.weightInit ?? { kind: 'uniform', a: -bound, b: bound };
     this.biasInit = options.biasInit ?? { kind: 'uniform', a: -bound, b: bound };

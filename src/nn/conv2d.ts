@@ -105,12 +105,11 @@ export class Conv2d extends Layer {
     this.paddingMode = paddingModeOf(L, options.paddingMode);
     this.bias = flag(L, 'bias', options.bias, true);
     const p = this.padding;
-    this.modePads =
-      this.paddingMode === 'zeros'
-        ? null
-        : [0, 1].map((a) =>
-            sidePads(typeof p === 'string' ? p : p[a], this.kernelSize[a], this.dilation[a]),
-          );
+    const pads = [0, 1].map((a) =>
+      sidePads(typeof p === 'string' ? p : p[a], this.kernelSize[a], this.dilation[a]),
+    );
+    // Without padding the mode changes nothing.
+    this.modePads = this.paddingMode === 'zeros' || pads.flat().every((v) => v === 0) ? null : pads;
     const bound = defaultBound(
       (inChannels / this.groups) * this.kernelSize[0] * this.kernelSize[1],
     );
