@@ -263,16 +263,16 @@ for (const be of ['js', 'native'] as BackendName[]) {
       const x = uniform([2, 3, 5, 5], 80);
       const w = uniform([4, 3, 3, 3], 81);
       expect(() => conv2d(x, w, null, { strides: 2 } as object)).toThrow(
-        /conv2d: unknown option "strides"; valid: stride, padding, dilation/,
+        /conv2d: unknown option "strides" \(did you mean "stride"\?\); valid: stride, padding, dilation, groups/,
       );
       expect(() => conv2d(x, uniform([4, 2, 3, 3], 82))).toThrow(
-        /conv2d: x has 3 channels but weight \[4, 2, 3, 3\] expects 2 \(x \[2, 3, 5, 5\]\)/,
+        /conv2d: x has 3 channels but weight \[4, 2, 3, 3\] with groups 1 expects 2 \(x \[2, 3, 5, 5\]\)/,
       );
       expect(() => conv2d(uniform([3, 5, 5], 83), w)).toThrow(
         /conv2d: x must be 4-D \[batch, channels, height, width\], got \[3, 5, 5\]/,
       );
       expect(() => conv2d(x, uniform([4, 3, 9], 84))).toThrow(
-        /conv2d: weight must be 4-D \[out, in, kh, kw\], got \[4, 3, 9\]/,
+        /conv2d: weight must be 4-D \[out, in\/groups, kh, kw\], got \[4, 3, 9\]/,
       );
       expect(() => conv2d(x, w, uniform([3], 85))).toThrow(/conv2d: bias must be \[4\], got \[3\]/);
       expect(() => conv2d(x, w, null, { padding: 'same', stride: 2 })).toThrow(

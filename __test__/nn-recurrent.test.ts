@@ -1197,7 +1197,12 @@ describe.each(['js', 'native'] as BackendName[])('%s backend, against PyTorch', 
         const s = add(weighted(r.output, 20), weighted(r.h, 21));
         return r.c ? add(s, weighted(r.c, 22)) : s;
       };
-      const leaves = [x, h0, ...(lstm ? [c0] : []), ...model.parameters().map((p) => p.tensor as Tensor)];
+      const leaves = [
+        x,
+        h0,
+        ...(lstm ? [c0] : []),
+        ...model.parameters().map((p) => p.tensor as Tensor),
+      ];
       tensorGradcheck(f, leaves, { probes: 12 });
     }
   });

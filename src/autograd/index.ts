@@ -27,6 +27,8 @@ export {
 } from './functional.js';
 export { enableGrad, isGradEnabled, noGrad } from './grad-mode.js';
 export { type Conv2dOptions, conv2d } from './ops/conv.js';
+export { type ConvTranspose2dOptions, convTranspose2d } from './ops/conv-transpose.js';
+export { type Conv1dOptions, conv1d } from './ops/conv1d.js';
 export {
   add,
   div,
@@ -66,6 +68,7 @@ export {
   type MaxPool2dOptions,
   maxPool2d,
 } from './ops/pool.js';
+export { type AdaptiveSize, adaptiveAvgPool2d } from './ops/pool-adaptive.js';
 export { mean, type ReduceOptions, sum } from './ops/reduce.js';
 export { argmax, logsumexp, max, min } from './ops/reduce-max.js';
 export { std, type VarOptions, var, variance } from './ops/reduce-var.js';
@@ -93,6 +96,7 @@ export {
   tanh,
   unary,
 } from './ops/unary.js';
+export { type InterpolateMode, type InterpolateOptions, interpolate } from './ops/upsample.js';
 export { where } from './ops/where.js';
 export { clearPool, poolStats } from './pool.js';
 export type { ArrayOf, DType } from './storage.js';

@@ -9,7 +9,7 @@
 import { avgPool2dWith } from '../autograd/ops/pool.js';
 import { poolGeometry } from '../autograd/ops/window.js';
 import type { Tensor, TensorLike } from '../autograd/tensor.js';
-import { describe } from '../backend/validate.js';
+import { checkLayerOptions } from './conv-common.js';
 import { type ForwardOptions, Layer } from './layer.js';
 import { checkPoolPadding, chw, flag, GeometryCache, images, type Pair, pair } from './window2d.js';
 
@@ -35,8 +35,7 @@ export class AvgPool2d extends Layer {
   constructor(kernelSize: Pair, options: AvgPool2dOptions = {}) {
     super();
     const L = 'AvgPool2d';
-    if (options === null || typeof options !== 'object')
-      throw new TypeError(`${L}: options must be an object, got ${describe(options)}`);
+    checkLayerOptions(L, options, ['stride', 'padding', 'ceilMode', 'countIncludePad']);
     this.kernelSize = pair(L, 'kernelSize', kernelSize, 1);
     this.stride = pair(L, 'stride', options.stride ?? kernelSize, 1);
     this.padding = pair(L, 'padding', options.padding ?? 0, 0);

@@ -1,11 +1,14 @@
 /**
- * 2-D convolution, `torch.nn.Conv2d` (NCHW, zero padding, groups = 1): weight [out, in, kh, kw],
- * bias [out]; default init weight, bias ~ U(−1/√fan_in, 1/√fan_in) with fan_in = in·kh·kw
- * (PyTorch's kaiming_uniform with a = √5, and its bias rule). `padding: 'same'` pads
- * dilation·(k − 1) in total per axis, the odd element at the bottom/right as torch does, and
- * needs stride 1; `'valid'` is padding 0. Any image size the window fits is accepted (the
- * geometry is resolved per input size); the computation is autograd's `conv2d`
- * (src/autograd/ops/conv.ts), so the layer keeps nothing between calls.
+ * 2-D convolution, `torch.nn.Conv2d` (NCHW, groups, padding modes): weight
+ * [out, in/groups, kh, kw], bias [out]; default init weight, bias ~ U(−1/√fan_in, 1/√fan_in)
+ * with fan_in = (in/groups)·kh·kw (PyTorch's kaiming_uniform with a = √5, and its bias rule).
+ * `groups` splits the channels into independent convolutions (depthwise: groups = in).
+ * `padding: 'same'` pads dilation·(k − 1) in total per axis, the odd element at the
+ * bottom/right as torch does, and needs stride 1; `'valid'` is padding 0. `paddingMode`
+ * 'reflect', 'replicate' or 'circular' pads with the `pad` op first and convolves without
+ * padding, as torch does. Any image size the window fits is accepted (the geometry is resolved
+ * per input size); the computation is autograd's `conv2d` (src/autograd/ops/conv.ts), so the
+ * layer keeps nothing between calls.
  *
  * Lowering, one image at a time: forward im2col(x_b) → cols [in·kh·kw, Ho·Wo], y_b = W·cols
  * (one GEMM straight into the NCHW output), then one biasAdd over the batch (inner = Ho·Wo).
@@ -25,29 +28,58 @@
  * one image (from the tape's buffer pool).
  */
 import { conv2dWith } from '../autograd/ops/conv.js';
-import { type ConvGeometry, convGeometry, convPadding } from '../autograd/ops/window.js';
+import { type ConvGeometry, convGeometry, convPadding, groupsOf } from '../autograd/ops/window.js';
 import type { Tensor, TensorLike } from '../autograd/tensor.js';
-import { describe } from '../backend/validate.js';
+import {
+  channels,
+  checkLayerOptions,
+  checkModePads,
+  defaultBound,
+  modePad,
+  type PaddingMode,
+  paddingModeOf,
+  pairStr,
+  sidePads,
+} from './conv-common.js';
 import type { Init } from './init.js';
 import { type ForwardOptions, Layer, type ParamSpec } from './layer.js';
 import { chw, flag, GeometryCache, images, type Pair, pair } from './window2d.js';
 
 export interface Conv2dOptions {
   stride?: Pair;
-  /** Zero padding per side, or 'same' (output size = input size, stride 1) or 'valid' (0). */
+  /** Padding per side, or 'same' (output size = input size, stride 1) or 'valid' (0). */
   padding?: Pair | 'same' | 'valid';
   dilation?: Pair;
+  /** Channel groups (default 1): divides inChannels and outChannels; weight [out, in/groups, kh, kw]. */
+  groups?: number;
+  /** How the padding is filled: 'zeros' (default), 'reflect', 'replicate' or 'circular'. */
+  paddingMode?: PaddingMode;
   bias?: boolean;
   weightInit?: Init;
   biasInit?: Init;
 }
+
+const KEYS = [
+  'stride',
+  'padding',
+  'dilation',
+  'groups',
+  'paddingMode',
+  'bias',
+  'weightInit',
+  'biasInit',
+] as const;
 
 export class Conv2d extends Layer {
   readonly kernelSize: readonly [number, number];
   readonly stride: readonly [number, number];
   readonly dilation: readonly [number, number];
   readonly padding: readonly [number, number] | 'same' | 'valid';
+  readonly groups: number;
+  readonly paddingMode: PaddingMode;
   readonly bias: boolean;
+  /** [top, bottom], [left, right] filled by the pad op when paddingMode is not 'zeros'. */
+  private readonly modePads: ReadonlyArray<readonly [number, number]> | null;
   private readonly weightInit: Init;
   private readonly biasInit: Init;
   private readonly geometry = new GeometryCache((shape) =>
@@ -62,29 +94,41 @@ export class Conv2d extends Layer {
   ) {
     super();
     const L = 'Conv2d';
-    for (const [k, v] of [
-      ['inChannels', inChannels],
-      ['outChannels', outChannels],
-    ] as const) {
-      if (typeof v !== 'number')
-        throw new TypeError(`${L}: ${k} must be a positive integer, got ${describe(v)}`);
-      if (!Number.isSafeInteger(v) || v <= 0)
-        throw new RangeError(`${L}: ${k} must be a positive integer, got ${v}`);
-    }
-    if (options === null || typeof options !== 'object')
-      throw new TypeError(`${L}: options must be an object, got ${describe(options)}`);
+    channels(L, 'inChannels', inChannels);
+    channels(L, 'outChannels', outChannels);
+    checkLayerOptions(L, options, KEYS);
     this.kernelSize = pair(L, 'kernelSize', kernelSize, 1);
     this.stride = pair(L, 'stride', options.stride ?? 1, 1);
     this.dilation = pair(L, 'dilation', options.dilation ?? 1, 1);
     this.padding = convPadding(L, options.padding ?? 0, this.stride);
+    this.groups = groupsOf(L, options.groups, inChannels, outChannels);
+    this.paddingMode = paddingModeOf(L, options.paddingMode);
     this.bias = flag(L, 'bias', options.bias, true);
-    const bound = 1 / Math.sqrt(inChannels * this.kernelSize[0] * this.kernelSize[1]);
+    const p = this.padding;
+    const pads = [0, 1].map((a) =>
+      sidePads(typeof p === 'string' ? p : p[a], this.kernelSize[a], this.dilation[a]),
+    );
+    // Without padding the mode changes nothing.
+    this.modePads = this.paddingMode === 'zeros' || pads.flat().every((v) => v === 0) ? null : pads;
+    const bound = defaultBound(
+      (inChannels / this.groups) * this.kernelSize[0] * this.kernelSize[1],
+    );
     this.weightInit = options.weightInit ?? { kind: 'uniform', a: -bound, b: bound };
     this.biasInit = options.biasInit ?? { kind: 'uniform', a: -bound, b: bound };
   }
 
+  /**
+   * The geometry of the convolution proper: over the input with its padding, or, with a
+   * padding mode, over the already padded input with none (same output size).
+   */
   private geometryOf(fn: string, shape: readonly number[]): ConvGeometry {
-    return convGeometry(fn, shape, this.kernelSize, this.stride, this.padding, this.dilation);
+    const { kernelSize: k, stride: s, dilation: d } = this;
+    const geo = convGeometry(fn, shape, k, s, this.padding, d);
+    if (!this.modePads) return geo;
+    checkModePads(fn, this.paddingMode, shape, this.modePads, ['height', 'width']);
+    const [c, h, w] = shape.slice(-3);
+    const [[t, b], [l, r]] = this.modePads;
+    return convGeometry(fn, [c, h + t + b, w + l + r], k, s, [0, 0], d);
   }
 
   protected override computeShape(input: readonly number[]): readonly number[] {
@@ -97,7 +141,7 @@ export class Conv2d extends Layer {
     const specs: ParamSpec[] = [
       {
         name: 'weight',
-        shape: [this.outChannels, this.inChannels, ...this.kernelSize],
+        shape: [this.outChannels, this.inChannels / this.groups, ...this.kernelSize],
         init: this.weightInit,
         regularize: true,
       },
@@ -117,17 +161,35 @@ export class Conv2d extends Layer {
     const fn = `${this.name}.forward`;
     const t = images(fn, x, this.inChannels);
     const geo = this.geometry.get(t.shape);
-    return conv2dWith(fn, t, this.param(0), this.bias ? this.param(1) : null, geo);
+    const input = this.modePads ? modePad(t, this.modePads, this.paddingMode) : t;
+    const b = this.bias ? this.param(1) : null;
+    return conv2dWith(fn, input, this.param(0), b, geo, this.groups);
+  }
+
+  /** The constructor arguments (checkpoint manifests). */
+  config(): Record<string, unknown> {
+    return {
+      inChannels: this.inChannels,
+      outChannels: this.outChannels,
+      kernelSize: [...this.kernelSize],
+      stride: [...this.stride],
+      padding: typeof this.padding === 'string' ? this.padding : [...this.padding],
+      dilation: [...this.dilation],
+      groups: this.groups,
+      paddingMode: this.paddingMode,
+      bias: this.bias,
+    };
   }
 
   override describe(): string {
-    const pairStr = (p: readonly number[]) => (p[0] === p[1] ? `${p[0]}` : p.join('×'));
     const parts = [`${this.inChannels} → ${this.outChannels}`, `${this.kernelSize.join('×')}`];
     if (this.stride[0] !== 1 || this.stride[1] !== 1) parts.push(`stride ${pairStr(this.stride)}`);
     if (typeof this.padding === 'string') parts.push(`padding '${this.padding}'`);
     else if (this.padding[0] || this.padding[1]) parts.push(`padding ${pairStr(this.padding)}`);
+    if (this.paddingMode !== 'zeros') parts.push(`paddingMode '${this.paddingMode}'`);
     if (this.dilation[0] !== 1 || this.dilation[1] !== 1)
       parts.push(`dilation ${pairStr(this.dilation)}`);
+    if (this.groups !== 1) parts.push(`groups ${this.groups}`);
     if (!this.bias) parts.push('no bias');
     return `Conv2d(${parts.join(', ')})`;
   }

@@ -17,9 +17,13 @@ export {
   Swish,
   Tanh,
 } from './activation.js';
+export { AdaptiveAvgPool2d } from './adaptiveavgpool2d.js';
 export { AvgPool2d, type AvgPool2dOptions } from './avgpool2d.js';
 export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './batchnorm.js';
+export type { PaddingMode } from './conv-common.js';
+export { Conv1d, type Conv1dOptions } from './conv1d.js';
 export { Conv2d, type Conv2dOptions } from './conv2d.js';
+export { ConvTranspose2d, type ConvTranspose2dOptions } from './convtranspose2d.js';
 export { Dropout } from './dropout.js';
 export { Embedding, type EmbeddingOptions, type IndexTensor } from './embedding.js';
 export { Flatten } from './flatten.js';
@@ -52,4 +56,5 @@ export { Reshape } from './reshape.js';
 export { Residual } from './residual.js';
 export { Sequential } from './sequential.js';
 export { numel, Scratch, shapeStr } from './tensor.js';
+export { Upsample, type UpsampleOptions } from './upsample.js';
 export type { Pair } from './window2d.js';

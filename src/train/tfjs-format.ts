@@ -328,6 +328,11 @@ export function toTfjs(model: Model): TfjsArtifacts {
       push('Flatten', 'flatten', { data_format: 'channels_last' });
     } else if (l instanceof Conv2d) {
       if (perm) refuse(l, 'follows a Flatten');
+      if (l.groups !== 1 || l.paddingMode !== 'zeros')
+        refuse(
+          l,
+          `has groups ${l.groups} and paddingMode '${l.paddingMode}'; tf.js Conv2D has 1 and zeros`,
+        );
       const [kh, kw] = l.kernelSize;
       const [sh, sw] = l.stride;
       const [dh, dw] = l.dilation;

@@ -6,7 +6,7 @@
  * layer and its op refuse the same things with the same words.
  */
 import type { Window2d } from '../../backend/kernels.js';
-import { describe } from '../../backend/validate.js';
+import { describe, knownKeys } from '../../backend/validate.js';
 import { shapeStr } from '../tensor.js';
 
 /** A size given once for both axes or as [height, width]. */
@@ -38,14 +38,40 @@ export function flag(fn: string, arg: string, v: unknown, dflt: boolean): boolea
   return v;
 }
 
-/** Refuses an options value that is not an object or has keys outside `valid`. */
+/**
+ * Refuses an options value that is not an object or has keys outside `valid` (naming the
+ * nearest valid key).
+ */
 export function checkOptions(fn: string, o: unknown, valid: readonly string[]): void {
   if (o === undefined) return;
-  if (o === null || typeof o !== 'object' || Array.isArray(o))
+  if (o === null || typeof o !== 'object' || Array.isArray(o) || ArrayBuffer.isView(o))
     throw new TypeError(`${fn}: options must be an object, got ${describe(o)}`);
-  for (const k of Object.keys(o))
-    if (!valid.includes(k))
-      throw new TypeError(`${fn}: unknown option ${JSON.stringify(k)}; valid: ${valid.join(', ')}`);
+  knownKeys(fn, 'option', o, valid);
+}
+
+/** A positive integer argument (TypeError for a non-number, RangeError otherwise). */
+export function positive(fn: string, arg: string, v: unknown): number {
+  if (typeof v !== 'number')
+    throw new TypeError(`${fn}: ${arg} must be a positive integer, got ${describe(v)}`);
+  if (!Number.isSafeInteger(v) || v < 1)
+    throw new RangeError(`${fn}: ${arg} must be a positive integer, got ${v}`);
+  return v;
+}
+
+/**
+ * `groups` (default 1) checked to divide the channel counts, as torch requires (the output
+ * channels are left out where the weight's shape makes them a multiple).
+ */
+export function groupsOf(fn: string, v: unknown, inC: number, outC?: number): number {
+  if (v === undefined) return 1;
+  const g = positive(fn, 'groups', v);
+  if (inC % g !== 0 || (outC !== undefined && outC % g !== 0))
+    throw new RangeError(
+      outC === undefined
+        ? `${fn}: groups ${g} must divide the input channels (${inC})`
+        : `${fn}: groups ${g} must divide both the input channels (${inC}) and the output channels (${outC})`,
+    );
+  return g;
 }
 
 /** Conv padding parsed: a pair, or 'same' (which needs stride 1, as in torch) or 'valid'. */
@@ -125,6 +151,75 @@ export function convGeometry(
     outW: Math.floor((w + pads[3] - effW) / sw) + 1,
   };
   const direct = kh === 1 && kw === 1 && sh === 1 && sw === 1 && pads[2] === 0 && pads[3] === 0;
+  return { g: Object.freeze(g), direct };
+}
+
+/** torch's rule for a transposed convolution: output padding below the stride or the dilation. */
+export function checkOutputPadding(
+  fn: string,
+  outputPadding: readonly [number, number],
+  stride: readonly [number, number],
+  dilation: readonly [number, number],
+): void {
+  for (let a = 0; a < 2; a++)
+    if (outputPadding[a] >= stride[a] && outputPadding[a] >= dilation[a])
+      throw new RangeError(
+        `${fn}: outputPadding must be smaller than the stride or the dilation on each axis, got outputPadding ${outputPadding.join('×')} with stride ${stride.join('×')} and dilation ${dilation.join('×')}`,
+      );
+}
+
+/**
+ * The geometry of a transposed convolution of an image [c, h, w] (the last three axes of
+ * `input`, shown in messages) into `outC` channels. Its output size is torch's,
+ * (h − 1)·stride − 2·padding + dilation·(k − 1) + outputPadding + 1 per axis; `g` is the
+ * window of the convolution whose input gradient it is, over the output image [outC, Ho, Wo]
+ * with one window per input position (outH×outW = h×w), so col2im scatters columns onto the
+ * output and im2col gathers them back. `direct`: the columns are the output itself.
+ */
+export function convTransposeGeometry(
+  fn: string,
+  input: readonly number[],
+  kernel: readonly [number, number],
+  stride: readonly [number, number],
+  padding: readonly [number, number],
+  outputPadding: readonly [number, number],
+  dilation: readonly [number, number],
+  outC: number,
+): ConvGeometry {
+  const [h, w] = input.slice(-2);
+  const size = (a: 0 | 1, len: number) =>
+    (len - 1) * stride[a] - 2 * padding[a] + dilation[a] * (kernel[a] - 1) + outputPadding[a] + 1;
+  const oh = size(0, h);
+  const ow = size(1, w);
+  if (h < 1 || w < 1 || oh < 1 || ow < 1)
+    throw new RangeError(
+      `${fn}: input ${shapeStr(input)} is too small: the output would be ${oh}×${ow} (kernel ${kernel.join('×')}, stride ${stride.join('×')}, padding ${padding.join('×')}, dilation ${dilation.join('×')}, outputPadding ${outputPadding.join('×')})`,
+    );
+  const g: Window2d = {
+    n: 1,
+    c: outC,
+    h: oh,
+    w: ow,
+    kh: kernel[0],
+    kw: kernel[1],
+    strideH: stride[0],
+    strideW: stride[1],
+    padH: padding[0],
+    padW: padding[1],
+    dilationH: dilation[0],
+    dilationW: dilation[1],
+    outH: h,
+    outW: w,
+  };
+  const direct =
+    kernel[0] === 1 &&
+    kernel[1] === 1 &&
+    stride[0] === 1 &&
+    stride[1] === 1 &&
+    padding[0] === 0 &&
+    padding[1] === 0 &&
+    oh === h &&
+    ow === w;
   return { g: Object.freeze(g), direct };
 }
 
