@@ -242,6 +242,42 @@ describe('construction refuses bad arguments, naming them', () => {
       TypeError,
     ],
     [
+      'GAN width for an MLP',
+      () => new GAN({ width: 16 }),
+      /GAN: width is not an option of the mlp architecture/,
+      TypeError,
+    ],
+    [
+      'GAN hidden for a DCGAN',
+      () => new GAN({ kind: 'dcgan', hidden: [8] }),
+      /GAN: hidden is not an option of the dcgan architecture/,
+      TypeError,
+    ],
+    [
+      'GAN dcgan image size',
+      () => new GAN({ kind: 'dcgan', dataShape: [1, 32, 32] }),
+      /GAN: the dcgan architecture makes images \[C, 28, 28\], got dataShape \[1, 32, 32\]/,
+      RangeError,
+    ],
+    [
+      'Autoencoder channels for an MLP',
+      () => new Autoencoder({ channels: [8, 16] }),
+      /Autoencoder: channels is not an option of the mlp architecture/,
+      TypeError,
+    ],
+    [
+      'Autoencoder conv image size',
+      () => new Autoencoder({ kind: 'conv', inputShape: [1, 30, 28] }),
+      /Autoencoder: the conv architecture takes images \[C, H, W\] with H and W multiples of 4 \(two stride-2 stages\), got inputShape \[1, 30, 28\]/,
+      RangeError,
+    ],
+    [
+      'Autoencoder conv channels',
+      () => new Autoencoder({ kind: 'conv', channels: [8, 16, 32] }),
+      /Autoencoder: channels must give the two stages' channel counts, got 3 \(8, 16, 32\)/,
+      RangeError,
+    ],
+    [
       'EightGaussians std',
       () => new EightGaussians({ std: 0.5 }),
       /EightGaussians: std 0.5 is too large for radius 2/,
@@ -360,6 +396,19 @@ describe('behaviour', () => {
     expect(s.shape).toEqual([9, 2, 2]);
     expect(Math.max(...s.data.map(Math.abs))).toBeLessThan(1);
     expect(gan.score(s).length).toBe(9);
+    const dc = new GAN({ kind: 'dcgan', width: 4, latent: 6 });
+    const img = dc.sample(3);
+    expect(img.shape).toEqual([3, 1, 28, 28]);
+    expect(Math.max(...img.data.map(Math.abs))).toBeLessThanOrEqual(1); // tanh
+    const cae = new Autoencoder({
+      kind: 'conv',
+      inputShape: [2, 8, 12],
+      channels: [3, 4],
+      latent: 5,
+    });
+    const xi = { data: new Float32Array(2 * 2 * 8 * 12).fill(0.5), shape: [2, 2, 8, 12] };
+    expect(cae.encode(xi).shape).toEqual([2, 5]);
+    expect(cae.reconstruct(xi).shape).toEqual([2, 2, 8, 12]);
     const ae = new Autoencoder({ inputShape: [2, 3], hidden: [4], latent: 2 });
     expect(ae.encode({ data: new Float32Array(18), shape: [3, 2, 3] }).shape).toEqual([3, 2]);
     expect(

@@ -2,8 +2,9 @@
  * The generative models against PyTorch (scripts/fixtures/gen_models.py), on both backends,
  * within 1e-5: the VAE's ELBO terms on a fixed batch with fixed noise (the reference from
  * torch.distributions) for a Bernoulli, a fixed-σ and a learned-variance Gaussian decoder,
- * with and without a KL weight, their gradients and one Adam step; two GAN steps (losses,
- * D's probabilities, every parameter after each step, separate Adam rates); one autoencoder step.
+ * with and without a KL weight, their gradients and one Adam step; two steps of the MLP GAN
+ * and of the DCGAN (losses, D's probabilities, every parameter after each step, separate Adam
+ * rates); one step of the MLP and of the convolutional autoencoder.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -82,41 +83,51 @@ for (const be of ['js', 'native'] as BackendName[]) {
       close(both(vae.encoder.params, vae.decoder.params), c.after, 'parameters after the step');
     });
 
-    it('GAN: two steps (D on real and detached fakes, then G through the updated D), separate Adam rates', () => {
-      const c = fx.gan;
-      const gan = new GAN({
-        ...c.options,
-        optimizerG: c.optimizerG,
-        optimizerD: c.optimizerD,
-      });
-      load(gan.generator, gan.discriminator, c.params);
-      const [d] = c.options.dataShape;
-      for (const [i, s] of (c.steps as GanStep[]).entries()) {
-        const n = s.real.length / d;
-        const r = gan.step(data(s.real, [n, d]), {
-          noise: data(s.noise, [n, c.options.latent]),
+    for (const [name, key] of [
+      ['the MLP GAN', 'gan'],
+      ['the DCGAN (batch norm in training mode)', 'dcgan'],
+    ] as const)
+      it(`${name}: two steps (D on real and detached fakes, then G through the updated D), separate Adam rates`, () => {
+        const c = fx[key];
+        const gan = new GAN({
+          ...c.options,
+          optimizerG: c.optimizerG,
+          optimizerD: c.optimizerD,
         });
-        near(r.lossD, s.lossD, `step ${i} lossD`);
-        near(r.lossG, s.lossG, `step ${i} lossG`);
-        near(r.dReal, s.dReal, `step ${i} D(x)`);
-        near(r.dFake, s.dFake, `step ${i} D(G(z))`);
-        close(
-          both(gan.generator.params, gan.discriminator.params),
-          s.after,
-          `step ${i} parameters`,
-        );
-      }
-    });
+        load(gan.generator, gan.discriminator, c.params);
+        const shape: number[] = c.options.dataShape;
+        const per = shape.reduce((a, d) => a * d, 1);
+        for (const [i, s] of (c.steps as GanStep[]).entries()) {
+          const n = s.real.length / per;
+          const r = gan.step(data(s.real, [n, ...shape]), {
+            noise: data(s.noise, [n, c.options.latent]),
+          });
+          near(r.lossD, s.lossD, `step ${i} lossD`);
+          near(r.lossG, s.lossG, `step ${i} lossG`);
+          near(r.dReal, s.dReal, `step ${i} D(x)`);
+          near(r.dFake, s.dFake, `step ${i} D(G(z))`);
+          close(
+            both(gan.generator.params, gan.discriminator.params),
+            s.after,
+            `step ${i} parameters`,
+          );
+        }
+      });
 
-    it('Autoencoder: one step of BCE reconstruction and Adam', () => {
-      const c = fx.ae;
-      const ae = new Autoencoder({ ...c.options, optimizer: { lr: 0.01 } });
-      load(ae.encoder, ae.decoder, c.params);
-      const [d] = c.options.inputShape;
-      const r = ae.step(data(c.x, [c.x.length / d, d]));
-      near(r.loss, c.loss, 'loss');
-      close(both(ae.encoder.params, ae.decoder.params), c.after, 'parameters after the step');
-    });
+    for (const [name, key] of [
+      ['MLP', 'ae'],
+      ['convolutional', 'aeConv'],
+    ] as const)
+      it(`the ${name} autoencoder: one step of BCE reconstruction and Adam`, () => {
+        const c = fx[key];
+        const ae = new Autoencoder({ ...c.options, optimizer: { lr: 0.01 } });
+        load(ae.encoder, ae.decoder, c.params);
+        const shape: number[] = c.options.inputShape;
+        const per = shape.reduce((a, d) => a * d, 1);
+        const r = ae.step(data(c.x, [c.x.length / per, ...shape]));
+        near(r.loss, c.loss, 'loss');
+        close(both(ae.encoder.params, ae.decoder.params), c.after, 'parameters after the step');
+      });
   });
 }
 

@@ -3,7 +3,7 @@
  * reconstruct its input (Hinton & Salakhutdinov 2006). The reconstruction loss is binary
  * cross-entropy on logits (inputs in [0, 1], e.g. pixel intensities; the decoder's output
  * through a sigmoid is the reconstruction) or mean squared error (any inputs). Built-in
- * architecture: an MLP; or any two models.
+ * architectures: an MLP, or a convolutional one for images (conv-networks.ts); or any two models.
  */
 import { noGrad } from '../autograd/grad-mode.js';
 import type { Tensor, TensorLike } from '../autograd/tensor.js';
@@ -14,6 +14,7 @@ import { Model } from '../nn/model.js';
 import { numel, shapeStr } from '../nn/tensor.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { batchOf, checkUnit, slices } from './batch.js';
+import { convDecoder, convEncoder } from './conv-networks.js';
 import { mlpFrom, mlpTo } from './networks.js';
 import {
   activation,
@@ -33,14 +34,16 @@ import { recorded, scratch } from './tape.js';
 export type ReconstructionLoss = 'bce' | 'mse';
 
 export interface AutoencoderOptions {
-  /** 'mlp' (default). */
-  kind?: 'mlp';
-  /** Shape of one sample (default [784]). */
+  /** 'mlp' (default) or 'conv' (images [C, H, W], H and W multiples of 4). */
+  kind?: 'mlp' | 'conv';
+  /** Shape of one sample (mlp default [784]; conv [1, 28, 28]). */
   inputShape?: readonly number[];
   /** Code size (default 32). */
   latent?: number;
   /** MLP hidden widths of the encoder; the decoder mirrors them (default [256, 128]). */
   hidden?: readonly number[];
+  /** Conv channels of the two stride-2 stages (default [16, 32]). */
+  channels?: readonly number[];
   activation?: HiddenActivation;
   /** 'bce' (default; inputs in [0, 1]) or 'mse'. */
   loss?: ReconstructionLoss;
@@ -52,7 +55,7 @@ export interface AutoencoderOptions {
   decoder?: Model;
 }
 
-const ARCH = ['kind', 'inputShape', 'latent', 'hidden', 'activation'];
+const ARCH = ['kind', 'inputShape', 'latent', 'hidden', 'channels', 'activation'];
 const KEYS = [...ARCH, 'loss', 'optimizer', 'seed', 'encoder', 'decoder'];
 
 export class Autoencoder {
@@ -95,17 +98,37 @@ export class Autoencoder {
       this.latent = numel(code);
     } else {
       const kind = options.kind ?? 'mlp';
-      oneOf(fn, 'kind', kind, ['mlp'] as const);
-      const shape = sizes(fn, 'inputShape', options.inputShape, [784]);
+      oneOf(fn, 'kind', kind, ['mlp', 'conv'] as const);
+      const conv = kind === 'conv';
+      const other = conv ? 'hidden' : 'channels';
+      if (options[other] !== undefined)
+        throw new TypeError(`${fn}: ${other} is not an option of the ${kind} architecture`);
+      const shape = sizes(fn, 'inputShape', options.inputShape, conv ? [1, 28, 28] : [784]);
+      if (conv && (shape.length !== 3 || shape[1] % 4 !== 0 || shape[2] % 4 !== 0))
+        throw new RangeError(
+          `${fn}: the conv architecture takes images [C, H, W] with H and W multiples of 4 (two stride-2 stages), got inputShape ${shapeStr(shape)}`,
+        );
       const latent = positive(fn, 'latent', options.latent, 32);
       const act = activation(fn, 'activation', options.activation, 'relu');
-      const hidden = sizes(fn, 'hidden', options.hidden, [256, 128]);
-      this.encoder = new Model(mlpFrom(shape, hidden, latent, act), shape, {
-        seed: subSeed(seed, 1),
-      });
-      this.decoder = new Model(mlpTo(latent, [...hidden].reverse(), shape, act), [latent], {
-        seed: subSeed(seed, 2),
-      });
+      const seeds = [{ seed: subSeed(seed, 1) }, { seed: subSeed(seed, 2) }];
+      if (conv) {
+        const ch = sizes(fn, 'channels', options.channels, [16, 32]);
+        if (ch.length !== 2)
+          throw new RangeError(
+            `${fn}: channels must give the two stages' channel counts, got ${ch.length} (${ch.join(', ')})`,
+          );
+        const pair = ch as [number, number];
+        this.encoder = new Model(convEncoder(shape, pair, latent, act), shape, seeds[0]);
+        this.decoder = new Model(convDecoder(latent, pair, shape, act), [latent], seeds[1]);
+      } else {
+        const hidden = sizes(fn, 'hidden', options.hidden, [256, 128]);
+        this.encoder = new Model(mlpFrom(shape, hidden, latent, act), shape, seeds[0]);
+        this.decoder = new Model(
+          mlpTo(latent, [...hidden].reverse(), shape, act),
+          [latent],
+          seeds[1],
+        );
+      }
       this.inputShape = shape;
       this.latent = latent;
     }

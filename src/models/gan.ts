@@ -5,7 +5,8 @@
  * Heusel et al. 2017, are two specs). One step, as PyTorch's DCGAN example does it:
  *   D: BCE(D(x), 1) + BCE(D(G(z).detach()), 0), one optimizer step;
  *   G: BCE(D(G(z)), 1) through the updated discriminator, one optimizer step.
- * Built-in architecture: an MLP pair for vectors (the 8-Gaussian ring); or any two models.
+ * Built-in architectures: an MLP pair for vectors (the 8-Gaussian ring), and the DCGAN of
+ * Radford et al. 2016 scaled to 28×28 images (conv-networks.ts); or any two models.
  */
 import { randn } from '../autograd/create.js';
 import { runBackward } from '../autograd/engine.js';
@@ -20,6 +21,7 @@ import { numel, shapeStr } from '../nn/tensor.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { Rng } from '../random.js';
 import { batchOf } from './batch.js';
+import { dcganDiscriminator, dcganGenerator } from './conv-networks.js';
 import { mlpFrom, mlpTo } from './networks.js';
 import {
   checkOptions,
@@ -37,15 +39,17 @@ import { recorded } from './tape.js';
 export type GeneratorOutput = 'linear' | 'tanh' | 'sigmoid';
 
 export interface GANOptions {
-  /** 'mlp' (default). */
-  kind?: 'mlp';
-  /** Shape of one sample (default [2]). */
+  /** 'mlp' (default) or 'dcgan' (images [C, 28, 28]). */
+  kind?: 'mlp' | 'dcgan';
+  /** Shape of one sample (mlp default [2]; dcgan [1, 28, 28], or [C, 28, 28]). */
   dataShape?: readonly number[];
-  /** Noise dimensions (default 8). */
+  /** Noise dimensions (mlp default 8, dcgan 64). */
   latent?: number;
   /** Hidden widths of both MLPs (default [128, 128]). */
   hidden?: readonly number[];
-  /** The generator's last activation (default 'linear'). */
+  /** DCGAN feature maps at 14×14 (default 32; 2·width at 7×7). */
+  width?: number;
+  /** The generator's last activation (mlp default 'linear'; dcgan 'tanh', data in [−1, 1]). */
   output?: GeneratorOutput;
   /** The generator's optimizer (default { type: optim.Adam, lr: 2e-4, betas: [0.5, 0.999] }). */
   optimizerG?: OptimizerSpec;
@@ -70,7 +74,7 @@ export interface GANStep {
   dFake: number;
 }
 
-const ARCH = ['kind', 'dataShape', 'latent', 'hidden', 'output'];
+const ARCH = ['kind', 'dataShape', 'latent', 'hidden', 'width', 'output'];
 const KEYS = [...ARCH, 'optimizerG', 'optimizerD', 'seed', 'generator', 'discriminator'];
 /** Radford et al. 2016, §4: Adam at 2e-4 with β₁ = 0.5. */
 const DEFAULT_OPT: OptimizerSpec = { lr: 2e-4, betas: [0.5, 0.999] };
@@ -126,24 +130,42 @@ export class GAN {
       this.dataShape = [...gs];
     } else {
       const kind = options.kind ?? 'mlp';
-      oneOf(fn, 'kind', kind, ['mlp'] as const);
-      const shape = sizes(fn, 'dataShape', options.dataShape, [2]);
-      const latent = positive(fn, 'latent', options.latent, 8);
-      const output = options.output ?? 'linear';
+      oneOf(fn, 'kind', kind, ['mlp', 'dcgan'] as const);
+      const dcgan = kind === 'dcgan';
+      const other = dcgan ? 'hidden' : 'width';
+      if (options[other] !== undefined)
+        throw new TypeError(`${fn}: ${other} is not an option of the ${kind} architecture`);
+      const shape = sizes(fn, 'dataShape', options.dataShape, dcgan ? [1, 28, 28] : [2]);
+      if (dcgan && (shape.length !== 3 || shape[1] !== 28 || shape[2] !== 28))
+        throw new RangeError(
+          `${fn}: the dcgan architecture makes images [C, 28, 28], got dataShape ${shapeStr(shape)}`,
+        );
+      const latent = positive(fn, 'latent', options.latent, dcgan ? 64 : 8);
+      const output = options.output ?? (dcgan ? 'tanh' : 'linear');
       oneOf(fn, 'output', output, Object.keys(OUTPUTS) as GeneratorOutput[]);
       const gSeed = { seed: subSeed(seed, 1) };
       const dSeed = { seed: subSeed(seed, 2) };
-      const hidden = sizes(fn, 'hidden', options.hidden, [128, 128]);
-      this.generator = new Model(
-        mlpTo(latent, hidden, shape, () => new ReLU(), OUTPUTS[output]()),
-        [latent],
-        gSeed,
-      );
-      this.discriminator = new Model(
-        mlpFrom(shape, hidden, 1, () => new LeakyReLU(0.2)),
-        shape,
-        dSeed,
-      );
+      if (dcgan) {
+        const width = positive(fn, 'width', options.width, 32);
+        this.generator = new Model(
+          dcganGenerator(latent, shape[0], width, OUTPUTS[output]()),
+          [latent],
+          gSeed,
+        );
+        this.discriminator = new Model(dcganDiscriminator(shape[0], width), shape, dSeed);
+      } else {
+        const hidden = sizes(fn, 'hidden', options.hidden, [128, 128]);
+        this.generator = new Model(
+          mlpTo(latent, hidden, shape, () => new ReLU(), OUTPUTS[output]()),
+          [latent],
+          gSeed,
+        );
+        this.discriminator = new Model(
+          mlpFrom(shape, hidden, 1, () => new LeakyReLU(0.2)),
+          shape,
+          dSeed,
+        );
+      }
       this.latent = latent;
       this.dataShape = shape;
     }
