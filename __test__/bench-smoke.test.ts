@@ -228,7 +228,7 @@ function checkSchema(res: Json): void {
     if (ag.loop.available) expect(ag.loop.loopOverFit).toBeGreaterThan(0);
   }
 
-  // models: a MAML meta-step (both orders) beside PyTorch
+  // models: a MAML meta-step (both orders) and a DCGAN step beside PyTorch
   const md = res.models;
   expectPeer('models', md);
   if (md.available) {
@@ -239,6 +239,9 @@ function checkSchema(res: Json): void {
       else expect(r.pytorchReason, r.case).toMatch(/\w/);
     }
     expectPeer('models pytorch', md.pytorch);
+    expect(md.dcgan.descentMs.median).toBeGreaterThan(0);
+    expectPeer('models dcgan pytorch', md.dcgan.pytorch);
+    if (md.dcgan.pytorch.available) expect(md.dcgan.ratio).toBeGreaterThan(0);
   }
 }
 

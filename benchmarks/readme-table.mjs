@@ -292,12 +292,20 @@ export function renderSection(res, source) {
       ms(r.pytorchMs),
       ratio(r.ratio, 2),
     ]);
+    const d = md.dcgan;
+    if (d)
+      rows.push([
+        `DCGAN step, 28×28 (batch ${d.batch}, latent ${d.latent}, width ${d.width})`,
+        ms(d.descentMs),
+        ms(d.pytorchMs),
+        ratio(d.ratio, 2),
+      ]);
     lines.push(mdTable(['step', 'descent native', 'PyTorch CPU', 'descent / PyTorch'], rows));
     if (!md.pytorch?.available) lines.push('', `PyTorch: ${md.pytorch?.reason ?? 'not run'}.`);
     else
       lines.push(
         '',
-        `PyTorch ${md.pytorch.torch}, ${md.pytorch.threads} thread(s), its fastest eager form (hand-written F.linear forward).`,
+        `PyTorch ${md.pytorch.torch}: the MAML step on ${md.pytorch.threads} thread(s) in its fastest eager form (hand-written F.linear forward)${d?.pytorch?.available ? `, the DCGAN step on ${d.pytorch.threads} (the faster of one thread and all)` : ''}.`,
       );
   }
   return lines.join('\n');

@@ -14,7 +14,8 @@
 //   6. autograd    the tape's per-call overhead on tiny tensors beside PyTorch eager, and
 //                  train.fit against a hand-written loop
 //   7. models      whole steps of the meta-learning and generative models beside PyTorch CPU:
-//                  a MAML meta-step (sine, 10 inner steps, meta-batch 25), both orders
+//                  a MAML meta-step (sine, 10 inner steps, meta-batch 25), both orders, and a
+//                  DCGAN step on 28×28 images
 //
 //   node benchmarks/run.mjs [--quick | --smoke] [--only a,b] [--json path] [--rounds n]
 //                           [--no-install] [--readme]
