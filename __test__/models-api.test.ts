@@ -2,10 +2,11 @@
  * The models' API without training to an outcome: construction refusing bad arguments (unknown
  * keys with a did-you-mean, wrong types, out-of-range values, mismatched networks) before any
  * network is built; steps refusing bad batches and changing nothing; the KL warm-up schedule;
- * shapes of samples, codes and reconstructions; evaluation leaving the weights alone; the
- * 8-Gaussian ring's draws and its coverage criteria.
+ * shapes of samples, codes and reconstructions; evaluation leaving the weights alone; steady-
+ * state steps taking no pooled buffer; the 8-Gaussian ring's draws and its coverage criteria.
  */
 import { describe, expect, it } from 'vitest';
+import { poolStats } from '../src/autograd/index.js';
 import { Autoencoder, EightGaussians, GAN, VAE } from '../src/models/index.js';
 import { LeakyReLU, ReLU } from '../src/nn/activation.js';
 import { Linear } from '../src/nn/linear.js';
@@ -453,6 +454,31 @@ describe('behaviour', () => {
     expect(gan.latent).toBe(3);
     const r = gan.step(batch(6, 4, 1));
     expect(Number.isFinite(r.lossD) && Number.isFinite(r.lossG)).toBe(true);
+  });
+});
+
+describe('buffers', () => {
+  it('a steady-state step of each model takes no new pooled buffer (the graph gives its own back)', () => {
+    const x = { data: new Rng(1).uniform(8 * 36), shape: [8, 36] };
+    const img = { data: new Rng(2).uniform(4 * 784, -1, 1), shape: [4, 1, 28, 28] };
+    const ring = new EightGaussians();
+    const vae = new VAE({ inputShape: [36], hidden: [12], latent: 3 });
+    const gaussian = new VAE({ inputShape: [36], hidden: [12], latent: 3, likelihood: 'gaussian' });
+    const gan = new GAN({ hidden: [8] });
+    const dcgan = new GAN({ kind: 'dcgan', width: 2, latent: 4 });
+    const ae = new Autoencoder({ inputShape: [36], hidden: [12], latent: 3 });
+    for (const [name, step] of [
+      ['VAE', () => vae.step(x)],
+      ['Gaussian VAE', () => gaussian.step(x)],
+      ['GAN', () => gan.step(ring.sample(16))],
+      ['DCGAN', () => dcgan.step(img)],
+      ['Autoencoder', () => ae.step(x)],
+    ] as const) {
+      for (let i = 0; i < 3; i++) step();
+      const before = poolStats().allocations;
+      for (let i = 0; i < 5; i++) step();
+      expect(poolStats().allocations - before, name).toBe(0);
+    }
   });
 });
 

@@ -550,6 +550,7 @@ function report(d: {
     ],
     notes: [
       "The GAN is unconditional: generated samples have no labels, so the classifier's accuracy is measured on real test images (above) and the real images' own scores are the reference row.",
+      'The Fashion-MNIST GAN is an MLP pair: the DCGAN (models.GAN kind "dcgan") costs about 20× more per step on this machine (77 ms at batch 64 in the benchmark suite), which would make these ten runs take about 20 minutes.',
       'Learning rates are customary values (2e-4 for images as in DCGAN, 1e-3 on the ring), not tuned per setting; SGD+Momentum gets 3e-3 on both (at 1e-2 it diverged on Fashion-MNIST).',
     ],
     results: {

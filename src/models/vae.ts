@@ -109,7 +109,7 @@ export class VAE {
   /** The fixed σ of a Gaussian likelihood, or null (learned, or Bernoulli). */
   readonly outputStd: number | null;
   readonly klWarmup: number;
-  /** Training steps taken. */
+  /** Training steps taken; the KL warm-up follows it (set it when resuming from a checkpoint). */
   steps = 0;
   private readonly rng: Rng;
   private readonly size: number;
@@ -163,8 +163,7 @@ export class VAE {
       this.encoder = enc;
       this.decoder = dec;
     } else {
-      const shape = options.inputShape ?? [784];
-      sizes(fn, 'inputShape', shape, [784]);
+      const shape = sizes(fn, 'inputShape', options.inputShape, [784]);
       const latent = positive(fn, 'latent', options.latent, 16);
       const hidden = sizes(fn, 'hidden', options.hidden, [256]);
       const act = activation(fn, 'activation', options.activation, 'relu');
