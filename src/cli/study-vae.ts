@@ -412,7 +412,13 @@ export function vaeFinding(s: VaeSummary[]): string {
       : clear === 0
         ? 'within the seed spread for every optimizer'
         : `beyond the seed spread for ${clear} of ${pairs.length} optimizers`;
-    text += `. KL warm-up changed the final test ELBO by ${range(gains, 1)} nats (${noise}) and the active latent units by ${range(units, 1)}`;
+    // every run with the same number of active units: say so rather than "changed by +0.0"
+    const counts = new Set(ok.flatMap((x) => x.active));
+    const unitText =
+      counts.size === 1
+        ? `; every run kept ${[...counts][0]} active latent units`
+        : ` and the active latent units by ${range(units, 1)}`;
+    text += `. KL warm-up changed the final test ELBO by ${range(gains, 1)} nats (${noise})${unitText}`;
   }
   return `${text}.`;
 }
