@@ -635,13 +635,15 @@ export function ganFinding(
   const best = byModes[0];
   const tied = byModes.filter((x) => !distinguishable(x.modes, best.modes) && x.modes.length > 1);
   const worst = byModes[byModes.length - 1];
-  let text = `On the 8-Gaussian ring ${best.name} covered the most modes (${f1(best.modes)} of 8`;
+  const hq = (x: RingSummary) =>
+    `${mean(x.highQuality).toFixed(0)}% of samples within 3σ of a mode`;
+  let text = `On the 8-Gaussian ring ${best.name} covered the most modes (${f1(best.modes)} of 8, ${hq(best)}`;
   text +=
     tied.length > 1
       ? `; ${tied
           .filter((x) => x !== best)
-          .map((x) => x.name)
-          .join(', ')} within the seed spread)`
+          .map((x) => `${x.name} within the seed spread, ${hq(x)}`)
+          .join('; ')})`
       : ')';
   text += `, ${worst.name} the fewest (${f1(worst.modes)}${worst.diverged ? `, ${worst.diverged} run${worst.diverged > 1 ? 's' : ''} diverged` : ''})`;
   const unstable = r.filter((x) => mean(x.lowestLate) < mean(x.modes) - 0.5).map((x) => x.name);
