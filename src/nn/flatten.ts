@@ -8,14 +8,16 @@
 
 import { flatten } from '../autograd/ops/shape.js';
 import type { Tensor, TensorLike } from '../autograd/tensor.js';
-import { describe } from '../backend/validate.js';
+import { describe, noMoreArgs } from '../backend/validate.js';
 import { type ForwardOptions, Layer } from './layer.js';
 
 export class Flatten extends Layer {
   constructor(
     readonly startDim = 1,
     readonly endDim = -1,
+    ...extra: never[]
   ) {
+    noMoreArgs('Flatten', extra, 'two arguments (startDim, endDim)');
     super();
     for (const [k, v] of [
       ['startDim', startDim],
