@@ -244,11 +244,11 @@ export function optionsOf<T extends object>(
 }
 
 /**
- * Refuses option `key` when given (not undefined) where it has no effect: a value the code
+ * Refuses option `key` when given (not undefined or null) where it has no effect: a value the code
  * would ignore is a mistake to report, not to drop. `why` says when the option applies.
  */
 export function unused(fn: string, o: object, key: string, why: string): void {
-  if ((o as Record<string, unknown>)[key] !== undefined)
+  if ((o as Record<string, unknown>)[key] != null)
     throw new TypeError(`${fn}: option ${key} has no effect here: ${why}`);
 }
 

@@ -65,6 +65,10 @@ export class GroupState {
   readonly scalars = new Map<string, Float64Array>();
 
   constructor(params: readonly Param[]) {
+    if (!Array.isArray(params) || params.some((p) => !(p?.data instanceof Float32Array)))
+      throw new TypeError(
+        `GroupState: params must be an array of {data: Float32Array, grad}, got ${describe(params)}`,
+      );
     let o = 0;
     for (const p of params) {
       this.offsets.push(o);
