@@ -4,7 +4,7 @@
  * of JAX and tf: `grad(f)`, `valueAndGrad(f)`, `vjp(f, …)`, `hvp(f, x, v)`. Transforms nest:
  * inside a transform, inner ones record their backward so the outer one can differentiate it.
  */
-import { describe } from '../backend/validate.js';
+import { describe, optionsOf } from '../backend/validate.js';
 import { runBackward } from './engine.js';
 import { isGradEnabled, withGradMode } from './grad-mode.js';
 import { mul } from './ops/elementwise.js';
@@ -21,12 +21,7 @@ export interface BackwardOptions {
 
 function backwardOptions(fn: string, o: unknown, extra: readonly string[] = []): BackwardOptions {
   if (o === undefined) return {};
-  if (o === null || typeof o !== 'object')
-    throw new TypeError(`${fn}: options must be an object, got ${describe(o)}`);
-  const keys = ['retainGraph', 'createGraph', ...extra];
-  for (const k of Object.keys(o))
-    if (!keys.includes(k))
-      throw new TypeError(`${fn}: unknown option ${JSON.stringify(k)}; valid: ${keys.join(', ')}`);
+  optionsOf(fn, o as object, ['retainGraph', 'createGraph', ...extra]);
   for (const k of ['retainGraph', 'createGraph'] as const) {
     const v = (o as BackwardOptions)[k];
     if (v !== undefined && typeof v !== 'boolean')

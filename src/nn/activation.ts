@@ -3,14 +3,11 @@
  * y = f(x) forward, dx = dy·f′(x) backward, both one kernel call over the whole batch
  * (autograd's `unary`). Any input shape.
  */
-import { unary } from '../autograd/ops/unary.js';
+import { checkUnary, unary } from '../autograd/ops/unary.js';
 import type { Tensor, TensorLike } from '../autograd/tensor.js';
-import { UNARY_CODES, type UnaryOp } from '../backend/kernels.js';
+import type { UnaryOp } from '../backend/kernels.js';
 import { finite, noMoreArgs, oneOf } from '../backend/validate.js';
 import { type ForwardOptions, Layer } from './layer.js';
-
-/** How many of the kernel's (alpha, beta) each op reads (kernels.ts); the others ignore them. */
-const PARAMS: Partial<Record<UnaryOp, number>> = { leakyRelu: 1, elu: 1, softplus: 2 };
 
 export class Activation extends Layer {
   /** `alpha`/`beta`: the kernel's parameters (see kernels.ts); refused for ops that ignore them. */
@@ -21,21 +18,8 @@ export class Activation extends Layer {
     ...extra: never[]
   ) {
     const fn = new.target.name;
-    oneOf(fn, 'op', op, Object.keys(UNARY_CODES) as UnaryOp[]);
-    finite(fn, 'alpha', alpha);
-    finite(fn, 'beta', beta);
+    checkUnary(fn, op, alpha, beta);
     noMoreArgs(fn, extra, 'an op and at most two parameters (alpha, beta)');
-    const n = PARAMS[op] ?? 0;
-    for (const [i, k, v] of [
-      [0, 'alpha', alpha],
-      [1, 'beta', beta],
-    ] as const)
-      if (n <= i && v !== 0)
-        throw new TypeError(
-          `${fn}: op ${op} reads ${n} parameter(s), so ${k} ${v} would be ignored`,
-        );
-    if (op === 'softplus' && alpha === 0)
-      throw new RangeError(`${fn}: softplus needs alpha (its beta) non-zero, got 0`);
     super();
   }
 
