@@ -26,6 +26,13 @@ export class Flatten extends Layer {
       if (!Number.isSafeInteger(v))
         throw new TypeError(`Flatten: ${k} must be an integer, got ${describe(v)}`);
     }
+    // What build refuses for every input, refused now: merging the batch axis, an empty range.
+    if (startDim === 0)
+      throw new RangeError(
+        'Flatten: startDim 0 would merge the batch axis (dim 0); use startDim ≥ 1',
+      );
+    if (startDim >= 0 === endDim >= 0 && startDim > endDim)
+      throw new RangeError(`Flatten: startDim ${startDim} comes after endDim ${endDim}`);
   }
 
   protected override computeShape(input: readonly number[]): readonly number[] {
