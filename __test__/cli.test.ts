@@ -254,8 +254,8 @@ describe('descent train', () => {
         y,
         '--model',
         model,
-        '--hidden',
-        '8',
+        // the CNN's widths are fixed: --hidden is the MLP's (refused with --model cnn)
+        ...(model === 'mlp' ? ['--hidden', '8'] : []),
         '--epochs',
         '1',
       ]);
