@@ -120,6 +120,10 @@ export async function runCompare(argv: string[], signal: Interrupt): Promise<num
       `descent ${cmd}: --preset fixes its own grid; only --epochs, --seeds, --data, --subset, --out, --target-loss and --quiet go with it`,
     );
   }
+  if (v.subset === true && str('data'))
+    throw new UsageError(
+      `descent ${cmd}: --subset picks the bundled Fashion-MNIST subset, and --data names the folder to read instead; give one`,
+    );
   // Refuse an unwritable report directory before any training.
   checkWritableDir(out);
   const started = performance.now();
