@@ -203,6 +203,57 @@ const ENTRIES = new Map<Class, Entry>([
     },
   ],
   [
+    nn.Conv1d,
+    {
+      name: 'Conv1d',
+      ok: () => new nn.Conv1d(2, 4, 3),
+      unknown: misspelt(() => new nn.Conv1d(2, 4, 3, any({ strid: 2 })), 'strid', 'stride'),
+      wrongType: wrong(() => new nn.Conv1d(2, 4, 3, any({ bias: 'no' })), 'bias'),
+      outOfRange: range(() => new nn.Conv1d(2, 4, 0), 'kernelSize'),
+    },
+  ],
+  [
+    nn.ConvTranspose2d,
+    {
+      name: 'ConvTranspose2d',
+      ok: () => new nn.ConvTranspose2d(4, 2, 4, { stride: 2, padding: 1 }),
+      unknown: misspelt(
+        () => new nn.ConvTranspose2d(4, 2, 4, any({ output_padding: 1 })),
+        'output_padding',
+        'outputPadding',
+      ),
+      wrongType: wrong(() => new nn.ConvTranspose2d(4, 2, 4, any({ bias: 'no' })), 'bias'),
+      outOfRange: range(() => new nn.ConvTranspose2d(0, 2, 4), 'inChannels'),
+    },
+  ],
+  [
+    nn.AdaptiveAvgPool2d,
+    {
+      name: 'AdaptiveAvgPool2d',
+      ok: () => new nn.AdaptiveAvgPool2d(1),
+      unknown: extraArg(() => new nn.AdaptiveAvgPool2d(1, any({ keep: true }))),
+      wrongType: wrong(() => new nn.AdaptiveAvgPool2d(any('1')), 'outputSize'),
+      outOfRange: range(() => new nn.AdaptiveAvgPool2d(0), 'outputSize'),
+    },
+  ],
+  [
+    nn.Upsample,
+    {
+      name: 'Upsample',
+      ok: () => new nn.Upsample({ scaleFactor: 2 }),
+      unknown: misspelt(
+        () => new nn.Upsample(any({ scale_factor: 2 })),
+        'scale_factor',
+        'scaleFactor',
+      ),
+      wrongType: wrong(
+        () => new nn.Upsample(any({ scaleFactor: 2, alignCorners: 'yes' })),
+        'alignCorners',
+      ),
+      outOfRange: range(() => new nn.Upsample({ scaleFactor: -2 }), 'scaleFactor'),
+    },
+  ],
+  [
     nn.MaxPool2d,
     {
       name: 'MaxPool2d',

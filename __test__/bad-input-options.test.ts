@@ -284,6 +284,16 @@ const IGNORED: Array<[string, (w: World) => unknown, RegExp]> = [
     /^Linear: option biasInit has no effect here: the layer has no bias/,
   ],
   [
+    'Conv2d biasInit without a bias',
+    () => new nn.Conv2d(2, 2, 3, { bias: false, biasInit: { kind: 'zeros' } }),
+    /^Conv2d: option biasInit has no effect here: the layer has no bias/,
+  ],
+  [
+    'ConvTranspose2d biasInit without a bias',
+    () => new nn.ConvTranspose2d(2, 2, 3, { bias: false, biasInit: { kind: 'zeros' } }),
+    /^ConvTranspose2d: option biasInit has no effect here: the layer has no bias/,
+  ],
+  [
     "kaiming's negative slope with relu",
     () =>
       new nn.Linear(2, 2, { weightInit: { kind: 'kaimingNormal', a: 0.2, nonlinearity: 'relu' } }),
