@@ -179,6 +179,7 @@ const NOT_OPS: Record<string, string> = {
   reduceAxes: 'argument helper',
   reducedShapes: 'argument helper',
   keepdimsOf: 'argument helper',
+  checkUnary: 'argument helper',
   reduceLayout: 'layout helper',
   concat: 'another name for cat',
   variance: 'the function behind var',

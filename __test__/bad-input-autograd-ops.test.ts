@@ -79,7 +79,7 @@ const CASES: Case[] = [
     'max: unknown option',
     (a) => ag.max(a, 0, { keepDims: true } as never),
     TypeError,
-    /^max: unknown option "keepDims"; valid: keepdims/,
+    /^max: unknown option "keepDims" \(did you mean "keepdims"\?\); valid: keepdims/,
   ],
   [
     'logsumexp: axis not an integer',

@@ -254,8 +254,8 @@ describe('descent train', () => {
         y,
         '--model',
         model,
-        '--hidden',
-        '8',
+        // the CNN's widths are fixed: --hidden is the MLP's (refused with --model cnn)
+        ...(model === 'mlp' ? ['--hidden', '8'] : []),
         '--epochs',
         '1',
       ]);
@@ -326,6 +326,11 @@ describe('descent bad input', () => {
       [['train', '--lr', '-0.1'], /--lr must be a number ≥ 0, got "-0\.1"/],
       [['train', '--epochs', '-3'], /--epochs must be an integer ≥ 1, got "-3"/],
       [['compare', '--epochs', '-.5'], /--epochs must be an integer ≥ 1, got "-\.5"/],
+      // a flag the run would ignore is refused, not dropped
+      [['train', '--model', 'cnn', '--hidden', '32'], /--hidden sets the MLP's widths/],
+      [['train', '--subset', '--test-split', '0.3'], /--test-split goes with --data FILE/],
+      [['train', '--subset', '--data', tmp], /--subset picks the bundled .*give one/],
+      [['compare', '--subset', '--data', tmp], /--subset picks the bundled .*give one/],
     ];
     for (const [args, msg] of cases) {
       const r = descent(args);

@@ -4,7 +4,7 @@
  * the same on both backends (the Rng's kernels).
  */
 import { getBackend } from '../backend/select.js';
-import { describe } from '../backend/validate.js';
+import { describe, optionsOf } from '../backend/validate.js';
 import { Rng } from '../random.js';
 import { checkShape } from './ops/util.js';
 import { type DType, Storage } from './storage.js';
@@ -27,13 +27,7 @@ function applyOptions<D extends DType>(
   o: TensorOptions | undefined,
 ): Tensor<D> {
   if (o === undefined) return t;
-  if (o === null || typeof o !== 'object')
-    throw new TypeError(`${fn}: options must be an object, got ${describe(o)}`);
-  for (const k of Object.keys(o))
-    if (!OPTION_KEYS.includes(k))
-      throw new TypeError(
-        `${fn}: unknown option ${JSON.stringify(k)}; valid: ${OPTION_KEYS.join(', ')}`,
-      );
+  optionsOf(fn, o, OPTION_KEYS);
   if (o.name !== undefined) t.name = String(o.name);
   if (o.requiresGrad !== undefined) (t as Tensor).requiresGrad = o.requiresGrad;
   return t;

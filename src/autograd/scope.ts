@@ -14,6 +14,20 @@ export function noteNew(t: Tensor): void {
   if (top) top.push(t);
 }
 
+/** Opens a scope without a closure (hot paths): pass what it returns to `endCollect`. */
+export function beginCollect(): Tensor[] {
+  const made: Tensor[] = [];
+  stack.push(made);
+  return made;
+}
+
+/** Closes the innermost scope, handing what it collected to the one around it. */
+export function endCollect(made: Tensor[]): void {
+  stack.pop();
+  const outer = stack[stack.length - 1];
+  if (outer) for (const t of made) outer.push(t);
+}
+
 /** Runs `fn`, returning its result and the tensors it made (in order). */
 export function collect<T>(fn: () => T): { result: T; made: Tensor[] } {
   const made: Tensor[] = [];

@@ -138,6 +138,10 @@ export async function runCompare(argv: string[], signal: Interrupt): Promise<num
     throw new UsageError(
       `descent ${cmd}: --epochs does not apply to the meta preset (it trains by meta-steps); --quick gives a short run`,
     );
+  if (v.subset === true && str('data'))
+    throw new UsageError(
+      `descent ${cmd}: --subset picks the bundled Fashion-MNIST subset, and --data names the folder to read instead; give one`,
+    );
   // Refuse an unwritable report directory before any training.
   checkWritableDir(out);
   const started = performance.now();

@@ -178,7 +178,7 @@ export function runExperiment(
     batchSize: spec.batchSize,
     seed: spec.seed,
     scheduler: scheduler ?? undefined,
-    schedulerInterval: 'step',
+    schedulerInterval: scheduler ? 'step' : undefined,
     validationData: data.test,
     metrics: ['accuracy'],
     callbacks: [rec],

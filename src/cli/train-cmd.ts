@@ -156,7 +156,7 @@ export function runTrain(argv: string[]): number {
     batchSize: c.batchSize,
     seed: c.seed,
     scheduler: scheduler ?? undefined,
-    schedulerInterval: 'step',
+    schedulerInterval: scheduler ? 'step' : undefined,
     validationData: data.test,
     metrics: [metric],
     callbacks: checkpoint ? [new ModelCheckpoint({ dir: checkpoint, extra: configExtra(c) })] : [],

@@ -104,6 +104,10 @@ export function parseConfig(given: Record<string, unknown>): {
 } {
   const cmd = 'train';
   const str = (k: string) => given[k] as string | undefined;
+  if (given.subset === true && str('data'))
+    throw new UsageError(
+      `descent ${cmd}: --subset picks the bundled Fashion-MNIST subset, and --data names the data to read instead; give one`,
+    );
   const optimizer = listOf(
     cmd,
     'optimizer',
@@ -111,6 +115,18 @@ export function parseConfig(given: Record<string, unknown>): {
     Object.keys(OPTIMIZERS),
   )[0];
   const model = listOf(cmd, 'model', str('model') ?? 'mlp', ['mlp', 'cnn'])[0] as 'mlp' | 'cnn';
+  if (model === 'cnn' && given.hidden !== undefined)
+    throw new UsageError(
+      `descent ${cmd}: --hidden sets the MLP's widths; the CNN (--model cnn) has fixed ones`,
+    );
+  const dataFile =
+    str('data') !== undefined &&
+    statSync(str('data') as string, { throwIfNoEntry: false })?.isFile() === true;
+  for (const flag of ['target-type', 'test-split'])
+    if (given[flag] !== undefined && !dataFile)
+      throw new UsageError(
+        `descent ${cmd}: --${flag} goes with --data FILE (a CSV or IDX file); Fashion-MNIST has its own labels and test set`,
+      );
   const targetType = listOf(cmd, 'target-type', str('target-type') ?? 'auto', [
     'auto',
     'class',

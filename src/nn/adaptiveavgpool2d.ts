@@ -14,6 +14,7 @@ import {
   adaptiveSize,
 } from '../autograd/ops/pool-adaptive.js';
 import type { Tensor, TensorLike } from '../autograd/tensor.js';
+import { noMoreArgs } from '../backend/validate.js';
 import { type ForwardOptions, Layer } from './layer.js';
 import { chw, GeometryCache, images } from './window2d.js';
 
@@ -27,8 +28,7 @@ export class AdaptiveAvgPool2d extends Layer {
   constructor(outputSize: AdaptiveSize, ...rest: never[]) {
     super();
     const L = 'AdaptiveAvgPool2d';
-    if (rest.length > 0)
-      throw new TypeError(`${L}: takes one argument (outputSize), got ${rest.length + 1}`);
+    noMoreArgs(L, rest, 'one argument (outputSize)');
     this.outputSize = adaptiveSize(L, 'outputSize', outputSize);
   }
 

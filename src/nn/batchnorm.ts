@@ -22,7 +22,7 @@
  */
 import { batchNorm } from '../autograd/ops/norm.js';
 import type { Tensor, TensorLike } from '../autograd/tensor.js';
-import { describe } from '../backend/validate.js';
+import { bool, finite, optionsOf, positiveInt, unused } from '../backend/validate.js';
 import { type ForwardOptions, Layer, type ParamSpec, type StateBuffer } from './layer.js';
 import { numel, shapeStr } from './tensor.js';
 
@@ -55,25 +55,22 @@ abstract class BatchNorm extends Layer {
     private readonly kind: string,
   ) {
     super();
-    if (!Number.isSafeInteger(numFeatures) || numFeatures <= 0)
-      throw new RangeError(
-        `${kind}: numFeatures must be a positive integer, got ${describe(numFeatures)}`,
-      );
-    if (options === null || typeof options !== 'object')
-      throw new TypeError(`${kind}: options must be an object, got ${describe(options)}`);
+    positiveInt(kind, 'numFeatures', numFeatures);
+    optionsOf(kind, options, ['eps', 'momentum', 'affine', 'trackRunningStats']);
     const eps = options.eps ?? 1e-5;
-    if (typeof eps !== 'number' || !Number.isFinite(eps) || eps < 0)
-      throw new RangeError(`${kind}: eps must be a finite number ≥ 0, got ${describe(eps)}`);
+    finite(kind, 'eps', eps);
+    if (eps < 0) throw new RangeError(`${kind}: eps must be a finite number ≥ 0, got ${eps}`);
     const momentum = options.momentum === undefined ? 0.1 : options.momentum;
-    if (momentum !== null && (typeof momentum !== 'number' || !Number.isFinite(momentum)))
-      throw new RangeError(
-        `${kind}: momentum must be a finite number or null, got ${describe(momentum)}`,
+    if (momentum !== null) finite(kind, 'momentum (a number or null)', momentum);
+    for (const k of ['affine', 'trackRunningStats'] as const)
+      if (options[k] !== undefined) bool(kind, k, options[k]);
+    if (options.trackRunningStats === false)
+      unused(
+        kind,
+        options,
+        'momentum',
+        'it weighs the running statistics, which trackRunningStats: false turns off',
       );
-    for (const k of ['affine', 'trackRunningStats'] as const) {
-      const v = options[k];
-      if (v !== undefined && typeof v !== 'boolean')
-        throw new TypeError(`${kind}: ${k} must be a boolean, got ${describe(v)}`);
-    }
     this.eps = eps;
     this.momentum = momentum;
     this.affine = options.affine ?? true;

@@ -7,7 +7,14 @@
  */
 import { pad } from '../autograd/ops/pad.js';
 import type { Tensor } from '../autograd/tensor.js';
-import { describe, knownKeys, oneOf, options as optionsCheck } from '../backend/validate.js';
+import {
+  describe,
+  knownKeys,
+  oneOf,
+  options as optionsCheck,
+  unused,
+} from '../backend/validate.js';
+import { checkInit } from './init.js';
 import { shapeStr } from './tensor.js';
 
 export type PaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
@@ -21,6 +28,16 @@ export function checkLayerOptions(layer: string, o: unknown, keys: readonly stri
 }
 
 /** A channel count: a positive integer. */
+/** The init options checked, and biasInit refused when there is no bias (it would be ignored). */
+export function checkInits(
+  layer: string,
+  o: { weightInit?: unknown; biasInit?: unknown; bias?: unknown },
+): void {
+  if (o.weightInit !== undefined) checkInit(layer, 'weightInit', o.weightInit);
+  if (o.biasInit !== undefined) checkInit(layer, 'biasInit', o.biasInit);
+  if (o.bias === false) unused(layer, o, 'biasInit', 'the layer has no bias (bias: false)');
+}
+
 export function channels(layer: string, name: string, v: unknown): number {
   if (typeof v !== 'number')
     throw new TypeError(`${layer}: ${name} must be a positive integer, got ${describe(v)}`);

@@ -14,6 +14,7 @@ import { groupsOf } from '../autograd/ops/window.js';
 import type { Tensor, TensorLike } from '../autograd/tensor.js';
 import {
   channels,
+  checkInits,
   checkLayerOptions,
   checkModePads,
   defaultBound,
@@ -86,6 +87,7 @@ export class Conv1d extends Layer {
     this.groups = groupsOf(L, options.groups, inChannels, outChannels);
     this.paddingMode = paddingModeOf(L, options.paddingMode);
     this.bias = flag(L, 'bias', options.bias, true);
+    checkInits(L, options);
     const pads = sidePads(this.padding, this.kernelSize, this.dilation);
     // Without padding the mode changes nothing.
     this.modePads = this.paddingMode === 'zeros' || pads[0] + pads[1] === 0 ? null : pads;

@@ -32,6 +32,7 @@ import { type ConvGeometry, convGeometry, convPadding, groupsOf } from '../autog
 import type { Tensor, TensorLike } from '../autograd/tensor.js';
 import {
   channels,
+  checkInits,
   checkLayerOptions,
   checkModePads,
   defaultBound,
@@ -104,6 +105,7 @@ export class Conv2d extends Layer {
     this.groups = groupsOf(L, options.groups, inChannels, outChannels);
     this.paddingMode = paddingModeOf(L, options.paddingMode);
     this.bias = flag(L, 'bias', options.bias, true);
+    checkInits(L, options);
     const p = this.padding;
     const pads = [0, 1].map((a) =>
       sidePads(typeof p === 'string' ? p : p[a], this.kernelSize[a], this.dilation[a]),

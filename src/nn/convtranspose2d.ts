@@ -18,7 +18,7 @@ import {
 } from '../autograd/ops/window.js';
 import type { Tensor, TensorLike } from '../autograd/tensor.js';
 import { describe } from '../backend/validate.js';
-import { channels, checkLayerOptions, defaultBound, pairStr } from './conv-common.js';
+import { channels, checkInits, checkLayerOptions, defaultBound, pairStr } from './conv-common.js';
 import type { Init } from './init.js';
 import { type ForwardOptions, Layer, type ParamSpec } from './layer.js';
 import { chw, flag, GeometryCache, images, type Pair, pair } from './window2d.js';
@@ -93,6 +93,7 @@ export class ConvTranspose2d extends Layer {
         `${L}: paddingMode must be 'zeros' (the only one torch's ConvTranspose2d has), got ${describe(mode)}`,
       );
     this.bias = flag(L, 'bias', options.bias, true);
+    checkInits(L, options);
     const bound = defaultBound(
       (outChannels / this.groups) * this.kernelSize[0] * this.kernelSize[1],
     );

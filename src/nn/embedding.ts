@@ -17,8 +17,8 @@
 import { indicesOf, lookup } from '../autograd/ops/embedding.js';
 import type { DType } from '../autograd/storage.js';
 import type { Tensor, TensorLike } from '../autograd/tensor.js';
-import { describe } from '../backend/validate.js';
-import type { Init } from './init.js';
+import { options as checkObject, describe, knownKeys, positiveInt } from '../backend/validate.js';
+import { checkInit, type Init } from './init.js';
 import { type ForwardOptions, Layer, type LayerParam, type ParamSpec } from './layer.js';
 import { shapeStr } from './tensor.js';
 
@@ -47,25 +47,23 @@ export class Embedding extends Layer {
     options: EmbeddingOptions = {},
   ) {
     super();
-    for (const [k, v] of [
-      ['numEmbeddings', numEmbeddings],
-      ['embeddingDim', embeddingDim],
-    ] as const) {
-      if (!Number.isSafeInteger(v) || v <= 0)
-        throw new RangeError(`Embedding: ${k} must be a positive integer, got ${describe(v)}`);
-    }
+    positiveInt('Embedding', 'numEmbeddings', numEmbeddings);
+    positiveInt('Embedding', 'embeddingDim', embeddingDim);
     if (numEmbeddings > 2 ** 31 - 1)
       throw new RangeError(`Embedding: numEmbeddings must be below 2^31, got ${numEmbeddings}`);
-    if (options === null || typeof options !== 'object')
-      throw new TypeError(`Embedding: options must be an object, got ${describe(options)}`);
+    checkObject('Embedding', 'options', options);
     for (const k of ['maxNorm', 'normType', 'scaleGradByFreq', 'sparse']) {
       if (k in options)
         throw new TypeError(
           `Embedding: option ${k} is not supported (torch's ${k} has no equivalent here)`,
         );
     }
+    knownKeys('Embedding', 'option', options, ['paddingIdx', 'weightInit']);
+    if (options.weightInit !== undefined) checkInit('Embedding', 'weightInit', options.weightInit);
     const p = options.paddingIdx;
     if (p !== undefined) {
+      if (typeof p !== 'number' || !Number.isInteger(p))
+        throw new TypeError(`Embedding: paddingIdx must be an integer, got ${describe(p)}`);
       if (!Number.isSafeInteger(p) || p < -numEmbeddings || p >= numEmbeddings)
         throw new RangeError(
           `Embedding: paddingIdx must be an integer in [−${numEmbeddings}, ${numEmbeddings}), got ${describe(p)}`,

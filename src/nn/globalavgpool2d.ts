@@ -6,6 +6,7 @@
  */
 import { avgPool2dWith, globalGeometry } from '../autograd/ops/pool.js';
 import type { Tensor, TensorLike } from '../autograd/tensor.js';
+import { noMoreArgs } from '../backend/validate.js';
 import { type ForwardOptions, Layer } from './layer.js';
 import { chw, GeometryCache, images } from './window2d.js';
 
@@ -13,6 +14,11 @@ export class GlobalAvgPool2d extends Layer {
   private readonly geometry = new GeometryCache((shape) =>
     globalGeometry(`${this.name}.forward`, shape),
   );
+
+  constructor(...extra: never[]) {
+    noMoreArgs('GlobalAvgPool2d', extra, 'no arguments');
+    super();
+  }
 
   protected override computeShape(input: readonly number[]): readonly number[] {
     const [c] = chw(this.name, input);

@@ -10,7 +10,7 @@
  */
 import { layerNorm } from '../autograd/ops/norm.js';
 import type { Tensor, TensorLike } from '../autograd/tensor.js';
-import { describe } from '../backend/validate.js';
+import { bool, describe, finite, optionsOf } from '../backend/validate.js';
 import { type ForwardOptions, Layer, type ParamSpec } from './layer.js';
 import { shapeStr } from './tensor.js';
 
@@ -31,26 +31,23 @@ export class LayerNorm extends Layer {
 
   constructor(normalizedShape: number | readonly number[], options: LayerNormOptions = {}) {
     super();
+    const fn = 'LayerNorm';
     const shape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape;
-    if (
-      !Array.isArray(shape) ||
-      shape.length === 0 ||
-      shape.some((d) => !Number.isSafeInteger(d) || d <= 0)
-    ) {
-      throw new RangeError(
-        `LayerNorm: normalizedShape must be a positive integer or a non-empty array of them, got ${describe(normalizedShape)}`,
-      );
-    }
-    if (options === null || typeof options !== 'object')
-      throw new TypeError(`LayerNorm: options must be an object, got ${describe(options)}`);
+    const what = `${fn}: normalizedShape must be a positive integer or a non-empty array of them, got`;
+    if (!Array.isArray(shape) || shape.some((d) => typeof d !== 'number' || !Number.isInteger(d)))
+      throw new TypeError(`${what} ${describe(normalizedShape)}`);
+    if (shape.length === 0 || shape.some((d) => d <= 0 || !Number.isSafeInteger(d)))
+      throw new RangeError(`${what} [${shape.join(', ')}]`);
+    optionsOf(fn, options, ['eps', 'elementwiseAffine', 'bias']);
     const eps = options.eps ?? 1e-5;
-    if (typeof eps !== 'number' || !Number.isFinite(eps) || eps < 0)
-      throw new RangeError(`LayerNorm: eps must be a finite number ≥ 0, got ${describe(eps)}`);
-    for (const k of ['elementwiseAffine', 'bias'] as const) {
-      const v = options[k];
-      if (v !== undefined && typeof v !== 'boolean')
-        throw new TypeError(`LayerNorm: ${k} must be a boolean, got ${describe(v)}`);
-    }
+    finite(fn, 'eps', eps);
+    if (eps < 0) throw new RangeError(`${fn}: eps must be a finite number ≥ 0, got ${eps}`);
+    for (const k of ['elementwiseAffine', 'bias'] as const)
+      if (options[k] !== undefined) bool(fn, k, options[k]);
+    if (options.elementwiseAffine === false && options.bias === true)
+      throw new TypeError(
+        `${fn}: bias: true has no effect with elementwiseAffine: false (β is part of the affine transform)`,
+      );
     this.normalizedShape = [...shape];
     this.eps = eps;
     this.elementwiseAffine = options.elementwiseAffine ?? true;

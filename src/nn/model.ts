@@ -11,13 +11,14 @@ import type { Node } from '../autograd/node.js';
 import { asTensor } from '../autograd/ops/util.js';
 import type { DType } from '../autograd/storage.js';
 import { bindArenaGrad, type Tensor, type TensorLike, viewOf, wrap } from '../autograd/tensor.js';
-import { describe } from '../backend/validate.js';
+import { bool, count, describe, optionsOf } from '../backend/validate.js';
 import { allocArena } from '../memory.js';
 import { Rng } from '../random.js';
 import { initialize } from './init.js';
 import {
   type BackwardOptions,
   type ForwardOptions,
+  forwardOptions,
   Layer,
   type LayerParam,
   type StateBuffer,
@@ -71,14 +72,9 @@ export class Model {
         `${fn}: inputShape must be an array of positive integers (without the batch axis), got ${describe(inputShape)}`,
       );
     }
-    if (options === null || typeof options !== 'object')
-      throw new TypeError(`${fn}: options must be an object, got ${describe(options)}`);
-    for (const k of Object.keys(options))
-      if (k !== 'seed')
-        throw new TypeError(`${fn}: unknown option ${JSON.stringify(k)}; valid: seed`);
+    optionsOf(fn, options, ['seed']);
     const seed = options.seed ?? 0;
-    if (!Number.isSafeInteger(seed) || seed < 0)
-      throw new RangeError(`${fn}: seed must be an integer in [0, 2^53), got ${seed}`);
+    count(fn, 'seed', seed);
     this.layers = [];
     walk(net, '', this.layers, new Set());
     for (const { layer } of this.layers) {
@@ -178,6 +174,7 @@ export class Model {
    * `backward()` reaches the parameters.
    */
   forward(x: Tensor<DType> | TensorLike, opts: ForwardOptions = {}): Tensor {
+    forwardOptions('Model.forward', opts);
     let t = asTensor('Model.forward', 'x', x, 'any');
     if (isGradEnabled() && t.dtype === 'float32' && !t._requiresGrad && !t._node && !t._track) {
       // Tracked (not requiring grad) so that backward(dy) can also return d/dx on request.
@@ -200,13 +197,9 @@ export class Model {
    */
   backward(dy: TensorLike, opts: BackwardOptions = {}): Tensor {
     const fn = 'Model.backward';
-    if (opts === null || typeof opts !== 'object')
-      throw new TypeError(`${fn}: options must be an object, got ${describe(opts)}`);
-    for (const k of Object.keys(opts))
-      if (k !== 'inputGrad' && k !== 'retainGraph')
-        throw new TypeError(
-          `${fn}: unknown option ${JSON.stringify(k)}; valid: inputGrad, retainGraph`,
-        );
+    optionsOf(fn, opts, ['inputGrad', 'retainGraph']);
+    for (const k of ['inputGrad', 'retainGraph'] as const)
+      if (opts[k] !== undefined) bool(fn, k, opts[k]);
     const g = asTensor(fn, 'dy', dy, 'float32');
     const last = this.last;
     if (!last) throw new Error(`${fn}: called before forward`);

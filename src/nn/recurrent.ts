@@ -34,7 +34,7 @@ import { permute, reshape } from '../autograd/ops/shape.js';
 import { asTensor } from '../autograd/ops/util.js';
 import { collect } from '../autograd/scope.js';
 import type { Tensor, TensorLike } from '../autograd/tensor.js';
-import { describe, knownKeys, options as optionsCheck } from '../backend/validate.js';
+import { describe, knownKeys, options as optionsCheck, positiveInt } from '../backend/validate.js';
 import { Rng } from '../random.js';
 import { type ForwardOptions, Layer, type ParamSpec } from './layer.js';
 import { shapeStr } from './tensor.js';
@@ -107,25 +107,19 @@ export abstract class Recurrent extends Layer {
     const fn = this.constructor.name;
     optionsCheck(fn, 'options', options);
     knownKeys(fn, 'option', options, [...OPTION_KEYS, ...extraKeys]);
-    for (const [k, v] of [
-      ['inputSize', inputSize],
-      ['hiddenSize', hiddenSize],
-    ] as const) {
-      if (!Number.isSafeInteger(v) || v <= 0)
-        throw new RangeError(`${fn}: ${k} must be a positive integer, got ${describe(v)}`);
-    }
+    positiveInt(fn, 'inputSize', inputSize);
+    positiveInt(fn, 'hiddenSize', hiddenSize);
     const numLayers = options.numLayers ?? 1;
-    if (!Number.isSafeInteger(numLayers) || numLayers <= 0)
-      throw new RangeError(
-        `${fn}: numLayers must be a positive integer, got ${describe(numLayers)}`,
-      );
+    positiveInt(fn, 'numLayers', numLayers);
     for (const k of ['bias', 'returnSequences', 'bidirectional', 'batchFirst'] as const) {
       const v = options[k];
       if (v !== undefined && typeof v !== 'boolean')
         throw new TypeError(`${fn}: ${k} must be a boolean, got ${describe(v)}`);
     }
     const p = options.dropout ?? 0;
-    if (typeof p !== 'number' || !(p >= 0 && p < 1))
+    if (typeof p !== 'number')
+      throw new TypeError(`${fn}: dropout must be a probability in [0, 1), got ${describe(p)}`);
+    if (!(p >= 0 && p < 1))
       throw new RangeError(`${fn}: dropout must be a probability in [0, 1), got ${describe(p)}`);
     if (p > 0 && numLayers === 1)
       throw new RangeError(

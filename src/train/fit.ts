@@ -11,7 +11,7 @@
  */
 import { noGrad } from '../autograd/grad-mode.js';
 import { applyLoss } from '../autograd/ops/loss.js';
-import { describe, knownKeys } from '../backend/validate.js';
+import { describe, knownKeys, oneOf, unused } from '../backend/validate.js';
 import type { Batch, Dataset } from '../data/dataset.js';
 import { ReduceLROnPlateau as PlateauScheduler } from '../lr_scheduler/reduce-lr-on-plateau.js';
 import type { Loss, Target } from '../nn/loss.js';
@@ -275,9 +275,13 @@ export function fit(
   if (scheduler !== null && (typeof scheduler !== 'object' || typeof scheduler.step !== 'function'))
     throw new TypeError(`${fn}: option scheduler must be a scheduler, got ${describe(scheduler)}`);
   const interval = options.schedulerInterval ?? 'epoch';
-  if (interval !== 'step' && interval !== 'epoch')
-    throw new TypeError(
-      `${fn}: option schedulerInterval must be 'step' or 'epoch', got ${describe(interval)}`,
+  oneOf(fn, 'option schedulerInterval', interval, ['step', 'epoch']);
+  if (scheduler === null)
+    unused(
+      fn,
+      options,
+      'schedulerInterval',
+      'it says when to step the scheduler, and there is none',
     );
   const verbose = options.verbose ?? (process.stdout.isTTY ? 1 : 2);
   if (verbose !== 0 && verbose !== 1 && verbose !== 2)

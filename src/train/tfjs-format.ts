@@ -30,7 +30,7 @@ import {
 } from 'node:fs';
 import { endianness } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describe } from '../backend/validate.js';
+import { describe, optionsOf } from '../backend/validate.js';
 import {
   Activation,
   ELU,
@@ -579,6 +579,7 @@ export function fromTfjs(
 ): Model {
   const fn = 'fromTfjs';
   const mj = obj(fn, 'model.json', modelJson);
+  optionsOf(fn, options, ['finalSoftmax', 'seed']);
   const finalSoftmax = options.finalSoftmax ?? 'error';
   if (finalSoftmax !== 'error' && finalSoftmax !== 'drop')
     throw new TypeError(
@@ -923,6 +924,7 @@ export function loadTfjs(path: string, options: FromTfjsOptions = {}): Model {
   const fn = 'loadTfjs';
   if (typeof path !== 'string' || path.length === 0)
     throw new TypeError(`${fn}: path must be a non-empty path, got ${describe(path)}`);
+  optionsOf(fn, options, ['finalSoftmax', 'seed']);
   const file = lstatSync(path).isDirectory() ? join(path, 'model.json') : path;
   const dir = resolve(file, '..');
   const st = lstatSync(file);

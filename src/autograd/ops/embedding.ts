@@ -8,7 +8,7 @@
  * (with padding rows zeroed: its exact adjoint), and the gather's backward the scatter, so
  * gradients of any order flow.
  */
-import { describe } from '../../backend/validate.js';
+import { describe, optionsOf } from '../../backend/validate.js';
 import { record } from '../node.js';
 import type { DType } from '../storage.js';
 import { shapeStr, type Tensor, type TensorLike } from '../tensor.js';
@@ -22,11 +22,7 @@ export interface EmbeddingOptions {
 /** The padding row in [0, num), or −1 for none. */
 function paddingOf(fn: string, o: EmbeddingOptions | undefined, num: number): number {
   if (o === undefined) return -1;
-  if (o === null || typeof o !== 'object')
-    throw new TypeError(`${fn}: options must be an object, got ${describe(o)}`);
-  for (const k of Object.keys(o))
-    if (k !== 'paddingIdx')
-      throw new TypeError(`${fn}: unknown option ${JSON.stringify(k)}; valid: paddingIdx`);
+  optionsOf(fn, o, ['paddingIdx']);
   const p = o.paddingIdx;
   if (p == null) return -1;
   if (!Number.isSafeInteger(p) || p < -num || p >= num)

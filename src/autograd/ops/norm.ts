@@ -10,7 +10,7 @@
  * Batch norm's running statistics are updated in place in training but are not inputs of the
  * node (nothing reads them in backward), so the update never invalidates a recorded graph.
  */
-import { describe } from '../../backend/validate.js';
+import { describe, optionsOf } from '../../backend/validate.js';
 import type { BackwardCtx } from '../node.js';
 import { record } from '../node.js';
 import { noteWrite } from '../storage.js';
@@ -34,13 +34,7 @@ const BN_KEYS = ['training', 'momentum', 'eps'];
 
 function bnOptions(fn: string, o: BatchNormOptions | undefined) {
   if (o === undefined) return { training: false, momentum: 0.1, eps: 1e-5 };
-  if (o === null || typeof o !== 'object')
-    throw new TypeError(`${fn}: options must be an object, got ${describe(o)}`);
-  for (const k of Object.keys(o))
-    if (!BN_KEYS.includes(k))
-      throw new TypeError(
-        `${fn}: unknown option ${JSON.stringify(k)}; valid: ${BN_KEYS.join(', ')}`,
-      );
+  optionsOf(fn, o, BN_KEYS);
   if (o.training !== undefined && typeof o.training !== 'boolean')
     throw new TypeError(`${fn}: training must be a boolean, got ${describe(o.training)}`);
   const momentum = o.momentum === undefined ? 0.1 : num(fn, 'momentum', o.momentum);

@@ -8,7 +8,7 @@
  * their gradients are indexSelect's scatter-add (elements read twice get both gradients).
  * `repeat`/`tile` are a reshape, an expand and a reshape: their gradient is expand's sum.
  */
-import { describe } from '../../backend/validate.js';
+import { describe, optionsOf } from '../../backend/validate.js';
 import { record } from '../node.js';
 import { internally } from '../scope.js';
 import { numel, shapeStr, type Tensor, type TensorLike, wrap } from '../tensor.js';
@@ -99,11 +99,7 @@ function padsOf(fn: string, pads: unknown, ndim: number): Array<[number, number]
 export function pad(x: TensorLike, pads: readonly number[], opts?: PadOptions): Tensor {
   const fn = 'pad';
   const t = asTensor(fn, 'x', x, 'float32');
-  if (opts !== undefined && (opts === null || typeof opts !== 'object'))
-    throw new TypeError(`${fn}: options must be an object, got ${describe(opts)}`);
-  for (const k of Object.keys(opts ?? {}))
-    if (k !== 'mode' && k !== 'value')
-      throw new TypeError(`${fn}: unknown option ${JSON.stringify(k)}; valid: mode, value`);
+  optionsOf(fn, opts, ['mode', 'value']);
   const mode = opts?.mode ?? 'constant';
   if (!MODES.includes(mode))
     throw new TypeError(`${fn}: mode must be one of ${MODES.join(', ')}, got ${describe(mode)}`);

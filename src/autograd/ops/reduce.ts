@@ -3,6 +3,7 @@
  * broadcast gradient's kernel (sumInto): over leading axes one colSums, over a middle axis one
  * biasGrad, over everything one sum. Backward broadcasts the gradient back (expand).
  */
+import { bool, optionsOf } from '../../backend/validate.js';
 import { record } from '../node.js';
 import { type Tensor, type TensorLike, viewOf } from '../tensor.js';
 import { sumInto } from './broadcast.js';
@@ -52,14 +53,9 @@ export function keepdimsOf(
   valid: readonly string[] = ['keepdims'],
 ): boolean {
   if (opts === undefined) return false;
-  if (opts === null || typeof opts !== 'object')
-    throw new TypeError(`${fn}: options must be an object`);
-  for (const k of Object.keys(opts))
-    if (!valid.includes(k))
-      throw new TypeError(`${fn}: unknown option ${JSON.stringify(k)}; valid: ${valid.join(', ')}`);
+  optionsOf(fn, opts, valid);
   const keep = (opts as ReduceOptions).keepdims;
-  if (keep !== undefined && typeof keep !== 'boolean')
-    throw new TypeError(`${fn}: keepdims must be a boolean`);
+  if (keep !== undefined) bool(fn, 'keepdims', keep);
   return keep ?? false;
 }
 

@@ -5,7 +5,7 @@
  * `{epoch}` (replaced by the 1-based epoch number) to keep one checkpoint per epoch;
  * otherwise the one directory is replaced atomically each time.
  */
-import { describe, knownKeys } from '../../backend/validate.js';
+import { describe, knownKeys, unused } from '../../backend/validate.js';
 import { saveCheckpoint } from '../checkpoint.js';
 import { BaseCallback, type Logs } from './callback.js';
 import { type MonitorMode, monitorKey, monitorValue, resolveMode } from './monitor.js';
@@ -51,6 +51,14 @@ export class ModelCheckpoint extends BaseCallback {
       throw new TypeError(
         `${fn}: option saveBestOnly must be a boolean, got ${describe(options.saveBestOnly)}`,
       );
+    if (!this.saveBestOnly)
+      for (const k of ['monitor', 'mode'])
+        unused(
+          fn,
+          options,
+          k,
+          'it picks the best epoch, and saveBestOnly is false (every epoch is saved)',
+        );
     this.monitor = monitorKey(fn, options.monitor ?? 'valLoss');
     this.mode = resolveMode(fn, options.mode ?? 'auto', this.monitor);
     this.best = this.mode === 'min' ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;

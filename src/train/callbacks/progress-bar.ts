@@ -4,7 +4,7 @@
  * 1 it draws on a TTY only; with verbose 2 it writes just the epoch lines, to any stream (logs,
  * CI); 0 is silent. `fit` adds one by itself unless verbose is 0.
  */
-import { describe, knownKeys } from '../../backend/validate.js';
+import { describe, finite, knownKeys, positiveInt } from '../../backend/validate.js';
 import { BaseCallback, type Logs } from './callback.js';
 
 /** Where the bar is drawn: a writable with `isTTY` (process.stdout by default). */
@@ -62,8 +62,10 @@ export class ProgressBar extends BaseCallback {
       );
     this.interval = options.interval ?? 100;
     this.width = options.width ?? 24;
-    if (!(this.interval >= 0) || !Number.isSafeInteger(this.width) || this.width < 1)
-      throw new RangeError(`${fn}: interval must be ≥ 0 and width a positive integer`);
+    finite(fn, 'option interval (ms)', this.interval);
+    if (this.interval < 0)
+      throw new RangeError(`${fn}: option interval must be ≥ 0 ms, got ${this.interval}`);
+    positiveInt(fn, 'option width', this.width);
   }
 
   onTrainBegin(): void {
