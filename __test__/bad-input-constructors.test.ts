@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as lib from '../src/index.js';
 
-const { nn, optim, lrScheduler: sched, train, data, meta, autograd } = lib;
+const { nn, optim, lrScheduler: sched, train, data, meta, models, autograd } = lib;
 const { losses } = nn;
 
 // biome-ignore lint/suspicious/noExplicitAny: bad input is the point of these calls
@@ -1015,6 +1015,47 @@ const ENTRIES = new Map<Class, Entry>([
       outOfRange: range((w) => new meta[k](w.model, learner(w, { innerSteps: 0 })), 'innerSteps'),
     },
   ]),
+  // ---------------------------------------------------------------------------------- models
+  [
+    models.Autoencoder,
+    {
+      name: 'Autoencoder',
+      ok: () => new models.Autoencoder({ inputShape: [6], hidden: [4], latent: 2 }),
+      unknown: misspelt(() => new models.Autoencoder(any({ latnet: 2 })), 'latnet', 'latent'),
+      wrongType: wrong(() => new models.Autoencoder(any({ latent: '2' })), 'latent'),
+      outOfRange: range(() => new models.Autoencoder({ latent: 0 }), 'latent'),
+    },
+  ],
+  [
+    models.VAE,
+    {
+      name: 'VAE',
+      ok: () => new models.VAE({ inputShape: [6], hidden: [4], latent: 2 }),
+      unknown: misspelt(() => new models.VAE(any({ klWarmUp: 10 })), 'klWarmUp', 'klWarmup'),
+      wrongType: wrong(() => new models.VAE(any({ hidden: 8 })), 'hidden'),
+      outOfRange: range(() => new models.VAE({ klWarmup: -1 }), 'klWarmup'),
+    },
+  ],
+  [
+    models.GAN,
+    {
+      name: 'GAN',
+      ok: () => new models.GAN({ hidden: [4] }),
+      unknown: misspelt(() => new models.GAN(any({ optimizerd: {} })), 'optimizerd', 'optimizerD'),
+      wrongType: wrong(() => new models.GAN(any({ optimizerG: 0.001 })), 'optimizerG'),
+      outOfRange: range(() => new models.GAN({ latent: 0 }), 'latent'),
+    },
+  ],
+  [
+    models.EightGaussians,
+    {
+      name: 'EightGaussians',
+      ok: () => new models.EightGaussians({ std: 0.02 }),
+      unknown: misspelt(() => new models.EightGaussians(any({ radious: 2 })), 'radious', 'radius'),
+      wrongType: wrong(() => new models.EightGaussians(any({ std: '0.1' })), 'std'),
+      outOfRange: range(() => new models.EightGaussians({ radius: -2 }), 'radius'),
+    },
+  ],
   // ---------------------------------------------------------------------------------- random
   [
     lib.Rng,
