@@ -24,7 +24,10 @@ export { Dropout } from './dropout.js';
 export { Embedding, type EmbeddingOptions, type IndexTensor } from './embedding.js';
 export { Flatten } from './flatten.js';
 export { GlobalAvgPool2d } from './globalavgpool2d.js';
+export { GroupNorm, type GroupNormOptions } from './groupnorm.js';
+export { Hardswish, Hardtanh } from './hard-activations.js';
 export { fans, gain, type Init, initialize, type Nonlinearity } from './init.js';
+export { InstanceNorm2d, type InstanceNormOptions } from './instancenorm.js';
 export {
   type BackwardOptions,
   type ForwardOptions,
@@ -38,6 +41,7 @@ export { Linear, type LinearOptions } from './linear.js';
 export * as losses from './losses/index.js';
 export { MaxPool2d, type MaxPool2dOptions } from './maxpool2d.js';
 export { Model, type ModelOptions } from './model.js';
+export { PReLU, type PReLUOptions } from './prelu.js';
 export {
   GRU,
   LSTM,
@@ -51,5 +55,6 @@ export {
 export { Reshape } from './reshape.js';
 export { Residual } from './residual.js';
 export { Sequential } from './sequential.js';
+export { LogSoftmax, Softmax } from './softmax.js';
 export { numel, Scratch, shapeStr } from './tensor.js';
 export type { Pair } from './window2d.js';
