@@ -27,6 +27,13 @@ export {
 } from './functional.js';
 export { enableGrad, isGradEnabled, noGrad } from './grad-mode.js';
 export { hardswish, hardtanh, prelu } from './ops/activations.js';
+export {
+  type MultiHeadAttentionOptions,
+  type MultiHeadAttentionWeights,
+  multiHeadAttention,
+  type ScaledDotProductAttentionOptions,
+  scaledDotProductAttention,
+} from './ops/attention.js';
 export { type Conv2dOptions, conv2d } from './ops/conv.js';
 export {
   add,

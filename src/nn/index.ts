@@ -17,6 +17,11 @@ export {
   Swish,
   Tanh,
 } from './activation.js';
+export {
+  MultiheadAttention,
+  type MultiheadAttentionForwardOptions,
+  type MultiheadAttentionOptions,
+} from './attention.js';
 export { AvgPool2d, type AvgPool2dOptions } from './avgpool2d.js';
 export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './batchnorm.js';
 export { Conv2d, type Conv2dOptions } from './conv2d.js';
@@ -57,4 +62,9 @@ export { Residual } from './residual.js';
 export { Sequential } from './sequential.js';
 export { LogSoftmax, Softmax } from './softmax.js';
 export { numel, Scratch, shapeStr } from './tensor.js';
+export {
+  type TransformerEncoderForwardOptions,
+  TransformerEncoderLayer,
+  type TransformerEncoderLayerOptions,
+} from './transformer.js';
 export type { Pair } from './window2d.js';
