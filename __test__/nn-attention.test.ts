@@ -9,9 +9,10 @@
  * second order, dropout, and bad input for every constructor and forward.
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { Tensor } from '../src/autograd/index.js';
 import * as ag from '../src/autograd/index.js';
+import { setAttentionFusion } from '../src/autograd/ops/attention.js';
 import {
   type BackendName,
   getBackend,
@@ -171,68 +172,78 @@ for (const be of ['js', 'native'] as BackendName[]) {
       },
     );
 
-    it.each(fx.mha.map((c) => [c.name, c]))(
-      'MultiheadAttention, %s: output, weights, input and parameter gradients',
-      (_n, c) => {
-        const { model, layer } = mhaOf(c);
-        const inputs = [c.query, ...(c.selfAttention ? [] : [c.key as Arr, c.value as Arr])].map(
-          (a) => leaf(a.data, a.shape),
-        );
-        const [q, k, v] = c.selfAttention ? [inputs[0], null, null] : inputs;
-        const run = (isCausal: boolean, attnMask: Tensor<'int32' | 'float32'> | null) =>
-          layer.forward(q, k, v, {
-            attnMask,
-            keyPaddingMask: mask(c.keyPaddingMask),
-            needWeights: c.needWeights,
-            averageAttnWeights: c.averageAttnWeights,
-            isCausal,
-          });
-        const [y, w] = run(c.isCausal, mask(c.attnMask));
-        expect(y.shape).toEqual(c.yShape);
-        torchClose('y', y.data, c.y);
-        let loss = y.mul(t(c.dy, y.shape)).sum();
-        if (c.needWeights) {
-          expect(w?.shape).toEqual(c.weightsShape);
-          torchClose('weights', (w as Tensor).data, c.weights as number[]);
-          loss = loss.add((w as Tensor).mul(t(c.dw as number[], w?.shape ?? [])).sum());
-        } else expect(w).toBeNull();
-        loss.backward();
-        inputs.forEach((x, i) => torchClose(`grad input ${i}`, x.grad?.data ?? [], c.grads[i]));
-        paramGrads(model).forEach((g, i) =>
-          torchClose(`grad ${c.paramOrder[i]}`, g, c.grads[inputs.length + i]),
-        );
-        if (c.isCausal) {
-          // isCausal alone builds the same mask torch was given explicitly
-          const [y2, w2] = run(true, null);
-          torchClose('y, isCausal without attnMask', y2.data, c.y);
-          torchClose('weights, isCausal without attnMask', (w2 as Tensor).data, c.weights ?? []);
-        }
-      },
-    );
+    it.each(
+      fx.mha.flatMap((c) => [
+        [`${c.name}, fused`, c, true] as const,
+        [`${c.name}, composite`, c, false] as const,
+      ]),
+    )('MultiheadAttention, %s: output, weights, input and parameter gradients', (_n, c, fused) => {
+      const prevFusion = setAttentionFusion(fused);
+      onTestFinished(() => {
+        setAttentionFusion(prevFusion);
+      });
+      const { model, layer } = mhaOf(c);
+      const inputs = [c.query, ...(c.selfAttention ? [] : [c.key as Arr, c.value as Arr])].map(
+        (a) => leaf(a.data, a.shape),
+      );
+      const [q, k, v] = c.selfAttention ? [inputs[0], null, null] : inputs;
+      const run = (isCausal: boolean, attnMask: Tensor<'int32' | 'float32'> | null) =>
+        layer.forward(q, k, v, {
+          attnMask,
+          keyPaddingMask: mask(c.keyPaddingMask),
+          needWeights: c.needWeights,
+          averageAttnWeights: c.averageAttnWeights,
+          isCausal,
+        });
+      const [y, w] = run(c.isCausal, mask(c.attnMask));
+      expect(y.shape).toEqual(c.yShape);
+      torchClose('y', y.data, c.y);
+      let loss = y.mul(t(c.dy, y.shape)).sum();
+      if (c.needWeights) {
+        expect(w?.shape).toEqual(c.weightsShape);
+        torchClose('weights', (w as Tensor).data, c.weights as number[]);
+        loss = loss.add((w as Tensor).mul(t(c.dw as number[], w?.shape ?? [])).sum());
+      } else expect(w).toBeNull();
+      loss.backward();
+      inputs.forEach((x, i) => torchClose(`grad input ${i}`, x.grad?.data ?? [], c.grads[i]));
+      paramGrads(model).forEach((g, i) =>
+        torchClose(`grad ${c.paramOrder[i]}`, g, c.grads[inputs.length + i]),
+      );
+      if (c.isCausal) {
+        // isCausal alone builds the same mask torch was given explicitly
+        const [y2, w2] = run(true, null);
+        torchClose('y, isCausal without attnMask', y2.data, c.y);
+        torchClose('weights, isCausal without attnMask', (w2 as Tensor).data, c.weights ?? []);
+      }
+    });
 
-    it.each(fx.encoder.map((c) => [c.name, c]))(
-      'TransformerEncoderLayer, %s: output, input and parameter gradients',
-      (_n, c) => {
-        const model = encoderOf(c);
-        const src = leaf(c.src.data, c.src.shape);
-        const layer = model.net as TransformerEncoderLayer;
-        const run = (srcMask: Tensor<'int32' | 'float32'> | null, isCausal: boolean) =>
-          layer.forward(src, {
-            srcMask,
-            srcKeyPaddingMask: mask(c.srcKeyPaddingMask),
-            isCausal,
-            training: true,
-          });
-        const y = run(mask(c.srcMask), c.isCausal);
-        torchClose('y', y.data, c.y);
-        y.backward(t(c.dy, y.shape));
-        torchClose('grad src', src.grad?.data ?? [], c.grads[0]);
-        paramGrads(model).forEach((g, i) =>
-          torchClose(`grad ${c.paramOrder[i]}`, g, c.grads[1 + i]),
-        );
-        if (c.isCausal) torchClose('y, isCausal alone', run(null, true).data, c.y);
-      },
-    );
+    it.each(
+      fx.encoder.flatMap((c) => [
+        [`${c.name}, fused`, c, true] as const,
+        [`${c.name}, composite`, c, false] as const,
+      ]),
+    )('TransformerEncoderLayer, %s: output, input and parameter gradients', (_n, c, fused) => {
+      const prevFusion = setAttentionFusion(fused);
+      onTestFinished(() => {
+        setAttentionFusion(prevFusion);
+      });
+      const model = encoderOf(c);
+      const src = leaf(c.src.data, c.src.shape);
+      const layer = model.net as TransformerEncoderLayer;
+      const run = (srcMask: Tensor<'int32' | 'float32'> | null, isCausal: boolean) =>
+        layer.forward(src, {
+          srcMask,
+          srcKeyPaddingMask: mask(c.srcKeyPaddingMask),
+          isCausal,
+          training: true,
+        });
+      const y = run(mask(c.srcMask), c.isCausal);
+      torchClose('y', y.data, c.y);
+      y.backward(t(c.dy, y.shape));
+      torchClose('grad src', src.grad?.data ?? [], c.grads[0]);
+      paramGrads(model).forEach((g, i) => torchClose(`grad ${c.paramOrder[i]}`, g, c.grads[1 + i]));
+      if (c.isCausal) torchClose('y, isCausal alone', run(null, true).data, c.y);
+    });
   });
 }
 
@@ -309,6 +320,33 @@ describe('dropout and modes', () => {
       let s = 0;
       for (let j = 0; j < 5; j++) s += w[r * 5 + j];
       expect(s).toBeCloseTo(1, 5);
+    }
+  });
+
+  it('the fused node and the tape composite draw the same dropout masks and agree, both layouts', () => {
+    for (const batchFirst of [true, false]) {
+      const results = [true, false].map((fused) => {
+        const prevFusion = setAttentionFusion(fused);
+        try {
+          const layer = new MultiheadAttention(12, 3, { dropout: 0.3, batchFirst });
+          const model = new Model(layer, null, { seed: 5 });
+          const x = leaf(new Rng(7).uniform(2 * 5 * 12, -1, 1), [2, 5, 12]);
+          const [y, w] = layer.forward(x, x, x, { training: true, averageAttnWeights: false });
+          y.sum()
+            .add((w as Tensor).square().sum())
+            .backward();
+          return { y: y.data, w: (w as Tensor).data, dx: x.grad?.data ?? [], dp: model.grads };
+        } finally {
+          setAttentionFusion(prevFusion);
+        }
+      });
+      const [f, c] = results;
+      torchClose('y', f.y, Array.from(c.y));
+      torchClose('weights', f.w, Array.from(c.w));
+      torchClose('dx', f.dx, Array.from(c.dx));
+      torchClose('parameter gradients', f.dp, Array.from(c.dp));
+      // some weights were dropped (no mask here, so a zero is a dropped weight)
+      expect(Array.from(f.w).filter((v) => v === 0).length).toBeGreaterThan(0.15 * f.w.length);
     }
   });
 

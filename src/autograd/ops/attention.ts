@@ -8,8 +8,15 @@
  */
 import { describe, knownKeys, options } from '../../backend/validate.js';
 import type { Rng } from '../../random.js';
+import { tracking } from '../node.js';
 import { collect } from '../scope.js';
 import { shapeStr, type Tensor, type TensorLike } from '../tensor.js';
+import {
+  type Composite,
+  type FusedAttentionArgs,
+  fusedAttention,
+  type Projection,
+} from './attention-fused.js';
 import { causalBias, checkMaskShape, maskBias } from './attention-mask.js';
 import { dropout } from './dropout.js';
 import { add, mul } from './elementwise.js';
@@ -20,6 +27,9 @@ import { slice } from './slice.js';
 import { softmax } from './softmax.js';
 import { asTensor } from './util.js';
 
+/** Dropout on the attention weights: drawn from `rng`, or a given mask (a recomputation). */
+type Drop = { p: number; rng: Rng } | { mask: Tensor } | null;
+
 /** softmax(q·kᵀ·scale + bias)·v over the last two axes; the weights are returned too. */
 function attend(
   q: Tensor,
@@ -27,14 +37,56 @@ function attend(
   v: Tensor,
   bias: Tensor | null,
   scale: number,
-  drop: { p: number; rng: Rng } | null,
+  drop: Drop,
 ): { out: Tensor; weights: Tensor } {
   let s = mul(matmul(q, k, { transB: true }), scale);
   if (bias) s = add(s, bias);
   const p = softmax(s, -1);
-  const w = drop && drop.p > 0 ? dropout(p, drop.p, drop.rng, true) : p;
+  const w = !drop ? p : 'mask' in drop ? mul(p, drop.mask) : dropout(p, drop.p, drop.rng, true);
   return { out: matmul(w, v), weights: w };
 }
+
+/** Whether multiHeadAttention uses the fused node (false: the tape composite). */
+let fusion = true;
+
+/** @internal Switches the fused node off or on (for measurements and tests); returns the old setting. */
+export function setAttentionFusion(on: boolean): boolean {
+  const prev = fusion;
+  fusion = on;
+  return prev;
+}
+
+/**
+ * Multi-head attention, batch-first, in tape operations: in-projections with each weight's
+ * rows, heads split by a permute, attention, heads merged, the out-projection. The fused node
+ * equals it and recomputes it for createGraph (with its dropout mask).
+ */
+const composite: Composite = (a, mask) => {
+  // Batch-first views of sequence-first inputs (one permute per distinct tensor).
+  const seen = new Map<Tensor, Tensor>();
+  const bf = (t: Tensor) => {
+    let v = seen.get(t);
+    if (!v) seen.set(t, (v = a.seqFirst ? permute(t, [1, 0, 2]) : t));
+    return v;
+  };
+  const [xq, xk, xv] = [a.q.x, a.k.x, a.v.x].map(bf);
+  const [n, l] = xq.shape;
+  const s = xk.shape[1];
+  const e = a.outW.shape[0];
+  const h = a.heads;
+  const d = e / h;
+  const proj = (x: Tensor, p: Projection, j: number, len: number) => {
+    const w = p.w.shape[0] === e ? p.w : slice(p.w, 0, p.rowOff, p.rowOff + e);
+    const b = a.inBias ? slice(a.inBias, 0, j * e, (j + 1) * e) : null;
+    return permute(reshape(linear(x, w, b), [n, len, h, d]), [0, 2, 1, 3]);
+  };
+  const drop: Drop = mask ? { mask } : a.drop;
+  const q = proj(xq, a.q, 0, l);
+  const att = attend(q, proj(xk, a.k, 1, s), proj(xv, a.v, 2, s), a.bias, a.scale, drop);
+  const merged = reshape(permute(att.out, [0, 2, 1, 3]), [n, l, e]);
+  const y = linear(merged, a.outW, a.outB);
+  return { y: a.seqFirst ? permute(y, [1, 0, 2]) : y, weights: att.weights };
+};
 
 /** The sum of the given biases (null when there are none). */
 function sumBias(parts: readonly (Tensor | null)[]): Tensor | null {
@@ -226,8 +278,6 @@ export function multiHeadAttention(
     throw new RangeError(
       `${fn}: query, key and value must all be 3-D (batched) or all 2-D (unbatched), got ${shapeStr(q0.shape)}, ${shapeStr(k0.shape)} and ${shapeStr(v0.shape)}`,
     );
-  // Batch-first views (the permutes are copies; unbatched gets a batch of 1).
-  const bf = (t: Tensor) => (!batched ? unsqueeze(t, 0) : batchFirst ? t : permute(t, [1, 0, 2]));
   const [n, l, e] = batched
     ? batchFirst
       ? q0.shape
@@ -297,23 +347,32 @@ export function multiHeadAttention(
 
   // Every intermediate is internal (recycled with the graph); only the results are the caller's.
   const { result, made } = collect(() => {
-    // In-projections (weight rows sliced from the packed matrix), heads split: [N, H, len, D].
-    const proj = (x: Tensor, i: number, len: number) => {
-      const wi = packed ? slice(packed, 0, i * e, (i + 1) * e) : (sep[i] as Tensor);
-      const bi = inBias ? slice(inBias, 0, i * e, (i + 1) * e) : null;
-      return permute(reshape(linear(bf(x), wi, bi), [n, len, h, d]), [0, 2, 1, 3]);
+    // Unbatched input is a batch of one (a view, one per distinct tensor).
+    const seen = new Map<Tensor, Tensor>();
+    const bx = (t: Tensor) => {
+      let v = seen.get(t);
+      if (!v) seen.set(t, (v = batched ? t : unsqueeze(t, 0)));
+      return v;
     };
-    const q = proj(q0, 0, l);
-    const k = proj(k0, 1, s);
-    const v = proj(v0, 2, s);
-    const att = attend(q, k, v, sumBias(parts), 1 / Math.sqrt(d), drop);
-    // Heads merged back into the caller's layout, then the out-projection.
-    const tm = batched && !batchFirst;
-    const merged = permute(att.out, tm ? [2, 0, 1, 3] : [0, 2, 1, 3]);
-    let y = linear(reshape(merged, tm ? [l, n, e] : [n, l, e]), outW, outB);
-    if (!batched) y = squeeze(y, 0);
+    const wOf = (j: number) => (packed ?? sep[j]) as Tensor;
+    const args: FusedAttentionArgs = {
+      q: { x: bx(q0), w: wOf(0), rowOff: 0 },
+      k: { x: bx(k0), w: wOf(1), rowOff: packed ? e : 0 },
+      v: { x: bx(v0), w: wOf(2), rowOff: packed ? 2 * e : 0 },
+      seqFirst: batched && !batchFirst,
+      inBias,
+      outW,
+      outB,
+      bias: sumBias(parts),
+      heads: h,
+      scale: 1 / Math.sqrt(d),
+      drop,
+    };
+    const fused = fusion && !(args.bias && tracking(args.bias));
+    const r = fused ? fusedAttention(args, composite) : composite(args, null);
+    const y = batched ? r.y : squeeze(r.y, 0);
     if (!needWeights) return [y, null] as [Tensor, Tensor | null];
-    let weightsOut = average ? mean(att.weights, 1) : att.weights;
+    let weightsOut = average ? mean(r.weights, 1) : r.weights;
     if (!batched) weightsOut = squeeze(weightsOut, 0);
     return [y, weightsOut] as [Tensor, Tensor | null];
   });
