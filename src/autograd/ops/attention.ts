@@ -8,6 +8,8 @@
  */
 import { describe, knownKeys, options } from '../../backend/validate.js';
 import type { Rng } from '../../random.js';
+import { full } from '../create.js';
+import { noGrad } from '../grad-mode.js';
 import { tracking } from '../node.js';
 import { collect } from '../scope.js';
 import { shapeStr, type Tensor, type TensorLike } from '../tensor.js';
@@ -21,7 +23,6 @@ import { causalBias, checkMaskShape, maskBias } from './attention-mask.js';
 import { dropout } from './dropout.js';
 import { add, mul } from './elementwise.js';
 import { linear, matmul } from './matmul.js';
-import { mean } from './reduce.js';
 import { permute, reshape, squeeze, unsqueeze } from './shape.js';
 import { slice } from './slice.js';
 import { softmax } from './softmax.js';
@@ -87,6 +88,16 @@ const composite: Composite = (a, mask) => {
   const y = linear(merged, a.outW, a.outB);
   return { y: a.seqFirst ? permute(y, [1, 0, 2]) : y, weights: att.weights };
 };
+
+/**
+ * The weights [N, H, L, S] averaged over heads, as a product with a row of 1/H per sample
+ * (GEMM kernels; a mean over the middle axis would take the reductions' generic JS path).
+ */
+function headMean(w: Tensor): Tensor {
+  const [n, h, l, s] = w.shape;
+  const row = noGrad(() => full([1, h], 1 / h));
+  return reshape(matmul(row, reshape(w, [n, h, l * s])), [n, l, s]);
+}
 
 /** The sum of the given biases (null when there are none). */
 function sumBias(parts: readonly (Tensor | null)[]): Tensor | null {
@@ -372,7 +383,7 @@ export function multiHeadAttention(
     const r = fused ? fusedAttention(args, composite) : composite(args, null);
     const y = batched ? r.y : squeeze(r.y, 0);
     if (!needWeights) return [y, null] as [Tensor, Tensor | null];
-    let weightsOut = average ? mean(r.weights, 1) : r.weights;
+    let weightsOut = average ? headMean(r.weights) : r.weights;
     if (!batched) weightsOut = squeeze(weightsOut, 0);
     return [y, weightsOut] as [Tensor, Tensor | null];
   });
