@@ -81,6 +81,7 @@ interface EncoderCase {
   normFirst: boolean;
   batchFirst: boolean;
   isCausal: boolean;
+  bias: boolean;
   src: Arr;
   srcMask: Mask | null;
   srcKeyPaddingMask: Mask | null;
@@ -136,6 +137,7 @@ function encoderOf(c: EncoderCase): Model {
     activation: c.activation,
     normFirst: c.normFirst,
     batchFirst: c.batchFirst,
+    bias: c.bias,
   });
   const model = new Model(layer);
   loadTorch(model, c.params, c.paramOrder);
