@@ -352,6 +352,29 @@ describe('dropout and modes', () => {
     }
   });
 
+  it('a steady-state training step takes from the buffer pool only its output and the loss', () => {
+    const layer = new TransformerEncoderLayer(16, 4, {
+      dimFeedforward: 32,
+      dropout: 0.1,
+      batchFirst: true,
+    });
+    const model = new Model(layer, [7, 16], { seed: 1 });
+    const x = ag.randn([3, 7, 16], new Rng(1));
+    const pad = ag.tensor(
+      Int32Array.from({ length: 21 }, (_, i) => (i % 7 > 4 ? 1 : 0)),
+      [3, 7],
+    );
+    const step = () => {
+      model.zeroGrad();
+      layer.forward(x, { training: true, isCausal: true, srcKeyPaddingMask: pad }).sum().backward();
+    };
+    for (let i = 0; i < 3; i++) step();
+    const before = ag.poolStats().allocations;
+    for (let i = 0; i < 10; i++) step();
+    // the layer's output and the summed loss are the caller's, everything else is recycled
+    expect(ag.poolStats().allocations - before).toBe(20);
+  });
+
   it('an encoder layer is called twice before one backward (two graphs, both correct)', () => {
     const layer = new TransformerEncoderLayer(8, 2, {
       dimFeedforward: 16,

@@ -40,6 +40,8 @@ export interface FusedAttentionArgs {
   outB: Tensor | null;
   /** A constant added to the scores, broadcastable to [N, H, L, S] (at most 4-D). */
   bias: Tensor | null;
+  /** The bias is this call's own buffer (released with the node). */
+  ownsBias?: boolean;
   heads: number;
   scale: number;
   drop: { p: number; rng: Rng } | null;
@@ -374,6 +376,7 @@ export function fusedAttention(
       },
       free: () => {
         for (const t of [Q, Kh, V, merged]) t._release();
+        if (a.ownsBias) a.bias?._release();
         // Without dropout the softmax is the weights output, released with the graph's outputs.
         if (mask) {
           soft._release();

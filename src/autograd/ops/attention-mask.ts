@@ -48,3 +48,50 @@ export function checkMaskShape(
       `${fn}: ${name} must have shape ${shapes.map(shapeStr).join(' or ')}, got ${shapeStr(s)}`,
     );
 }
+
+/** A mask read as [bn, bh, bl, S] (size-1 axes broadcast), with what its true values mean. */
+export interface MaskPart {
+  t: AnyTensor;
+  dims: readonly [number, number, number, number];
+  trueMasks: boolean;
+}
+
+/**
+ * Constant masks and the causal mask summed into one additive bias [bn, bh, L, S] (bn = N
+ * when a part varies over the batch, bh = H when one varies over heads): one pooled buffer,
+ * owned by the caller.
+ */
+export function constantBias(
+  like: AnyTensor,
+  parts: readonly MaskPart[],
+  causal: boolean,
+  [n, h, l, s]: readonly number[],
+): Tensor {
+  const bn = parts.some((p) => p.dims[0] > 1) ? n : 1;
+  const bh = parts.some((p) => p.dims[1] > 1) ? h : 1;
+  return noGrad(() => {
+    const y = out(backendOf('mask', like, ...parts.map((p) => p.t)), [bn, bh, l, s]);
+    const d = y._d;
+    d.fill(0);
+    for (const p of parts) {
+      const [pn, ph, pl] = p.dims;
+      const src = p.t._d;
+      const float = p.t.dtype === 'float32';
+      let o = 0;
+      for (let i = 0; i < bn; i++)
+        for (let j = 0; j < bh; j++)
+          for (let r = 0; r < l; r++) {
+            const at =
+              (((pn === 1 ? 0 : i) * ph + (ph === 1 ? 0 : j)) * pl + (pl === 1 ? 0 : r)) * s;
+            for (let c = 0; c < s; c++, o++) {
+              const v = src[at + c];
+              d[o] += float ? v : (v !== 0) === p.trueMasks ? -Infinity : 0;
+            }
+          }
+    }
+    if (causal)
+      for (let b = 0; b < bn * bh; b++)
+        for (let r = 0; r < l; r++) d.fill(-Infinity, (b * l + r) * s + r + 1, (b * l + r + 1) * s);
+    return y;
+  });
+}

@@ -19,7 +19,13 @@ import {
   fusedAttention,
   type Projection,
 } from './attention-fused.js';
-import { causalBias, checkMaskShape, maskBias } from './attention-mask.js';
+import {
+  causalBias,
+  checkMaskShape,
+  constantBias,
+  type MaskPart,
+  maskBias,
+} from './attention-mask.js';
 import { dropout } from './dropout.js';
 import { add, mul } from './elementwise.js';
 import { linear, matmul } from './matmul.js';
@@ -336,25 +342,31 @@ export function multiHeadAttention(
   const outW = weightOf(fn, w, 'outProjWeight', [e, e]) as Tensor;
   const outB = weightOf(fn, w, 'outProjBias', [e]);
 
-  // Masks → one additive bias broadcast against the scores [N, H, L, S].
-  const parts: (Tensor | null)[] = [];
+  // Masks → one additive bias broadcast against the scores [N, H, L, S]: a constant buffer,
+  // or tape operations when a float mask requires grad.
+  const masks: MaskPart[] = [];
   if (o.attnMask != null) {
-    const m = o.attnMask as TensorLike;
-    checkMaskShape(fn, 'attnMask', asTensor(fn, 'attnMask', m, 'any'), [
+    const m = asTensor(fn, 'attnMask', o.attnMask, 'any');
+    checkMaskShape(fn, 'attnMask', m, [
       [l, s],
       [n * h, l, s],
     ]);
-    const b = maskBias(fn, 'attnMask', m, true);
-    parts.push(b.ndim === 2 ? b : reshape(b, [n, h, l, s]));
+    masks.push({ t: m, dims: m.ndim === 2 ? [1, 1, l, s] : [n, h, l, s], trueMasks: true });
   }
   if (o.keyPaddingMask != null) {
-    const m = o.keyPaddingMask as TensorLike;
-    checkMaskShape(fn, 'keyPaddingMask', asTensor(fn, 'keyPaddingMask', m, 'any'), [
-      batched ? [n, s] : [s],
-    ]);
-    parts.push(reshape(maskBias(fn, 'keyPaddingMask', m, true), [n, 1, 1, s]));
+    const m = asTensor(fn, 'keyPaddingMask', o.keyPaddingMask, 'any');
+    checkMaskShape(fn, 'keyPaddingMask', m, [batched ? [n, s] : [s]]);
+    masks.push({ t: m, dims: [n, 1, 1, s], trueMasks: true });
   }
-  if (causal) parts.push(causalBias(q0, l, s));
+  const differentiable = masks.some((p) => p.t.dtype === 'float32' && tracking(p.t as Tensor));
+  const bias = differentiable
+    ? sumBias([
+        ...masks.map((p) => reshape(maskBias(fn, 'mask', p.t, true), [...p.dims])),
+        causal ? causalBias(q0, l, s) : null,
+      ])
+    : masks.length || causal
+      ? constantBias(q0, masks, causal, [n, h, l, s])
+      : null;
 
   // Every intermediate is internal (recycled with the graph); only the results are the caller's.
   const { result, made } = collect(() => {
@@ -374,12 +386,13 @@ export function multiHeadAttention(
       inBias,
       outW,
       outB,
-      bias: sumBias(parts),
+      bias,
+      ownsBias: !differentiable,
       heads: h,
       scale: 1 / Math.sqrt(d),
       drop,
     };
-    const fused = fusion && !(args.bias && tracking(args.bias));
+    const fused = fusion && !differentiable;
     const r = fused ? fusedAttention(args, composite) : composite(args, null);
     const y = batched ? r.y : squeeze(r.y, 0);
     if (!needWeights) return [y, null] as [Tensor, Tensor | null];
