@@ -299,6 +299,16 @@ describe('finite differences (js backend)', () => {
     gradcheck(f, [q, kv, win, bin, wo, bo], { probes: 20 });
     gradgradcheck(f, [q, kv, win, bin, wo, bo], { probes: 8 });
   });
+  it('a float mask that requires grad is differentiated too (the tape path)', () => {
+    const e = 4;
+    const q = rnd([2, 3, e], 11);
+    const mask = rnd([3, 3], 12);
+    const w = { inProjWeight: rnd([3 * e, e], 13), outProjWeight: rnd([e, e], 14) };
+    const f = (a: Tensor, m: Tensor) =>
+      ag.multiHeadAttention(a, a, a, w, { numHeads: 2, batchFirst: true, attnMask: m })[0];
+    gradcheck(f, [q, mask]);
+    gradgradcheck(f, [q, mask], { probes: 8 });
+  });
 });
 
 describe('dropout and modes', () => {
