@@ -525,6 +525,11 @@ describe('bad input', () => {
     expect(() => ag.multiHeadAttention(x, x, x, w, { numHeads: 2, dropoutP: 0.1 })).toThrow(
       /multiHeadAttention: dropoutP > 0 needs rng \(a seeded Rng\), got undefined/,
     );
+    expect(() =>
+      ag.multiHeadAttention(x, x, x, { ...w, outProjBais: ag.zeros([4]) } as never, {
+        numHeads: 2,
+      }),
+    ).toThrow(/multiHeadAttention: unknown weight "outProjBais" \(did you mean "outProjBias"\?\)/);
     expect(() => ag.scaledDotProductAttention(x, ag.zeros([2, 3, 5]), x)).toThrow(
       /scaledDotProductAttention: query \[2, 3, 4\], key \[2, 3, 5\] and value \[2, 3, 4\] must be/,
     );

@@ -3,8 +3,9 @@
  * (torch.nn.functional.scaled_dot_product_attention) and multi-head attention
  * (torch.nn.functional.multi_head_attention_forward, the math behind torch.nn.MultiheadAttention):
  * in-projections, heads split, softmax(q·kᵀ·scale + masks)·v per head, heads merged, the
- * out-projection. Every step is a tape operation (linear, permute, matmul, softmax, dropout),
- * so gradients of any order follow.
+ * out-projection. Written here in tape operations (linear, permute, matmul, softmax, dropout);
+ * multi-head attention runs as one fused node (attention-fused.ts) that equals this composite
+ * and recomputes it when a graph of the gradient is wanted, so gradients of any order follow.
  */
 import { describe, knownKeys, options } from '../../backend/validate.js';
 import type { Rng } from '../../random.js';
@@ -112,10 +113,15 @@ function sumBias(parts: readonly (Tensor | null)[]): Tensor | null {
   return b;
 }
 
-function optionsOf(fn: string, o: unknown, keys: readonly string[]): Record<string, unknown> {
+function optionsOf(
+  fn: string,
+  o: unknown,
+  keys: readonly string[],
+  what = 'option',
+): Record<string, unknown> {
   if (o === undefined) return {};
-  options(fn, 'options', o);
-  knownKeys(fn, 'option', o, keys);
+  options(fn, `${what}s`, o);
+  knownKeys(fn, what, o, keys);
   return o as Record<string, unknown>;
 }
 
@@ -279,7 +285,7 @@ export function multiHeadAttention(
 ): [Tensor, Tensor | null] {
   const fn = 'multiHeadAttention';
   const o = optionsOf(fn, opts, MHA_KEYS);
-  const w = optionsOf(fn, weights, WEIGHT_KEYS);
+  const w = optionsOf(fn, weights, WEIGHT_KEYS, 'weight');
   const q0 = asTensor(fn, 'query', query, 'float32');
   const k0 = asTensor(fn, 'key', key, 'float32');
   const v0 = asTensor(fn, 'value', value, 'float32');
