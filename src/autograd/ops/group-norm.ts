@@ -1,12 +1,13 @@
 /**
  * Group and instance normalisation (torch.nn.functional.group_norm / instance_norm) on the
- * layer-norm and batch-norm kernels. Viewed as [N·G, (C/G)·∏*] rows, x's group statistics are
- * layer norm's row statistics, so the forward is one layerNormForward (no affine) writing x̂,
- * then one batchNormForward pass for the per-channel γ, β. Fast backward: dγ, dβ from one
- * batchNormBackwardReduce over x̂, dy·γ from one batchNormForward pass, dx from one
- * layerNormBackward. createGraph backward: the same formulas in tensor operations with the
- * statistics recomputed from x (derivatives.yaml's native_group_norm_backward, written as
- * layer norm over each group).
+ * batch-norm kernels, two passes each way, as torch's own kernels. Viewed as [1, N·G, C/G·∏*],
+ * x's group statistics are batchNormStats' channel statistics; viewed as [1, N·C, ∏*], the
+ * normalisation with γ, β is one batchNormForward whose per-(sample, channel) mean, scale and
+ * shift come from the group's statistics. Backward: one batchNormBackwardReduce gives the
+ * per-(sample, channel) sums Σdy and Σdy·(x − μ), from which dγ, dβ and the group terms of dx
+ * follow in O(N·C); dx is one batchNormBackward pass. createGraph backward: the same formulas
+ * in tensor operations with the statistics recomputed from x (derivatives.yaml's
+ * native_group_norm_backward, written as layer norm over each group).
  *
  * Instance norm is group norm with one group per channel; with running statistics it updates
  * them (in place, outside the graph) from the per-instance means and unbiased variances
@@ -55,31 +56,32 @@ export function groupNorm(
   const e = epsOf(fn, eps);
   const W = optional(fn, 'weight', weight, [c]);
   const B = optional(fn, 'bias', bias, [c]);
-  const rows = n * numGroups;
-  const cols = (c / numGroups) * inner;
+  const G = numGroups;
+  const per = c / G;
+  const rows = n * G;
+  const cols = per * inner;
+  const nc = n * c;
   const be = backendOf(fn, X, W, B);
   const k = kernels(be, 2 * X.size);
-  const xhat = out(be, X.shape);
+  // Group statistics over the [N·G, C/G·∏*] rows, then, per (sample, channel), its group's
+  // mean, the scale γ_c·rstd and the shift β_c: one batch-norm pass over [1, N·C, ∏*].
   const mu = out(be, [rows]);
   const rstd = out(be, [rows]);
-  k.layerNormForward(xhat._d, mu._d, rstd._d, X._d, null, null, rows, cols, e);
-  const affine = W !== null || B !== null;
-  /** Per-channel constants: zeros, and ones when γ or β is missing. */
-  const constant = (v: number) => {
-    const t = out(be, [c]);
-    t._d.fill(v);
-    return t;
-  };
-  let y = xhat;
-  if (affine) {
-    y = out(be, X.shape);
-    const zero = constant(0);
-    const scale = W ?? constant(1);
-    const shift = B ?? zero;
-    k.batchNormForward(y._d, xhat._d, zero._d, scale._d, shift._d, n, c, inner);
-    zero._release();
-    if (!W) scale._release();
-  }
+  k.batchNormStats(mu._d, rstd._d, X._d, 1, rows, cols);
+  for (let r = 0; r < rows; r++) rstd._d[r] = 1 / Math.sqrt(rstd._d[r] + e);
+  const mean = out(be, [nc]);
+  const scale = out(be, [nc]);
+  const shift = out(be, [nc]);
+  for (let i = 0, j = 0; i < n; i++)
+    for (let ch = 0; ch < c; ch++, j++) {
+      const r = i * G + Math.floor(ch / per);
+      mean._d[j] = mu._d[r];
+      scale._d[j] = (W ? W._d[ch] : 1) * rstd._d[r];
+      shift._d[j] = B ? B._d[ch] : 0;
+    }
+  const y = out(be, X.shape);
+  k.batchNormForward(y._d, X._d, mean._d, scale._d, shift._d, 1, nc, inner);
+  shift._release();
   const { inputs, wi, bi } = inputsOf(X, W, B);
   return record(
     {
@@ -92,48 +94,55 @@ export function groupNorm(
           return;
         }
         const kb = kernels(be, 2 * X.size);
-        const needW = wi >= 0 && ctx.needs(wi);
-        const needB = bi >= 0 && ctx.needs(bi);
-        const zero = constant(0);
-        if (needW || needB) {
-          // s1 = Σ dy, s2 = Σ dy·x̂ per channel.
-          const s1 = out(be, [c]);
-          const s2 = out(be, [c]);
-          kb.batchNormBackwardReduce(s1._d, s2._d, dy._d, xhat._d, zero._d, n, c, inner);
-          for (const [i, s] of [
-            [needW ? wi : -1, s2],
-            [needB ? bi : -1, s1],
-          ] as const) {
-            if (i < 0) continue;
-            const g = ctx.target(i);
-            if (g.accumulate) kb.axpy(1, s._d, g.data);
-            else g.data.set(s._d);
-          }
-          s1._release();
-          s2._release();
+        // Per (sample, channel): s1 = Σ dy, s2 = Σ dy·(x − μ).
+        const s1 = out(be, [nc]);
+        const s2 = out(be, [nc]);
+        kb.batchNormBackwardReduce(s1._d, s2._d, dy._d, X._d, mean._d, 1, nc, inner);
+        const rs = (j: number) => rstd._d[Math.floor(j / c) * G + Math.floor((j % c) / per)];
+        // dγ_c = Σ_n rstd·s2, dβ_c = Σ_n s1.
+        for (const [i, f] of [
+          [wi, (j: number) => rs(j) * s2._d[j]],
+          [bi, (j: number) => s1._d[j]],
+        ] as const) {
+          if (i < 0 || !ctx.needs(i)) continue;
+          const g = ctx.target(i);
+          const acc = new Float64Array(c);
+          for (let j = 0; j < nc; j++) acc[j % c] += f(j);
+          for (let ch = 0; ch < c; ch++) g.data[ch] = (g.accumulate ? g.data[ch] : 0) + acc[ch];
         }
         if (ctx.needs(0)) {
-          let gy = dy;
-          if (W) {
-            gy = out(be, X.shape);
-            kb.batchNormForward(gy._d, dy._d, zero._d, W._d, zero._d, n, c, inner);
+          // dx = rstd·(γ·dy − Σ_g γ·dy/M − x̂·Σ_g γ·dy·x̂/M) = p·dy + q·(x − μ) + r per
+          // (sample, channel): p = γ·rstd, q = −rstd²·Σ_g γ·rstd·s2/M, r = −rstd·Σ_g γ·s1/M.
+          const q = out(be, [nc]);
+          const r = out(be, [nc]);
+          for (let row = 0; row < rows; row++) {
+            const i = Math.floor(row / G);
+            const c0 = (row % G) * per;
+            let a = 0;
+            let b = 0;
+            for (let ch = c0; ch < c0 + per; ch++) {
+              const gamma = W ? W._d[ch] : 1;
+              a += gamma * s1._d[i * c + ch];
+              b += gamma * s2._d[i * c + ch];
+            }
+            const rsd = rstd._d[row];
+            const qv = (-rsd * rsd * rsd * b) / cols;
+            const rv = (-rsd * a) / cols;
+            q._d.fill(qv, i * c + c0, i * c + c0 + per);
+            r._d.fill(rv, i * c + c0, i * c + c0 + per);
           }
           const g = ctx.target(0);
           const tmp = g.accumulate ? out(be, X.shape) : null;
           const dx = tmp ? tmp._d : g.data;
-          kb.layerNormBackward(dx, null, null, gy._d, X._d, mu._d, rstd._d, null, rows, cols);
+          kb.batchNormBackward(dx, dy._d, X._d, mean._d, scale._d, q._d, r._d, 1, nc, inner);
           if (tmp) {
             kb.axpy(1, tmp._d, g.data);
             tmp._release();
           }
-          if (gy !== dy) gy._release();
         }
-        zero._release();
       },
       free: () => {
-        mu._release();
-        rstd._release();
-        if (affine) xhat._release();
+        for (const t of [mu, rstd, mean, scale]) t._release();
       },
     },
     [y],
