@@ -1,6 +1,10 @@
 #!/usr/bin/env node
-// Attention and group-norm benchmark: forward + backward (y.sum().backward(), input and
-// parameter gradients) beside PyTorch CPU in the same run.
+// Attention and group-norm benchmark: forward + backward (the gradients of ⟨dy, y⟩ for a fixed
+// dy with respect to the input and every parameter, as autograd.grad returns them) beside
+// PyTorch CPU in the same run. Each descent step gives its output and gradients back to the
+// buffer pool, as the tape does for a layer inside a network (a JS loop that dropped them
+// would measure V8 allocating and collecting megabyte arrays every step; torch frees them by
+// reference counting as the step ends).
 //
 //   node benchmarks/attention.mjs [--quick] [--js] [--json <path>] [--rounds <n>]
 //
@@ -101,7 +105,12 @@ const CASES = [
   },
 ];
 
-/** One descent step (forward, sum, backward) for `c` on backend `be`, fused or composite. */
+/** Gives a step's results back to the buffer pool (internal API: the tape's own recycling). */
+function release(...ts) {
+  for (const t of ts.flat()) t?._release();
+}
+
+/** One descent step (forward, backward) for `c` on backend `be`, fused or composite. */
 function descentStep(c, be, fused) {
   setBackend(be);
   const rng = new Rng(1);
@@ -110,20 +119,22 @@ function descentStep(c, be, fused) {
     const layer = new nn.MultiheadAttention(E, H, { batchFirst: true });
     const model = new nn.Model(layer, null, { seed: 1 });
     const x = ag.tensor(rng.normal(B * S * E), [B, S, E], { requiresGrad: true });
+    const wrt = [x, ...model.parameters().map((p) => p.tensor)];
+    const dy = ag.tensor(rng.normal(B * S * E), [B, S, E]);
     return () => {
       setBackend(be);
       const prev = fusion.setAttentionFusion(fused);
-      const [y] = layer.forward(x, x, x, { isCausal: c.causal, needWeights: !c.causal });
-      y.sum().backward();
+      const [y, w] = layer.forward(x, x, x, { isCausal: c.causal, needWeights: !c.causal });
+      release(ag.gradients(y, wrt, { gradOutputs: [dy] }), y, w);
       fusion.setAttentionFusion(prev);
-      x.grad = null;
-      model.zeroGrad();
     };
   }
   const { N, C, H, W, G } = GN;
   const model = new nn.Model(new nn.GroupNorm(G, C), [C, H, W], { seed: 1 });
   const x = ag.tensor(rng.normal(N * C * H * W), [N, C, H, W], { requiresGrad: true });
   const [gamma, beta] = model.parameters().map((p) => p.tensor);
+  const wrt = [x, gamma, beta];
+  const dy = ag.tensor(rng.normal(N * C * H * W), [N, C, H, W]);
   // The composite: group statistics by layer norm over [N, G, C/G·H·W], then γ and β.
   const composite = () =>
     ag
@@ -133,9 +144,8 @@ function descentStep(c, be, fused) {
       .add(beta.reshape([C, 1, 1]));
   return () => {
     setBackend(be);
-    (fused ? model.forward(x) : composite()).sum().backward();
-    x.grad = null;
-    model.zeroGrad();
+    const y = fused ? model.forward(x) : composite();
+    release(ag.gradients(y, wrt, { gradOutputs: [dy] }), y);
   };
 }
 

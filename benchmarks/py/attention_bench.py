@@ -10,7 +10,8 @@ Line protocol (benchmarks/lib/cref.mjs): one command per line on stdin, one JSON
                              default, its explicit-matmul path), no mask; `causal`: the causal
                              mask with is_causal=True and need_weights=False (its fused SDPA path)
   init groupnorm <N> <C> <H> <W> <G>
-  run <iters>                {"iters", "sec"}: mean seconds per step (forward, y.sum().backward())
+  run <iters>                {"iters", "sec"}: mean seconds per step: forward, then
+                             torch.autograd.grad(y, [x, *parameters], dy) for a fixed dy
   quit
 
 Threads: torch.set_num_threads(DESCENT_BENCH_TORCH_THREADS or 2), interop 1 (as train_bench).
@@ -36,11 +37,12 @@ def mha(b, s, e, h, mode):
     causal = mode == "causal"
     mask = torch.nn.Transformer.generate_square_subsequent_mask(s) if causal else None
 
+    wrt = [x, *m.parameters()]
+    dy = torch.randn(b, s, e)
+
     def step():
         y, _ = m(x, x, x, attn_mask=mask, is_causal=causal, need_weights=not causal)
-        y.sum().backward()
-        x.grad = None
-        m.zero_grad(set_to_none=False)
+        torch.autograd.grad(y, wrt, dy)
     return step
 
 
@@ -48,10 +50,11 @@ def groupnorm(n, c, hh, ww, g):
     m = torch.nn.GroupNorm(g, c)
     x = torch.randn(n, c, hh, ww, requires_grad=True)
 
+    wrt = [x, *m.parameters()]
+    dy = torch.randn(n, c, hh, ww)
+
     def step():
-        m(x).sum().backward()
-        x.grad = None
-        m.zero_grad(set_to_none=False)
+        torch.autograd.grad(m(x), wrt, dy)
     return step
 
 
