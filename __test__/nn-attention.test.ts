@@ -533,6 +533,9 @@ describe('bad input', () => {
     expect(() => ag.scaledDotProductAttention(x, ag.zeros([2, 3, 5]), x)).toThrow(
       /scaledDotProductAttention: query \[2, 3, 4\], key \[2, 3, 5\] and value \[2, 3, 4\] must be/,
     );
+    expect(() => ag.scaledDotProductAttention(x, x, x, { attnMask: ag.zeros([2, 3]) })).toThrow(
+      /scaledDotProductAttention: attnMask \[2, 3\] does not broadcast to the scores \[2, 3, 3\]/,
+    );
     expect(() => ag.scaledDotProductAttention(x, x, x, { causal: true } as never)).toThrow(
       /scaledDotProductAttention: unknown option "causal" \(did you mean "isCausal"\?\)/,
     );

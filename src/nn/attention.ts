@@ -186,7 +186,8 @@ export class MultiheadAttention extends Layer {
   }
 
   /**
-   * Attention of `query` over `key` and `value` (both default to query: self-attention).
+   * Attention of `query` over `key` and `value` (key defaults to query, value to key: null for
+   * both is self-attention).
    * Returns [output, weights] (weights null with `needWeights: false`).
    */
   forward(

@@ -27,6 +27,7 @@ import {
   type MaskPart,
   maskBias,
 } from './attention-mask.js';
+import { broadcastShapes } from './broadcast.js';
 import { dropout } from './dropout.js';
 import { add, mul } from './elementwise.js';
 import { linear, matmul } from './matmul.js';
@@ -193,15 +194,23 @@ export function scaledDotProductAttention(
   if (scaleOpt !== null && (typeof scaleOpt !== 'number' || !Number.isFinite(scaleOpt)))
     throw new TypeError(`${fn}: scale must be a finite number or null, got ${describe(scaleOpt)}`);
   const drop = dropOpt(fn, o);
-  const mask =
-    o.attnMask == null ? null : maskBias(fn, 'attnMask', o.attnMask as TensorLike, false);
-  if (
-    mask &&
-    (mask.ndim < 2 || (mask.shape[mask.ndim - 2] !== l && mask.shape[mask.ndim - 2] !== 1))
-  )
-    throw new RangeError(
-      `${fn}: attnMask ${shapeStr(mask.shape)} does not broadcast to the scores [..., ${l}, ${s}]`,
-    );
+  const m = o.attnMask == null ? null : asTensor(fn, 'attnMask', o.attnMask, 'any');
+  if (m) {
+    const scores = [...broadcastShapes(fn, q.shape.slice(0, -2), k.shape.slice(0, -2)), l, s];
+    const fits = (() => {
+      try {
+        const b = broadcastShapes(fn, m.shape, scores);
+        return b.length === scores.length && b.every((dd, i) => dd === scores[i]);
+      } catch {
+        return false;
+      }
+    })();
+    if (!fits)
+      throw new RangeError(
+        `${fn}: attnMask ${shapeStr(m.shape)} does not broadcast to the scores ${shapeStr(scores)}`,
+      );
+  }
+  const mask = m ? maskBias(fn, 'attnMask', m, false) : null;
   const bias = sumBias([mask, causal ? causalBias(q, l, s) : null]);
   return attend(q, k, v, bias, scaleOpt ?? 1 / Math.sqrt(e), drop).out;
 }
