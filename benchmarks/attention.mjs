@@ -21,6 +21,7 @@
 // per-round ratios. Needs dist/ (`npx tsc -p tsconfig.build.json`). Results and the machine
 // description go to benchmarks/results/attention-<ISO date>.json unless --json says otherwise.
 import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -81,6 +82,8 @@ try {
 }
 const log = (s) => process.stderr.write(`${s}\n`);
 const startedAt = new Date();
+// Other jobs on the machine (multi-threaded PyTorch degrades first when its threads are preempted).
+const loadBefore = loadavg();
 const machine = describeMachine({ nativeInfo });
 
 const MHA = { B: 32, S: 64, E: 128, H: 4 };
@@ -251,8 +254,14 @@ writeJsonAtomic(jsonPath, {
   },
   shapes: { mha: MHA, groupnorm: GN },
   machine,
+  loadAverage: { before: loadBefore, after: loadavg() },
   pytorch: torchInfo,
   results,
 });
+console.log(
+  `Load average (1, 5, 15 min) before ${loadBefore.map((v) => v.toFixed(1)).join(', ')}, after ${loadavg()
+    .map((v) => v.toFixed(1))
+    .join(', ')}`,
+);
 console.log('');
 console.log(`saved ${relative(process.cwd(), jsonPath) || jsonPath}`);
