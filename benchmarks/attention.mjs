@@ -6,7 +6,7 @@
 // would measure V8 allocating and collecting megabyte arrays every step; torch frees them by
 // reference counting as the step ends).
 //
-//   node benchmarks/attention.mjs [--quick] [--js] [--json <path>] [--rounds <n>]
+//   node benchmarks/attention.mjs [--quick | --smoke] [--js] [--json <path>] [--rounds <n>]
 //
 // Cases (self-attention, batch-first, B 32, S 64, E 128, 4 heads — a small GPT block's size):
 //   mha, weights  need_weights=True, no mask (torch's default: its explicit-matmul path)
@@ -34,6 +34,7 @@ import { fmtSpread, pairedRatio, table, timeBatch } from './lib/timing.mjs';
 const { values: opt } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
+    smoke: { type: 'boolean', default: false },
     js: { type: 'boolean', default: false },
     json: { type: 'string' },
     rounds: { type: 'string' },
@@ -43,17 +44,20 @@ const { values: opt } = parseArgs({
 });
 if (opt.help) {
   console.log(
-    'usage: node benchmarks/attention.mjs [--quick] [--js] [--json <path>] [--rounds <n>]\n' +
+    'usage: node benchmarks/attention.mjs [--quick | --smoke] [--js] [--json <path>] [--rounds <n>]\n' +
       '  --quick        fewer and shorter rounds (rough numbers)\n' +
+      '  --smoke        tiny sizes, one short round: only checks that everything runs\n' +
       '  --js           also the js backend (slow)\n' +
       '  --json <path>  where to save the results (default benchmarks/results/attention-<ISO date>.json)\n' +
       '  --rounds <n>   interleaved rounds (default 9, quick 3)',
   );
   process.exit(0);
 }
-const CFG = opt.quick
-  ? { mode: 'quick', rounds: 3, sampleSec: 0.3, warmSec: 0.5, caseBudgetSec: 20 }
-  : { mode: 'full', rounds: 9, sampleSec: 1, warmSec: 1.5, caseBudgetSec: 60 };
+const CFG = opt.smoke
+  ? { mode: 'smoke', rounds: 1, sampleSec: 0.01, warmSec: 0, caseBudgetSec: 5 }
+  : opt.quick
+    ? { mode: 'quick', rounds: 3, sampleSec: 0.3, warmSec: 0.5, caseBudgetSec: 20 }
+    : { mode: 'full', rounds: 9, sampleSec: 1, warmSec: 1.5, caseBudgetSec: 60 };
 if (opt.rounds !== undefined) {
   const r = Number(opt.rounds);
   if (!Number.isInteger(r) || r < 1) throw new RangeError('--rounds: expected a positive integer');
@@ -86,8 +90,8 @@ const startedAt = new Date();
 const loadBefore = loadavg();
 const machine = describeMachine({ nativeInfo });
 
-const MHA = { B: 32, S: 64, E: 128, H: 4 };
-const GN = { N: 32, C: 64, H: 28, W: 28, G: 8 };
+const MHA = opt.smoke ? { B: 2, S: 5, E: 8, H: 2 } : { B: 32, S: 64, E: 128, H: 4 };
+const GN = opt.smoke ? { N: 2, C: 4, H: 3, W: 3, G: 2 } : { N: 32, C: 64, H: 28, W: 28, G: 8 };
 const CASES = [
   {
     name: 'mha, weights',
@@ -161,7 +165,10 @@ if (spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' }).status !== 0)
     `${py} cannot import torch (pip install torch, or set DESCENT_BENCH_PYTHON)`,
   );
 else {
-  torch = new LineProcess(py, [PY], { label: 'PyTorch attention child' });
+  torch = new LineProcess(py, [PY], {
+    label: 'PyTorch attention child',
+    env: { ...process.env, DESCENT_BENCH_TORCH_WARM: String(opt.smoke ? 0.01 : 1) },
+  });
   try {
     torchInfo = { available: true, ...(await torch.request('info')), command: `${py} ${PY}` };
   } catch (e) {
@@ -174,7 +181,7 @@ else {
 console.log(`descent attention benchmark — ${startedAt.toISOString()}`);
 console.log(formatMachine(machine));
 console.log(
-  `Method  median of ${CFG.rounds} interleaved rounds (order rotated each round), ±half IQR; samples of ≥ ${CFG.sampleSec * 1e3} ms after ${CFG.warmSec * 1e3} ms warm-up${opt.quick ? ' (--quick)' : ''}; PyTorch ${torchInfo.available ? `${torchInfo.torch}, ${torchInfo.threads} threads` : `not measured: ${torchInfo.reason}`}`,
+  `Method  median of ${CFG.rounds} interleaved rounds (order rotated each round), ±half IQR; samples of ≥ ${CFG.sampleSec * 1e3} ms after ${CFG.warmSec * 1e3} ms warm-up${opt.quick || opt.smoke ? ` (--${CFG.mode})` : ''}; PyTorch ${torchInfo.available ? `${torchInfo.torch}, ${torchInfo.threads} threads` : `not measured: ${torchInfo.reason}`}`,
 );
 console.log('');
 

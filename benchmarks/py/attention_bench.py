@@ -15,6 +15,7 @@ Line protocol (benchmarks/lib/cref.mjs): one command per line on stdin, one JSON
   quit
 
 Threads: torch.set_num_threads(DESCENT_BENCH_TORCH_THREADS or 2), interop 1 (as train_bench).
+Warm-up per case: DESCENT_BENCH_TORCH_WARM seconds (default 1).
 """
 import json
 import os
@@ -76,7 +77,8 @@ for line in sys.stdin:
             args = [int(v) for v in parts[2:-1]]
             current = mha(*args, parts[-1]) if parts[1] == "mha" else groupnorm(*args, int(parts[-1]))
             t0 = time.perf_counter()
-            while time.perf_counter() - t0 < 1.0:  # warm the allocator, the kernels' caches
+            warm = float(os.environ.get("DESCENT_BENCH_TORCH_WARM", "1.0"))
+            while time.perf_counter() - t0 < warm:  # warm the allocator, the kernels' caches
                 current()
             reply({"ok": True})
         elif parts[0] == "run":
