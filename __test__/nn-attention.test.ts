@@ -8,7 +8,9 @@
  * largest element (helpers/torch-close.ts). Then finite-difference checks of the first and
  * second order, dropout, and bad input for every constructor and forward.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { Tensor } from '../src/autograd/index.js';
 import * as ag from '../src/autograd/index.js';
@@ -20,9 +22,19 @@ import {
   setMinNativeLength,
 } from '../src/backend/select.js';
 import { MultiheadAttention } from '../src/nn/attention.js';
+import { Flatten } from '../src/nn/flatten.js';
+import { GroupNorm } from '../src/nn/groupnorm.js';
+import { Hardswish } from '../src/nn/hard-activations.js';
+import { InstanceNorm2d } from '../src/nn/instancenorm.js';
 import { Model } from '../src/nn/model.js';
+import { PReLU } from '../src/nn/prelu.js';
+import { Reshape } from '../src/nn/reshape.js';
+import { Sequential } from '../src/nn/sequential.js';
+import { Softmax } from '../src/nn/softmax.js';
 import { TransformerEncoderLayer } from '../src/nn/transformer.js';
+import { Adam } from '../src/optim/index.js';
 import { Rng } from '../src/random.js';
+import { loadCheckpoint, saveCheckpoint } from '../src/train/index.js';
 import { gradcheck, gradgradcheck, leaf } from './helpers/tensor-gradcheck.js';
 import { torchClose, worst } from './helpers/torch-close.js';
 
@@ -383,6 +395,41 @@ describe('dropout and modes', () => {
     for (let i = 0; i < 10; i++) step();
     // the layer's output and the summed loss are the caller's, everything else is recycled
     expect(ag.poolStats().allocations - before).toBe(20);
+  });
+
+  it('a checkpoint of the new layers resumes bit for bit (running statistics, dropout streams)', () => {
+    const build = () => {
+      const net = new Sequential([
+        new InstanceNorm2d(3, { affine: true, trackRunningStats: true }),
+        new GroupNorm(1, 3),
+        new PReLU(3),
+        new Flatten(),
+        new Reshape([4, 6]),
+        new TransformerEncoderLayer(6, 2, { dimFeedforward: 8, batchFirst: true, dropout: 0.2 }),
+        new Hardswish(),
+        new Softmax(-1),
+      ]);
+      const m = new Model(net, [3, 4, 2], { seed: 3 });
+      return { m, opt: new Adam(m.parameters()) };
+    };
+    const x = ag.randn([5, 3, 4, 2], new Rng(1));
+    const step = (s: ReturnType<typeof build>) => {
+      s.opt.zeroGrad();
+      s.m.forward(x, { training: true }).square().sum().backward();
+      s.opt.step();
+    };
+    const a = build();
+    for (let i = 0; i < 3; i++) step(a);
+    const dir = join(mkdtempSync(join(tmpdir(), 'descent-attn-')), 'ck');
+    saveCheckpoint(dir, { model: a.m, optimizer: a.opt, epoch: 3 });
+    const b = build();
+    loadCheckpoint(dir, { model: b.m, optimizer: b.opt });
+    step(a);
+    step(b);
+    expect(Array.from(b.m.params)).toEqual(Array.from(a.m.params));
+    expect(b.m.stateBuffers().map((s) => Array.from(s.data))).toEqual(
+      a.m.stateBuffers().map((s) => Array.from(s.data)),
+    );
   });
 
   it('an encoder layer is called twice before one backward (two graphs, both correct)', () => {
