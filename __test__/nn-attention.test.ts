@@ -422,6 +422,19 @@ describe('dropout and modes', () => {
     for (let i = 0; i < 3; i++) step(a);
     const dir = join(mkdtempSync(join(tmpdir(), 'descent-attn-')), 'ck');
     saveCheckpoint(dir, { model: a.m, optimizer: a.opt, epoch: 3 });
+    // the manifest describes each layer by its constructor arguments
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    const configs = Object.fromEntries(
+      manifest.architecture.layers.map((l: { className: string; config: unknown }) => [
+        l.className,
+        l.config,
+      ]),
+    );
+    expect(configs.TransformerEncoderLayer).toMatchObject({ dModel: 6, nhead: 2, dropout: 0.2 });
+    expect(configs.InstanceNorm2d).toMatchObject({ numFeatures: 3, trackRunningStats: true });
+    expect(configs.GroupNorm).toEqual({ numGroups: 1, numChannels: 3, eps: 1e-5, affine: true });
+    expect(configs.PReLU).toEqual({ numParameters: 3, init: 0.25 });
+    expect(configs.Softmax).toEqual({ dim: -1 });
     const b = build();
     loadCheckpoint(dir, { model: b.m, optimizer: b.opt });
     step(a);

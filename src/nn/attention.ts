@@ -223,6 +223,12 @@ export class MultiheadAttention extends Layer {
     );
   }
 
+  /** The constructor arguments (checkpoint manifests describe the architecture with them). */
+  config(): Record<string, unknown> {
+    const { embedDim, numHeads, dropout, bias, kdim, vdim, batchFirst } = this;
+    return { embedDim, numHeads, dropout, bias, kdim, vdim, batchFirst };
+  }
+
   override describe(): string {
     const extra = [
       ...(this.dropout ? [`dropout=${this.dropout}`] : []),

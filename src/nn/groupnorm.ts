@@ -78,6 +78,12 @@ export class GroupNorm extends Layer {
     return groupNorm(t, this.numGroups, w, b, this.eps);
   }
 
+  /** The constructor arguments (checkpoint manifests describe the architecture with them). */
+  config(): Record<string, unknown> {
+    const { numGroups, numChannels, eps, affine } = this;
+    return { numGroups, numChannels, eps, affine };
+  }
+
   override describe(): string {
     return `GroupNorm(${this.numGroups}, ${this.numChannels}, eps=${this.eps}${this.affine ? '' : ', affine=false'})`;
   }

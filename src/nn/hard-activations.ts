@@ -24,6 +24,11 @@ export class Hardswish extends Elementwise {
     return hardswish(this.checkInput(x) as Tensor);
   }
 
+  /** No constructor arguments. */
+  config(): Record<string, unknown> {
+    return {};
+  }
+
   override describe(): string {
     return 'Hardswish';
   }
@@ -49,6 +54,11 @@ export class Hardtanh extends Elementwise {
 
   forward(x: TensorLike, _opts: ForwardOptions = {}): Tensor {
     return hardtanh(this.checkInput(x) as Tensor, this.minVal, this.maxVal);
+  }
+
+  /** The constructor arguments (checkpoint manifests describe the architecture with them). */
+  config(): Record<string, unknown> {
+    return { minVal: this.minVal, maxVal: this.maxVal };
   }
 
   override describe(): string {

@@ -111,6 +111,12 @@ export class InstanceNorm2d extends Layer {
     );
   }
 
+  /** The constructor arguments (checkpoint manifests describe the architecture with them). */
+  config(): Record<string, unknown> {
+    const { numFeatures, eps, momentum, affine, trackRunningStats } = this;
+    return { numFeatures, eps, momentum, affine, trackRunningStats };
+  }
+
   override describe(): string {
     const opts = [
       `eps=${this.eps}`,

@@ -65,6 +65,11 @@ export class PReLU extends Layer {
     return prelu(this.checkInput(x) as Tensor, this.param(0));
   }
 
+  /** The constructor arguments (checkpoint manifests describe the architecture with them). */
+  config(): Record<string, unknown> {
+    return { numParameters: this.numParameters, init: this.init };
+  }
+
   override describe(): string {
     return `PReLU(${this.numParameters}, init=${this.init})`;
   }

@@ -45,6 +45,11 @@ abstract class Normalized extends Layer {
     return this.log ? logSoftmax(t, this.dim) : softmax(t, this.dim);
   }
 
+  /** The constructor arguments (checkpoint manifests describe the architecture with them). */
+  config(): Record<string, unknown> {
+    return { dim: this.dim };
+  }
+
   override describe(): string {
     return `${this.log ? 'LogSoftmax' : 'Softmax'}(dim=${this.dim})`;
   }

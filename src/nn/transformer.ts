@@ -204,6 +204,23 @@ export class TransformerEncoderLayer extends Layer {
     });
   }
 
+  /** The constructor arguments (checkpoint manifests describe the architecture with them). */
+  config(): Record<string, unknown> {
+    const { dModel, nhead, dimFeedforward, dropout, activation, layerNormEps } = this;
+    const { batchFirst, normFirst, bias } = this;
+    return {
+      dModel,
+      nhead,
+      dimFeedforward,
+      dropout,
+      activation,
+      layerNormEps,
+      batchFirst,
+      normFirst,
+      bias,
+    };
+  }
+
   override describe(): string {
     const extra = [
       `dimFeedforward=${this.dimFeedforward}`,
