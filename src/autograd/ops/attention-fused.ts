@@ -38,7 +38,7 @@ export interface FusedAttentionArgs {
   inBias: Tensor | null;
   outW: Tensor;
   outB: Tensor | null;
-  /** A constant added to the scores, broadcastable to [N, H, L, S] (at most 4-D). */
+  /** A constant added to the scores, [bn, bh, bl, S] with bn ∈ {1, N}, bh ∈ {1, H}, bl ∈ {1, L} (bl = L when bh = H). */
   bias: Tensor | null;
   /** The bias is this call's own buffer (released with the node). */
   ownsBias?: boolean;
@@ -77,7 +77,11 @@ function headWindow(n: number, len: number, h: number, d: number, seqFirst: bool
     : { ...common, h: n * len, kh: 1, strideH: 1, dilationH: 1, outH: n * len };
 }
 
-/** Adds the bias's (n, h) blocks to scores [N, H, L, S] (bias read as [bn, bh, bl, S]). */
+/**
+ * Adds the bias (read as [bn, bh, bl, S], size-1 axes broadcast) to scores [N, H, L, S]:
+ * biasAdd repeats a block over the rows it is shared by, so a causal or key-padding mask costs
+ * one call (or one per sample), not one per (sample, head).
+ */
 function addBias(
   k: Kernels,
   scores: Float32Array,
@@ -93,12 +97,20 @@ function addBias(
     k.binary('add', scores, scores, b);
     return;
   }
+  if (bh === 1) {
+    // One [bl, S] block per sample (or for all), repeated over heads (and over rows if bl = 1).
+    const width = bl * s;
+    const samples = bn === 1 ? 1 : n;
+    const per = bn === 1 ? n * h * l * s : h * l * s;
+    for (let i = 0; i < samples; i++)
+      k.biasAdd(block(scores, i, per), block(b, i, width), per / width, width, 1);
+    return;
+  }
+  // Per-head masks come as [N·H, L, S] (or [H, L, S] unbatched): full blocks.
   for (let i = 0; i < n; i++)
     for (let j = 0; j < h; j++) {
       const dst = block(scores, i * h + j, l * s);
-      const src = block(b, (bn === 1 ? 0 : i) * bh + (bh === 1 ? 0 : j), bl * s);
-      if (bl === l) k.binary('add', dst, dst, src);
-      else for (let r = 0; r < l; r++) k.binary('add', block(dst, r, s), block(dst, r, s), src);
+      k.binary('add', dst, dst, block(b, (bn === 1 ? 0 : i) * bh + j, l * s));
     }
 }
 

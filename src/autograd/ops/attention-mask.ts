@@ -57,9 +57,9 @@ export interface MaskPart {
 }
 
 /**
- * Constant masks and the causal mask summed into one additive bias [bn, bh, L, S] (bn = N
- * when a part varies over the batch, bh = H when one varies over heads): one pooled buffer,
- * owned by the caller.
+ * Constant masks and the causal mask summed into one additive bias [bn, bh, bl, S] (bn = N
+ * when a part varies over the batch, bh = H when one varies over heads, bl = L when one varies
+ * over queries or the mask is causal): one pooled buffer, owned by the caller.
  */
 export function constantBias(
   like: AnyTensor,
@@ -69,8 +69,9 @@ export function constantBias(
 ): Tensor {
   const bn = parts.some((p) => p.dims[0] > 1) ? n : 1;
   const bh = parts.some((p) => p.dims[1] > 1) ? h : 1;
+  const bl = causal || parts.some((p) => p.dims[2] > 1) ? l : 1;
   return noGrad(() => {
-    const y = out(backendOf('mask', like, ...parts.map((p) => p.t)), [bn, bh, l, s]);
+    const y = out(backendOf('mask', like, ...parts.map((p) => p.t)), [bn, bh, bl, s]);
     const d = y._d;
     d.fill(0);
     for (const p of parts) {
@@ -80,7 +81,7 @@ export function constantBias(
       let o = 0;
       for (let i = 0; i < bn; i++)
         for (let j = 0; j < bh; j++)
-          for (let r = 0; r < l; r++) {
+          for (let r = 0; r < bl; r++) {
             const at =
               (((pn === 1 ? 0 : i) * ph + (ph === 1 ? 0 : j)) * pl + (pl === 1 ? 0 : r)) * s;
             for (let c = 0; c < s; c++, o++) {
