@@ -11,7 +11,13 @@
  */
 import { type MultiHeadAttentionWeights, multiHeadAttention } from '../autograd/ops/attention.js';
 import type { Tensor, TensorLike } from '../autograd/tensor.js';
-import { bool, describe, knownKeys, options as optionsCheck } from '../backend/validate.js';
+import {
+  bool,
+  describe,
+  knownKeys,
+  options as optionsCheck,
+  positiveInt,
+} from '../backend/validate.js';
 import { Rng } from '../random.js';
 import { type ForwardOptions, Layer, type ParamSpec } from './layer.js';
 
@@ -52,14 +58,15 @@ const FORWARD_KEYS = [
 ];
 
 /** Checks shared with TransformerEncoderLayer: a positive size and a dropout probability. */
-export function positiveInt(fn: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0)
-    throw new RangeError(`${fn}: ${name} must be a positive integer, got ${describe(v)}`);
+export function size(fn: string, name: string, v: unknown): number {
+  positiveInt(fn, name, v);
   return v;
 }
 
 export function probability(fn: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !(v >= 0 && v < 1))
+  if (typeof v !== 'number')
+    throw new TypeError(`${fn}: ${name} must be a probability in [0, 1), got ${describe(v)}`);
+  if (!(v >= 0 && v < 1))
     throw new RangeError(`${fn}: ${name} must be a probability in [0, 1), got ${describe(v)}`);
   return v;
 }
@@ -154,8 +161,8 @@ export class MultiheadAttention extends Layer {
       if (options[k] !== undefined) bool(fn, k, options[k]);
     this.bias = options.bias ?? true;
     this.batchFirst = options.batchFirst ?? false;
-    this.kdim = positiveInt(fn, 'kdim', options.kdim ?? embedDim);
-    this.vdim = positiveInt(fn, 'vdim', options.vdim ?? embedDim);
+    this.kdim = size(fn, 'kdim', options.kdim ?? embedDim);
+    this.vdim = size(fn, 'vdim', options.vdim ?? embedDim);
     this.headDim = embedDim / numHeads;
   }
 
@@ -200,7 +207,7 @@ export class MultiheadAttention extends Layer {
     optionsCheck(fn, 'options', opts);
     knownKeys(fn, 'option', opts, FORWARD_KEYS);
     const q = this.checkInput(query) as Tensor;
-    const training = this.isTraining(opts);
+    const training = this.isTraining({ training: opts.training });
     if (training && this.dropout > 0) this.rng ??= new Rng(0);
     const n = this.bound.length;
     const params = Array.from({ length: n }, (_, i) => this.param(i));

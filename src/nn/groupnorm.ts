@@ -8,7 +8,13 @@
  */
 import { groupNorm } from '../autograd/ops/group-norm.js';
 import type { Tensor, TensorLike } from '../autograd/tensor.js';
-import { bool, describe, knownKeys, options as optionsCheck } from '../backend/validate.js';
+import {
+  bool,
+  finite,
+  knownKeys,
+  options as optionsCheck,
+  positiveInt,
+} from '../backend/validate.js';
 import { type ForwardOptions, Layer, type ParamSpec } from './layer.js';
 
 export interface GroupNormOptions {
@@ -29,12 +35,8 @@ export class GroupNorm extends Layer {
   ) {
     super();
     const fn = 'GroupNorm';
-    for (const [k, v] of [
-      ['numGroups', numGroups],
-      ['numChannels', numChannels],
-    ] as const)
-      if (!Number.isSafeInteger(v) || v <= 0)
-        throw new RangeError(`${fn}: ${k} must be a positive integer, got ${describe(v)}`);
+    positiveInt(fn, 'numGroups', numGroups);
+    positiveInt(fn, 'numChannels', numChannels);
     if (numChannels % numGroups !== 0)
       throw new RangeError(
         `${fn}: numChannels (${numChannels}) must be divisible by numGroups (${numGroups})`,
@@ -42,8 +44,8 @@ export class GroupNorm extends Layer {
     optionsCheck(fn, 'options', options);
     knownKeys(fn, 'option', options, ['eps', 'affine']);
     const eps = options.eps ?? 1e-5;
-    if (typeof eps !== 'number' || !Number.isFinite(eps) || eps < 0)
-      throw new RangeError(`${fn}: eps must be a finite number ≥ 0, got ${describe(eps)}`);
+    finite(fn, 'eps', eps);
+    if (eps < 0) throw new RangeError(`${fn}: eps must be a finite number ≥ 0, got ${eps}`);
     if (options.affine !== undefined) bool(fn, 'affine', options.affine);
     this.eps = eps;
     this.affine = options.affine ?? true;

@@ -6,7 +6,7 @@
  */
 import { hardswish, hardtanh } from '../autograd/ops/activations.js';
 import type { Tensor, TensorLike } from '../autograd/tensor.js';
-import { describe } from '../backend/validate.js';
+import { describe, noMoreArgs } from '../backend/validate.js';
 import { type ForwardOptions, Layer } from './layer.js';
 
 abstract class Elementwise extends Layer {
@@ -20,6 +20,11 @@ abstract class Elementwise extends Layer {
 }
 
 export class Hardswish extends Elementwise {
+  constructor(...rest: never[]) {
+    super();
+    noMoreArgs('Hardswish', rest, 'no arguments');
+  }
+
   forward(x: TensorLike, _opts: ForwardOptions = {}): Tensor {
     return hardswish(this.checkInput(x) as Tensor);
   }
@@ -38,8 +43,10 @@ export class Hardtanh extends Elementwise {
   constructor(
     readonly minVal = -1,
     readonly maxVal = 1,
+    ...rest: never[]
   ) {
     super();
+    noMoreArgs('Hardtanh', rest, 'two arguments (minVal, maxVal)');
     for (const [k, v] of [
       ['minVal', minVal],
       ['maxVal', maxVal],

@@ -9,7 +9,13 @@
  */
 import { instanceNorm } from '../autograd/ops/group-norm.js';
 import type { Tensor, TensorLike } from '../autograd/tensor.js';
-import { bool, describe, knownKeys, options as optionsCheck } from '../backend/validate.js';
+import {
+  bool,
+  finite,
+  knownKeys,
+  options as optionsCheck,
+  positiveInt,
+} from '../backend/validate.js';
 import { type ForwardOptions, Layer, type ParamSpec, type StateBuffer } from './layer.js';
 import { shapeStr } from './tensor.js';
 
@@ -40,18 +46,14 @@ export class InstanceNorm2d extends Layer {
   ) {
     super();
     const fn = 'InstanceNorm2d';
-    if (!Number.isSafeInteger(numFeatures) || numFeatures <= 0)
-      throw new RangeError(
-        `${fn}: numFeatures must be a positive integer, got ${describe(numFeatures)}`,
-      );
+    positiveInt(fn, 'numFeatures', numFeatures);
     optionsCheck(fn, 'options', options);
     knownKeys(fn, 'option', options, ['eps', 'momentum', 'affine', 'trackRunningStats']);
     const eps = options.eps ?? 1e-5;
-    if (typeof eps !== 'number' || !Number.isFinite(eps) || eps < 0)
-      throw new RangeError(`${fn}: eps must be a finite number ≥ 0, got ${describe(eps)}`);
+    finite(fn, 'eps', eps);
+    if (eps < 0) throw new RangeError(`${fn}: eps must be a finite number ≥ 0, got ${eps}`);
     const momentum = options.momentum ?? 0.1;
-    if (typeof momentum !== 'number' || !Number.isFinite(momentum))
-      throw new RangeError(`${fn}: momentum must be a finite number, got ${describe(momentum)}`);
+    finite(fn, 'momentum', momentum);
     for (const k of ['affine', 'trackRunningStats'] as const)
       if (options[k] !== undefined) bool(fn, k, options[k]);
     this.eps = eps;

@@ -8,7 +8,7 @@
  */
 import { prelu } from '../autograd/ops/activations.js';
 import type { Tensor, TensorLike } from '../autograd/tensor.js';
-import { describe, knownKeys, options as optionsCheck } from '../backend/validate.js';
+import { describe, knownKeys, options as optionsCheck, positiveInt } from '../backend/validate.js';
 import { type ForwardOptions, Layer, type ParamSpec } from './layer.js';
 
 export interface PReLUOptions {
@@ -25,10 +25,7 @@ export class PReLU extends Layer {
   ) {
     super();
     const fn = 'PReLU';
-    if (!Number.isSafeInteger(numParameters) || numParameters <= 0)
-      throw new RangeError(
-        `${fn}: numParameters must be a positive integer (1, or the number of channels), got ${describe(numParameters)}`,
-      );
+    positiveInt(fn, 'numParameters (1, or the number of channels)', numParameters);
     optionsCheck(fn, 'options', options);
     knownKeys(fn, 'option', options, ['init']);
     const init = options.init ?? 0.25;

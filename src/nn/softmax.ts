@@ -6,7 +6,7 @@
  */
 import { logSoftmax, softmax } from '../autograd/ops/softmax.js';
 import type { Tensor, TensorLike } from '../autograd/tensor.js';
-import { describe } from '../backend/validate.js';
+import { describe, noMoreArgs } from '../backend/validate.js';
 import { type ForwardOptions, Layer } from './layer.js';
 import { shapeStr } from './tensor.js';
 
@@ -56,13 +56,15 @@ abstract class Normalized extends Layer {
 }
 
 export class Softmax extends Normalized {
-  constructor(dim: number) {
+  constructor(dim: number, ...rest: never[]) {
     super(dim, false);
+    noMoreArgs('Softmax', rest, 'one argument (dim)');
   }
 }
 
 export class LogSoftmax extends Normalized {
-  constructor(dim: number) {
+  constructor(dim: number, ...rest: never[]) {
     super(dim, true);
+    noMoreArgs('LogSoftmax', rest, 'one argument (dim)');
   }
 }

@@ -21,9 +21,16 @@ import { layerNorm } from '../autograd/ops/norm.js';
 import { gelu, relu } from '../autograd/ops/unary.js';
 import { internally } from '../autograd/scope.js';
 import type { Tensor, TensorLike } from '../autograd/tensor.js';
-import { bool, describe, knownKeys, oneOf, options as optionsCheck } from '../backend/validate.js';
+import {
+  bool,
+  describe,
+  knownKeys,
+  oneOf,
+  options as optionsCheck,
+  positiveInt,
+} from '../backend/validate.js';
 import { Rng } from '../random.js';
-import { attentionSpecs, attentionWeights, positiveInt, probability } from './attention.js';
+import { attentionSpecs, attentionWeights, probability, size } from './attention.js';
 import { type ForwardOptions, Layer, type ParamSpec } from './layer.js';
 
 export interface TransformerEncoderLayerOptions {
@@ -86,7 +93,7 @@ export class TransformerEncoderLayer extends Layer {
       throw new RangeError(`${fn}: dModel (${dModel}) must be divisible by nhead (${nhead})`);
     optionsCheck(fn, 'options', options);
     knownKeys(fn, 'option', options, CTOR_KEYS);
-    this.dimFeedforward = positiveInt(fn, 'dimFeedforward', options.dimFeedforward ?? 2048);
+    this.dimFeedforward = size(fn, 'dimFeedforward', options.dimFeedforward ?? 2048);
     this.dropout = probability(fn, 'dropout', options.dropout ?? 0.1);
     const act = options.activation ?? 'relu';
     oneOf(fn, 'activation', act, ['relu', 'gelu'] as const);
@@ -158,7 +165,7 @@ export class TransformerEncoderLayer extends Layer {
     optionsCheck(fn, 'options', opts);
     knownKeys(fn, 'option', opts, FORWARD_KEYS);
     const x = this.checkInput(src) as Tensor;
-    const training = this.isTraining(opts);
+    const training = this.isTraining({ training: opts.training });
     const p = training ? this.dropout : 0;
     if (p > 0) this.rng ??= new Rng(0);
     const rng = this.rng as Rng;
