@@ -381,7 +381,11 @@ describe('bad input', () => {
       () => new PReLU(3, { int: 0.1 } as never),
       /PReLU: unknown option "int" \(did you mean "init"\?\)/,
     ],
-    ['PReLU numParameters', () => new PReLU(0), /PReLU: numParameters \(1, or the number of channels\) must be a positive integer/],
+    [
+      'PReLU numParameters',
+      () => new PReLU(0),
+      /PReLU: numParameters \(1, or the number of channels\) must be a positive integer/,
+    ],
     [
       'PReLU init',
       () => new PReLU(1, { init: Number.POSITIVE_INFINITY }),
