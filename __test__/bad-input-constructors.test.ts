@@ -390,6 +390,89 @@ const ENTRIES = new Map<Class, Entry>([
   parameterless(nn.SiLU, 'SiLU'),
   parameterless(nn.Mish, 'Mish'),
   parameterless(nn.Hardsigmoid, 'Hardsigmoid'),
+  parameterless(nn.Hardswish, 'Hardswish'),
+  [
+    nn.Hardtanh,
+    {
+      name: 'Hardtanh',
+      ok: () => new nn.Hardtanh(-2, 2),
+      unknown: extraArg(() => new nn.Hardtanh(-1, 1, any({ inplace: true }))),
+      wrongType: wrong(() => new nn.Hardtanh(any('-1')), 'minVal'),
+      outOfRange: range(() => new nn.Hardtanh(1, -1), 'maxVal'),
+    },
+  ],
+  ...(['Softmax', 'LogSoftmax'] as const).map((k): [Ctor, Entry] => [
+    nn[k],
+    {
+      name: k,
+      ok: () => new nn[k](-1),
+      unknown: extraArg(() => new nn[k](-1, any({ inplace: true }))),
+      wrongType: wrong(() => new nn[k](any('1')), 'dim'),
+      outOfRange:
+        'dim is checked against the input rank at forward time (any integer may be right)',
+    },
+  ]),
+  [
+    nn.PReLU,
+    {
+      name: 'PReLU',
+      ok: () => new nn.PReLU(3, { init: 0.1 }),
+      unknown: misspelt(() => new nn.PReLU(3, any({ inti: 0.1 })), 'inti', 'init'),
+      wrongType: wrong(() => new nn.PReLU(any('3')), 'numParameters'),
+      outOfRange: range(() => new nn.PReLU(0), 'numParameters'),
+    },
+  ],
+  [
+    nn.GroupNorm,
+    {
+      name: 'GroupNorm',
+      ok: () => new nn.GroupNorm(2, 4),
+      unknown: misspelt(() => new nn.GroupNorm(2, 4, any({ afine: false })), 'afine', 'affine'),
+      wrongType: wrong(() => new nn.GroupNorm(2, 4, any({ eps: '1e-5' })), 'eps'),
+      outOfRange: range(() => new nn.GroupNorm(3, 4), 'numGroups'),
+    },
+  ],
+  [
+    nn.InstanceNorm2d,
+    {
+      name: 'InstanceNorm2d',
+      ok: () => new nn.InstanceNorm2d(3, { affine: true }),
+      unknown: misspelt(() => new nn.InstanceNorm2d(3, any({ afine: true })), 'afine', 'affine'),
+      wrongType: wrong(() => new nn.InstanceNorm2d(3, any({ affine: 1 })), 'affine'),
+      outOfRange: range(() => new nn.InstanceNorm2d(3, { eps: -1 }), 'eps'),
+    },
+  ],
+  [
+    nn.MultiheadAttention,
+    {
+      name: 'MultiheadAttention',
+      ok: () => new nn.MultiheadAttention(8, 2, { dropout: 0.1 }),
+      unknown: misspelt(
+        () => new nn.MultiheadAttention(8, 2, any({ batch_first: true })),
+        'batch_first',
+        'batchFirst',
+      ),
+      wrongType: wrong(() => new nn.MultiheadAttention(8, 2, any({ bias: 1 })), 'bias'),
+      outOfRange: range(() => new nn.MultiheadAttention(8, 3), 'numHeads'),
+    },
+  ],
+  [
+    nn.TransformerEncoderLayer,
+    {
+      name: 'TransformerEncoderLayer',
+      ok: () => new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16 }),
+      unknown: misspelt(
+        () => new nn.TransformerEncoderLayer(8, 2, any({ norm_first: true })),
+        'norm_first',
+        'normFirst',
+      ),
+      wrongType: wrong(
+        () => new nn.TransformerEncoderLayer(8, 2, any({ dropout: '0.1' })),
+        'dropout',
+      ),
+      outOfRange: range(() => new nn.TransformerEncoderLayer(8, 3), 'nhead'),
+    },
+  ],
   [
     nn.LeakyReLU,
     {

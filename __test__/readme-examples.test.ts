@@ -30,6 +30,7 @@ describe('README examples', () => {
       'gan',
       'models',
       'reptile',
+      'char-transformer',
     ]);
   });
 
@@ -53,6 +54,13 @@ describe('README examples', () => {
       if (ex.name === 'reptile') {
         const m = /MSE after adapting: (\d+\.\d+) → (\d+\.\d+)/.exec(r.stdout);
         expect(Number(m?.[2])).toBeLessThan(0.8 * Number(m?.[1]));
+      }
+      if (ex.name === 'char-transformer') {
+        // the README states 2.98 nats over steps 1–100 and 1.66 over steps 501–600
+        const loss = (steps: string) =>
+          Number(r.stdout.match(new RegExp(`steps ${steps}: mean loss (\\d+\\.\\d+) nats`))?.[1]);
+        expect(loss('1–100')).toBeGreaterThan(2.8);
+        expect(loss('501–600')).toBeLessThan(1.76);
       }
     });
   }

@@ -26,6 +26,14 @@ export {
   vjp,
 } from './functional.js';
 export { enableGrad, isGradEnabled, noGrad } from './grad-mode.js';
+export { hardswish, hardtanh, prelu } from './ops/activations.js';
+export {
+  type MultiHeadAttentionOptions,
+  type MultiHeadAttentionWeights,
+  multiHeadAttention,
+  type ScaledDotProductAttentionOptions,
+  scaledDotProductAttention,
+} from './ops/attention.js';
 export { type Conv2dOptions, conv2d } from './ops/conv.js';
 export { type ConvTranspose2dOptions, convTranspose2d } from './ops/conv-transpose.js';
 export { type Conv1dOptions, conv1d } from './ops/conv1d.js';
@@ -45,6 +53,7 @@ export {
 } from './ops/elementwise.js';
 export { type EmbeddingOptions, embedding } from './ops/embedding.js';
 export { gather, indexSelect } from './ops/gather.js';
+export { groupNorm, type InstanceNormOptions, instanceNorm } from './ops/group-norm.js';
 export { applyLoss, type FusedLoss } from './ops/loss.js';
 export type { LossTarget } from './ops/loss-formulas.js';
 export {

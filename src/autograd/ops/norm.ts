@@ -43,7 +43,7 @@ function bnOptions(fn: string, o: BatchNormOptions | undefined) {
   return { training: o.training ?? false, momentum, eps: epsOf(fn, o.eps) };
 }
 
-function epsOf(fn: string, eps: unknown): number {
+export function epsOf(fn: string, eps: unknown): number {
   if (eps === undefined) return 1e-5;
   if (typeof eps !== 'number' || !Number.isFinite(eps) || eps < 0)
     throw new RangeError(`${fn}: eps must be a finite number ≥ 0, got ${describe(eps)}`);
@@ -51,7 +51,7 @@ function epsOf(fn: string, eps: unknown): number {
 }
 
 /** An optional float32 argument of exactly `shape`. */
-function optional(
+export function optional(
   fn: string,
   name: string,
   v: TensorLike | null | undefined,
@@ -65,7 +65,7 @@ function optional(
 }
 
 /** Input indices of x, weight and bias (−1 when absent), and the inputs list. */
-function inputsOf(x: Tensor, w: Tensor | null, b: Tensor | null) {
+export function inputsOf(x: Tensor, w: Tensor | null, b: Tensor | null) {
   const inputs = [x];
   const wi = w ? inputs.push(w) - 1 : -1;
   const bi = b ? inputs.push(b) - 1 : -1;
