@@ -4,7 +4,7 @@
  * `DESCENT_BACKEND` and `DESCENT_NATIVE_PATH` environment variables.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -22,6 +22,7 @@ import {
   setSimd,
 } from '../src/backend/select.js';
 import { Rng } from '../src/random.js';
+import { buildDist } from './helpers/dist.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const SIMD_LEVELS = ['avx512', 'avx2', 'neon', 'scalar'];
@@ -196,13 +197,7 @@ describe('environment variables (child processes on dist/)', () => {
   let script = '';
 
   beforeAll(() => {
-    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-    const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {
-      cwd: root,
-      encoding: 'utf8',
-    });
-    // Type errors elsewhere (other files being edited) still emit; only a missing build fails.
-    if (!existsSync(distIndex)) throw new Error(`tsc did not build dist/: ${r.stdout}${r.stderr}`);
+    buildDist();
     dir = mkdtempSync(join(tmpdir(), 'descent-env-'));
     script = join(dir, 'probe.mjs');
     writeFileSync(

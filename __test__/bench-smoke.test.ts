@@ -83,6 +83,7 @@ function checkSchema(res: Json): void {
     'boundary',
     'training',
     'autograd',
+    'models',
   ]);
 
   // machine, commands, method, peers
@@ -226,6 +227,22 @@ function checkSchema(res: Json): void {
     expectPeer('autograd loop', ag.loop);
     if (ag.loop.available) expect(ag.loop.loopOverFit).toBeGreaterThan(0);
   }
+
+  // models: a MAML meta-step (both orders) and a DCGAN step beside PyTorch
+  const md = res.models;
+  expectPeer('models', md);
+  if (md.available) {
+    expect(md.maml.rows.map((r: Json) => r.case)).toEqual(['maml2', 'maml1']);
+    for (const r of md.maml.rows) {
+      expect(r.descentMs.median, r.case).toBeGreaterThan(0);
+      if (md.pytorch.available) expect(r.ratio, r.case).toBeGreaterThan(0);
+      else expect(r.pytorchReason, r.case).toMatch(/\w/);
+    }
+    expectPeer('models pytorch', md.pytorch);
+    expect(md.dcgan.descentMs.median).toBeGreaterThan(0);
+    expectPeer('models dcgan pytorch', md.dcgan.pytorch);
+    if (md.dcgan.pytorch.available) expect(md.dcgan.ratio).toBeGreaterThan(0);
+  }
 }
 
 let asIs: Run;
@@ -236,7 +253,7 @@ beforeAll(() => {
     '--without',
     WITHOUT.join(','),
     '--only',
-    'bandwidth,optimizers,gemm,boundary,training',
+    'bandwidth,optimizers,gemm,boundary,training,autograd,models',
   ]);
 }, 115_000);
 

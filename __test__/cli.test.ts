@@ -4,19 +4,14 @@
  * gives its message (and writes nothing); Ctrl-C writes the partial results and exits cleanly.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeIdx } from '../src/data/idx.js';
+import { Rng } from '../src/random.js';
+import { buildDist } from './helpers/dist.js';
 
 const root = join(import.meta.dirname, '..');
 const main = join(root, 'dist', 'cli', 'main.js');
@@ -33,11 +28,7 @@ function descent(args: string[], env: Record<string, string> = {}) {
 }
 
 beforeAll(() => {
-  const r = spawnSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], {
-    cwd: root,
-    encoding: 'utf8',
-  });
-  if (!existsSync(main)) throw new Error(`dist was not built: ${r.stdout}${r.stderr}`);
+  buildDist();
   tmp = mkdtempSync(join(tmpdir(), 'descent-cli-'));
 });
 
@@ -64,13 +55,25 @@ describe('descent compare on the bundled subset', () => {
     ]);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/condition\s+final val acc %/);
+    expect(r.out).toMatch(/condition\s+settings\s+final test acc %/);
+    expect(r.out).toMatch(/^SGD\s+SGD, lr 0\.1\s/m);
+    expect(r.out).toMatch(
+      /One seed per condition: the values are single runs, no spread is measured/,
+    );
+    expect(r.out).not.toMatch(/not reached/);
     expect(r.out).toMatch(/^SGD\s/m);
     expect(r.out).toMatch(/^Adam\s/m);
     const res = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     expect(res.runs).toHaveLength(2);
     expect(res.dataset.train).toBe(6000);
-    expect(res.finding).toMatch(/reached the highest final validation accuracy/);
+    expect(res.finding).toMatch(/reached the highest final test accuracy/);
+    expect(res.finding).toMatch(
+      /Besides the optimizer, the conditions differ in learning rate \(SGD: lr 0\.1; Adam: lr 0\.001\)/,
+    );
+    // no --target-loss: chosen from the runs, so that every run reaches it
+    expect(res.targetChosen).toBe('auto');
+    expect(res.targetLoss).toBeGreaterThan(0);
+    for (const run of res.runs) expect(run.stepsToTarget).toBeGreaterThan(0);
     for (const run of res.runs) {
       expect(run.epochs).toHaveLength(1);
       expect(run.finalValAccuracy).toBeGreaterThan(0.5);
@@ -99,6 +102,168 @@ describe('descent compare on the bundled subset', () => {
       const h = descent([cmd, '--help']);
       expect(h.code, cmd).toBe(0);
       expect(h.out, cmd).toMatch(/Examples:/);
+    }
+  });
+});
+
+describe('descent train', () => {
+  it('--resume takes its settings from the checkpoint; a flag that contradicts them is refused', () => {
+    const ck = join(tmp, 'resume-ck');
+    const base = ['train', '--subset', '--hidden', '16', '--checkpoint', ck];
+    const first = descent([...base, '--optimizer', 'adamw', '--epochs', '1', '--lr', '0.002']);
+    expect(first.err).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.out).toMatch(
+      /MLP 784-16-10 \(relu\), AdamW lr 0\.002, 1 epoch, data Fashion-MNIST/,
+    );
+    // no --optimizer, --lr or --hidden: the checkpoint's AdamW, 0.002 and [16]
+    const resumed = descent(['train', '--checkpoint', ck, '--resume', '--epochs', '2']);
+    expect(resumed.err).toBe('');
+    expect(resumed.code).toBe(0);
+    expect(resumed.out).toMatch(/MLP 784-16-10 \(relu\), AdamW lr 0\.002, 2 epochs/);
+    expect(resumed.out).toMatch(/^\s+2\s+\d\.\d{4}\s/m);
+    expect(resumed.out).not.toMatch(/^\s+1\s+\d\.\d{4}\s/m); // epoch 1 is not trained again
+    // the same value given again is fine; a different one is the error
+    const same = descent([
+      'train',
+      '--checkpoint',
+      ck,
+      '--resume',
+      '--epochs',
+      '3',
+      '--optimizer',
+      'adamw',
+    ]);
+    expect(same.code, same.err).toBe(0);
+    const cases: Array<[string[], RegExp]> = [
+      [
+        ['--optimizer', 'sgd'],
+        /--optimizer sgd contradicts the checkpoint .*resume-ck, whose run has --optimizer adamw; --resume continues that run with its own settings: drop --optimizer/,
+      ],
+      [['--hidden', '32'], /--hidden 32 contradicts the checkpoint .*whose run has --hidden 16/],
+      [['--bn'], /--bn contradicts the checkpoint .*whose run has no --bn/],
+      [['--epochs', '3'], /has trained 3 epochs of 3; give --epochs above 3 to train on/],
+    ];
+    for (const [flags, msg] of cases) {
+      const r = descent(['train', '--checkpoint', ck, '--resume', ...flags]);
+      expect(r.code, flags.join(' ')).toBe(2);
+      expect(r.err, flags.join(' ')).toMatch(msg);
+      expect(r.out, flags.join(' ')).not.toMatch(/epoch\s+loss/);
+    }
+  });
+
+  it('trains on a CSV file, regression or classification, with the model shape from the data', () => {
+    const rows = Array.from({ length: 120 }, (_, i) => {
+      const rooms = 1 + (i % 5);
+      const area = 30 + ((i * 7) % 90);
+      return `${rooms},${area},${100 + 50 * rooms + 2 * area}`;
+    });
+    const csv = join(tmp, 'houses.csv');
+    writeFileSync(csv, `rooms,area,price\n${rows.join('\n')}\n`);
+    const common = ['train', '--data', csv, '--epochs', '1', '--hidden', '8', '--quiet'];
+    const reg = descent([...common, '--target', 'price', '--target-type', 'float']);
+    expect(reg.err).toBe('');
+    expect(reg.code).toBe(0);
+    expect(reg.out).toMatch(/epoch\s+loss\s+test loss\s+mae\s+test mae\s+samples\/s/);
+    const verbose = descent([
+      'train',
+      '--data',
+      csv,
+      '--epochs',
+      '2',
+      '--hidden',
+      '8',
+      '--target',
+      'price',
+      '--target-type',
+      'float',
+    ]);
+    expect(verbose.out).toMatch(
+      /MLP 2-8-1 \(relu\), Adam lr 0\.001, 2 epochs, data .*houses\.csv: 96 training \/ 24 test samples \(a seeded 20% held out\), 1 numeric target/,
+    );
+    // not a TTY: one line per epoch
+    expect(verbose.out).toMatch(/^Epoch 1\/2 {2}loss .*\nEpoch 2\/2 {2}loss /m);
+    const cls = descent([...common, '--target', 'rooms', '--test-split', '0.25']);
+    expect(cls.code, cls.err).toBe(0);
+    expect(cls.out).toMatch(/epoch\s+loss\s+test loss\s+acc %\s+test acc %/);
+    const hint = descent([
+      'train',
+      '--data',
+      csv,
+      '--epochs',
+      '1',
+      '--hidden',
+      '8',
+      '--target',
+      'price',
+    ]);
+    expect(hint.out).toMatch(
+      /MLP 2-8-\d+ .* classes \(integer targets are read as classes: if price is a number to predict, pass --target-type float\)/,
+    );
+    const cases: Array<[string[], RegExp]> = [
+      [
+        ['train', '--data', csv],
+        /--data .*houses\.csv is a file: name what to predict with --target \(a column name or index\)/,
+      ],
+      [['train', '--target', 'price'], /--target goes with --data FILE/],
+      [
+        ['train', '--data', csv, '--target', 'cost'],
+        /no column named "cost" \(columns: "rooms", "area", "price"\)/,
+      ],
+      [
+        ['train', '--data', csv, '--target', 'price', '--model', 'cnn'],
+        /--model cnn needs image samples \[channels, height, width\]; .* \[2\] \(use --model mlp\)/,
+      ],
+      [
+        ['train', '--data', csv, '--target', 'price', '--target-type', 'int'],
+        /unknown target-type "int"; valid: auto, class, float/,
+      ],
+    ];
+    for (const [args, msg] of cases) {
+      const r = descent(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err, args.join(' ')).toMatch(msg);
+      expect(r.err, args.join(' ')).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it('trains on IDX files (samples and targets), MLP or CNN, shaped by the data', () => {
+    const n = 60;
+    const rng = new Rng(3);
+    const images = new Uint8Array(n * 8 * 8);
+    const labels = new Uint8Array(n);
+    const u = rng.uniform(n * 65);
+    for (let i = 0; i < n; i++) {
+      labels[i] = i % 3;
+      for (let p = 0; p < 64; p++)
+        images[i * 64 + p] = Math.floor(255 * u[i * 65 + p]) & (labels[i] === p % 3 ? 255 : 63);
+    }
+    const x = join(tmp, 'images.idx.gz');
+    const y = join(tmp, 'labels.idx');
+    writeIdx(x, { shape: [n, 8, 8], data: images }, { gzip: true });
+    writeIdx(y, { shape: [n], data: labels });
+    for (const [model, shape] of [
+      ['mlp', /MLP 64-8-3 /],
+      ['cnn', /CNN conv16-pool-conv32-pool-128-3 /],
+    ] as const) {
+      const r = descent([
+        'train',
+        '--data',
+        x,
+        '--target',
+        y,
+        '--model',
+        model,
+        // the CNN's widths are fixed: --hidden is the MLP's (refused with --model cnn)
+        ...(model === 'mlp' ? ['--hidden', '8'] : []),
+        '--epochs',
+        '1',
+      ]);
+      expect(r.err, model).toBe('');
+      expect(r.code, model).toBe(0);
+      expect(r.out, model).toMatch(shape);
+      expect(r.out, model).toMatch(/48 training \/ 12 test samples .* 3 classes/);
+      expect(r.out, model).toMatch(/test acc %/);
     }
   });
 });
@@ -161,6 +326,11 @@ describe('descent bad input', () => {
       [['train', '--lr', '-0.1'], /--lr must be a number ≥ 0, got "-0\.1"/],
       [['train', '--epochs', '-3'], /--epochs must be an integer ≥ 1, got "-3"/],
       [['compare', '--epochs', '-.5'], /--epochs must be an integer ≥ 1, got "-\.5"/],
+      // a flag the run would ignore is refused, not dropped
+      [['train', '--model', 'cnn', '--hidden', '32'], /--hidden sets the MLP's widths/],
+      [['train', '--subset', '--test-split', '0.3'], /--test-split goes with --data FILE/],
+      [['train', '--subset', '--data', tmp], /--subset picks the bundled .*give one/],
+      [['compare', '--subset', '--data', tmp], /--subset picks the bundled .*give one/],
     ];
     for (const [args, msg] of cases) {
       const r = descent(args);

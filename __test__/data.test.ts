@@ -29,7 +29,11 @@ import {
   permutation,
   TensorDataset,
 } from '../src/data/tensor-dataset.js';
+import { Linear, Model, Sequential } from '../src/nn/index.js';
+import { MSELoss } from '../src/nn/losses/mse.js';
 import type { Tensor } from '../src/nn/tensor.js';
+import { SGD } from '../src/optim/sgd.js';
+import { fit } from '../src/train/fit.js';
 
 const initial = getBackend().name;
 const prevMin = setMinNativeLength(0);
@@ -291,6 +295,52 @@ describe('CSV', () => {
     expect(() => readCsv(join(tmp, 'bad.csv'))).toThrow(/bad\.csv: cannot read/);
     writeFileSync(join(tmp, 'bad2.csv'), 'a\nx\n');
     expect(() => readCsv(join(tmp, 'bad2.csv'))).toThrow(/CSV .*bad2\.csv: not a number/);
+  });
+  it("labelType: 'float' keeps integer regression targets numbers; 'class' insists on indices", () => {
+    const text = 'rooms,price\n2,300\n3,450\n4,500\n';
+    const auto = parseCsv(text, { label: 'price' });
+    expect(auto.y).toBeInstanceOf(Int32Array); // all integers: read as classes by default
+    expect(auto.numClasses).toBe(501);
+    const num = parseCsv(text, { label: 'price', labelType: 'float' });
+    expect(num.y).toBeInstanceOf(Float32Array);
+    expect(Array.from(num.y!)).toEqual([300, 450, 500]);
+    expect(num.numClasses).toBeNull();
+    expect(csvDataset(num).targetShape).toEqual([1]);
+    expect(parseCsv(text, { label: 'price', labelType: 'class' }).numClasses).toBe(501);
+    expect(() => parseCsv('a,y\n1,0\n2,1.5\n', { label: 'y', labelType: 'class' })).toThrow(
+      /label 1\.5 at row 2 \(line 3\), column 2 \("y"\) is not a class index .*labelType: 'float'/,
+    );
+    expect(() => parseCsv(text, { label: 'price', labelType: 'flaot' as 'float' })).toThrow(
+      /parseCsv: option labelType must be one of auto, class, float, got string "flaot" \(did you mean "float"\?\)/,
+    );
+    expect(() => parseCsv(text, { lable: 'price' } as never)).toThrow(
+      /parseCsv: unknown option "lable" \(did you mean "label"\?\)/,
+    );
+    expect(() => readCsv(join(tmp, 'x.csv'), { labeltype: 'float' } as never)).toThrow(
+      /readCsv: unknown option "labeltype" \(did you mean "labelType"\?\)/,
+    );
+    expect(() => csvDataset(num, { classes: 3 } as never)).toThrow(
+      /csvDataset: unknown option "classes"/,
+    );
+    // the MSE error on integer targets read as classes points at the option
+    const model = new Model(new Sequential([new Linear(1, 1)]), [1]);
+    expect(() =>
+      fit(model, csvDataset(auto), {
+        optimizer: new SGD(model.parameters(), { lr: 1e-6 }),
+        loss: new MSELoss(),
+        epochs: 1,
+        verbose: 0,
+      }),
+    ).toThrow(
+      /class indices are for CrossEntropyLoss.*pass labelType: 'float' to readCsv\/parseCsv/,
+    );
+    const h = fit(model, csvDataset(num), {
+      optimizer: new SGD(model.parameters(), { lr: 1e-6 }),
+      loss: new MSELoss(),
+      epochs: 1,
+      verbose: 0,
+    });
+    expect(Number.isFinite(h.loss[0])).toBe(true);
   });
 });
 

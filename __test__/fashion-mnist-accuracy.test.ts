@@ -40,7 +40,7 @@ describe('Fashion-MNIST accuracy (full data, native backend)', () => {
       seed: 1,
       verbose: 0,
     });
-    const acc = h.metrics.val_accuracy;
+    const acc = h.metrics.valAccuracy;
     expect(acc[acc.length - 1]).toBeGreaterThanOrEqual(0.88);
   }, 300_000);
 
@@ -70,7 +70,7 @@ describe('Fashion-MNIST accuracy (full data, native backend)', () => {
       seed: 1,
       verbose: 0,
     });
-    const acc = h.metrics.val_accuracy;
+    const acc = h.metrics.valAccuracy;
     expect(acc[acc.length - 1]).toBeGreaterThanOrEqual(0.9);
   }, 400_000);
 });

@@ -1,9 +1,16 @@
 /**
- * Convolution and pooling layers (NCHW, torch semantics): finite-difference gradient checks
- * on both backends, forward/backward against numbers computed with torch 2.15, parity of the
- * native im2col/col2im/pooling kernels with the JS reference, and bad input.
+ * Convolution and pooling layers (NCHW, torch semantics) on the tape: finite-difference
+ * gradient checks on both backends (through Model.backward), forward/backward against numbers
+ * computed with torch 2.15, two forwards then one backward, parity of the native
+ * im2col/col2im/pooling kernels with the JS reference, and bad input. The ops themselves
+ * (first and second order) are tested in autograd-conv.test.ts.
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import { tensor } from '../src/autograd/create.js';
+import { noGrad } from '../src/autograd/grad-mode.js';
+import { add, mul } from '../src/autograd/ops/elementwise.js';
+import { sum } from '../src/autograd/ops/reduce.js';
+import type { Tensor } from '../src/autograd/tensor.js';
 import { jsKernels, seedState } from '../src/backend/js/index.js';
 import type { Kernels, Window2d } from '../src/backend/kernels.js';
 import { loadNative } from '../src/backend/native.js';
@@ -585,6 +592,59 @@ describe.each(['js', 'native'] as BackendName[])('%s backend', (name) => {
     expect(Array.from(part.data)).toEqual(Array.from(full.subarray(full.length / 2)));
   });
 
+  it('layers called on two inputs of different sizes before one backward get the sum of the separate gradients', () => {
+    setBackend(name);
+    const model = new Model(
+      new Sequential([
+        new Conv2d(2, 3, 3, { padding: 1 }),
+        new Tanh(),
+        new MaxPool2d(2, { ceilMode: true }),
+        new Conv2d(3, 4, [2, 3], { stride: [1, 2] }),
+        new AvgPool2d(2, { padding: 1 }),
+        new GlobalAvgPool2d(),
+      ]),
+      [2, 7, 9],
+      { seed: 3 },
+    );
+    const rng = new Rng(12);
+    const x1 = tensor(rng.uniform(2 * 2 * 7 * 9, -1, 1), [2, 2, 7, 9], { requiresGrad: true });
+    const x2 = tensor(rng.uniform(3 * 2 * 10 * 6, -1, 1), [3, 2, 10, 6], { requiresGrad: true });
+    const w1 = tensor(rng.uniform(2 * 4, -1, 1), [2, 4]);
+    const w2 = tensor(rng.uniform(3 * 4, -1, 1), [3, 4]);
+    const lossOf = (x: typeof x1, w: typeof w1) => sum(mul(model.forward(x), w));
+    const copy = (t: { data: Float32Array } | null) => Float32Array.from((t as Tensor).data);
+    model.zeroGrad();
+    lossOf(x1, w1).backward();
+    const gA = Float32Array.from(model.grads);
+    const dx1 = copy(x1.grad);
+    model.zeroGrad();
+    lossOf(x2, w2).backward();
+    const gB = Float32Array.from(model.grads);
+    const dx2 = copy(x2.grad);
+    x1.grad = null;
+    x2.grad = null;
+    // Both forwards first (the GAN pattern), then one backward through both outputs.
+    model.zeroGrad();
+    const both = add(lossOf(x1, w1), lossOf(x2, w2));
+    both.backward(null, { retainGraph: true });
+    expectClose(
+      model.grads,
+      Array.from(gA, (v, i) => v + gB[i]),
+      1e-6,
+      'parameter gradients',
+    );
+    expectClose(copy(x1.grad), Array.from(dx1), 1e-6, 'dx1');
+    expectClose(copy(x2.grad), Array.from(dx2), 1e-6, 'dx2');
+    // A retained graph goes backward again and adds the same amount.
+    both.backward();
+    expectClose(
+      model.grads,
+      Array.from(gA, (v, i) => 2 * (v + gB[i])),
+      1e-6,
+      'parameter gradients, twice',
+    );
+  });
+
   it('refuses bad input and bad arguments, naming the layer', () => {
     setBackend(name);
     // Constructor arguments.
@@ -643,22 +703,50 @@ describe.each(['js', 'native'] as BackendName[])('%s backend', (name) => {
     expect(() => new Model(new GlobalAvgPool2d(), [4])).toThrow(
       /GlobalAvgPool2d: expected input of shape \[channels, height, width\]/,
     );
-    // Forward/backward shapes.
+    // Forward shapes: channels and rank are fixed, the image size is whatever the window fits.
     const model = new Model(new Sequential([new Conv2d(3, 4, 3), new MaxPool2d(2)]), [3, 6, 6]);
-    expect(() =>
-      model.forward({ data: new Float32Array(2 * 3 * 5 * 6), shape: [2, 3, 5, 6] }),
-    ).toThrow(/0:Conv2d\.forward: expected input of shape \[batch, 3, 6, 6\], got \[2, 3, 5, 6\]/);
-    const y = model.forward({ data: new Float32Array(2 * 3 * 6 * 6), shape: [2, 3, 6, 6] });
+    const input = (...shape: number[]) => ({
+      data: new Float32Array(shape.reduce((a, d) => a * d, 1)),
+      shape,
+    });
+    expect(() => model.forward(input(2, 2, 6, 6))).toThrow(
+      /0:Conv2d\.forward: expected input of shape \[batch, 3, height, width\], got \[2, 2, 6, 6\]/,
+    );
+    expect(() => model.forward(input(2, 3, 36))).toThrow(
+      /0:Conv2d\.forward: expected input of shape \[batch, 3, height, width\], got \[2, 3, 36\]/,
+    );
+    expect(() => model.forward(input(2, 3, 2, 6))).toThrow(
+      /0:Conv2d\.forward: input \[2, 3, 2, 6\] is too small for the kernel: padded size 2×6 < kernel extent 3×3/,
+    );
+    expect(() => model.forward(input(2, 3, 3, 6))).toThrow(
+      /1:MaxPool2d\.forward: input \[2, 4, 1, 4\] is too small: output would be 0×2/,
+    );
+    expect(() => new MaxPool2d(2).forward(input(2, 3, 4))).toThrow(
+      /MaxPool2d\.forward: expected input of shape \[batch, channels, height, width\], got \[2, 3, 4\]/,
+    );
+    expect(noGrad(() => model.forward(input(2, 3, 5, 7))).shape).toEqual([2, 4, 1, 2]);
+    // Backward: the gradient must have the output's shape; nothing is written when refused.
+    const y = model.forward(input(2, 3, 6, 6));
     expect(y.shape).toEqual([2, 4, 2, 2]);
-    expect(() => model.backward({ data: new Float32Array(16), shape: [1, 4, 2, 2] })).toThrow(
-      /1:MaxPool2d\.backward: expected a gradient of shape \[2, 4, 2, 2\] \(the output's\), got \[1, 4, 2, 2\]/,
+    const before = Float32Array.from(model.grads);
+    expect(() => model.backward(input(1, 4, 2, 2))).toThrow(
+      /Model\.backward: expected a gradient of shape \[2, 4, 2, 2\] \(the output's\), got \[1, 4, 2, 2\]/,
+    );
+    expect(() => y.backward(input(1, 4, 2, 2))).toThrow(
+      /backward: gradient must have the output's shape \[2, 4, 2, 2\], got \[1, 4, 2, 2\]/,
+    );
+    expect(Array.from(model.grads)).toEqual(Array.from(before));
+    // A second backward through the freed graph is refused, naming the layer.
+    model.backward(input(2, 4, 2, 2));
+    expect(() => y.backward(input(2, 4, 2, 2))).toThrow(
+      /backward: the graph through \d:(Conv2d|MaxPool2d)\.forward was already freed/,
     );
     expect(() =>
       new Model(new AvgPool2d(2), [1, 4, 4]).backward({
         data: new Float32Array(4),
         shape: [1, 1, 2, 2],
       }),
-    ).toThrow(/AvgPool2d\.backward: called before forward/);
+    ).toThrow(/Model\.backward: called before forward/);
   });
 });
 

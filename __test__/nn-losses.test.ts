@@ -1104,8 +1104,13 @@ describe('bad input', () => {
       /CrossEntropyLoss: labelSmoothing must be in \[0, 1\]/,
     );
     expect(() => new CrossEntropyLoss({ ignoreIndex: 0.5 })).toThrow(RangeError);
-    expect(() => new MSELoss({ reduction: 'none' as never })).toThrow(
-      /MSELoss: reduction must be one of mean, sum/,
+    expect(() => new MSELoss({ reduction: 'nine' as never })).toThrow(
+      /MSELoss: reduction must be one of mean, sum, none.*did you mean "none"/,
+    );
+    // 'none' is for the tensor API: the number API says where to find it.
+    const p = { data: f32([1, 2]), shape: [2] };
+    expect(() => new MSELoss({ reduction: 'none' }).forward(p, p)).toThrow(
+      /MSELoss.forward: reduction 'none' gives a tensor of unreduced losses, not a number; use loss.apply\(pred, target\)/,
     );
     expect(() => new KLDivLoss({ reduction: 'batchmaen' as never })).toThrow(
       /did you mean "batchmean"/,

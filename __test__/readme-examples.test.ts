@@ -4,12 +4,13 @@
  * documentation cannot drift from the API.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDist } from './helpers/dist.js';
 
 const root = join(import.meta.dirname, '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -18,17 +19,21 @@ const examples = [...readme.matchAll(/<!-- example: ([\w-]+) -->\s*```js\n([\s\S
 );
 const tmp = mkdtempSync(join(tmpdir(), 'descent-readme-'));
 
-beforeAll(() => {
-  spawnSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], {
-    cwd: root,
-  });
-  if (!existsSync(join(root, 'dist', 'index.js'))) throw new Error('dist was not built');
-});
+beforeAll(() => buildDist());
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('README examples', () => {
   it('there are examples to run', () => {
-    expect(examples.map((e) => e.name)).toEqual(['train', 'resume', 'tfjs']);
+    expect(examples.map((e) => e.name)).toEqual([
+      'train',
+      'resume',
+      'vae',
+      'gan',
+      'models',
+      'reptile',
+      'char-transformer',
+      'tfjs',
+    ]);
   });
 
   for (const ex of examples) {
@@ -52,6 +57,24 @@ describe('README examples', () => {
       if (ex.name === 'train') expect(r.stdout).toMatch(/validation accuracy 0\.[6-9]\d*/);
       if (ex.name === 'resume') expect(r.stdout).toMatch(/resume is exact: true/);
       if (ex.name === 'tfjs') expect(r.stdout).toMatch(/^descent test accuracy 0\.[7-9]\d*$/m);
+      if (ex.name === 'gan') expect(r.stdout).toMatch(/modes covered: [78] of 8/);
+      if (ex.name === 'models') {
+        const elbo = [...r.stdout.matchAll(/test ELBO (-\d+\.\d) nats/g)].map((m) => Number(m[1]));
+        expect(elbo).toHaveLength(2);
+        expect(elbo[1]).toBeGreaterThan(elbo[0]);
+        expect(r.stdout).toMatch(/GAN: [78] of 8 modes covered/);
+      }
+      if (ex.name === 'reptile') {
+        const m = /MSE after adapting: (\d+\.\d+) → (\d+\.\d+)/.exec(r.stdout);
+        expect(Number(m?.[2])).toBeLessThan(0.8 * Number(m?.[1]));
+      }
+      if (ex.name === 'char-transformer') {
+        // the README states 2.98 nats over steps 1–100 and 1.66 over steps 501–600
+        const loss = (steps: string) =>
+          Number(r.stdout.match(new RegExp(`steps ${steps}: mean loss (\\d+\\.\\d+) nats`))?.[1]);
+        expect(loss('1–100')).toBeGreaterThan(2.8);
+        expect(loss('501–600')).toBeLessThan(1.76);
+      }
     });
   }
 });

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { buildDist } from './helpers/dist.js';
 
 const root = join(import.meta.dirname, '..');
 const tmp = mkdtempSync(join(tmpdir(), 'descent-browser-'));
@@ -19,9 +20,7 @@ const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => 
 describe('report.html in headless Chromium', () => {
   it('renders every chart without errors and the screenshot is not blank', async () => {
     expect(CHROMIUM, 'Debian chromium is installed (.ci/run installs it)').toBeDefined();
-    spawnSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], {
-      cwd: root,
-    });
+    buildDist();
     const out = join(tmp, 'report');
     const r = spawnSync(
       process.execPath,

@@ -87,17 +87,17 @@ describe.each(['js', 'native'] as BackendName[])('%s backend', (name) => {
     expect(h.loss).toHaveLength(15);
     expect(h.valLoss).toHaveLength(15);
     expect(Object.keys(h.metrics).sort()).toEqual(
-      ['accuracy', 'topK:2', 'val_accuracy', 'val_topK:2'].sort(),
+      ['accuracy', 'topK:2', 'valAccuracy', 'valTopK:2'].sort(),
     );
     expect(h.loss[14]).toBeLessThan(h.loss[0] * 0.5);
-    expect(h.metrics.val_accuracy[14]).toBeGreaterThan(0.9);
-    expect(h.metrics['val_topK:2'][14]).toBeGreaterThanOrEqual(h.metrics.val_accuracy[14]);
+    expect(h.metrics.valAccuracy[14]).toBeGreaterThan(0.9);
+    expect(h.metrics['valTopK:2'][14]).toBeGreaterThanOrEqual(h.metrics.valAccuracy[14]);
     expect(h.lr.every((lr) => lr === 0.03)).toBe(true);
     expect(h.time.every((t) => t >= 0)).toBe(true);
     expect(h.samplesPerSec.every((s) => s > 0)).toBe(true);
     const ev = evaluate(model, val, { loss: new LocalCE(), metrics: ['accuracy'], batchSize: 64 });
     expect(ev.loss).toBeCloseTo(h.valLoss[14], 5);
-    expect(ev.accuracy).toBeCloseTo(h.metrics.val_accuracy[14], 10);
+    expect(ev.accuracy).toBeCloseTo(h.metrics.valAccuracy[14], 10);
     // predict in batches equals one big forward
     const x = { data: val.x, shape: [val.length, 4] };
     const p = predict(model, x, { batchSize: 7 });
@@ -128,7 +128,7 @@ describe.each(['js', 'native'] as BackendName[])('%s backend', (name) => {
       },
     );
     expect(h.valLoss).toHaveLength(10);
-    expect(h.metrics.val_accuracy[9]).toBeGreaterThan(0.85);
+    expect(h.metrics.valAccuracy[9]).toBeGreaterThan(0.85);
   });
 
   it('trains from the library TensorDataset, slicing it for validationSplit', () => {
@@ -392,6 +392,7 @@ describe.each(['js', 'native'] as BackendName[])('%s backend', (name) => {
     ).toBe(4);
     // 'val_accuracy'-like names are maximised in mode auto
     expect(new EarlyStopping({ monitor: 'val_accuracy' }).mode).toBe('max');
+    expect(new EarlyStopping({ monitor: 'val_accuracy' }).monitor).toBe('valAccuracy');
     expect(new EarlyStopping({ monitor: 'val_loss' }).monitor).toBe('valLoss');
     expect(() => new EarlyStopping({ patience: -1 })).toThrow(/patience/);
     expect(() => new EarlyStopping({ monitr: 'x' } as never)).toThrow(/did you mean "monitor"/);
@@ -443,7 +444,7 @@ describe.each(['js', 'native'] as BackendName[])('%s backend', (name) => {
       callbacks: [new CSVLogger(path)],
     });
     const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
-    expect(lines[0]).toBe('epoch,loss,accuracy,valLoss,val_accuracy,lr,time,samplesPerSec');
+    expect(lines[0]).toBe('epoch,loss,accuracy,valLoss,valAccuracy,lr,time,samplesPerSec');
     expect(lines).toHaveLength(4);
     lines.slice(1).forEach((line, e) => {
       const cells = line.split(',').map(Number);
@@ -612,11 +613,15 @@ describe.each(['js', 'native'] as BackendName[])('%s backend', (name) => {
     const bad = blobs(10, 1);
     (bad.y as Int32Array)[3] = 7;
     expect(() => fitModel(model, new ArrayDataset(bad.x, bad.y, [4], null), base)).toThrow(
-      /label 7 .* out of range for the 3 outputs of the last layer 2:Linear/,
+      /sample 3 of the training data has label 7, out of range for the 3 outputs of the last layer 2:Linear/,
     );
-    // more classes than outputs
+    // more classes than outputs: the sample that has one, else the declared count
     expect(() => fitModel(model, new ArrayDataset(bad.x, bad.y, [4], 8), base)).toThrow(
-      /8 classes, but the model's last layer 2:Linear outputs 3/,
+      /sample 3 of the training data has label 7, but the model's last layer 2:Linear outputs 3 classes/,
+    );
+    const good = blobs(10, 1);
+    expect(() => fitModel(model, new ArrayDataset(good.x, good.y, [4], 8), base)).toThrow(
+      /the training data declares 8 classes, but the model's last layer 2:Linear outputs 3/,
     );
     // wrong input shape
     const wrong = new ArrayDataset(new Float32Array(30), new Int32Array(6), [5], 3);

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Conv2d benchmark: forward + backward of Conv2d(32→64, 3×3, padding 1) on a [64, 32, 28, 28]
-// batch (MNIST-sized feature maps), native vs js, through the layer API (im2col + GEMM per
-// image, col2im, bias kernels; see src/nn/conv2d.ts).
+// batch (MNIST-sized feature maps), native vs js, through the layer API on the tape: forward
+// records autograd's conv2d (im2col + GEMM per image, bias kernels; see
+// src/autograd/ops/conv.ts), `model.backward(dy)` runs the tape from the output and returns
+// dx (weight, bias and input gradients: GEMMs, col2im, biasGrad).
 //
 //   node benchmarks/conv.mjs [--quick] [--json <path>] [--rounds <n>] [--batch <n>]
 //
@@ -234,7 +236,7 @@ writeJsonAtomic(jsonPath, {
     warmupSeconds: CFG.warmSec,
     quick: opt.quick,
     statistic: 'median over interleaved rounds; spread = IQR / median',
-    api: 'nn.Model(new nn.Conv2d(...)).forward(x, {training: true}) then .backward(dy)',
+    api: 'nn.Model(new nn.Conv2d(...)).forward(x, {training: true}) then model.backward(dy) (the tape, dx returned)',
     flopCount: '2 per multiply-add; forward N·out·in·k²·Ho·Wo MACs, backward twice that',
   },
   shape: SHAPE,

@@ -321,6 +321,37 @@ export function renderSection(res, source, borrowed = []) {
     }
     renderLayers(tr.layers, lines, m);
   }
+
+  // models (older results have no such section)
+  const md = res.models;
+  if (md?.available) {
+    lines.push('');
+    lines.push('### Meta-learning and generative models (ms per step, lower is better)');
+    lines.push('');
+    const ms = (s) =>
+      s ? `${s.median.toFixed(1)}${s.n > 1 ? ` ±${((s.spread / 2) * 100).toFixed(0)}%` : ''}` : '–';
+    const rows = md.maml.rows.map((r) => [
+      `${r.label} meta-step (sine, ${md.maml.set.tasks} tasks, ${md.maml.set.steps} inner steps)`,
+      ms(r.descentMs),
+      ms(r.pytorchMs),
+      ratio(r.ratio, 2),
+    ]);
+    const d = md.dcgan;
+    if (d)
+      rows.push([
+        `DCGAN step, 28×28 (batch ${d.batch}, latent ${d.latent}, width ${d.width})`,
+        ms(d.descentMs),
+        ms(d.pytorchMs),
+        ratio(d.ratio, 2),
+      ]);
+    lines.push(mdTable(['step', 'descent native', 'PyTorch CPU', 'descent / PyTorch'], rows));
+    if (!md.pytorch?.available) lines.push('', `PyTorch: ${md.pytorch?.reason ?? 'not run'}.`);
+    else
+      lines.push(
+        '',
+        `PyTorch ${md.pytorch.torch}: the MAML step on ${md.pytorch.threads} thread(s) in its fastest eager form (hand-written F.linear forward)${d?.pytorch?.available ? `, the DCGAN step on ${d.pytorch.threads} (the faster of one thread and all)` : ''}.`,
+      );
+  }
   return lines.join('\n');
 }
 

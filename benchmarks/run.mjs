@@ -13,6 +13,9 @@
 //                  and the run's memory (peak RSS, growth across epochs)
 //   6. autograd    the tape's per-call overhead on tiny tensors beside PyTorch eager, and
 //                  train.fit against a hand-written loop
+//   7. models      whole steps of the meta-learning and generative models beside PyTorch CPU:
+//                  a MAML meta-step (sine, 10 inner steps, meta-batch 25), both orders, and a
+//                  DCGAN step on 28×28 images
 //
 //   node benchmarks/run.mjs [--quick | --smoke] [--only a,b] [--json path] [--rounds n]
 //                           [--no-install] [--readme]
@@ -38,11 +41,12 @@ import { printAutograd, runAutograd } from './sections/autograd.mjs';
 import { printBandwidth, runBandwidth } from './sections/bandwidth.mjs';
 import { printBoundary, runBoundary } from './sections/boundary.mjs';
 import { printGemm, runGemm } from './sections/gemm.mjs';
+import { printModels, runModels } from './sections/models.mjs';
 import { printOptimizers, runOptimizers } from './sections/optimizers.mjs';
 import { printTraining, runTraining } from './sections/training.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const SECTIONS = ['bandwidth', 'optimizers', 'gemm', 'boundary', 'training', 'autograd'];
+const SECTIONS = ['bandwidth', 'optimizers', 'gemm', 'boundary', 'training', 'autograd', 'models'];
 const WITHOUT = ['tfjs', 'wasm', 'openblas', 'c', 'openmp', 'worker', 'torch'];
 
 const USAGE = `usage: node benchmarks/run.mjs [options]
@@ -293,6 +297,7 @@ const runners = {
   boundary: [runBoundary, printBoundary],
   training: [runTraining, printTraining],
   autograd: [runAutograd, printAutograd],
+  models: [runModels, printModels],
 };
 const timings = {};
 for (const name of SECTIONS) {
@@ -392,6 +397,8 @@ const result = {
   gemm: ctx.results.gemm,
   boundary: ctx.results.boundary,
   training: ctx.results.training,
+  autograd: ctx.results.autograd,
+  models: ctx.results.models,
   notes,
 };
 

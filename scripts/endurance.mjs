@@ -160,7 +160,7 @@ const trainPhase = {
   rssGrowthFromEpoch2: epochs >= 2 ? growth(byEpoch[1], byEpoch.slice(1)) : null,
   // a leak keeps growing; a warm-up levels off: the second half says which
   rssGrowthSecondHalf: epochs >= 2 ? growth(byEpoch[half], byEpoch.slice(half)) : null,
-  finalValAccuracy: h.metrics.val_accuracy.at(-1),
+  finalValAccuracy: h.metrics.valAccuracy.at(-1),
 };
 if (trainPhase.rssGrowthFromEpoch2 !== null && trainPhase.rssGrowthFromEpoch2 >= LIMIT)
   failures.push(`training: RSS grew ${trainPhase.rssGrowthFromEpoch2} from epoch 2`);

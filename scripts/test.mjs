@@ -1,14 +1,17 @@
 #!/usr/bin/env node
 // Runs every check and test the project has, then prints one line: `N passed, N failed`.
-// Steps: build (TS + native addon), strict type-check, Biome, cargo fmt, clippy, cargo test,
-// cargo fuzz on the kernels, vitest on this Node, TensorFlow.js's tfjs-core test suite against
-// the `descent` tfjs backend (and tfjs's cpu backend beside it), vitest again on Node 22. Each
-// non-test check counts as one; cargo, vitest and the tfjs-core suite count their tests.
+// Steps: the Debian packages the tests need (scripts/system-deps.mjs: installed when this user
+// can, else the run stops at once with the command to run), build (TS + native addon), strict
+// type-check, Biome, cargo fmt, clippy, cargo test, cargo fuzz on the kernels, vitest on this
+// Node, TensorFlow.js's tfjs-core test suite against the `descent` tfjs backend (and tfjs's cpu
+// backend beside it), vitest again on Node 22. Each non-test check counts as one; cargo,
+// vitest and the tfjs-core suite count their tests.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensurePackages } from './system-deps.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
@@ -36,6 +39,16 @@ function check(label, cmd, args) {
   }
 }
 
+// First the Debian packages the tests need: installed when possible, else stop now.
+{
+  const { ok, lines } = ensurePackages();
+  for (const l of lines) console.log(l);
+  if (!ok) {
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  }
+}
+
 check('build', process.execPath, [join(root, 'scripts', 'build.mjs')]);
 check('typecheck (tsc --noEmit, strict)', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']);
 check('lint (biome)', bin('biome'), ['check', '.']);
@@ -55,7 +68,7 @@ check('cargo clippy', 'cargo', [
   const { status, stdout } = run(
     'cargo test',
     'cargo',
-    ['test', '--workspace', '--release', '--color', 'never'],
+    ['test', '--workspace', '--profile', 'release-test', '--color', 'never'],
     {
       capture: true,
     },

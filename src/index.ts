@@ -43,6 +43,8 @@ export {
 } from './backend/select.js';
 export * as data from './data/index.js';
 export * as lrScheduler from './lr_scheduler/index.js';
+export * as meta from './meta/index.js';
+export * as models from './models/index.js';
 export * as nn from './nn/index.js';
 export type { Ops } from './ops/index.js';
 export type { CrossEntropyOptions, GemmOptions } from './ops/linalg.js';

@@ -1,15 +1,16 @@
 /** A seeded random number generator whose draws are identical in both backends. */
 import { seedState } from './backend/js/rng.js';
 import { getBackend } from './backend/select.js';
-import { count, u32 } from './backend/validate.js';
+import { count, noMoreArgs, u32 } from './backend/validate.js';
 
 export class Rng {
   /** xoshiro128** state, advanced in place by every draw. */
   readonly state: Uint32Array;
 
   /** `seed`: an integer in [0, 2^53). */
-  constructor(seed = 0) {
+  constructor(seed = 0, ...extra: never[]) {
     count('Rng', 'seed', seed);
+    noMoreArgs('Rng', extra, 'one argument (seed)');
     this.state = seedState(seed);
   }
 

@@ -136,7 +136,7 @@ if (impl === 'native' || impl === 'js') {
     const trainSec = seen / h.samplesPerSec[0];
     const done = endEpoch(
       epoch,
-      h.metrics.val_accuracy[0],
+      h.metrics.valAccuracy[0],
       trainSec,
       h.time[0] - trainSec,
       h.samplesPerSec[0],

@@ -79,8 +79,9 @@ export function descentNet(lib, net) {
 
 /**
  * A descent trainer for `net` on backend `backendName`: the step `fit` takes per batch
- * (zeroGrad, forward in training mode, CrossEntropyLoss writing dL/dlogits, backward,
- * Adam.step()), callable one batch at a time so that samples interleave with the others.
+ * (zeroGrad, forward in training mode recording the tape, CrossEntropyLoss writing dL/dlogits,
+ * backward from the logits through the tape, Adam.step()), callable one batch at a time so
+ * that samples interleave with the others.
  */
 export function makeDescentTrainer(lib, net, backendName, { seed = 1, lr = 1e-3 } = {}) {
   const { nn, optim } = lib;
@@ -97,7 +98,7 @@ export function makeDescentTrainer(lib, net, backendName, { seed = 1, lr = 1e-3 
       model.zeroGrad();
       const pred = model.forward({ data: x, shape: [net.batch, ...inShape] }, { training: true });
       const v = loss.forward(pred, y, grad.data);
-      model.backward(grad, { inputGrad: false }); // as fit does: the input is data
+      pred.backward(grad); // the input is data (no gradient), as in fit
       opt.step();
       return v;
     },

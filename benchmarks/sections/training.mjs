@@ -71,7 +71,7 @@ export async function runTraining(ctx) {
     pytorch: torch.info ?? unavailable(torch.reason, { command: torch.command }),
     api: {
       native:
-        "setBackend('native'); per batch: model.zeroGrad(), model.forward(x, {training: true}), CrossEntropyLoss.forward, model.backward, Adam.step() (the step train.fit takes)",
+        "setBackend('native'); per batch: model.zeroGrad(), model.forward(x, {training: true}) recording the tape, CrossEntropyLoss.forward (dL/dlogits), logits.backward(dL/dlogits), Adam.step() (the step train.fit takes)",
       'native-1t': 'the same in the worker process started with DESCENT_THREADS=1',
       js: "the same with setBackend('js')",
       'tfjs-cpu':

@@ -4,11 +4,11 @@
  * the same on both backends (the Rng's kernels).
  */
 import { getBackend } from '../backend/select.js';
-import { describe } from '../backend/validate.js';
+import { describe, optionsOf } from '../backend/validate.js';
 import { Rng } from '../random.js';
 import { checkShape } from './ops/util.js';
-import type { DType } from './storage.js';
-import { emptyTensor, numel, shapeStr, type Tensor, wrap } from './tensor.js';
+import { type DType, Storage } from './storage.js';
+import { emptyTensor, numel, shapeStr, Tensor, wrap } from './tensor.js';
 
 export interface TensorOptions {
   /** Leaf that accumulates a gradient in `.grad` (default false). */
@@ -27,13 +27,7 @@ function applyOptions<D extends DType>(
   o: TensorOptions | undefined,
 ): Tensor<D> {
   if (o === undefined) return t;
-  if (o === null || typeof o !== 'object')
-    throw new TypeError(`${fn}: options must be an object, got ${describe(o)}`);
-  for (const k of Object.keys(o))
-    if (!OPTION_KEYS.includes(k))
-      throw new TypeError(
-        `${fn}: unknown option ${JSON.stringify(k)}; valid: ${OPTION_KEYS.join(', ')}`,
-      );
+  optionsOf(fn, o, OPTION_KEYS);
   if (o.name !== undefined) t.name = String(o.name);
   if (o.requiresGrad !== undefined) (t as Tensor).requiresGrad = o.requiresGrad;
   return t;
@@ -147,9 +141,9 @@ export const ones = (shape: readonly number[], options?: TensorOptions) => full(
 
 /** A 0-d float32 tensor. */
 export function scalar(value: number): Tensor {
-  const t = emptyTensor([]);
-  t._d[0] = value;
-  return t;
+  // Not from the pool: a number operand's tensor is saved by its node and never handed back,
+  // so a pooled one would drain the pool by one buffer per call.
+  return new Tensor(new Storage(Float32Array.of(value), false), [], 'float32');
 }
 
 function rngArg(fn: string, rng: unknown): Rng {

@@ -6,10 +6,10 @@
  * retained, every node is freed afterwards and internal intermediates go back to the pool.
  */
 import { getBackend } from '../backend/select.js';
-import { withGradMode } from './grad-mode.js';
+import { isGradEnabled, setGradEnabled, withGradMode } from './grad-mode.js';
 import type { BackwardCtx, Node } from './node.js';
 import { add as addTensors, mul } from './ops/elementwise.js';
-import { collect } from './scope.js';
+import { beginCollect, endCollect } from './scope.js';
 import { emptyTensor, shapeStr, type Tensor } from './tensor.js';
 
 export interface EngineOptions {
@@ -19,6 +19,8 @@ export interface EngineOptions {
   createGraph: boolean;
   /** Accumulate into the `.grad` of every leaf that requires grad. */
   accumulate: boolean;
+  /** With `accumulate`: only these leaves (a model's own parameters), the rest untouched. */
+  accumulateOnly?: ReadonlySet<Tensor>;
   /** Tensors whose gradients to return (in order; null where no gradient reached them). */
   inputs: readonly Tensor[];
   /** Name used in error messages ('backward', 'grad', …). */
@@ -61,8 +63,10 @@ export function runBackward(
   const { fn, createGraph, accumulate } = opts;
   const order = topoOrder(roots);
   const wanted = new Set(opts.inputs);
-  const isTarget = (t: Tensor) =>
-    wanted.has(t) || (accumulate && t._node === null && t._requiresGrad) || t._retainGrad;
+  const only = opts.accumulateOnly;
+  const accumulates = (t: Tensor) =>
+    accumulate && t._node === null && t._requiresGrad && (!only || only.has(t));
+  const isTarget = (t: Tensor) => wanted.has(t) || accumulates(t) || t._retainGrad;
 
   // Which nodes lead to a target; refuse stale inputs before anything is written.
   const needed = new Set<Node>();
@@ -117,8 +121,7 @@ export function runBackward(
       x._gradGraph = withGradMode(true, () => (x._gradGraph ? addTensors(x._gradGraph, g) : g));
   };
 
-  const accumulatesInLeaf = (t: Tensor) =>
-    accumulate && t._node === null && t._requiresGrad && !wanted.has(t);
+  const accumulatesInLeaf = (t: Tensor) => accumulates(t) && !wanted.has(t);
 
   // Seed the roots.
   roots.forEach((r, i) => {
@@ -152,57 +155,68 @@ export function runBackward(
     }
   };
 
+  // One context for the whole pass, pointed at the node being run (no closures per node).
+  let node = order[0];
+  let ins: readonly Tensor[] = [];
+  let dys: (Tensor | null)[] = [];
+  const ctx: BackwardCtx = {
+    createGraph,
+    dy: (j = 0) => dys[j] ?? null,
+    needs: (i) => {
+      const t = ins[i];
+      return isTarget(t) || (t._node !== null && needed.has(t._node));
+    },
+    give: (i, g) => {
+      const x = ins[i];
+      if (!sameShape(g.shape, x.shape))
+        throw new Error(
+          `${fn}: internal error: ${node.name} gave a gradient of shape ${shapeStr(g.shape)} for an input of shape ${shapeStr(x.shape)}`,
+        );
+      if (accumulatesInLeaf(x)) addLeaf(x, g);
+      else addEntry(x, g);
+    },
+    target: (i) => {
+      if (createGraph)
+        throw new Error(`${fn}: internal error: ${node.name} used target() while creating a graph`);
+      const x = ins[i];
+      if (accumulatesInLeaf(x)) return { data: leafGradBuf(x), accumulate: true };
+      const cur = grads.get(x);
+      if (!cur) {
+        const t = emptyTensor(x.shape);
+        t._temp = true;
+        grads.set(x, hold(t));
+        return { data: t._d, accumulate: false };
+      }
+      if (exclusive(cur)) return { data: cur._d, accumulate: true };
+      const copy = emptyTensor(x.shape);
+      copy._temp = true;
+      k().copy(copy._d, cur._d);
+      unhold(cur);
+      grads.set(x, hold(copy));
+      return { data: copy._d, accumulate: true };
+    },
+  };
+
   for (let oi = order.length - 1; oi >= 0; oi--) {
-    const node = order[oi];
+    node = order[oi];
+    const outs = node.outputs;
     if (!needed.has(node)) {
-      for (const o of node.outputs) settle(o);
+      for (const o of outs) settle(o);
       continue;
     }
-    const outs = node.outputs;
-    const dys = outs.map((o) => grads.get(o) ?? null);
+    dys = outs.map((o) => grads.get(o) ?? null);
     if (dys.every((d) => d === null)) continue;
-    const ins = node.inputs;
-    const ctx: BackwardCtx = {
-      createGraph,
-      dy: (j = 0) => dys[j],
-      needs: (i) => {
-        const t = ins[i];
-        return isTarget(t) || (t._node !== null && needed.has(t._node));
-      },
-      give: (i, g) => {
-        const x = ins[i];
-        if (!sameShape(g.shape, x.shape))
-          throw new Error(
-            `${fn}: internal error: ${node.name} gave a gradient of shape ${shapeStr(g.shape)} for an input of shape ${shapeStr(x.shape)}`,
-          );
-        if (accumulatesInLeaf(x)) addLeaf(x, g);
-        else addEntry(x, g);
-      },
-      target: (i) => {
-        if (createGraph)
-          throw new Error(
-            `${fn}: internal error: ${node.name} used target() while creating a graph`,
-          );
-        const x = ins[i];
-        if (accumulatesInLeaf(x)) return { data: leafGradBuf(x), accumulate: true };
-        const cur = grads.get(x);
-        if (!cur) {
-          const t = emptyTensor(x.shape);
-          t._temp = true;
-          grads.set(x, hold(t));
-          return { data: t._d, accumulate: false };
-        }
-        if (exclusive(cur)) return { data: cur._d, accumulate: true };
-        const copy = emptyTensor(x.shape);
-        copy._temp = true;
-        k().copy(copy._d, cur._d);
-        unhold(cur);
-        grads.set(x, hold(copy));
-        return { data: copy._d, accumulate: true };
-      },
-    };
+    ins = node.inputs;
     if (createGraph) node.createdGraph = true;
-    const { made } = collect(() => withGradMode(createGraph, () => node.spec.backward(ctx)));
+    const made = beginCollect();
+    const mode = isGradEnabled();
+    setGradEnabled(createGraph);
+    try {
+      node.spec.backward(ctx);
+    } finally {
+      setGradEnabled(mode);
+      endCollect(made);
+    }
     if (!createGraph) {
       for (const t of made) {
         t._temp = true;

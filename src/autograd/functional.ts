@@ -4,7 +4,7 @@
  * of JAX and tf: `grad(f)`, `valueAndGrad(f)`, `vjp(f, …)`, `hvp(f, x, v)`. Transforms nest:
  * inside a transform, inner ones record their backward so the outer one can differentiate it.
  */
-import { describe } from '../backend/validate.js';
+import { bool, describe, optionsOf } from '../backend/validate.js';
 import { runBackward } from './engine.js';
 import { isGradEnabled, withGradMode } from './grad-mode.js';
 import { mul } from './ops/elementwise.js';
@@ -21,12 +21,7 @@ export interface BackwardOptions {
 
 function backwardOptions(fn: string, o: unknown, extra: readonly string[] = []): BackwardOptions {
   if (o === undefined) return {};
-  if (o === null || typeof o !== 'object')
-    throw new TypeError(`${fn}: options must be an object, got ${describe(o)}`);
-  const keys = ['retainGraph', 'createGraph', ...extra];
-  for (const k of Object.keys(o))
-    if (!keys.includes(k))
-      throw new TypeError(`${fn}: unknown option ${JSON.stringify(k)}; valid: ${keys.join(', ')}`);
+  optionsOf(fn, o as object, ['retainGraph', 'createGraph', ...extra]);
   for (const k of ['retainGraph', 'createGraph'] as const) {
     const v = (o as BackwardOptions)[k];
     if (v !== undefined && typeof v !== 'boolean')
@@ -98,6 +93,7 @@ export function gradients(
   if (!Array.isArray(ins) || ins.length === 0 || ins.some((t) => !(t instanceof Tensor)))
     throw new TypeError(`${fn}: inputs must be a Tensor or a non-empty array of Tensors`);
   const o = backwardOptions(fn, options, ['gradOutputs', 'allowUnused']) as GradientsOptions;
+  if (o.allowUnused !== undefined) bool(fn, 'allowUnused', o.allowUnused);
   for (const t of outs) checkRoot(fn, t);
   ins.forEach((t, i) => {
     if (!t._requiresGrad && !t._track && !t._node)
@@ -168,6 +164,12 @@ export interface TransformOptions {
   createGraph?: boolean;
 }
 
+/** Checks a transform's options (known keys, createGraph a boolean) before f is wrapped. */
+function transformOptions(fn: string, o: TransformOptions): void {
+  optionsOf(fn, o, ['argnums', 'createGraph']);
+  if (o.createGraph !== undefined) bool(fn, 'createGraph', o.createGraph);
+}
+
 function which(fn: string, argnums: TransformOptions['argnums'], n: number): number[] {
   if (argnums === undefined) return Array.from({ length: n }, (_, i) => i);
   const list = typeof argnums === 'number' ? [argnums] : [...argnums];
@@ -187,6 +189,7 @@ export function valueAndGrad(f: Fn, options: TransformOptions = {}) {
   const fn = 'valueAndGrad';
   if (typeof f !== 'function')
     throw new TypeError(`${fn}: f must be a function, got ${describe(f)}`);
+  transformOptions(fn, options);
   return (...args: TensorLike[]): { value: Tensor; grads: Tensor[] } => {
     const xs = primals(fn, args);
     const value = callScalar(fn, f, xs);
@@ -203,6 +206,7 @@ export function valueAndGrad(f: Fn, options: TransformOptions = {}) {
 
 /** `grad(f)(…args)`: the gradient of scalar f with respect to its arguments (one tensor when f takes one). */
 export function grad(f: Fn, options: TransformOptions = {}) {
+  transformOptions('grad', options);
   const vg = valueAndGrad(f, options);
   return (...args: TensorLike[]): Tensor | Tensor[] => {
     const { grads } = vg(...args);

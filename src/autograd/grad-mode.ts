@@ -9,6 +9,11 @@ export function isGradEnabled(): boolean {
   return enabled;
 }
 
+/** @internal Sets the mode directly (the engine's hot loop restores it itself). */
+export function setGradEnabled(on: boolean): void {
+  enabled = on;
+}
+
 /** Runs `fn` with recording set to `on`, restoring the previous mode even if it throws. */
 export function withGradMode<T>(on: boolean, fn: () => T): T {
   const prev = enabled;

@@ -8,11 +8,17 @@ import { type BackwardOptions, backward } from './functional.js';
 import { noGrad } from './grad-mode.js';
 import type { Operand } from './ops/elementwise.js';
 import * as ew from './ops/elementwise.js';
+import * as ix from './ops/gather.js';
 import { type MatmulOptions, matmul } from './ops/matmul.js';
+import { type PadOptions, pad, repeat, tile } from './ops/pad.js';
 import { mean, type ReduceOptions, sum } from './ops/reduce.js';
+import * as rm from './ops/reduce-max.js';
+import { std, type VarOptions, variance } from './ops/reduce-var.js';
 import * as sh from './ops/shape.js';
+import * as sl from './ops/slice.js';
 import { logSoftmax, softmax } from './ops/softmax.js';
 import * as un from './ops/unary.js';
+import { where } from './ops/where.js';
 import type { DType } from './storage.js';
 import { emptyTensor, Tensor, type TensorLike, viewOf } from './tensor.js';
 
@@ -61,6 +67,24 @@ declare module './tensor.js' {
     permute(dims: readonly number[]): Tensor<D>;
     transpose(a?: number, b?: number): Tensor<D>;
     expand(shape: readonly number[]): Tensor;
+    /** Largest element over `axes` (torch.amax: ties share the gradient). */
+    max(axes?: number | readonly number[], opts?: ReduceOptions): Tensor;
+    /** Smallest element over `axes` (torch.amin). */
+    min(axes?: number | readonly number[], opts?: ReduceOptions): Tensor;
+    argmax(axis?: number, opts?: ReduceOptions): Tensor<'int32'>;
+    logsumexp(axes?: number | readonly number[], opts?: ReduceOptions): Tensor;
+    var(axes?: number | readonly number[], opts?: VarOptions): Tensor;
+    std(axes?: number | readonly number[], opts?: VarOptions): Tensor;
+    /** this where cond is true, `other` elsewhere (torch's `x.where(cond, y)`). */
+    where(cond: TensorLike, other: Operand): Tensor;
+    slice(axis: number, start?: number, end?: number, step?: number): Tensor<D>;
+    split(sizes: number | readonly number[], axis?: number): Tensor<D>[];
+    chunk(chunks: number, axis?: number): Tensor<D>[];
+    gather(axis: number, index: TensorLike): Tensor;
+    indexSelect(axis: number, index: TensorLike): Tensor;
+    pad(pads: readonly number[], opts?: PadOptions): Tensor;
+    repeat(reps: readonly number[]): Tensor;
+    tile(reps: readonly number[]): Tensor;
   }
 }
 
@@ -204,5 +228,50 @@ Object.assign(P, {
   },
   expand(this: T, shape: readonly number[]) {
     return ew.expand(this, shape);
+  },
+  max(this: T, axes?: number | readonly number[], opts?: ReduceOptions) {
+    return rm.max(this, axes, opts);
+  },
+  min(this: T, axes?: number | readonly number[], opts?: ReduceOptions) {
+    return rm.min(this, axes, opts);
+  },
+  argmax(this: T, axis?: number, opts?: ReduceOptions) {
+    return rm.argmax(this, axis, opts);
+  },
+  logsumexp(this: T, axes?: number | readonly number[], opts?: ReduceOptions) {
+    return rm.logsumexp(this, axes, opts);
+  },
+  var(this: T, axes?: number | readonly number[], opts?: VarOptions) {
+    return variance(this, axes, opts);
+  },
+  std(this: T, axes?: number | readonly number[], opts?: VarOptions) {
+    return std(this, axes, opts);
+  },
+  where(this: T, cond: TensorLike, other: Operand) {
+    return where(cond, this, other);
+  },
+  slice(this: T, axis: number, start?: number, end?: number, step?: number) {
+    return sl.slice(this, axis, start, end, step);
+  },
+  split(this: T, sizes: number | readonly number[], axis?: number) {
+    return sl.split(this, sizes, axis);
+  },
+  chunk(this: T, chunks: number, axis?: number) {
+    return sl.chunk(this, chunks, axis);
+  },
+  gather(this: T, axis: number, index: TensorLike) {
+    return ix.gather(this, axis, index);
+  },
+  indexSelect(this: T, axis: number, index: TensorLike) {
+    return ix.indexSelect(this, axis, index);
+  },
+  pad(this: T, pads: readonly number[], opts?: PadOptions) {
+    return pad(this, pads, opts);
+  },
+  repeat(this: T, reps: readonly number[]) {
+    return repeat(this, reps);
+  },
+  tile(this: T, reps: readonly number[]) {
+    return tile(this, reps);
   },
 });

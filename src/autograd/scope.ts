@@ -14,6 +14,20 @@ export function noteNew(t: Tensor): void {
   if (top) top.push(t);
 }
 
+/** Opens a scope without a closure (hot paths): pass what it returns to `endCollect`. */
+export function beginCollect(): Tensor[] {
+  const made: Tensor[] = [];
+  stack.push(made);
+  return made;
+}
+
+/** Closes the innermost scope, handing what it collected to the one around it. */
+export function endCollect(made: Tensor[]): void {
+  stack.pop();
+  const outer = stack[stack.length - 1];
+  if (outer) for (const t of made) outer.push(t);
+}
+
 /** Runs `fn`, returning its result and the tensors it made (in order). */
 export function collect<T>(fn: () => T): { result: T; made: Tensor[] } {
   const made: Tensor[] = [];
@@ -28,18 +42,13 @@ export function collect<T>(fn: () => T): { result: T; made: Tensor[] } {
 }
 
 /**
- * Runs a composite computation: every tensor it makes but `keep` becomes internal (recycled
- * when its graph is freed, or at once when nothing recorded it).
+ * Runs a composite computation: every tensor it makes but the result that a node produced
+ * becomes internal (recycled when its graph is freed). Tensors no node produced are left to
+ * the garbage collector: a node may keep one for its backward without listing it as an input
+ * (a dropout mask), so only the graph's own outputs are safe to recycle.
  */
 export function internally<T extends Tensor>(fn: () => T): T {
   const { result, made } = collect(fn);
-  // A leaf made here may be saved as some node's input: that node owns it now.
-  const saved = new Set<Tensor>();
-  for (const t of made) if (t._node) for (const i of t._node.inputs) saved.add(i);
-  for (const t of made) {
-    if (t === result) continue;
-    if (t._node) t._internal = true;
-    else if (!saved.has(t)) t._release();
-  }
+  for (const t of made) if (t !== result && t._node) t._internal = true;
   return result;
 }

@@ -219,3 +219,43 @@ export function oneOf<T extends string>(
     );
   }
 }
+
+/** A positive safe integer: TypeError for non-integers, RangeError below 1 or past 2^53. */
+export function positiveInt(fn: string, name: string, v: unknown): asserts v is number {
+  if (typeof v !== 'number' || !Number.isInteger(v))
+    throw new TypeError(`${fn}: ${name} must be a positive integer, got ${describe(v)}`);
+  if (v < 1 || !Number.isSafeInteger(v))
+    throw new RangeError(`${fn}: ${name} must be a positive integer, got ${describe(v)}`);
+}
+
+/**
+ * An options object (`{}` when undefined) whose keys are all in `allowed`: the usual first
+ * line of a constructor, so a misspelt option is refused with a suggestion, never ignored.
+ */
+export function optionsOf<T extends object>(
+  fn: string,
+  o: T | undefined,
+  allowed: readonly string[],
+): T {
+  if (o === undefined) return {} as T;
+  options(fn, 'options', o);
+  knownKeys(fn, 'option', o, allowed);
+  return o;
+}
+
+/**
+ * Refuses option `key` when given (not undefined or null) where it has no effect: a value the code
+ * would ignore is a mistake to report, not to drop. `why` says when the option applies.
+ */
+export function unused(fn: string, o: object, key: string, why: string): void {
+  if ((o as Record<string, unknown>)[key] != null)
+    throw new TypeError(`${fn}: option ${key} has no effect here: ${why}`);
+}
+
+/** Refuses arguments a constructor does not take (`new nn.ReLU({ inplace: true })`). */
+export function noMoreArgs(fn: string, extra: readonly unknown[], takes: string): void {
+  if (extra.length > 0)
+    throw new TypeError(
+      `${fn}: takes ${takes}, got ${extra.length} more argument${extra.length > 1 ? 's' : ''} (${extra.map(describe).join(', ')})`,
+    );
+}

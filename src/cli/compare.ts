@@ -4,7 +4,7 @@ import { getBackend } from '../backend/select.js';
 import { checkWritableDir } from '../report/files.js';
 import { listOf, numberFlag, numberList, parse, UsageError } from './args.js';
 import type { Interrupt, RunResult, RunSpec } from './experiment.js';
-import { gridRuns } from './grid.js';
+import { type GridAxes, gridCompares, gridRuns } from './grid.js';
 import { runPaths } from './paths.js';
 import { accuracyFinding, PRESET_NAMES, PRESETS } from './presets.js';
 import {
@@ -17,6 +17,10 @@ import {
 } from './registry.js';
 import { type ComparisonResults, summarize, writeReport } from './results.js';
 import { clearProgress, drawProgress, TrainingWorker } from './runner.js';
+import { confounds, type SettingKey } from './settings.js';
+import { STUDIES } from './studies.js';
+import { runStudy } from './study.js';
+import { autoTarget, withTarget } from './target.js';
 
 export const COMPARE_HELP = `descent compare — train the same model with several optimizers and compare them
 
@@ -38,10 +42,13 @@ Flags:
   --bn LIST            off,on: batch normalization after each hidden layer
   --dropout LIST       dropout rates (default 0)
   --l2 LIST            L2 penalties (default 0)
-  --seeds LIST         seeds; several seeds report mean ± spread (default 1,2)
+  --seeds LIST         seeds; several seeds report mean ± half their range (default 1,2)
   --epochs N           epochs per run (default 3; presets have their own)
+  --quick              a short run: the meta, gan and vae presets at a small budget (a
+                       first look, minutes become seconds), other presets 1 epoch, 1 seed
   --model mlp|cnn      (default mlp)
-  --target-loss X      training loss whose first crossing is timed (default 0.4)
+  --target-loss X      training loss whose first crossing is timed (default: chosen from
+                       the data, the lowest the worst run reached, so every run reaches it)
   --data DIR           directory with the four Fashion-MNIST IDX files
   --subset             use the bundled subset even if the full data is installed
   --out DIR            report directory (default descent-report)
@@ -51,6 +58,7 @@ Examples:
   descent compare
   descent compare --optimizers sgd,adam --epochs 2 --seeds 1,2,3
   descent compare --preset adam-vs-sgd
+  descent compare --preset gan --quick
   descent compare --optimizers momentum --schedules constant,cosine,onecycle --out sched-report`;
 
 const FLAGS = {
@@ -69,6 +77,7 @@ const FLAGS = {
   'target-loss': { type: 'string' },
   data: { type: 'string' },
   subset: { type: 'boolean' },
+  quick: { type: 'boolean' },
   out: { type: 'string' },
   quiet: { type: 'boolean' },
 } as const;
@@ -83,19 +92,23 @@ export async function runCompare(argv: string[], signal: Interrupt): Promise<num
   const preset = v.preset as string | undefined;
   if (preset !== undefined) listOf(cmd, 'preset', preset, PRESET_NAMES);
   const str = (k: string) => v[k] as string | undefined;
+  const quick = v.quick === true;
+  const study = preset ? STUDIES[preset] : undefined;
   const epochs =
     str('epochs') === undefined
       ? null
       : numberFlag(cmd, 'epochs', v.epochs, { min: 1, integer: true });
   const seeds =
     str('seeds') === undefined
-      ? null
+      ? quick && !study
+        ? [1]
+        : null
       : numberList(cmd, 'seeds', v.seeds as string, { min: 0, integer: true });
   const kind = (str('model') ?? 'mlp') as 'mlp' | 'cnn';
   listOf(cmd, 'model', kind, ['mlp', 'cnn']);
-  const targetLoss =
+  const givenTarget =
     str('target-loss') === undefined
-      ? 0.4
+      ? null
       : numberFlag(cmd, 'target-loss', v['target-loss'], { min: 0 });
   const out = resolve(str('out') ?? 'descent-report');
   const verbose: 0 | 1 = v.quiet ? 0 : 1;
@@ -114,9 +127,21 @@ export async function runCompare(argv: string[], signal: Interrupt): Promise<num
     ].some((k) => v[k] !== undefined)
   ) {
     throw new UsageError(
-      `descent ${cmd}: --preset fixes its own grid; only --epochs, --seeds, --data, --subset, --out, --target-loss and --quiet go with it`,
+      `descent ${cmd}: --preset fixes its own grid; only --epochs, --seeds, --quick, --data, --subset, --out, --target-loss and --quiet go with it`,
     );
   }
+  if (study && v['target-loss'] !== undefined)
+    throw new UsageError(
+      `descent ${cmd}: --target-loss does not apply to the ${preset} preset (it measures ${preset === 'meta' ? 'loss and accuracy after adaptation' : preset === 'gan' ? 'mode coverage and sample quality' : 'the ELBO'}, not time to a training loss)`,
+    );
+  if (preset === 'meta' && epochs !== null)
+    throw new UsageError(
+      `descent ${cmd}: --epochs does not apply to the meta preset (it trains by meta-steps); --quick gives a short run`,
+    );
+  if (v.subset === true && str('data'))
+    throw new UsageError(
+      `descent ${cmd}: --subset picks the bundled Fashion-MNIST subset, and --data names the folder to read instead; give one`,
+    );
   // Refuse an unwritable report directory before any training.
   checkWritableDir(out);
   const started = performance.now();
@@ -126,6 +151,17 @@ export async function runCompare(argv: string[], signal: Interrupt): Promise<num
   const command = `descent compare ${argv.join(' ')}`.trim();
 
   if (preset === 'paths') return runPaths({ out, command, verbose, signal, seeds });
+  if (study)
+    return runStudy(study, {
+      out,
+      command,
+      verbose,
+      signal,
+      seeds,
+      epochs,
+      quick,
+      data: { dir: str('data'), subset: v.subset === true },
+    });
 
   // Training runs in a worker thread so that Ctrl-C is heard while it trains.
   const worker = new TrainingWorker({
@@ -145,17 +181,19 @@ export async function runCompare(argv: string[], signal: Interrupt): Promise<num
   let title: string;
   let question: string;
   let notes: string[] = [];
+  let compares: SettingKey[];
   const p = preset ? PRESETS[preset] : undefined;
   if (p) {
-    runs = p.runs({ epochs, seeds });
+    runs = p.runs({ epochs: epochs ?? (quick ? 1 : null), seeds });
     title = p.title;
     question = p.question;
     notes = p.notes ?? [];
+    compares = p.compares;
   } else {
     const optimizers = str('optimizers')
       ? listOf(cmd, 'optimizers', v.optimizers as string, Object.keys(OPTIMIZERS))
       : DEFAULT_OPTIMIZERS;
-    runs = gridRuns({
+    const axes: GridAxes = {
       optimizers,
       lrs: str('lr') ? numberList(cmd, 'lr', v.lr as string, { min: 0 }) : null,
       activations: str('activations')
@@ -175,10 +213,12 @@ export async function runCompare(argv: string[], signal: Interrupt): Promise<num
         : [0],
       l2: str('l2') ? numberList(cmd, 'l2', v.l2 as string, { min: 0 }) : [0],
       seeds: seeds ?? [1, 2],
-      epochs: epochs ?? 3,
+      epochs: epochs ?? (quick ? 1 : 3),
       kind,
       hidden: DEFAULT_MODEL.hidden,
-    });
+    };
+    runs = gridRuns(axes);
+    compares = gridCompares(axes);
     title =
       runs.length > 1 ? 'Optimizer comparison on Fashion-MNIST' : 'Training run on Fashion-MNIST';
     question =
@@ -198,13 +238,13 @@ export async function runCompare(argv: string[], signal: Interrupt): Promise<num
       if (verbose) process.stdout.write(process.stdout.isTTY ? '' : `${label}\n`);
       const r = await worker.run(
         spec,
-        targetLoss,
+        givenTarget ?? Number.NEGATIVE_INFINITY, // auto: chosen once every run is done
         verbose ? (m) => drawProgress(label, m) : undefined,
       );
       if (verbose && process.stdout.isTTY) {
         clearProgress();
         process.stdout.write(
-          `${label}: val acc ${(100 * r.finalValAccuracy).toFixed(2)}%, ${r.trainSeconds.toFixed(1)} s\n`,
+          `${label}: test acc ${(100 * r.finalValAccuracy).toFixed(2)}%, ${r.trainSeconds.toFixed(1)} s\n`,
         );
       }
       results.push(r);
@@ -212,16 +252,24 @@ export async function runCompare(argv: string[], signal: Interrupt): Promise<num
   } finally {
     await worker.close();
   }
-  const summaries = summarize(results);
+  const targetLoss = givenTarget ?? autoTarget(results);
+  const timed =
+    givenTarget === null && targetLoss !== null
+      ? results.map((r) => withTarget(r, targetLoss))
+      : results;
+  const summaries = summarize(timed);
+  const specs = summaries.map((x) => x.runs[0].spec);
   const res: ComparisonResults = {
     title,
     question,
     finding:
       results.length === 0
         ? 'Interrupted before any run finished.'
-        : p
-          ? p.finding(summaries)
-          : accuracyFinding(summaries),
+        : `${p ? p.finding(summaries) : accuracyFinding(summaries)}${confounds(
+            summaries.map((x) => x.group),
+            specs,
+            compares,
+          )}`,
     command,
     startedAt,
     seconds: (performance.now() - started) / 1000,
@@ -235,7 +283,8 @@ export async function runCompare(argv: string[], signal: Interrupt): Promise<num
     model: models.join('; '),
     backend,
     targetLoss,
-    runs: results,
+    targetChosen: givenTarget === null ? 'auto' : 'given',
+    runs: timed,
     notes,
   };
   const table = await writeReport(out, res, p?.charts?.(summaries) ?? []);

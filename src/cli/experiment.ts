@@ -178,7 +178,7 @@ export function runExperiment(
     batchSize: spec.batchSize,
     seed: spec.seed,
     scheduler: scheduler ?? undefined,
-    schedulerInterval: 'step',
+    schedulerInterval: scheduler ? 'step' : undefined,
     validationData: data.test,
     metrics: ['accuracy'],
     callbacks: [rec],
@@ -187,7 +187,7 @@ export function runExperiment(
   });
   const trainSeconds = (performance.now() - t0) / 1000;
   const acc = h.metrics.accuracy ?? [];
-  const valAcc = h.metrics.val_accuracy ?? [];
+  const valAcc = h.metrics.valAccuracy ?? [];
   const epochs: EpochPoint[] = h.epoch.map((e, i) => ({
     epoch: e + 1,
     loss: h.loss[i],

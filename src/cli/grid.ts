@@ -4,6 +4,7 @@
  */
 import type { RunSpec } from './experiment.js';
 import { DEFAULT_MODEL, type ModelSpec, OPTIMIZERS } from './registry.js';
+import type { SettingKey } from './settings.js';
 
 export interface GridAxes {
   optimizers: string[];
@@ -77,4 +78,19 @@ export function gridRuns(a: GridAxes): RunSpec[] {
                   }
                 }
   return runs;
+}
+
+/** The settings the user chose to vary (each optimizer's default rate is not one of them). */
+export function gridCompares(a: GridAxes): SettingKey[] {
+  const given: Array<[SettingKey, number]> = [
+    ['optimizer', a.optimizers.length],
+    ['lr', a.lrs?.length ?? 0],
+    ['activation', a.activations.length],
+    ['schedule', a.schedules.length],
+    ['batch', a.batchSizes.length],
+    ['batchNorm', a.batchNorm.length],
+    ['dropout', a.dropout.length],
+    ['l2', a.l2.length],
+  ];
+  return given.filter(([, n]) => n > 1).map(([k]) => k);
 }

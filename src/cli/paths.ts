@@ -119,15 +119,29 @@ function contourSpec(fn: TestFunction, paths: Path[]): VegaLiteSpec {
       grid.push({ x, y, logf: fn.minimum ? Math.log10(f - fmin + 1e-3) : f });
     }
   }
-  const clip = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
+  // The marks are clipped to the frame, so a path that leaves it exits across the edge.
+  // Clamping at the frame drew runs along the edge instead; clamping a frame's width beyond
+  // it keeps those runs out of sight and the coordinates small enough for the renderer.
+  const wx = x1 - x0;
+  const wy = y1 - y0;
+  const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
   const lines = paths.flatMap((p) =>
     p.points.map((q) => ({
       optimizer: p.optimizer,
       step: q.step,
-      x: clip(q.x, x0, x1),
-      y: clip(q.y, y0, y1),
+      x: clamp(q.x, x0 - wx, x1 + wx),
+      y: clamp(q.y, y0 - wy, y1 + wy),
     })),
   );
+  // Overlapping paths stay apart by dash pattern and by markers at every tenth of the run.
+  const every = Math.max(1, Math.round(fn.steps / 10));
+  const inside = (q: { x: number; y: number }) => q.x >= x0 && q.x <= x1 && q.y >= y0 && q.y <= y1;
+  const markers = lines.filter((q) => q.step % every === 0 && inside(q));
+  const series = {
+    x: { field: 'x', type: 'quantitative', scale: { domain: [x0, x1] } },
+    y: { field: 'y', type: 'quantitative', scale: { domain: [y0, y1] } },
+    color: { field: 'optimizer', type: 'nominal', scale: { scheme: 'category10' } },
+  };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: `${fn.name}: optimizer paths over ${fn.minimum ? 'log₁₀ f' : 'f'}`,
@@ -151,7 +165,7 @@ function contourSpec(fn: TestFunction, paths: Path[]): VegaLiteSpec {
             bin: { maxbins: n, extent: [y0, y1] },
             title: 'y',
           },
-          color: {
+          fill: {
             aggregate: 'mean',
             field: 'logf',
             type: 'quantitative',
@@ -161,17 +175,25 @@ function contourSpec(fn: TestFunction, paths: Path[]): VegaLiteSpec {
         },
       },
       {
-        data: { values: lines },
-        mark: { type: 'line', strokeWidth: 2 },
-        encoding: {
-          x: { field: 'x', type: 'quantitative', scale: { domain: [x0, x1] } },
-          y: { field: 'y', type: 'quantitative', scale: { domain: [y0, y1] } },
-          color: { field: 'optimizer', type: 'nominal', scale: { scheme: 'category10' } },
-          order: { field: 'step', type: 'quantitative' },
-        },
+        // The contours use fill, the paths colour, dash and shape: one legend for all three.
+        layer: [
+          {
+            data: { values: lines },
+            mark: { type: 'line', strokeWidth: 2, clip: true },
+            encoding: {
+              ...series,
+              strokeDash: { field: 'optimizer', type: 'nominal' },
+              order: { field: 'step', type: 'quantitative' },
+            },
+          },
+          {
+            data: { values: markers },
+            mark: { type: 'point', filled: true, size: 45, clip: true },
+            encoding: { ...series, shape: { field: 'optimizer', type: 'nominal' } },
+          },
+        ],
       },
     ],
-    resolve: { scale: { color: 'independent' } },
   };
 }
 

@@ -3,9 +3,11 @@
  * states its finding in one sentence, whatever the measurement shows.
  */
 import { lineChart } from '../report/charts.js';
+import { countOf } from '../report/table.js';
 import type { RunSpec } from './experiment.js';
 import { DEFAULT_MODEL, type ModelSpec, OPTIMIZERS } from './registry.js';
 import { type ChartSpec, distinguishable, type Summary } from './results.js';
+import type { SettingKey } from './settings.js';
 
 export interface PresetContext {
   epochs: number | null;
@@ -15,6 +17,8 @@ export interface PresetContext {
 export interface Preset {
   title: string;
   question: string;
+  /** The settings the preset compares; the finding names any other that differs. */
+  compares: SettingKey[];
   runs(ctx: PresetContext): RunSpec[];
   finding(s: Summary[]): string;
   charts?(s: Summary[]): ChartSpec[];
@@ -46,8 +50,8 @@ function seeds(ctx: PresetContext, n: number): number[] {
   return ctx.seeds ?? Array.from({ length: n }, (_, i) => i + 1);
 }
 
-/** "A leads on final validation accuracy (x%), ahead of B (y%)" with a noise verdict. */
-export function accuracyFinding(s: Summary[], what = 'final validation accuracy'): string {
+/** "A leads on final test accuracy (x%), ahead of B (y%)" with a noise verdict. */
+export function accuracyFinding(s: Summary[], what = 'final test accuracy'): string {
   const sorted = [...s].sort((a, b) => mean(b.finalValAccuracy) - mean(a.finalValAccuracy));
   const [best, second] = sorted;
   if (!second) return `${best.group} reached ${pct(best.finalValAccuracy)} ${what}.`;
@@ -58,7 +62,7 @@ export function accuracyFinding(s: Summary[], what = 'final validation accuracy'
     ? `ahead of ${second.group} (${pct(second.finalValAccuracy)}; one seed each, so seed-to-seed noise is not measured)`
     : real
       ? `clearly ahead of ${second.group} (${pct(second.finalValAccuracy)})`
-      : `within the seed-to-seed spread of ${second.group} (${pct(second.finalValAccuracy)})`;
+      : `within the seed spread (±) of ${second.group} (${pct(second.finalValAccuracy)})`;
   const tail =
     sorted.length > 2 ? `; ${worst.group} was lowest (${pct(worst.finalValAccuracy)})` : '';
   return `${best.group} reached the highest ${what} (${pct(best.finalValAccuracy)}), ${lead}${tail}.`;
@@ -78,6 +82,7 @@ const gdVariants: Preset = {
   title: 'Gradient descent: full batch vs mini-batch vs per-sample',
   question:
     'With the same number of epochs, and with the same wall time, which form of gradient descent trains best?',
+  compares: ['batch', 'budget'],
   runs: (ctx) => {
     const e = ctx.epochs ?? 2;
     const forms: Array<[string, number, number]> = [
@@ -87,14 +92,14 @@ const gdVariants: Preset = {
     ];
     return seeds(ctx, 2).flatMap((seed) =>
       forms.flatMap(([name, batchSize, lr]) => [
-        run(`${name}, ${e} epochs`, 'sgd', { seed, epochs: e, batchSize, lr }),
+        run(`${name}, ${countOf(e, 'epoch')}`, 'sgd', { seed, epochs: e, batchSize, lr }),
         run(`${name}, 10 s`, 'sgd', { seed, epochs: 1000, batchSize, lr, timeBudget: 10 }),
       ]),
     );
   },
   finding: (s) => {
-    const eq = s.filter((x) => x.group.endsWith('epochs'));
-    const t = s.filter((x) => x.group.endsWith('10 s'));
+    const eq = s.filter((x) => x.runs[0].spec.timeBudget === undefined);
+    const t = s.filter((x) => x.runs[0].spec.timeBudget !== undefined);
     const best = (xs: Summary[]) =>
       [...xs].sort((a, b) => mean(b.finalValAccuracy) - mean(a.finalValAccuracy))[0];
     return `With equal epochs ${best(eq).group.split(',')[0]} did best (${pct(best(eq).finalValAccuracy)}); with equal wall time ${best(t).group.split(',')[0]} did best (${pct(best(t).finalValAccuracy)}).`;
@@ -114,6 +119,7 @@ function optimizerPreset(
   return {
     title,
     question,
+    compares: ['optimizer'],
     runs: (ctx) =>
       seeds(ctx, n).flatMap((seed) =>
         names.map((o) => run(OPTIMIZERS[o].label, o, { seed, epochs: ctx.epochs ?? 4 })),
@@ -132,7 +138,7 @@ const adamVsSgd = optimizerPreset(
     const sgd = s.find((x) => x.group === 'SGD');
     if (!adam || !sgd) return accuracyFinding(s);
     if (adam.secondsToTarget.length === 0 || sgd.secondsToTarget.length === 0) {
-      return `${targetFinding(s)} ${accuracyFinding(s, 'final test accuracy')}`;
+      return `${targetFinding(s)} ${accuracyFinding(s)}`;
     }
     const faster = (other: Summary) => {
       const speed = mean(other.secondsToTarget) / mean(adam.secondsToTarget);
@@ -158,6 +164,7 @@ const activations: Preset = {
   title: 'Activations and optimization: an 8-layer MLP',
   question:
     'How does the activation function change how well a deep (8-layer) MLP trains, and do its gradients vanish?',
+  compares: ['activation'],
   runs: (ctx) => {
     const acts = ['sigmoid', 'tanh', 'relu', 'leakyrelu', 'elu', 'swish', 'mish'];
     return seeds(ctx, 2).flatMap((seed) =>
@@ -213,6 +220,7 @@ const activations: Preset = {
 const schedules: Preset = {
   title: 'Learning-rate schedules',
   question: 'With SGD+momentum and the same budget, which learning-rate schedule ends best?',
+  compares: ['schedule'],
   runs: (ctx) =>
     seeds(ctx, 2).flatMap((seed) =>
       ['constant', 'step', 'exponential', 'cosine', 'warmrestarts', 'warmupcosine', 'onecycle'].map(
@@ -226,7 +234,8 @@ const schedules: Preset = {
 const regularization: Preset = {
   title: 'Regularization and normalization',
   question:
-    'How do L2, dropout and batch norm change the final accuracy and the gap between training and validation accuracy?',
+    'How do L2, dropout and batch norm change the final accuracy and the gap between training and test accuracy?',
+  compares: ['l2', 'dropout', 'batchNorm'],
   runs: (ctx) => {
     const base: ModelSpec = { ...DEFAULT_MODEL, hidden: [512, 256] };
     const conds: Array<[string, ModelSpec, number]> = [
@@ -243,7 +252,7 @@ const regularization: Preset = {
     const gap = (x: Summary) =>
       mean(x.runs.map((r) => r.epochs[r.epochs.length - 1].accuracy - r.finalValAccuracy));
     const g = s.map((x) => ({ g: x.group, v: gap(x) })).sort((a, b) => a.v - b.v);
-    return `${accuracyFinding(s)} The train–validation accuracy gap was smallest with ${g[0].g} (${(100 * g[0].v).toFixed(1)} points) and largest with ${g[g.length - 1].g} (${(100 * g[g.length - 1].v).toFixed(1)} points).`;
+    return `${accuracyFinding(s)} The train–test accuracy gap was smallest with ${g[0].g} (${(100 * g[0].v).toFixed(1)} points) and largest with ${g[g.length - 1].g} (${(100 * g[g.length - 1].v).toFixed(1)} points).`;
   },
 };
 
@@ -267,5 +276,8 @@ export const PRESETS: Record<string, Preset> = {
   regularization,
 };
 
-/** Every preset name, the 2-D optimizer-paths one included. */
-export const PRESET_NAMES = [...Object.keys(PRESETS), 'paths'];
+/** Presets that run their own experiments (study-*.ts) rather than classifier runs. */
+export const STUDY_NAMES = ['meta', 'gan', 'vae'];
+
+/** Every preset name, the 2-D optimizer-paths one and the studies included. */
+export const PRESET_NAMES = [...Object.keys(PRESETS), 'paths', ...STUDY_NAMES];

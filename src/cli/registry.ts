@@ -139,12 +139,21 @@ export const DEFAULT_MODEL: ModelSpec = {
   dropout: 0,
 };
 
-/** The network for a spec; inputs are flattened images [784] (MLP) or [1, 28, 28] (CNN). */
-export function buildNet(spec: ModelSpec, classes = 10): Layer {
+/**
+ * The network for a spec, for samples of shape `input` (default Fashion-MNIST's: flat [784]
+ * for the MLP, [1, 28, 28] for the CNN) and `outputs` classes or targets.
+ */
+export function buildNet(
+  spec: ModelSpec,
+  outputs = 10,
+  input: readonly number[] = spec.kind === 'cnn' ? [1, 28, 28] : [784],
+): Layer {
   const act = ACTIVATIONS[spec.activation];
   const layers: Layer[] = [];
   if (spec.kind === 'cnn') {
-    layers.push(new nn.Conv2d(1, 16, 3, { padding: 1 }));
+    const [channels, h, w] = input;
+    const pooled = Math.floor(Math.floor(h / 2) / 2) * Math.floor(Math.floor(w / 2) / 2);
+    layers.push(new nn.Conv2d(channels, 16, 3, { padding: 1 }));
     if (spec.batchNorm) layers.push(new nn.BatchNorm2d(16));
     layers.push(act(), new nn.MaxPool2d(2), new nn.Conv2d(16, 32, 3, { padding: 1 }));
     if (spec.batchNorm) layers.push(new nn.BatchNorm2d(32));
@@ -152,14 +161,14 @@ export function buildNet(spec: ModelSpec, classes = 10): Layer {
       act(),
       new nn.MaxPool2d(2),
       new nn.Flatten(),
-      new nn.Linear(32 * 7 * 7, 128),
+      new nn.Linear(32 * pooled, 128),
       act(),
     );
     if (spec.dropout > 0) layers.push(new nn.Dropout(spec.dropout));
-    layers.push(new nn.Linear(128, classes));
+    layers.push(new nn.Linear(128, outputs));
     return new nn.Sequential(layers);
   }
-  let width = 784;
+  let width = input.reduce((a, d) => a * d, 1);
   for (const h of spec.hidden) {
     layers.push(new nn.Linear(width, h));
     if (spec.batchNorm) layers.push(new nn.BatchNorm1d(h));
@@ -167,12 +176,12 @@ export function buildNet(spec: ModelSpec, classes = 10): Layer {
     if (spec.dropout > 0) layers.push(new nn.Dropout(spec.dropout));
     width = h;
   }
-  layers.push(new nn.Linear(width, classes));
+  layers.push(new nn.Linear(width, outputs));
   return new nn.Sequential(layers);
 }
 
-export function describeModel(spec: ModelSpec): string {
-  if (spec.kind === 'cnn')
-    return `CNN conv16-pool-conv32-pool-128-10 (${spec.activation}${spec.batchNorm ? ', batch norm' : ''}${spec.dropout ? `, dropout ${spec.dropout}` : ''})`;
-  return `MLP 784-${spec.hidden.join('-')}-10 (${spec.activation}${spec.batchNorm ? ', batch norm' : ''}${spec.dropout ? `, dropout ${spec.dropout}` : ''})`;
+export function describeModel(spec: ModelSpec, outputs = 10, inputs = 784): string {
+  const extras = `${spec.activation}${spec.batchNorm ? ', batch norm' : ''}${spec.dropout ? `, dropout ${spec.dropout}` : ''}`;
+  if (spec.kind === 'cnn') return `CNN conv16-pool-conv32-pool-128-${outputs} (${extras})`;
+  return `MLP ${inputs}-${spec.hidden.join('-')}-${outputs} (${extras})`;
 }

@@ -1,6 +1,8 @@
 /**
  * Summaries and the report directory of a comparison: results.json (every number), a text
- * table (also printed), loss and accuracy charts as SVG and PNG, and report.html.
+ * table (also printed), loss and accuracy charts as SVG and PNG, and report.html. The held-out
+ * data is called "test" throughout; "±" is half the range over seeds, in the table, the
+ * charts' bands (min to max) and the finding's noise verdicts alike.
  */
 import { join } from 'node:path';
 import { lineChart, renderSvg, svgToPng, type VegaLiteSpec } from '../report/charts.js';
@@ -8,6 +10,7 @@ import { writeFileAtomic } from '../report/files.js';
 import { renderHtml } from '../report/html.js';
 import { meanSpread, textTable } from '../report/table.js';
 import type { RunResult } from './experiment.js';
+import { conditionSettings } from './settings.js';
 
 export interface ComparisonResults {
   title: string;
@@ -22,7 +25,10 @@ export interface ComparisonResults {
   dataset: { source: string; path: string; train: number; test: number };
   model: string;
   backend: { name: string; simd: string; threads: number };
-  targetLoss: number;
+  /** The target of steps/seconds to target; null when none could be chosen. */
+  targetLoss: number | null;
+  /** 'given' by --target-loss, or 'auto': chosen from the runs (see target.ts). */
+  targetChosen: 'given' | 'auto';
   runs: RunResult[];
   notes: string[];
 }
@@ -60,7 +66,15 @@ const mean = (v: readonly number[]) =>
   v.length ? v.reduce((a, x) => a + x, 0) / v.length : Number.NaN;
 const spread = (v: readonly number[]) => (v.length > 1 ? (Math.max(...v) - Math.min(...v)) / 2 : 0);
 
-/** Whether two groups' values differ by more than their combined spreads. */
+/** What "±" means, for under the table (the same measure the finding's verdicts use). */
+export function spreadNote(summaries: readonly Summary[]): string {
+  const seeds = [...new Set(summaries.flatMap((s) => s.runs.map((r) => r.spec.seed)))];
+  const n = Math.max(0, ...summaries.map((s) => s.runs.length));
+  if (n < 2) return 'One seed per condition: the values are single runs, no spread is measured.';
+  return `Each value is the mean over ${n} seeds (${seeds.join(', ')}) ± half their range, (max − min) / 2; the charts' bands span min to max. Two conditions differ clearly when their means are further apart than their ± together.`;
+}
+
+/** Whether two groups' values differ by more than their combined spreads (half ranges). */
 export function distinguishable(a: readonly number[], b: readonly number[]): boolean {
   return Math.abs(mean(a) - mean(b)) > spread(a) + spread(b);
 }
@@ -73,8 +87,9 @@ function toTarget(s: Summary, v: number[], digits: number): string {
 
 export const TABLE_HEADERS = [
   'condition',
-  'final val acc %',
-  'best val acc %',
+  'settings',
+  'final test acc %',
+  'best test acc %',
   'final loss',
   'steps to target',
   's to target',
@@ -82,8 +97,10 @@ export const TABLE_HEADERS = [
 ];
 
 export function tableRows(summaries: readonly Summary[]): string[][] {
-  return summaries.map((s) => [
+  const { rows } = conditionSettings(summaries.map((s) => s.runs[0].spec));
+  return summaries.map((s, i) => [
     s.group,
+    rows[i],
     meanSpread(s.finalValAccuracy, 2, 100),
     meanSpread(s.bestValAccuracy, 2, 100),
     meanSpread(s.finalLoss, 4),
@@ -93,39 +110,51 @@ export function tableRows(summaries: readonly Summary[]): string[][] {
   ]);
 }
 
+/** The table with its note on "±" below it. */
 export function textReport(summaries: readonly Summary[]): string {
   const rows = tableRows(summaries);
-  return textTable(
+  const table = textTable(
     rows,
     TABLE_HEADERS.map((title, j) => ({
       title,
       value: (r: string[]) => r[j],
-      align: j === 0 ? 'left' : 'right',
+      align: j < 2 ? 'left' : 'right',
     })),
   );
+  return `${table}\n\n${spreadNote(summaries)}`;
 }
 
-/** Mean of each group's curves, point by point (seeds share the same steps). */
+/** Mean, min and max over seeds of each group's curves, point by point (seeds share steps). */
 function meanCurves(summaries: readonly Summary[]) {
   return summaries.flatMap((s) => {
     const n = Math.min(...s.runs.map((r) => r.curve.length));
-    return Array.from({ length: n }, (_, i) => ({
-      condition: s.group,
-      step: s.runs[0].curve[i].step,
-      seconds: mean(s.runs.map((r) => r.curve[i].seconds)),
-      loss: mean(s.runs.map((r) => r.curve[i].loss)),
-    }));
+    return Array.from({ length: n }, (_, i) => {
+      const losses = s.runs.map((r) => r.curve[i].loss);
+      return {
+        condition: s.group,
+        step: s.runs[0].curve[i].step,
+        seconds: mean(s.runs.map((r) => r.curve[i].seconds)),
+        loss: mean(losses),
+        lossMin: Math.min(...losses),
+        lossMax: Math.max(...losses),
+      };
+    });
   });
 }
 
 function accuracyPoints(summaries: readonly Summary[]) {
   return summaries.flatMap((s) => {
     const n = Math.min(...s.runs.map((r) => r.epochs.length));
-    return Array.from({ length: n }, (_, i) => ({
-      condition: s.group,
-      epoch: i + 1,
-      accuracy: 100 * mean(s.runs.map((r) => r.epochs[i].valAccuracy)),
-    }));
+    return Array.from({ length: n }, (_, i) => {
+      const acc = s.runs.map((r) => 100 * r.epochs[i].valAccuracy);
+      return {
+        condition: s.group,
+        epoch: i + 1,
+        accuracy: mean(acc),
+        accuracyMin: Math.min(...acc),
+        accuracyMax: Math.max(...acc),
+      };
+    });
   });
 }
 
@@ -135,42 +164,47 @@ export interface ChartSpec {
   spec: VegaLiteSpec;
 }
 
-/** The standard charts: training loss by step and by seconds, validation accuracy by epoch. */
+/**
+ * The standard charts: training loss by step and by seconds (log scale fitted to the data),
+ * test accuracy by epoch; lines are means over seeds, bands span their min to max.
+ */
 export function standardCharts(summaries: readonly Summary[]): ChartSpec[] {
   const curves = meanCurves(summaries);
+  const band = { lo: 'lossMin', hi: 'lossMax' };
   return [
     {
       file: 'loss',
-      title: 'Training loss (moving average) by step',
+      title: 'Training loss (moving average) by step; bands: min to max over seeds',
       spec: lineChart(curves, {
         title: 'Training loss by step',
         x: { field: 'step', title: 'optimizer step' },
         y: { field: 'loss', title: 'training loss (EMA)', scale: 'log' },
         color: 'condition',
+        band,
       }),
     },
     {
       file: 'loss-time',
-      title: 'Training loss by wall-clock seconds',
+      title: 'Training loss by wall-clock seconds; bands: min to max over seeds',
       spec: lineChart(curves, {
         title: 'Training loss by time',
         x: { field: 'seconds', title: 'seconds' },
         y: { field: 'loss', title: 'training loss (EMA)', scale: 'log' },
         color: 'condition',
+        band,
       }),
     },
     {
       file: 'accuracy',
-      title: 'Validation accuracy by epoch',
-      spec: {
-        ...lineChart(accuracyPoints(summaries), {
-          title: 'Validation accuracy',
-          x: { field: 'epoch', title: 'epoch' },
-          y: { field: 'accuracy', title: 'validation accuracy (%)' },
-          color: 'condition',
-        }),
-        mark: { type: 'line', point: true, strokeWidth: 1.8 },
-      },
+      title: 'Test accuracy by epoch; bands: min to max over seeds',
+      spec: lineChart(accuracyPoints(summaries), {
+        title: 'Test accuracy',
+        x: { field: 'epoch', title: 'epoch', integer: true },
+        y: { field: 'accuracy', title: 'test accuracy (%)' },
+        color: 'condition',
+        band: { lo: 'accuracyMin', hi: 'accuracyMax' },
+        points: true,
+      }),
     },
   ];
 }
@@ -196,10 +230,17 @@ export async function writeReport(
     `${JSON.stringify({ ...r, summary: summaries.map(({ runs: _r, ...s }) => s) }, null, 1)}\n`,
   );
   writeFileAtomic(join(dir, 'table.txt'), `${table}\n`);
+  const shared = conditionSettings(summaries.map((s) => s.runs[0].spec)).shared;
+  const target =
+    r.targetLoss === null
+      ? 'none (no run recorded a usable loss curve)'
+      : r.targetChosen === 'auto'
+        ? `${r.targetLoss}: chosen from the data, the lowest training loss (moving average) the worst run reached, rounded up; --target-loss sets it`
+        : `${r.targetLoss} (moving average of the training loss)`;
   const html = renderHtml({
     title: r.title,
     finding: r.finding,
-    table: { headers: TABLE_HEADERS, rows: tableRows(summaries) },
+    table: { headers: TABLE_HEADERS, rows: tableRows(summaries), note: spreadNote(summaries) },
     charts,
     facts: [
       ['question', r.question],
@@ -208,7 +249,8 @@ export async function writeReport(
         `Fashion-MNIST (${r.dataset.source}: ${r.dataset.path}), ${r.dataset.train} training / ${r.dataset.test} test images`,
       ],
       ['model', r.model],
-      ['target loss', `${r.targetLoss} (moving average of the training loss)`],
+      ...(shared ? [['shared settings', shared] as [string, string]] : []),
+      ['target loss', target],
       ['backend', `${r.backend.name}, ${r.backend.simd}, ${r.backend.threads} threads`],
       ['runs', String(r.runs.length)],
       ['time', `${r.seconds.toFixed(1)} s, started ${r.startedAt}`],

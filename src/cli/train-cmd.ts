@@ -1,48 +1,67 @@
 /** `descent train`: one training run from flags or a JSON config, with checkpoints and resume. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { describe, knownKeys } from '../backend/validate.js';
-import { loadFashionMnist } from '../data/fashion-mnist.js';
-import { CrossEntropyLoss } from '../nn/losses/index.js';
+import { CrossEntropyLoss, MSELoss } from '../nn/losses/index.js';
 import { Model } from '../nn/model.js';
 import { l1l2Penalty } from '../nn/regularization.js';
 import { checkWritableDir } from '../report/files.js';
-import { textTable } from '../report/table.js';
+import { countOf, textTable } from '../report/table.js';
 import { ModelCheckpoint } from '../train/callbacks/model-checkpoint.js';
+import { loadCheckpoint } from '../train/checkpoint.js';
 import { fit } from '../train/fit.js';
-import { listOf, numberFlag, parse, UsageError } from './args.js';
+import { parse, UsageError } from './args.js';
 import {
   ACTIVATIONS,
   buildNet,
-  DEFAULT_MODEL,
   describeModel,
   type ModelSpec,
   OPTIMIZERS,
   SCHEDULES,
 } from './registry.js';
+import {
+  configExtra,
+  parseConfig,
+  readConfigFile,
+  resumeConfig,
+  savedConfig,
+  type TrainConfig,
+} from './train-config.js';
+import { loadTrainData } from './train-data.js';
 
-export const TRAIN_HELP = `descent train — one training run on Fashion-MNIST, with checkpoints and resume
+export const TRAIN_HELP = `descent train — one training run, with checkpoints and resume
+
+Data: Fashion-MNIST by default (as for compare), or --data FILE.csv --target COLUMN, or
+--data SAMPLES.idx --target TARGETS.idx (gzipped or not). The model's input and output sizes
+come from the data; class targets train a classifier (cross-entropy, accuracy), numeric ones a
+regressor (MSE, mean absolute error). A CSV or IDX file holds out --test-split of its samples.
 
 Flags (or --config FILE, a JSON object with the same keys in camelCase):
   --optimizer NAME     ${Object.keys(OPTIMIZERS).join(', ')} (default adam)
   --lr X               (default: the optimizer's customary rate)
   --schedule NAME      ${Object.keys(SCHEDULES).join(', ')} (default constant)
-  --epochs N           (default 5)
+  --epochs N           (default 5; with --resume, the epoch to train up to)
   --batch-size N       (default 128)
-  --model mlp|cnn      (default mlp)
+  --model mlp|cnn      (default mlp; cnn needs image samples [channels, height, width])
   --hidden LIST        MLP hidden widths (default 256,128)
   --activation NAME    ${Object.keys(ACTIVATIONS).join(', ')} (default relu)
   --bn                 batch normalization after each hidden layer
   --dropout X          dropout rate (default 0)
   --l2 X               L2 penalty (default 0)
   --seed N             (default 1)
+  --data PATH          a Fashion-MNIST folder, a CSV file or an IDX file of samples
+  --subset             the bundled Fashion-MNIST subset even if the full data is installed
+  --target T           CSV: the column to predict (name or 0-based index); IDX: the targets file
+  --target-type T      auto, class or float (default auto: integers ≥ 0 are classes)
+  --test-split X       fraction of a CSV or IDX file held out as the test set (default 0.2)
   --checkpoint DIR     save a checkpoint there after every epoch (atomic)
-  --resume             continue from the checkpoint in --checkpoint DIR
-  --data DIR, --subset as for compare; --quiet
+  --resume             continue the run in --checkpoint DIR with its settings (a flag that
+                       contradicts them is an error; --epochs may extend it)
+  --quiet              no progress output
 
 Examples:
-  descent train --optimizer adam --epochs 5 --checkpoint run1
+  descent train --optimizer adamw --epochs 5 --checkpoint run1
   descent train --checkpoint run1 --resume --epochs 10
+  descent train --data houses.csv --target price --target-type float
   descent train --config experiment.json`;
 
 const FLAGS = {
@@ -59,68 +78,29 @@ const FLAGS = {
   dropout: { type: 'string' },
   l2: { type: 'string' },
   seed: { type: 'string' },
-  checkpoint: { type: 'string' },
-  resume: { type: 'boolean' },
   data: { type: 'string' },
   subset: { type: 'boolean' },
+  target: { type: 'string' },
+  'target-type': { type: 'string' },
+  'test-split': { type: 'string' },
+  checkpoint: { type: 'string' },
+  resume: { type: 'boolean' },
   quiet: { type: 'boolean' },
 } as const;
 
-/** The config file's keys and the JSON type each must have. */
-const CONFIG_TYPES: Record<string, 'number' | 'string' | 'boolean' | 'number[]'> = {
-  optimizer: 'string',
-  lr: 'number',
-  schedule: 'string',
-  epochs: 'number',
-  batchSize: 'number',
-  model: 'string',
-  hidden: 'number[]',
-  activation: 'string',
-  bn: 'boolean',
-  dropout: 'number',
-  l2: 'number',
-  seed: 'number',
-};
-
-/** The config file's values as flag strings (flags given on the command line win). */
-function readConfig(path: string): Record<string, unknown> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
+/** The run's settings: from flags, or from the checkpoint when resuming. */
+function settle(v: Record<string, unknown>, checkpoint: string | undefined): TrainConfig {
+  const { config, explicit } = parseConfig(v);
+  if (!v.resume) return config;
+  const ck = loadCheckpoint(checkpoint as string);
+  const saved = savedConfig(ck.manifest.extra);
+  // A checkpoint written through the API has no settings: the flags (and restore's checks) rule.
+  const settled = saved ? resumeConfig(checkpoint as string, saved, config, explicit) : config;
+  if (ck.epoch >= settled.epochs)
     throw new UsageError(
-      `descent train: cannot read the config ${path}: ${e instanceof Error ? e.message : String(e)}`,
+      `descent train: the checkpoint ${checkpoint} has trained ${countOf(ck.epoch, 'epoch')} of ${settled.epochs}; give --epochs above ${ck.epoch} to train on`,
     );
-  }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new UsageError(
-      `descent train: the config ${path} must hold a JSON object, got ${describe(raw)}`,
-    );
-  }
-  try {
-    knownKeys(`descent train (config ${path})`, 'key', raw, Object.keys(CONFIG_TYPES));
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(raw)) {
-    const want = CONFIG_TYPES[k];
-    const ok =
-      want === 'number'
-        ? typeof v === 'number'
-        : want === 'boolean'
-          ? typeof v === 'boolean'
-          : want === 'string'
-            ? typeof v === 'string'
-            : Array.isArray(v) && v.every((x) => typeof x === 'number');
-    if (!ok)
-      throw new UsageError(
-        `descent train (config ${path}): "${k}" must be ${want === 'number[]' ? 'an array of numbers' : `a ${want}`}, got ${describe(v)}`,
-      );
-    const flag = k === 'batchSize' ? 'batch-size' : k;
-    out[flag] = typeof v === 'boolean' ? v : Array.isArray(v) ? v.join(',') : String(v);
-  }
-  return out;
+  return settled;
 }
 
 export function runTrain(argv: string[]): number {
@@ -130,43 +110,8 @@ export function runTrain(argv: string[]): number {
     process.stdout.write(`${TRAIN_HELP}\n`);
     return 0;
   }
-  const v = { ...(parsed.config ? readConfig(parsed.config as string) : {}), ...parsed };
-  const str = (k: string) => v[k] as string | undefined;
-  const optimizer = listOf(
-    cmd,
-    'optimizer',
-    str('optimizer') ?? 'adam',
-    Object.keys(OPTIMIZERS),
-  )[0];
-  const lr =
-    str('lr') === undefined ? OPTIMIZERS[optimizer].lr : numberFlag(cmd, 'lr', v.lr, { min: 0 });
-  const schedule = listOf(
-    cmd,
-    'schedule',
-    str('schedule') ?? 'constant',
-    Object.keys(SCHEDULES),
-  )[0];
-  const epochs = numberFlag(cmd, 'epochs', str('epochs') ?? '5', { min: 1, integer: true });
-  const batchSize = numberFlag(cmd, 'batch-size', str('batch-size') ?? '128', {
-    min: 1,
-    integer: true,
-  });
-  const kind = listOf(cmd, 'model', str('model') ?? 'mlp', ['mlp', 'cnn'])[0] as 'mlp' | 'cnn';
-  const hidden = str('hidden')
-    ? (str('hidden') as string)
-        .split(',')
-        .map((s) => numberFlag(cmd, 'hidden', s, { min: 1, integer: true }))
-    : DEFAULT_MODEL.hidden;
-  const activation = listOf(
-    cmd,
-    'activation',
-    str('activation') ?? 'relu',
-    Object.keys(ACTIVATIONS),
-  )[0];
-  const dropout = numberFlag(cmd, 'dropout', str('dropout') ?? '0', { min: 0, max: 0.99 });
-  const l2 = numberFlag(cmd, 'l2', str('l2') ?? '0', { min: 0 });
-  const seed = numberFlag(cmd, 'seed', str('seed') ?? '1', { min: 0, integer: true });
-  const checkpoint = str('checkpoint') ? resolve(str('checkpoint') as string) : undefined;
+  const v = { ...(parsed.config ? readConfigFile(parsed.config as string) : {}), ...parsed };
+  const checkpoint = v.checkpoint ? resolve(v.checkpoint as string) : undefined;
   if (v.resume && !checkpoint)
     throw new UsageError('descent train: --resume needs --checkpoint DIR');
   if (v.resume && !existsSync(checkpoint as string))
@@ -179,45 +124,59 @@ export function runTrain(argv: string[]): number {
       throw new UsageError(`descent train: --checkpoint ${checkpoint}: ${(e as Error).message}`);
     }
   }
-  const spec: ModelSpec = { kind, hidden, activation, batchNorm: v.bn === true, dropout };
-  const data = loadFashionMnist({
-    dir: str('data'),
-    subset: v.subset === true,
-    flatten: kind === 'mlp',
-  });
-  const model = new Model(buildNet(spec), [...data.train.inputShape], { seed });
-  const opt = OPTIMIZERS[optimizer].make(model.parameters(), lr);
-  const scheduler = SCHEDULES[schedule](opt, epochs * Math.ceil(data.train.length / batchSize), lr);
+  const c = settle(v, checkpoint);
+  const spec: ModelSpec = {
+    kind: c.model,
+    hidden: c.hidden,
+    activation: c.activation,
+    batchNorm: c.bn,
+    dropout: c.dropout,
+  };
+  const data = loadTrainData({ ...c, flatten: c.model === 'mlp' });
+  const input = data.train.inputShape;
+  const model = new Model(buildNet(spec, data.outputs, input), [...input], { seed: c.seed });
+  const opt = OPTIMIZERS[c.optimizer].make(model.parameters(), c.lr);
+  const steps = c.epochs * Math.ceil(data.train.length / c.batchSize);
+  const scheduler = SCHEDULES[c.schedule](opt, steps, c.lr);
   const weights = model.parameters().filter((p) => p.regularize);
-  const verbose: 0 | 1 = v.quiet ? 0 : 1;
-  if (verbose)
+  const classify = data.task === 'class';
+  const metric = classify ? 'accuracy' : 'mae';
+  if (!v.quiet)
     process.stdout.write(
-      `descent train: ${describeModel(spec)}, ${OPTIMIZERS[optimizer].label} lr ${lr}, ${epochs} epochs, data ${data.source}\n`,
+      `descent train: ${describeModel(
+        spec,
+        data.outputs,
+        input.reduce((a, d) => a * d, 1),
+      )}, ${OPTIMIZERS[c.optimizer].label} lr ${c.lr}, ${countOf(c.epochs, 'epoch')}, data ${data.description}\n`,
     );
   const h = fit(model, data.train, {
     optimizer: opt,
-    loss: new CrossEntropyLoss(),
-    epochs,
-    batchSize,
-    seed,
+    loss: classify ? new CrossEntropyLoss() : new MSELoss(),
+    epochs: c.epochs,
+    batchSize: c.batchSize,
+    seed: c.seed,
     scheduler: scheduler ?? undefined,
-    schedulerInterval: 'step',
+    schedulerInterval: scheduler ? 'step' : undefined,
     validationData: data.test,
-    metrics: ['accuracy'],
-    callbacks: checkpoint ? [new ModelCheckpoint({ dir: checkpoint })] : [],
+    metrics: [metric],
+    callbacks: checkpoint ? [new ModelCheckpoint({ dir: checkpoint, extra: configExtra(c) })] : [],
     resumeFrom: v.resume ? checkpoint : undefined,
-    regularize: l2 > 0 ? () => l1l2Penalty(weights, { l2 }) : undefined,
-    verbose,
+    regularize: c.l2 > 0 ? () => l1l2Penalty(weights, { l2: c.l2 }) : undefined,
+    verbose: v.quiet ? 0 : undefined,
   });
+  const scale = classify ? 100 : 1;
+  const digits = classify ? 2 : 4;
+  const valMetric = classify ? h.metrics.valAccuracy : h.metrics.valMae;
   const rows = h.epoch.map((e, i) => [
     String(e + 1),
     h.loss[i].toFixed(4),
     (h.valLoss[i] ?? Number.NaN).toFixed(4),
-    (100 * (h.metrics.accuracy?.[i] ?? Number.NaN)).toFixed(2),
-    (100 * (h.metrics.val_accuracy?.[i] ?? Number.NaN)).toFixed(2),
+    (scale * (h.metrics[metric]?.[i] ?? Number.NaN)).toFixed(digits),
+    (scale * (valMetric?.[i] ?? Number.NaN)).toFixed(digits),
     h.samplesPerSec[i].toFixed(0),
   ]);
-  const headers = ['epoch', 'loss', 'val loss', 'acc %', 'val acc %', 'samples/s'];
+  const m = classify ? 'acc %' : 'mae';
+  const headers = ['epoch', 'loss', 'test loss', m, `test ${m}`, 'samples/s'];
   process.stdout.write(
     `\n${textTable(
       rows,

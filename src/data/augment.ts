@@ -3,7 +3,7 @@
  * on each axis (vacated pixels are 0) and a random horizontal flip, drawn per sample from a
  * seeded `Rng` (identical on both backends). Inputs are [N, C, H, W] (or [N, H, W]).
  */
-import { describe } from '../backend/validate.js';
+import { describe, optionsOf } from '../backend/validate.js';
 import { shapeStr, type Tensor } from '../nn/tensor.js';
 import { Rng } from '../random.js';
 import type { Batch, BatchOptions, Dataset } from './dataset.js';
@@ -191,6 +191,7 @@ export function augmented(dataset: Dataset, options: AugmentOptions = {}): Datas
   const fn = 'augmented';
   if (!dataset || typeof dataset.batches !== 'function')
     throw new TypeError(`${fn}: dataset must be a Dataset, got ${describe(dataset)}`);
+  optionsOf(fn, options, ['shift', 'flip', 'seed']);
   const shift = options.shift ?? 0;
   if (!Number.isSafeInteger(shift) || shift < 0)
     throw new RangeError(`${fn}: shift must be a non-negative integer, got ${describe(shift)}`);

@@ -7,7 +7,7 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { describe } from '../backend/validate.js';
+import { describe, knownKeys, oneOf, options as optionsObject } from '../backend/validate.js';
 import type { Tensor } from '../nn/tensor.js';
 import { TensorDataset } from './tensor-dataset.js';
 
@@ -24,6 +24,13 @@ export interface CsvOptions {
    * the last column). Omitted or null: no labels, every column is a feature.
    */
   label?: string | number | null;
+  /**
+   * What the label column holds: `'class'` indices (an Int32Array; every label must be an
+   * integer in [0, 2^31)), `'float'` numbers (a Float32Array, for regression: a `price` of
+   * 300, 450, 500 stays a number), or `'auto'` (default): classes when every label is such
+   * an integer, else floats.
+   */
+  labelType?: 'auto' | 'class' | 'float';
   /** Store missing cells as NaN instead of refusing them (default false). */
   allowMissing?: boolean;
   /** Name used in error messages (default: the path, or `<csv>`). */
@@ -34,8 +41,8 @@ export interface CsvData {
   /** Features as [rows, cols] float32. */
   x: Tensor;
   /**
-   * Labels: Int32Array when every label is an integer in [0, 2^31) (class indices), else
-   * Float32Array; null without a label column.
+   * Labels: Int32Array for class indices, Float32Array for numbers (see `labelType`); null
+   * without a label column.
    */
   y: Int32Array | Float32Array | null;
   /** Feature column names (from the header, or `c0`, `c1`, … by original column index). */
@@ -137,9 +144,11 @@ function isNumber(s: string): boolean {
 
 /** Parses numeric CSV text. */
 export function parseCsv(text: string, options: CsvOptions = {}): CsvData {
+  checkOptions('parseCsv', options);
   const what = options.name ?? '<csv>';
   if (typeof text !== 'string')
     throw new TypeError(`parseCsv: text must be a string, got ${typeof text}`);
+  const labelType = options.labelType ?? 'auto';
   const delim = options.delimiter ?? ',';
   if (typeof delim !== 'string' || delim.length !== 1 || delim === '"' || /[\r\n]/.test(delim)) {
     throw new TypeError(
@@ -227,13 +236,16 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvData {
   let y: Int32Array | Float32Array | null = null;
   let numClasses: number | null = null;
   if (yRaw) {
-    let integral = true;
+    let integral = labelType !== 'float';
     let max = -1;
-    for (let r = 0; r < rowsN; r++) {
+    for (let r = 0; r < rowsN && integral; r++) {
       const v = yRaw[r];
       if (!Number.isInteger(v) || v < 0 || v > 0x7fffffff) {
+        if (labelType === 'class')
+          throw new RangeError(
+            `CSV ${what}: label ${v} at ${where(r, labelCol)} is not a class index (labelType 'class' needs integers in [0, 2^31)); for numeric targets pass labelType: 'float'`,
+          );
         integral = false;
-        break;
       }
       if (v > max) max = v;
     }
@@ -255,8 +267,18 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvData {
   };
 }
 
+const KEYS = ['delimiter', 'header', 'label', 'labelType', 'allowMissing', 'name'];
+
+function checkOptions(fn: string, options: CsvOptions): void {
+  optionsObject(fn, 'options', options);
+  knownKeys(fn, 'option', options, KEYS);
+  if (options.labelType !== undefined)
+    oneOf(fn, 'option labelType', options.labelType, ['auto', 'class', 'float']);
+}
+
 /** Reads and parses a numeric CSV file (UTF-8). */
 export function readCsv(path: string, options: CsvOptions = {}): CsvData {
+  checkOptions('readCsv', options);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -271,6 +293,8 @@ export function readCsv(path: string, options: CsvOptions = {}): CsvData {
  * a dense [rows, 1] target. Without labels it is an error (a dataset needs targets).
  */
 export function csvDataset(csv: CsvData, options: { numClasses?: number } = {}): TensorDataset {
+  optionsObject('csvDataset', 'options', options);
+  knownKeys('csvDataset', 'option', options, ['numClasses']);
   if (!csv || typeof csv !== 'object' || !csv.x)
     throw new TypeError(
       `csvDataset: csv must be what parseCsv/readCsv return, got ${describe(csv)}`,

@@ -3,6 +3,7 @@
  * batches that are views into one buffer where possible (a shuffled batch is gathered into a
  * reusable buffer).
  */
+import { bool, describe, knownKeys, options, positiveInt } from '../backend/validate.js';
 import type { Target } from '../nn/loss.js';
 import type { Tensor } from '../nn/tensor.js';
 
@@ -31,4 +32,20 @@ export interface Dataset {
   readonly numClasses: number | null;
   /** One pass over the data in batches. Batch buffers are reused: copy what you keep. */
   batches(options: BatchOptions): Iterable<Batch>;
+}
+
+const BATCH_KEYS = ['batchSize', 'shuffle', 'seed', 'dropLast'];
+
+/** `BatchOptions` checked (known keys, types, ranges) with their defaults filled in. */
+export function batchOptions(fn: string, o: unknown): Required<BatchOptions> {
+  options(fn, 'options', o);
+  knownKeys(fn, 'option', o, BATCH_KEYS);
+  const { batchSize, shuffle = false, seed = 0, dropLast = false } = o as BatchOptions;
+  positiveInt(fn, 'batchSize', batchSize);
+  bool(fn, 'shuffle', shuffle);
+  bool(fn, 'dropLast', dropLast);
+  const what = `${fn}: seed must be an integer in [0, 2^53), got ${describe(seed)}`;
+  if (typeof seed !== 'number' || !Number.isInteger(seed)) throw new TypeError(what);
+  if (seed < 0 || !Number.isSafeInteger(seed)) throw new RangeError(what);
+  return { batchSize, shuffle, seed, dropLast };
 }

@@ -12,6 +12,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bool, options as checkObject, knownKeys, optionsOf } from '../backend/validate.js';
 import { readIdx } from './idx.js';
 import { fromBytes, TensorDataset } from './tensor-dataset.js';
 
@@ -104,6 +105,12 @@ export function locateFashionMnist(options: Pick<FashionMnistOptions, 'dir' | 's
   path: string;
   source: FashionMnistSource;
 } {
+  optionsOf('locateFashionMnist', options, ['dir', 'subset']);
+  if (options.subset !== undefined) bool('locateFashionMnist', 'subset', options.subset);
+  if (options.dir !== undefined && options.subset === true)
+    throw new TypeError(
+      'locateFashionMnist: give dir or subset: true, not both (dir names the folder to read)',
+    );
   if (options.dir !== undefined) {
     if (typeof options.dir !== 'string' || options.dir === '')
       throw new TypeError('loadFashionMnist: dir must be a non-empty string');
@@ -188,7 +195,15 @@ function byteStats(bytes: Uint8Array): { mean: number; std: number } {
  * `flatten`) scaled to [0, 1], labels 0..9 (names in FASHION_MNIST_CLASSES).
  */
 export function loadFashionMnist(options: FashionMnistOptions = {}): FashionMnist {
+  const fn = 'loadFashionMnist';
+  optionsOf(fn, options, ['dir', 'subset', 'flatten', 'normalize']);
   const flatten = options.flatten ?? false;
+  bool(fn, 'flatten', flatten);
+  const nz = options.normalize;
+  if (nz !== undefined && typeof nz !== 'boolean') {
+    checkObject(fn, 'normalize', nz);
+    knownKeys(fn, 'key of normalize', nz, ['mean', 'std']);
+  }
   let norm: { mean: number; std: number } | null = null;
   if (options.normalize && typeof options.normalize === 'object') {
     const { mean, std } = options.normalize;
@@ -196,7 +211,7 @@ export function loadFashionMnist(options: FashionMnistOptions = {}): FashionMnis
       throw new RangeError('loadFashionMnist: normalize needs a finite mean and a positive std');
     norm = { mean, std };
   }
-  const { path, source } = locateFashionMnist(options);
+  const { path, source } = locateFashionMnist({ dir: options.dir, subset: options.subset });
   const trainRaw = readPair(path, FILES.trainImages, FILES.trainLabels);
   const testRaw = readPair(path, FILES.testImages, FILES.testLabels);
   if (options.normalize === true) norm = byteStats(trainRaw.images);

@@ -20,7 +20,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { describe } from '../backend/validate.js';
+import { bool, describe, optionsOf } from '../backend/validate.js';
 
 export type IdxDtype = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
 export type IdxData =
@@ -238,6 +238,7 @@ export function parseIdx(
 ): IdxReadResult {
   if (!(bytes instanceof Uint8Array))
     throw new TypeError(`parseIdx: bytes must be a Uint8Array (or Buffer), got ${describe(bytes)}`);
+  optionsOf('parseIdx', options, ['maxBytes']);
   const maxBytes = options.maxBytes ?? IDX_MAX_BYTES;
   checkMaxBytes('parseIdx', maxBytes);
   const raw = isGzip(bytes) ? gunzipBounded(bytes, name, maxBytes) : bytes;
@@ -254,6 +255,7 @@ export function parseIdx(
 export function readIdx(path: string, options: IdxReadOptions = {}): IdxReadResult {
   if (typeof path !== 'string' || path === '')
     throw new TypeError(`readIdx: path must be a non-empty string, got ${describe(path)}`);
+  optionsOf('readIdx', options, ['maxBytes']);
   const maxBytes = options.maxBytes ?? IDX_MAX_BYTES;
   checkMaxBytes('readIdx', maxBytes);
   let fd: number;
@@ -311,6 +313,8 @@ function dtypeOf(data: unknown): DtypeInfo | undefined {
 /** Encodes an array as IDX bytes (big-endian), gzipped when `gzip` is true. */
 export function encodeIdx(array: IdxArray, options: { gzip?: boolean } = {}): Uint8Array {
   const fn = 'encodeIdx';
+  optionsOf(fn, options, ['gzip']);
+  if (options.gzip !== undefined) bool(fn, 'gzip', options.gzip);
   const { shape, data } = array ?? ({} as IdxArray);
   const dtype = dtypeOf(data);
   if (!dtype) {
@@ -355,6 +359,10 @@ export function encodeIdx(array: IdxArray, options: { gzip?: boolean } = {}): Ui
  * is fsynced and then renamed over `path` (a reader never sees a partial file).
  */
 export function writeIdx(path: string, array: IdxArray, options: IdxWriteOptions = {}): void {
+  if (typeof path !== 'string' || path === '')
+    throw new TypeError(`writeIdx: path must be a non-empty string, got ${describe(path)}`);
+  optionsOf('writeIdx', options, ['gzip']);
+  if (options.gzip !== undefined) bool('writeIdx', 'gzip', options.gzip);
   const gzip = options.gzip ?? path.endsWith('.gz');
   const bytes = encodeIdx(array, { gzip });
   const tmp = join(

@@ -8,11 +8,11 @@
  * The buffers belong to the dataset: run one pass over a given dataset at a time, and copy
  * what you keep from a batch (a split's parts are separate datasets with their own buffers).
  */
-import { describe } from '../backend/validate.js';
+import { bool, count, describe, finite, optionsOf, unused } from '../backend/validate.js';
 import type { Target } from '../nn/loss.js';
 import { numel, shapeStr, type Tensor } from '../nn/tensor.js';
 import { Rng } from '../random.js';
-import type { Batch, BatchOptions, Dataset } from './dataset.js';
+import { type Batch, type BatchOptions, batchOptions, type Dataset } from './dataset.js';
 
 export interface TensorDatasetOptions {
   /** Number of classes for class-index targets (default: largest label + 1). */
@@ -94,6 +94,17 @@ export class TensorDataset implements Dataset {
 
   constructor(x: Tensor, y: Int32Array | Tensor, options: TensorDatasetOptions = {}) {
     const fn = 'TensorDataset';
+    optionsOf(fn, options, ['numClasses', 'indices']);
+    if (options.numClasses !== undefined) count(fn, 'numClasses', options.numClasses);
+    const given = options.indices;
+    if (
+      given !== undefined &&
+      !Array.isArray(given) &&
+      !(ArrayBuffer.isView(given) && 'length' in given)
+    )
+      throw new TypeError(
+        `${fn}: indices must be an array of sample indices, got ${describe(options.indices)}`,
+      );
     if (
       !x ||
       !(x.data instanceof Float32Array) ||
@@ -269,6 +280,11 @@ export class TensorDataset implements Dataset {
     options: SplitOptions = {},
   ): [TensorDataset, TensorDataset] {
     const fn = 'TensorDataset.split';
+    optionsOf(fn, options, ['shuffle', 'seed']);
+    if (options.shuffle !== undefined) bool(fn, 'shuffle', options.shuffle);
+    if (options.seed !== undefined) count(fn, 'seed', options.seed);
+    if (options.shuffle === false)
+      unused(fn, options, 'seed', 'it seeds the random assignment, and shuffle is false');
     let nVal: number;
     if (typeof spec === 'number') {
       if (!(spec >= 0 && spec <= 1))
@@ -297,14 +313,7 @@ export class TensorDataset implements Dataset {
   /** One pass over the data in batches (see the Dataset contract). */
   batches(options: BatchOptions): Iterable<Batch> {
     const fn = 'TensorDataset.batches';
-    const bs = options?.batchSize;
-    if (!Number.isSafeInteger(bs) || bs < 1)
-      throw new RangeError(`${fn}: batchSize must be a positive integer, got ${describe(bs)}`);
-    const seed = options.seed ?? 0;
-    if (!Number.isSafeInteger(seed) || seed < 0)
-      throw new RangeError(`${fn}: seed must be an integer in [0, 2^53), got ${describe(seed)}`);
-    const shuffle = options.shuffle ?? false;
-    const dropLast = options.dropLast ?? false;
+    const { batchSize: bs, seed, shuffle, dropLast } = batchOptions(fn, options);
     if (!shuffle && !this.indices) return this.viewBatches(bs, dropLast);
     const n = this.length;
     if (this.order.length !== n) this.order = new Int32Array(n);
@@ -401,7 +410,9 @@ export function computeStats(
   dataset: TensorDataset,
   options: { perChannel?: boolean } = {},
 ): Stats {
+  optionsOf('computeStats', options, ['perChannel']);
   const perChannel = options.perChannel ?? true;
+  bool('computeStats', 'perChannel', perChannel);
   const d = numel(dataset.inputShape);
   const c = perChannel && dataset.inputShape.length > 0 ? dataset.inputShape[0] : 1;
   const per = c === 0 ? 0 : d / c;
@@ -544,6 +555,9 @@ export function fromBytes(
   options: { scale?: number; mean?: number; std?: number } = {},
 ): Tensor {
   const fn = 'fromBytes';
+  optionsOf(fn, options, ['scale', 'mean', 'std']);
+  for (const k of ['scale', 'mean', 'std'] as const)
+    if (options[k] !== undefined) finite(fn, k, options[k]);
   if (!(bytes instanceof Uint8Array))
     throw new TypeError(`${fn}: bytes must be a Uint8Array, got ${describe(bytes)}`);
   if (numel(shape) !== bytes.length) {

@@ -6,7 +6,7 @@
  * `cycleMomentum` (the default) the momentum, or Adam's betas[0], cycles inversely between
  * `maxMomentum` and `baseMomentum`. Step it after every batch.
  */
-import { describe } from '../backend/validate.js';
+import { describe, unused } from '../backend/validate.js';
 import type { Check } from '../optim/options.js';
 import { momentumKind, setMomentum } from './momentum.js';
 import {
@@ -128,6 +128,13 @@ export class CyclicLR extends LRScheduler {
     checkOptimizer(fn, optimizer);
     const n = optimizer.paramGroups.length;
     const o = resolveSchedulerOptions(fn, cyclicSpec(n), options);
+    if (o.scaleFn !== null) unused(fn, options, 'mode', 'a custom scaleFn replaces the mode');
+    else unused(fn, options, 'scaleMode', 'it says what scaleFn takes, and there is no scaleFn');
+    if (o.scaleFn !== null || o.mode !== 'exp_range')
+      unused(fn, options, 'gamma', "it is the base of mode 'exp_range' only");
+    if (!o.cycleMomentum)
+      for (const k of ['baseMomentum', 'maxMomentum'])
+        unused(fn, options, k, 'momentum is not cycled (cycleMomentum: false)');
     const baseLrs = formatParam(o.baseLr, n);
     const useBeta1 = o.cycleMomentum ? momentumKind(fn, optimizer) : false;
     checkGroups(fn, optimizer.paramGroups, o.lastEpoch, o.scaleWeightDecay, {

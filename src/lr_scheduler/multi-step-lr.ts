@@ -24,11 +24,9 @@ export interface MultiStepLROptions extends SchedulerOptions {
 }
 
 const milestoneList: Check = (fn, name, v) => {
-  if (!Array.isArray(v) || !v.every((m) => Number.isSafeInteger(m) && m >= 0)) {
-    throw new TypeError(
-      `${fn}: option ${name} must be an array of integers ≥ 0, got ${Array.isArray(v) ? `[${v.join(', ')}]` : String(v)}`,
-    );
-  }
+  const what = `${fn}: option ${name} must be an array of integers ≥ 0, got ${Array.isArray(v) ? `[${v.join(', ')}]` : String(v)}`;
+  if (!Array.isArray(v) || !v.every((m) => Number.isSafeInteger(m))) throw new TypeError(what);
+  if (!v.every((m) => m >= 0)) throw new RangeError(what);
 };
 
 const SPEC = spec<Required<MultiStepLROptions>>(

@@ -6,7 +6,7 @@
  * Adam's betas[0]) moves inversely between `maxMomentum` and `baseMomentum`. Step it after
  * every batch, `totalSteps` (or epochs × stepsPerEpoch) times at most.
  */
-import { describe } from '../backend/validate.js';
+import { describe, unused } from '../backend/validate.js';
 import { momentumKind, setMomentum } from './momentum.js';
 import {
   bool,
@@ -122,6 +122,12 @@ export class OneCycleLR extends LRScheduler {
     checkOptimizer(fn, optimizer);
     const n = optimizer.paramGroups.length;
     const o = resolveSchedulerOptions(fn, oneCycleSpec(n), options);
+    if (o.totalSteps !== null)
+      for (const k of ['epochs', 'stepsPerEpoch'])
+        unused(fn, options, k, 'totalSteps is given, and it takes precedence');
+    if (!o.cycleMomentum)
+      for (const k of ['baseMomentum', 'maxMomentum'])
+        unused(fn, options, k, 'momentum is not cycled (cycleMomentum: false)');
     const totalSteps = o.totalSteps ?? (o.epochs as number) * (o.stepsPerEpoch as number);
     const maxLrs = formatParam(o.maxLr, n);
     const useBeta1 = o.cycleMomentum ? momentumKind(fn, optimizer) : false;

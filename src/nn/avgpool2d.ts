@@ -3,14 +3,15 @@
  * zero padding at most half the kernel, ceil mode as in MaxPool2d. The divisor is torch's:
  * with `countIncludePad` (default) the window size clipped at the padded input — so padding
  * counts but the extra positions of a ceil-mode window past the padding do not — else the
- * number of input positions in the window. One kernel call each way over all N·C planes.
+ * number of input positions in the window. Autograd's `avgPool2d`: one kernel call each way
+ * over all N·C planes. Any image size the window fits is accepted.
  */
-import type { Window2d } from '../backend/kernels.js';
-import { getBackend } from '../backend/select.js';
-import { describe } from '../backend/validate.js';
+import { avgPool2dWith } from '../autograd/ops/pool.js';
+import { poolGeometry } from '../autograd/ops/window.js';
+import type { Tensor, TensorLike } from '../autograd/tensor.js';
+import { checkLayerOptions } from './conv-common.js';
 import { type ForwardOptions, Layer } from './layer.js';
-import { Scratch, type Tensor } from './tensor.js';
-import { checkPoolPadding, chw, emptyWindow, flag, type Pair, pair, poolOut } from './window2d.js';
+import { checkPoolPadding, chw, flag, GeometryCache, images, type Pair, pair } from './window2d.js';
 
 export interface AvgPool2dOptions {
   /** Default: the kernel size. */
@@ -27,17 +28,14 @@ export class AvgPool2d extends Layer {
   readonly padding: readonly [number, number];
   readonly ceilMode: boolean;
   readonly countIncludePad: boolean;
-  private readonly g: Window2d = emptyWindow();
-  private x: Tensor | null = null;
-  private out: Tensor | null = null;
-  private readonly yBuf = new Scratch();
-  private readonly dxBuf = new Scratch();
+  private readonly geometry = new GeometryCache((shape) =>
+    this.geometryOf(`${this.name}.forward`, shape),
+  );
 
   constructor(kernelSize: Pair, options: AvgPool2dOptions = {}) {
     super();
     const L = 'AvgPool2d';
-    if (options === null || typeof options !== 'object')
-      throw new TypeError(`${L}: options must be an object, got ${describe(options)}`);
+    checkLayerOptions(L, options, ['stride', 'padding', 'ceilMode', 'countIncludePad']);
     this.kernelSize = pair(L, 'kernelSize', kernelSize, 1);
     this.stride = pair(L, 'stride', options.stride ?? kernelSize, 1);
     this.padding = pair(L, 'padding', options.padding ?? 0, 0);
@@ -46,55 +44,21 @@ export class AvgPool2d extends Layer {
     checkPoolPadding(L, this.kernelSize, this.padding);
   }
 
+  private geometryOf(fn: string, shape: readonly number[]) {
+    return poolGeometry(fn, shape, this.kernelSize, this.stride, this.padding, null, this.ceilMode);
+  }
+
   protected override computeShape(input: readonly number[]): readonly number[] {
-    const [c, h, w] = chw(this.name, input);
-    const [kh, kw] = this.kernelSize;
-    const [sh, sw] = this.stride;
-    const [ph, pw] = this.padding;
-    const outH = poolOut(h, kh, sh, ph, 1, this.ceilMode);
-    const outW = poolOut(w, kw, sw, pw, 1, this.ceilMode);
-    if (outH < 1 || outW < 1) {
-      throw new RangeError(
-        `${this.name}: input [${input.join(', ')}] is too small: output would be ${outH}×${outW} (kernel ${kh}×${kw}, stride ${sh}×${sw}, padding ${ph}×${pw})`,
-      );
-    }
-    Object.assign(this.g, {
-      c,
-      h,
-      w,
-      kh,
-      kw,
-      strideH: sh,
-      strideW: sw,
-      padH: ph,
-      padW: pw,
-      outH,
-      outW,
-    });
-    return [c, outH, outW];
+    const [c] = chw(this.name, input);
+    const g = this.geometryOf(this.name, input);
+    return [c, g.outH, g.outW];
   }
 
-  forward(x: Tensor, _opts: ForwardOptions = {}): Tensor {
-    this.checkInput(x);
-    const g = this.g;
-    g.n = x.shape[0];
-    const y = this.yBuf.get([g.n, g.c, g.outH, g.outW]);
-    getBackend().kernelsFor(x.data.length).avgPool2d(y.data, x.data, g, this.countIncludePad);
-    this.x = x;
-    this.out = y;
-    return y;
-  }
-
-  backward(dy: Tensor): Tensor {
-    this.checkGrad(dy, this.out);
-    const x = this.x as Tensor;
-    const g = this.g;
-    g.n = x.shape[0];
-    const dx = this.dxBuf.get(x.shape);
-    getBackend()
-      .kernelsFor(x.data.length)
-      .avgPool2dBackward(dx.data, dy.data, g, this.countIncludePad);
-    return dx;
+  /** x [batch, channels, height, width] → [batch, channels, Ho, Wo]. */
+  forward(x: TensorLike, _opts: ForwardOptions = {}): Tensor {
+    const fn = `${this.name}.forward`;
+    const t = images(fn, x);
+    return avgPool2dWith(fn, t, this.geometry.get(t.shape), this.countIncludePad);
   }
 
   override describe(): string {

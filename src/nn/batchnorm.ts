@@ -10,23 +10,21 @@
  *   momentum is null (cumulative average), numBatchesTracked counting this batch. Training
  *   needs M > 1 per channel (as torch).
  * - Eval with tracked statistics: y = (x − running_mean)/√(running_var + ε)·γ + β.
- * - Backward: in batch-statistics mode the full batch-norm gradient through μ_B and σ²_B,
- *   dx = γ·rstd·(dy − mean(dy) − x̂·mean(dy·x̂)); in eval mode the affine map's, dx = γ·rstd·dy.
- *   dγ += Σ dy·x̂, dβ += Σ dy.
  *
- * Kernels (one pass each): `batchNormStats` (per-channel mean and variance), `batchNormForward`
- * (normalise + affine), `batchNormBackwardReduce` (Σdy, Σdy·(x − μ)) and `batchNormBackward`
- * (the dx formula). Per-channel coefficients are computed in JS (O(C) work).
+ * The computation and its backward are autograd's `batchNorm` (fused kernels; each call's
+ * statistics belong to its node, so two training forwards then one backward are correct and
+ * update the running statistics twice, as torch).
  *
  * Parameters `weight` (γ, ones) and `bias` (β, zeros) when `affine`, both with
  * `regularize: false` (L1/L2 penalties do not apply to normalisation scales). Buffers, exposed
  * by `stateBuffers()` when `trackRunningStats`: `runningMean` (zeros), `runningVar` (ones),
  * `numBatchesTracked` (a float32 count, exact up to 2^24 batches).
  */
-import { getBackend } from '../backend/select.js';
-import { describe } from '../backend/validate.js';
+import { batchNorm } from '../autograd/ops/norm.js';
+import type { Tensor, TensorLike } from '../autograd/tensor.js';
+import { bool, finite, optionsOf, positiveInt, unused } from '../backend/validate.js';
 import { type ForwardOptions, Layer, type ParamSpec, type StateBuffer } from './layer.js';
-import { Scratch, shapeStr, type Tensor } from './tensor.js';
+import { numel, shapeStr } from './tensor.js';
 
 export interface BatchNormOptions {
   /** Added to the variance before the square root (default 1e-5). */
@@ -51,47 +49,28 @@ abstract class BatchNorm extends Layer {
   /** Number of training batches seen (one element). */
   readonly numBatchesTracked: Float32Array | null;
 
-  private readonly mean: Float32Array;
-  private readonly rstd: Float32Array;
-  private readonly var: Float32Array;
-  private readonly scale: Float32Array;
-  private readonly shift: Float32Array;
-  private readonly s1: Float32Array;
-  private readonly s2: Float32Array;
-  private readonly q: Float32Array;
-  private readonly r: Float32Array;
-  private readonly yBuf = new Scratch();
-  private readonly dxBuf = new Scratch();
-  private x: Tensor | null = null;
-  private out: Tensor | null = null;
-  /** Whether the last forward normalised with batch statistics. */
-  private batchStats = false;
-
   constructor(
     readonly numFeatures: number,
     options: BatchNormOptions,
     private readonly kind: string,
   ) {
     super();
-    if (!Number.isSafeInteger(numFeatures) || numFeatures <= 0)
-      throw new RangeError(
-        `${kind}: numFeatures must be a positive integer, got ${describe(numFeatures)}`,
-      );
-    if (options === null || typeof options !== 'object')
-      throw new TypeError(`${kind}: options must be an object, got ${describe(options)}`);
+    positiveInt(kind, 'numFeatures', numFeatures);
+    optionsOf(kind, options, ['eps', 'momentum', 'affine', 'trackRunningStats']);
     const eps = options.eps ?? 1e-5;
-    if (typeof eps !== 'number' || !Number.isFinite(eps) || eps < 0)
-      throw new RangeError(`${kind}: eps must be a finite number ≥ 0, got ${describe(eps)}`);
+    finite(kind, 'eps', eps);
+    if (eps < 0) throw new RangeError(`${kind}: eps must be a finite number ≥ 0, got ${eps}`);
     const momentum = options.momentum === undefined ? 0.1 : options.momentum;
-    if (momentum !== null && (typeof momentum !== 'number' || !Number.isFinite(momentum)))
-      throw new RangeError(
-        `${kind}: momentum must be a finite number or null, got ${describe(momentum)}`,
+    if (momentum !== null) finite(kind, 'momentum (a number or null)', momentum);
+    for (const k of ['affine', 'trackRunningStats'] as const)
+      if (options[k] !== undefined) bool(kind, k, options[k]);
+    if (options.trackRunningStats === false)
+      unused(
+        kind,
+        options,
+        'momentum',
+        'it weighs the running statistics, which trackRunningStats: false turns off',
       );
-    for (const k of ['affine', 'trackRunningStats'] as const) {
-      const v = options[k];
-      if (v !== undefined && typeof v !== 'boolean')
-        throw new TypeError(`${kind}: ${k} must be a boolean, got ${describe(v)}`);
-    }
     this.eps = eps;
     this.momentum = momentum;
     this.affine = options.affine ?? true;
@@ -100,8 +79,6 @@ abstract class BatchNorm extends Layer {
     this.runningMean = this.trackRunningStats ? new Float32Array(c) : null;
     this.runningVar = this.trackRunningStats ? new Float32Array(c).fill(1) : null;
     this.numBatchesTracked = this.trackRunningStats ? new Float32Array(1) : null;
-    [this.mean, this.rstd, this.var, this.scale, this.shift, this.s1, this.s2, this.q, this.r] =
-      Array.from({ length: 9 }, () => new Float32Array(c));
   }
 
   /** The per-sample ranks this layer accepts (channels first). */
@@ -136,86 +113,35 @@ abstract class BatchNorm extends Layer {
     ];
   }
 
-  forward(x: Tensor, opts: ForwardOptions = {}): Tensor {
-    this.checkInput(x);
-    const training = opts.training ?? false;
-    const c = this.numFeatures;
-    const outer = x.shape[0];
-    const inner = x.data.length / (outer * c) || 0;
-    const m = outer * inner;
-    const k = getBackend().kernelsFor(x.data.length);
-    const [w, b] = this.bound;
-    const batchStats = training || !this.trackRunningStats;
-    if (batchStats) {
-      if (training && m <= 1) {
-        throw new RangeError(
-          `${this.name}.forward: expected more than 1 value per channel when training, got input of shape ${shapeStr(x.shape)}`,
-        );
-      }
-      k.batchNormStats(this.mean, this.var, x.data, outer, c, inner);
-      for (let j = 0; j < c; j++) this.rstd[j] = 1 / Math.sqrt(this.var[j] + this.eps);
-      const rm = this.runningMean;
-      const rv = this.runningVar;
-      const nbt = this.numBatchesTracked;
-      if (training && rm && rv && nbt) {
-        nbt[0] += 1;
-        const f = this.momentum ?? 1 / nbt[0];
-        const unbias = m / (m - 1);
-        for (let j = 0; j < c; j++) {
-          rm[j] = (1 - f) * rm[j] + f * this.mean[j];
-          rv[j] = (1 - f) * rv[j] + f * this.var[j] * unbias;
-        }
-      }
-    } else {
-      const rm = this.runningMean as Float32Array;
-      const rv = this.runningVar as Float32Array;
-      this.mean.set(rm);
-      for (let j = 0; j < c; j++) this.rstd[j] = 1 / Math.sqrt(rv[j] + this.eps);
-    }
-    for (let j = 0; j < c; j++) {
-      this.scale[j] = w ? w.data[j] * this.rstd[j] : this.rstd[j];
-      this.shift[j] = b ? b.data[j] : 0;
-    }
-    const y = this.yBuf.get(x.shape);
-    k.batchNormForward(y.data, x.data, this.mean, this.scale, this.shift, outer, c, inner);
-    this.x = x;
-    this.out = y;
-    this.batchStats = batchStats;
-    return y;
+  /** [batch, C, ...] of an accepted rank; spatial sizes may differ from the built ones (as torch). */
+  protected override acceptsShape(s: readonly number[]): boolean {
+    return this.ranks.includes(s.length - 1) && s[1] === this.numFeatures;
   }
 
-  backward(dy: Tensor): Tensor {
-    this.checkGrad(dy, this.out);
-    const x = this.x as Tensor;
-    const c = this.numFeatures;
-    const outer = x.shape[0];
-    const inner = x.data.length / (outer * c) || 0;
-    const m = outer * inner;
-    const k = getBackend().kernelsFor(x.data.length);
-    const [w, b] = this.bound;
-    const { rstd, s1, s2, q, r } = this;
-    if (this.affine || this.batchStats)
-      k.batchNormBackwardReduce(s1, s2, dy.data, x.data, this.mean, outer, c, inner);
-    if (w && b) {
-      for (let j = 0; j < c; j++) {
-        w.grad[j] += s2[j] * rstd[j];
-        b.grad[j] += s1[j];
-      }
-    }
-    // p = γ·rstd (kept in `scale` from the forward); q, r as in the kernel's contract.
-    for (let j = 0; j < c; j++) {
-      if (this.batchStats) {
-        const p = this.scale[j];
-        q[j] = (-p * rstd[j] * rstd[j] * s2[j]) / m;
-        r[j] = (-p * s1[j]) / m;
-      } else {
-        q[j] = 0;
-        r[j] = 0;
-      }
-    }
-    const dx = this.dxBuf.get(x.shape);
-    k.batchNormBackward(dx.data, dy.data, x.data, this.mean, this.scale, q, r, outer, c, inner);
-    return dx;
+  forward(x: TensorLike, opts: ForwardOptions = {}): Tensor {
+    const t = this.checkInput(x) as Tensor;
+    const training = this.isTraining(opts);
+    // torch: batch statistics in training, and always without running statistics.
+    const useBatch = training || !this.trackRunningStats;
+    if (useBatch && numel(t.shape) / this.numFeatures <= 1)
+      throw new RangeError(
+        `${this.name}.forward: expected more than 1 value per channel when training, got input of shape ${shapeStr(t.shape)}`,
+      );
+    const nbt = this.numBatchesTracked;
+    const update = training && nbt !== null;
+    const momentum = this.momentum ?? (update ? 1 / ((nbt as Float32Array)[0] + 1) : 0);
+    const c = [this.numFeatures];
+    const stats = this.runningMean && this.runningVar;
+    const y = batchNorm(
+      t,
+      stats ? { data: this.runningMean as Float32Array, shape: c } : null,
+      stats ? { data: this.runningVar as Float32Array, shape: c } : null,
+      this.affine ? this.param(0) : null,
+      this.affine ? this.param(1) : null,
+      { training: useBatch, momentum, eps: this.eps },
+    );
+    if (update) (nbt as Float32Array)[0] += 1;
+    return y;
   }
 
   override describe(): string {

@@ -1,9 +1,14 @@
 /**
- * 2-D convolution, `torch.nn.Conv2d` (NCHW, zero padding, groups = 1): weight [out, in, kh, kw],
- * bias [out]; default init weight, bias ~ U(−1/√fan_in, 1/√fan_in) with fan_in = in·kh·kw
- * (PyTorch's kaiming_uniform with a = √5, and its bias rule). `padding: 'same'` pads
- * dilation·(k − 1) in total per axis, the odd element at the bottom/right as torch does, and
- * needs stride 1; `'valid'` is padding 0.
+ * 2-D convolution, `torch.nn.Conv2d` (NCHW, groups, padding modes): weight
+ * [out, in/groups, kh, kw], bias [out]; default init weight, bias ~ U(−1/√fan_in, 1/√fan_in)
+ * with fan_in = (in/groups)·kh·kw (PyTorch's kaiming_uniform with a = √5, and its bias rule).
+ * `groups` splits the channels into independent convolutions (depthwise: groups = in).
+ * `padding: 'same'` pads dilation·(k − 1) in total per axis, the odd element at the
+ * bottom/right as torch does, and needs stride 1; `'valid'` is padding 0. `paddingMode`
+ * 'reflect', 'replicate' or 'circular' pads with the `pad` op first and convolves without
+ * padding, as torch does. Any image size the window fits is accepted (the geometry is resolved
+ * per input size); the computation is autograd's `conv2d` (src/autograd/ops/conv.ts), so the
+ * layer keeps nothing between calls.
  *
  * Lowering, one image at a time: forward im2col(x_b) → cols [in·kh·kw, Ho·Wo], y_b = W·cols
  * (one GEMM straight into the NCHW output), then one biasAdd over the batch (inner = Ho·Wo).
@@ -20,46 +25,67 @@
  * batched 102 ms (54 GFLOPS) on 2 threads, 78 vs 115 ms on 1. On the JS backend the two were
  * within run-to-run noise (per image vs batched, N = 64: 5.1 vs 3.9 s, 2.4 vs 2.9 s, 3.2 vs
  * 2.9 s on a shared machine), so the memory saving decides there too. The column buffer holds
- * one image (allocated once per shape).
+ * one image (from the tape's buffer pool).
  */
-import type { Kernels, Window2d } from '../backend/kernels.js';
-import { getBackend } from '../backend/select.js';
-import { describe } from '../backend/validate.js';
+import { conv2dWith } from '../autograd/ops/conv.js';
+import { type ConvGeometry, convGeometry, convPadding, groupsOf } from '../autograd/ops/window.js';
+import type { Tensor, TensorLike } from '../autograd/tensor.js';
+import {
+  channels,
+  checkInits,
+  checkLayerOptions,
+  checkModePads,
+  defaultBound,
+  modePad,
+  type PaddingMode,
+  paddingModeOf,
+  pairStr,
+  sidePads,
+} from './conv-common.js';
 import type { Init } from './init.js';
-import { type BackwardOptions, type ForwardOptions, Layer, type ParamSpec } from './layer.js';
-import { Scratch, type Tensor } from './tensor.js';
-import { chw, emptyWindow, flag, ImageViews, type Pair, pair } from './window2d.js';
+import { type ForwardOptions, Layer, type ParamSpec } from './layer.js';
+import { chw, flag, GeometryCache, images, type Pair, pair } from './window2d.js';
 
 export interface Conv2dOptions {
   stride?: Pair;
-  /** Zero padding per side, or 'same' (output size = input size, stride 1) or 'valid' (0). */
+  /** Padding per side, or 'same' (output size = input size, stride 1) or 'valid' (0). */
   padding?: Pair | 'same' | 'valid';
   dilation?: Pair;
+  /** Channel groups (default 1): divides inChannels and outChannels; weight [out, in/groups, kh, kw]. */
+  groups?: number;
+  /** How the padding is filled: 'zeros' (default), 'reflect', 'replicate' or 'circular'. */
+  paddingMode?: PaddingMode;
   bias?: boolean;
   weightInit?: Init;
   biasInit?: Init;
 }
+
+const KEYS = [
+  'stride',
+  'padding',
+  'dilation',
+  'groups',
+  'paddingMode',
+  'bias',
+  'weightInit',
+  'biasInit',
+] as const;
 
 export class Conv2d extends Layer {
   readonly kernelSize: readonly [number, number];
   readonly stride: readonly [number, number];
   readonly dilation: readonly [number, number];
   readonly padding: readonly [number, number] | 'same' | 'valid';
+  readonly groups: number;
+  readonly paddingMode: PaddingMode;
   readonly bias: boolean;
+  /** [top, bottom], [left, right] filled by the pad op when paddingMode is not 'zeros'. */
+  private readonly modePads: ReadonlyArray<readonly [number, number]> | null;
   private readonly weightInit: Init;
   private readonly biasInit: Init;
-  /** Per-image geometry (n = 1), set by build. */
-  private readonly g: Window2d = emptyWindow();
-  private direct = false;
-  private x: Tensor | null = null;
-  private out: Tensor | null = null;
-  private readonly yBuf = new Scratch();
-  private readonly dxBuf = new Scratch();
-  private readonly colBuf = new Scratch();
-  private readonly xViews = new ImageViews();
-  private readonly yViews = new ImageViews();
-  private readonly dyViews = new ImageViews();
-  private readonly dxViews = new ImageViews();
+  private readonly geometry = new GeometryCache((shape) =>
+    this.geometryOf(`${this.name}.forward`, shape),
+  );
 
   constructor(
     readonly inChannels: number,
@@ -69,91 +95,55 @@ export class Conv2d extends Layer {
   ) {
     super();
     const L = 'Conv2d';
-    for (const [k, v] of [
-      ['inChannels', inChannels],
-      ['outChannels', outChannels],
-    ] as const) {
-      if (typeof v !== 'number')
-        throw new TypeError(`${L}: ${k} must be a positive integer, got ${describe(v)}`);
-      if (!Number.isSafeInteger(v) || v <= 0)
-        throw new RangeError(`${L}: ${k} must be a positive integer, got ${v}`);
-    }
-    if (options === null || typeof options !== 'object')
-      throw new TypeError(`${L}: options must be an object, got ${describe(options)}`);
+    channels(L, 'inChannels', inChannels);
+    channels(L, 'outChannels', outChannels);
+    checkLayerOptions(L, options, KEYS);
     this.kernelSize = pair(L, 'kernelSize', kernelSize, 1);
     this.stride = pair(L, 'stride', options.stride ?? 1, 1);
     this.dilation = pair(L, 'dilation', options.dilation ?? 1, 1);
-    const p = options.padding ?? 0;
-    if (typeof p === 'string') {
-      if (p !== 'same' && p !== 'valid')
-        throw new RangeError(
-          `${L}: padding must be a non-negative integer, a pair of them, 'same' or 'valid', got ${describe(p)}`,
-        );
-      if (p === 'same' && (this.stride[0] !== 1 || this.stride[1] !== 1))
-        throw new RangeError(
-          `${L}: padding 'same' needs stride 1 (as in torch), got stride ${this.stride.join('×')}`,
-        );
-      this.padding = p;
-    } else {
-      this.padding = pair(L, 'padding', p, 0);
-    }
+    this.padding = convPadding(L, options.padding ?? 0, this.stride);
+    this.groups = groupsOf(L, options.groups, inChannels, outChannels);
+    this.paddingMode = paddingModeOf(L, options.paddingMode);
     this.bias = flag(L, 'bias', options.bias, true);
-    const bound = 1 / Math.sqrt(inChannels * this.kernelSize[0] * this.kernelSize[1]);
+    checkInits(L, options);
+    const p = this.padding;
+    const pads = [0, 1].map((a) =>
+      sidePads(typeof p === 'string' ? p : p[a], this.kernelSize[a], this.dilation[a]),
+    );
+    // Without padding the mode changes nothing.
+    this.modePads = this.paddingMode === 'zeros' || pads.flat().every((v) => v === 0) ? null : pads;
+    const bound = defaultBound(
+      (inChannels / this.groups) * this.kernelSize[0] * this.kernelSize[1],
+    );
     this.weightInit = options.weightInit ?? { kind: 'uniform', a: -bound, b: bound };
     this.biasInit = options.biasInit ?? { kind: 'uniform', a: -bound, b: bound };
   }
 
+  /**
+   * The geometry of the convolution proper: over the input with its padding, or, with a
+   * padding mode, over the already padded input with none (same output size).
+   */
+  private geometryOf(fn: string, shape: readonly number[]): ConvGeometry {
+    const { kernelSize: k, stride: s, dilation: d } = this;
+    const geo = convGeometry(fn, shape, k, s, this.padding, d);
+    if (!this.modePads) return geo;
+    checkModePads(fn, this.paddingMode, shape, this.modePads, ['height', 'width']);
+    const [c, h, w] = shape.slice(-3);
+    const [[t, b], [l, r]] = this.modePads;
+    return convGeometry(fn, [c, h + t + b, w + l + r], k, s, [0, 0], d);
+  }
+
   protected override computeShape(input: readonly number[]): readonly number[] {
-    const [c, h, w] = chw(this.name, input, this.inChannels);
-    const [kh, kw] = this.kernelSize;
-    const [dh, dw] = this.dilation;
-    const [sh, sw] = this.stride;
-    // Top/left padding and the total per axis ('same': the odd element goes bottom/right).
-    let pads: [number, number, number, number];
-    if (this.padding === 'same') {
-      const th = dh * (kh - 1);
-      const tw = dw * (kw - 1);
-      pads = [Math.floor(th / 2), Math.floor(tw / 2), th, tw];
-    } else if (this.padding === 'valid') {
-      pads = [0, 0, 0, 0];
-    } else {
-      const [ph, pw] = this.padding;
-      pads = [ph, pw, 2 * ph, 2 * pw];
-    }
-    const effH = dh * (kh - 1) + 1;
-    const effW = dw * (kw - 1) + 1;
-    if (h + pads[2] < effH || w + pads[3] < effW) {
-      throw new RangeError(
-        `${this.name}: input [${input.join(', ')}] is too small for the kernel: padded size ${h + pads[2]}×${w + pads[3]} < kernel extent ${effH}×${effW} (kernel ${kh}×${kw}, dilation ${dh}×${dw})`,
-      );
-    }
-    const outH = Math.floor((h + pads[2] - effH) / sh) + 1;
-    const outW = Math.floor((w + pads[3] - effW) / sw) + 1;
-    Object.assign(this.g, {
-      n: 1,
-      c,
-      h,
-      w,
-      kh,
-      kw,
-      strideH: sh,
-      strideW: sw,
-      padH: pads[0],
-      padW: pads[1],
-      dilationH: dh,
-      dilationW: dw,
-      outH,
-      outW,
-    });
-    this.direct = kh === 1 && kw === 1 && sh === 1 && sw === 1 && pads[2] === 0 && pads[3] === 0;
-    return [this.outChannels, outH, outW];
+    chw(this.name, input, this.inChannels);
+    const { g } = this.geometryOf(this.name, input);
+    return [this.outChannels, g.outH, g.outW];
   }
 
   override paramSpecs(): ParamSpec[] {
     const specs: ParamSpec[] = [
       {
         name: 'weight',
-        shape: [this.outChannels, this.inChannels, ...this.kernelSize],
+        shape: [this.outChannels, this.inChannels / this.groups, ...this.kernelSize],
         init: this.weightInit,
         regularize: true,
       },
@@ -168,70 +158,40 @@ export class Conv2d extends Layer {
     return specs;
   }
 
-  /** Kernels for one image's GEMM (tiny convolutions stay in JS). */
-  private kernels(): Kernels {
-    const g = this.g;
-    return getBackend().kernelsFor(this.outChannels * g.c * g.kh * g.kw * g.outH * g.outW);
+  /** x [batch, inChannels, height, width] → [batch, outChannels, Ho, Wo]. */
+  forward(x: TensorLike, _opts: ForwardOptions = {}): Tensor {
+    const fn = `${this.name}.forward`;
+    const t = images(fn, x, this.inChannels);
+    const geo = this.geometry.get(t.shape);
+    const input = this.modePads ? modePad(t, this.modePads, this.paddingMode) : t;
+    const b = this.bias ? this.param(1) : null;
+    return conv2dWith(fn, input, this.param(0), b, geo, this.groups);
   }
 
-  forward(x: Tensor, _opts: ForwardOptions = {}): Tensor {
-    this.checkInput(x);
-    const g = this.g;
-    const batch = x.shape[0];
-    const k = this.kernels();
-    const hw = g.outH * g.outW;
-    const kk = g.c * g.kh * g.kw;
-    const y = this.yBuf.get([batch, this.outChannels, g.outH, g.outW]);
-    const xs = this.xViews.of(x.data, g.c * g.h * g.w);
-    const ys = this.yViews.of(y.data, this.outChannels * hw);
-    const [w, b] = this.bound;
-    const cols = this.direct ? null : this.colBuf.get([kk, hw]).data;
-    for (let i = 0; i < batch; i++) {
-      if (cols) k.im2col(cols, xs[i], g);
-      k.gemm(false, false, this.outChannels, hw, kk, 1, w.data, cols ?? xs[i], 0, ys[i]);
-    }
-    if (b && batch > 0) k.biasAdd(y.data, b.data, batch, this.outChannels, hw);
-    this.x = x;
-    this.out = y;
-    return y;
-  }
-
-  backward(dy: Tensor, opts: BackwardOptions = {}): Tensor {
-    this.checkGrad(dy, this.out);
-    const x = this.x as Tensor;
-    const g = this.g;
-    const batch = x.shape[0];
-    const k = this.kernels();
-    const hw = g.outH * g.outW;
-    const kk = g.c * g.kh * g.kw;
-    const [w, b] = this.bound;
-    const dx = this.dxBuf.get(x.shape);
-    const xs = this.xViews.of(x.data, g.c * g.h * g.w);
-    const dys = this.dyViews.of(dy.data, this.outChannels * hw);
-    const dxs = this.dxViews.of(dx.data, g.c * g.h * g.w);
-    const inputGrad = opts.inputGrad !== false;
-    if (!inputGrad) k.fill(dx.data, 0);
-    const cols = this.direct ? null : this.colBuf.get([kk, hw]).data;
-    for (let i = 0; i < batch; i++) {
-      // dW += dy_b · colsᵀ; then the columns' gradient Wᵀ·dy_b, folded back onto dx_b.
-      if (cols) k.im2col(cols, xs[i], g);
-      k.gemm(false, true, this.outChannels, kk, hw, 1, dys[i], cols ?? xs[i], 1, w.grad);
-      if (!inputGrad) continue;
-      k.gemm(true, false, kk, hw, this.outChannels, 1, w.data, dys[i], 0, cols ?? dxs[i]);
-      if (cols) k.col2im(dxs[i], cols, g);
-    }
-    if (b && batch > 0) k.biasGrad(b.grad, dy.data, batch, this.outChannels, hw, true);
-    return dx;
+  /** The constructor arguments (checkpoint manifests). */
+  config(): Record<string, unknown> {
+    return {
+      inChannels: this.inChannels,
+      outChannels: this.outChannels,
+      kernelSize: [...this.kernelSize],
+      stride: [...this.stride],
+      padding: typeof this.padding === 'string' ? this.padding : [...this.padding],
+      dilation: [...this.dilation],
+      groups: this.groups,
+      paddingMode: this.paddingMode,
+      bias: this.bias,
+    };
   }
 
   override describe(): string {
-    const pairStr = (p: readonly number[]) => (p[0] === p[1] ? `${p[0]}` : p.join('×'));
     const parts = [`${this.inChannels} → ${this.outChannels}`, `${this.kernelSize.join('×')}`];
     if (this.stride[0] !== 1 || this.stride[1] !== 1) parts.push(`stride ${pairStr(this.stride)}`);
     if (typeof this.padding === 'string') parts.push(`padding '${this.padding}'`);
     else if (this.padding[0] || this.padding[1]) parts.push(`padding ${pairStr(this.padding)}`);
+    if (this.paddingMode !== 'zeros') parts.push(`paddingMode '${this.paddingMode}'`);
     if (this.dilation[0] !== 1 || this.dilation[1] !== 1)
       parts.push(`dilation ${pairStr(this.dilation)}`);
+    if (this.groups !== 1) parts.push(`groups ${this.groups}`);
     if (!this.bias) parts.push('no bias');
     return `Conv2d(${parts.join(', ')})`;
   }

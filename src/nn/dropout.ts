@@ -10,18 +10,22 @@
  */
 import { dropout } from '../autograd/ops/dropout.js';
 import type { Tensor, TensorLike } from '../autograd/tensor.js';
-import { describe } from '../backend/validate.js';
+import { describe, noMoreArgs } from '../backend/validate.js';
 import { Rng } from '../random.js';
 import { type ForwardOptions, Layer } from './layer.js';
 
 export class Dropout extends Layer {
   protected rng: Rng | null = null;
 
-  constructor(readonly p = 0.5) {
+  constructor(
+    readonly p = 0.5,
+    ...extra: never[]
+  ) {
+    const what = 'Dropout: p must be a probability in [0, 1], got';
+    if (typeof p !== 'number') throw new TypeError(`${what} ${describe(p)}`);
+    if (!(p >= 0 && p <= 1)) throw new RangeError(`${what} ${p}`);
+    noMoreArgs('Dropout', extra, 'one argument (p)');
     super();
-    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) {
-      throw new RangeError(`Dropout: p must be a probability in [0, 1], got ${describe(p)}`);
-    }
   }
 
   protected override computeShape(input: readonly number[]): readonly number[] {

@@ -8,14 +8,16 @@
 
 import { flatten } from '../autograd/ops/shape.js';
 import type { Tensor, TensorLike } from '../autograd/tensor.js';
-import { describe } from '../backend/validate.js';
+import { describe, noMoreArgs } from '../backend/validate.js';
 import { type ForwardOptions, Layer } from './layer.js';
 
 export class Flatten extends Layer {
   constructor(
     readonly startDim = 1,
     readonly endDim = -1,
+    ...extra: never[]
   ) {
+    noMoreArgs('Flatten', extra, 'two arguments (startDim, endDim)');
     super();
     for (const [k, v] of [
       ['startDim', startDim],
@@ -24,6 +26,13 @@ export class Flatten extends Layer {
       if (!Number.isSafeInteger(v))
         throw new TypeError(`Flatten: ${k} must be an integer, got ${describe(v)}`);
     }
+    // What build refuses for every input, refused now: merging the batch axis, an empty range.
+    if (startDim === 0)
+      throw new RangeError(
+        'Flatten: startDim 0 would merge the batch axis (dim 0); use startDim ≥ 1',
+      );
+    if (startDim >= 0 === endDim >= 0 && startDim > endDim)
+      throw new RangeError(`Flatten: startDim ${startDim} comes after endDim ${endDim}`);
   }
 
   protected override computeShape(input: readonly number[]): readonly number[] {

@@ -1,48 +1,35 @@
 /**
  * Global average pooling: [N, C, H, W] → [N, C], the mean over each H×W plane (what
- * `torch.nn.AdaptiveAvgPool2d(1)` followed by `flatten(1)` computes). Runs the average-pooling
- * kernels with one H×W window per plane (sums in f64 on both backends).
+ * `torch.nn.AdaptiveAvgPool2d(1)` followed by `flatten(1)` computes). Autograd's
+ * `globalAvgPool2d`: the average-pooling kernels with one H×W window per plane (sums in f64
+ * on both backends). Any plane size.
  */
-import type { Window2d } from '../backend/kernels.js';
-import { getBackend } from '../backend/select.js';
+import { avgPool2dWith, globalGeometry } from '../autograd/ops/pool.js';
+import type { Tensor, TensorLike } from '../autograd/tensor.js';
+import { noMoreArgs } from '../backend/validate.js';
 import { type ForwardOptions, Layer } from './layer.js';
-import { Scratch, type Tensor } from './tensor.js';
-import { chw, emptyWindow } from './window2d.js';
+import { chw, GeometryCache, images } from './window2d.js';
 
 export class GlobalAvgPool2d extends Layer {
-  private readonly g: Window2d = emptyWindow();
-  private x: Tensor | null = null;
-  private out: Tensor | null = null;
-  private readonly yBuf = new Scratch();
-  private readonly dxBuf = new Scratch();
+  private readonly geometry = new GeometryCache((shape) =>
+    globalGeometry(`${this.name}.forward`, shape),
+  );
+
+  constructor(...extra: never[]) {
+    noMoreArgs('GlobalAvgPool2d', extra, 'no arguments');
+    super();
+  }
 
   protected override computeShape(input: readonly number[]): readonly number[] {
-    const [c, h, w] = chw(this.name, input);
-    if (h < 1 || w < 1)
-      throw new RangeError(`${this.name}: input [${input.join(', ')}] has an empty plane`);
-    Object.assign(this.g, { c, h, w, kh: h, kw: w, strideH: h, strideW: w, outH: 1, outW: 1 });
+    const [c] = chw(this.name, input);
+    globalGeometry(this.name, input);
     return [c];
   }
 
-  forward(x: Tensor, _opts: ForwardOptions = {}): Tensor {
-    this.checkInput(x);
-    const g = this.g;
-    g.n = x.shape[0];
-    const y = this.yBuf.get([g.n, g.c]);
-    getBackend().kernelsFor(x.data.length).avgPool2d(y.data, x.data, g, true);
-    this.x = x;
-    this.out = y;
-    return y;
-  }
-
-  backward(dy: Tensor): Tensor {
-    this.checkGrad(dy, this.out);
-    const x = this.x as Tensor;
-    const g = this.g;
-    g.n = x.shape[0];
-    const dx = this.dxBuf.get(x.shape);
-    getBackend().kernelsFor(x.data.length).avgPool2dBackward(dx.data, dy.data, g, true);
-    return dx;
+  forward(x: TensorLike, _opts: ForwardOptions = {}): Tensor {
+    const fn = `${this.name}.forward`;
+    const t = images(fn, x);
+    return avgPool2dWith(fn, t, this.geometry.get(t.shape), true, [t.shape[0], t.shape[1]]);
   }
 
   override describe(): string {

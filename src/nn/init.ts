@@ -5,13 +5,34 @@
  * `_calculate_fan_in_and_fan_out`: a weight of shape [out, in, ...k] has fan_in = in·∏k and
  * fan_out = out·∏k.
  */
-import { describe } from '../backend/validate.js';
-import type { Rng } from '../random.js';
+import { f32, finite, knownKeys, oneOf, options, unused } from '../backend/validate.js';
+import { Rng } from '../random.js';
 
 export type Nonlinearity = 'linear' | 'conv' | 'sigmoid' | 'tanh' | 'relu' | 'leakyRelu' | 'selu';
 
-/** `torch.nn.init.calculate_gain`. */
-export function gain(nonlinearity: Nonlinearity, param = 0.01): number {
+const NONLINEARITIES: readonly Nonlinearity[] = [
+  'linear',
+  'conv',
+  'sigmoid',
+  'tanh',
+  'relu',
+  'leakyRelu',
+  'selu',
+];
+
+/**
+ * `torch.nn.init.calculate_gain`. `param` is leakyRelu's negative slope (default 0.01); torch
+ * ignores it for the other nonlinearities, here giving it to them is refused.
+ */
+export function gain(nonlinearity: Nonlinearity, param?: number): number {
+  oneOf('gain', 'nonlinearity', nonlinearity, NONLINEARITIES);
+  if (param !== undefined) {
+    finite('gain', 'param', param);
+    if (nonlinearity !== 'leakyRelu')
+      throw new TypeError(
+        `gain: param (${param}) is leakyRelu's negative slope; ${nonlinearity} has no parameter`,
+      );
+  }
   switch (nonlinearity) {
     case 'linear':
     case 'conv':
@@ -21,8 +42,10 @@ export function gain(nonlinearity: Nonlinearity, param = 0.01): number {
       return 5 / 3;
     case 'relu':
       return Math.SQRT2;
-    case 'leakyRelu':
-      return Math.sqrt(2 / (1 + param * param));
+    case 'leakyRelu': {
+      const slope = param ?? 0.01;
+      return Math.sqrt(2 / (1 + slope * slope));
+    }
     case 'selu':
       return 3 / 4;
   }
@@ -74,7 +97,57 @@ function kaimingStd(
 ): number {
   const f = fans(shape);
   const fan = mode === 'fanIn' ? f.fanIn : f.fanOut;
-  return gain(nl, a) / Math.sqrt(fan);
+  return gain(nl, nl === 'leakyRelu' ? a : undefined) / Math.sqrt(fan);
+}
+
+/** The keys each kind takes (required ones first, see REQUIRED). */
+const INIT_KEYS: Record<Init['kind'], readonly string[]> = {
+  zeros: [],
+  ones: [],
+  constant: ['value'],
+  uniform: ['a', 'b'],
+  normal: ['mean', 'std'],
+  xavierUniform: ['gain'],
+  xavierNormal: ['gain'],
+  kaimingUniform: ['a', 'mode', 'nonlinearity'],
+  kaimingNormal: ['a', 'mode', 'nonlinearity'],
+  lecunUniform: [],
+  lecunNormal: [],
+  orthogonal: ['gain'],
+};
+const REQUIRED = new Set(['constant', 'uniform', 'normal']);
+
+/**
+ * Checks an initialiser (a layer's `weightInit`/`biasInit`, named `name` in messages): a known
+ * kind, only that kind's keys (a misspelt key would otherwise leave a bound undefined), finite
+ * numbers, uniform's a ≤ b and normal's std ≥ 0 (torch's checks), kaiming's mode and
+ * nonlinearity, and no negative slope `a` for a nonlinearity that has none.
+ */
+export function checkInit(fn: string, name: string, init: unknown): asserts init is Init {
+  options(fn, name, init);
+  const o = init as Record<string, unknown>;
+  oneOf(fn, `${name}.kind`, o.kind, INIT_KINDS);
+  const keys = INIT_KEYS[o.kind];
+  knownKeys(fn, `key of ${name} (kind '${o.kind}')`, o, ['kind', ...keys]);
+  for (const k of keys) {
+    const v = o[k];
+    if (k === 'mode' || k === 'nonlinearity' || (v === undefined && !REQUIRED.has(o.kind)))
+      continue;
+    if (v === undefined)
+      throw new TypeError(`${fn}: ${name}.${k} is required for kind '${o.kind}'`);
+    finite(fn, `${name}.${k}`, v);
+  }
+  if (o.kind === 'uniform' && (o.a as number) > (o.b as number))
+    throw new RangeError(`${fn}: ${name} needs a ≤ b, got a ${o.a}, b ${o.b}`);
+  if (o.kind === 'normal' && (o.std as number) < 0)
+    throw new RangeError(`${fn}: ${name}.std must be ≥ 0, got ${o.std}`);
+  if (o.kind === 'kaimingUniform' || o.kind === 'kaimingNormal') {
+    if (o.mode !== undefined) oneOf(fn, `${name}.mode`, o.mode, ['fanIn', 'fanOut']);
+    const nl = o.nonlinearity ?? 'leakyRelu';
+    oneOf(fn, `${name}.nonlinearity`, nl, NONLINEARITIES);
+    if (nl !== 'leakyRelu')
+      unused(fn, o, 'a', `${name}.a is leakyRelu's negative slope, and nonlinearity is ${nl}`);
+  }
 }
 
 /** Fills `out` (a tensor of `shape`) by `init`, drawing from `rng`. */
@@ -84,15 +157,14 @@ export function initialize(
   init: Init,
   rng: Rng,
 ): void {
-  if (
-    init === null ||
-    typeof init !== 'object' ||
-    !INIT_KINDS.includes(init.kind as (typeof INIT_KINDS)[number])
-  ) {
-    throw new TypeError(
-      `initialize: init must be one of ${INIT_KINDS.join(', ')}, got ${describe(init)}`,
+  const fn = 'initialize';
+  f32(fn, 'out', out);
+  if (!Array.isArray(shape) || shape.reduce((a, d) => a * d, 1) !== out.length)
+    throw new RangeError(
+      `${fn}: shape must be an array whose product is out's length ${out.length}, got ${Array.isArray(shape) ? `[${shape.join(', ')}]` : typeof shape}`,
     );
-  }
+  checkInit(fn, 'init', init);
+  if (!(rng instanceof Rng)) throw new TypeError(`${fn}: rng must be an Rng`);
   switch (init.kind) {
     case 'zeros':
       out.fill(0);

@@ -15,6 +15,7 @@ import { noGrad } from '../autograd/grad-mode.js';
 import { asTensor } from '../autograd/ops/util.js';
 import type { DType } from '../autograd/storage.js';
 import type { Tensor } from '../autograd/tensor.js';
+import { bool, describe, knownKeys, options } from '../backend/validate.js';
 import type { Param } from '../optim/optimizer.js';
 import type { Rng } from '../random.js';
 import type { Init } from './init.js';
@@ -73,6 +74,10 @@ export abstract class Layer {
   _owner: object | null = null;
 
   constructor(name?: string) {
+    if (name !== undefined && (typeof name !== 'string' || name === ''))
+      throw new TypeError(
+        `${new.target.name}: name must be a non-empty string, got ${describe(name)}`,
+      );
     this.name = name ?? this.constructor.name;
   }
 
@@ -155,7 +160,9 @@ export abstract class Layer {
 
   /** Whether this call runs in training mode. */
   protected isTraining(opts?: ForwardOptions): boolean {
-    return opts?.training ?? this.training;
+    if (opts === undefined) return this.training;
+    forwardOptions(`${this.name}.forward`, opts);
+    return opts.training ?? this.training;
   }
 
   /** Bound parameter `i` (in `paramSpecs()` order) as a leaf tensor. */
@@ -201,4 +208,12 @@ export abstract class Layer {
   describe(): string {
     return `${this.constructor.name} ${shapeStr(this.inputShape)} → ${shapeStr(this.outputShape)}`;
   }
+}
+
+/** Checks a forward's options (`{ training }`): an object with known keys, training a boolean. */
+export function forwardOptions(fn: string, opts: unknown): asserts opts is ForwardOptions {
+  options(fn, 'options', opts);
+  knownKeys(fn, 'option', opts, ['training']);
+  const t = (opts as ForwardOptions).training;
+  if (t !== undefined) bool(fn, 'training', t);
 }

@@ -4,15 +4,15 @@
  * variance, γ (ones) and β (zeros) of shape `normalizedShape` (`elementwiseAffine`, `bias`).
  * Same computation in training and eval.
  *
- * Two kernels over the rows × cols view (rows = batch × leading dims, cols = ∏ normalizedShape):
- * `layerNormForward` saves the per-row mean and rstd; `layerNormBackward` computes
- * dx = rstd·(g − mean(g) − x̂·mean(g·x̂)) with g = dy·γ and adds dγ = Σ dy·x̂, dβ = Σ dy.
+ * Any leading dimensions (as torch). The computation and its backward are autograd's
+ * `layerNorm` (two fused kernels over the rows × cols view, cols = ∏ normalizedShape).
  * γ and β have `regularize: false`.
  */
-import { getBackend } from '../backend/select.js';
-import { describe } from '../backend/validate.js';
+import { layerNorm } from '../autograd/ops/norm.js';
+import type { Tensor, TensorLike } from '../autograd/tensor.js';
+import { bool, describe, finite, optionsOf } from '../backend/validate.js';
 import { type ForwardOptions, Layer, type ParamSpec } from './layer.js';
-import { numel, Scratch, shapeStr, type Tensor } from './tensor.js';
+import { shapeStr } from './tensor.js';
 
 export interface LayerNormOptions {
   /** Added to the variance (default 1e-5). */
@@ -28,43 +28,30 @@ export class LayerNorm extends Layer {
   readonly eps: number;
   readonly elementwiseAffine: boolean;
   readonly bias: boolean;
-  private readonly cols: number;
-  private readonly yBuf = new Scratch();
-  private readonly dxBuf = new Scratch();
-  private readonly meanBuf = new Scratch();
-  private readonly rstdBuf = new Scratch();
-  private x: Tensor | null = null;
-  private out: Tensor | null = null;
-  private mean: Tensor | null = null;
-  private rstd: Tensor | null = null;
 
   constructor(normalizedShape: number | readonly number[], options: LayerNormOptions = {}) {
     super();
+    const fn = 'LayerNorm';
     const shape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape;
-    if (
-      !Array.isArray(shape) ||
-      shape.length === 0 ||
-      shape.some((d) => !Number.isSafeInteger(d) || d <= 0)
-    ) {
-      throw new RangeError(
-        `LayerNorm: normalizedShape must be a positive integer or a non-empty array of them, got ${describe(normalizedShape)}`,
-      );
-    }
-    if (options === null || typeof options !== 'object')
-      throw new TypeError(`LayerNorm: options must be an object, got ${describe(options)}`);
+    const what = `${fn}: normalizedShape must be a positive integer or a non-empty array of them, got`;
+    if (!Array.isArray(shape) || shape.some((d) => typeof d !== 'number' || !Number.isInteger(d)))
+      throw new TypeError(`${what} ${describe(normalizedShape)}`);
+    if (shape.length === 0 || shape.some((d) => d <= 0 || !Number.isSafeInteger(d)))
+      throw new RangeError(`${what} [${shape.join(', ')}]`);
+    optionsOf(fn, options, ['eps', 'elementwiseAffine', 'bias']);
     const eps = options.eps ?? 1e-5;
-    if (typeof eps !== 'number' || !Number.isFinite(eps) || eps < 0)
-      throw new RangeError(`LayerNorm: eps must be a finite number ≥ 0, got ${describe(eps)}`);
-    for (const k of ['elementwiseAffine', 'bias'] as const) {
-      const v = options[k];
-      if (v !== undefined && typeof v !== 'boolean')
-        throw new TypeError(`LayerNorm: ${k} must be a boolean, got ${describe(v)}`);
-    }
+    finite(fn, 'eps', eps);
+    if (eps < 0) throw new RangeError(`${fn}: eps must be a finite number ≥ 0, got ${eps}`);
+    for (const k of ['elementwiseAffine', 'bias'] as const)
+      if (options[k] !== undefined) bool(fn, k, options[k]);
+    if (options.elementwiseAffine === false && options.bias === true)
+      throw new TypeError(
+        `${fn}: bias: true has no effect with elementwiseAffine: false (β is part of the affine transform)`,
+      );
     this.normalizedShape = [...shape];
     this.eps = eps;
     this.elementwiseAffine = options.elementwiseAffine ?? true;
     this.bias = this.elementwiseAffine && (options.bias ?? true);
-    this.cols = numel(shape);
   }
 
   protected override computeShape(input: readonly number[]): readonly number[] {
@@ -88,54 +75,17 @@ export class LayerNorm extends Layer {
     return specs;
   }
 
-  forward(x: Tensor, _opts: ForwardOptions = {}): Tensor {
-    this.checkInput(x);
-    const rows = x.data.length / this.cols;
-    const y = this.yBuf.get(x.shape);
-    const mean = this.meanBuf.get([rows]);
-    const rstd = this.rstdBuf.get([rows]);
-    const [w, b] = this.bound;
-    getBackend()
-      .kernelsFor(2 * x.data.length)
-      .layerNormForward(
-        y.data,
-        mean.data,
-        rstd.data,
-        x.data,
-        w ? w.data : null,
-        b ? b.data : null,
-        rows,
-        this.cols,
-        this.eps,
-      );
-    this.x = x;
-    this.out = y;
-    this.mean = mean;
-    this.rstd = rstd;
-    return y;
+  /** Any leading dimensions, ending in normalizedShape. */
+  protected override acceptsShape(s: readonly number[]): boolean {
+    const ns = this.normalizedShape;
+    return s.length > ns.length && ns.every((d, i) => s[s.length - ns.length + i] === d);
   }
 
-  backward(dy: Tensor): Tensor {
-    this.checkGrad(dy, this.out);
-    const x = this.x as Tensor;
-    const rows = x.data.length / this.cols;
-    const dx = this.dxBuf.get(x.shape);
-    const [w, b] = this.bound;
-    getBackend()
-      .kernelsFor(2 * x.data.length)
-      .layerNormBackward(
-        dx.data,
-        w ? w.grad : null,
-        b ? b.grad : null,
-        dy.data,
-        x.data,
-        (this.mean as Tensor).data,
-        (this.rstd as Tensor).data,
-        w ? w.data : null,
-        rows,
-        this.cols,
-      );
-    return dx;
+  forward(x: TensorLike, _opts: ForwardOptions = {}): Tensor {
+    const t = this.checkInput(x) as Tensor;
+    const w = this.elementwiseAffine ? this.param(0) : null;
+    const b = this.bias ? this.param(1) : null;
+    return layerNorm(t, this.normalizedShape, w, b, this.eps);
   }
 
   override describe(): string {

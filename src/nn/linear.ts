@@ -6,8 +6,8 @@
  */
 import { linear } from '../autograd/ops/matmul.js';
 import type { Tensor, TensorLike } from '../autograd/tensor.js';
-import { describe } from '../backend/validate.js';
-import type { Init } from './init.js';
+import { bool, optionsOf, positiveInt, unused } from '../backend/validate.js';
+import { checkInit, type Init } from './init.js';
 import { type ForwardOptions, Layer, type ParamSpec } from './layer.js';
 
 export interface LinearOptions {
@@ -27,17 +27,18 @@ export class Linear extends Layer {
     options: LinearOptions = {},
   ) {
     super();
-    for (const [k, v] of [
-      ['inFeatures', inFeatures],
-      ['outFeatures', outFeatures],
-    ] as const) {
-      if (!Number.isSafeInteger(v) || v <= 0)
-        throw new RangeError(`Linear: ${k} must be a positive integer, got ${describe(v)}`);
-    }
-    this.bias = options.bias ?? true;
+    const fn = 'Linear';
+    positiveInt(fn, 'inFeatures', inFeatures);
+    positiveInt(fn, 'outFeatures', outFeatures);
+    const o = optionsOf(fn, options, ['bias', 'weightInit', 'biasInit']);
+    if (o.bias !== undefined) bool(fn, 'bias', o.bias);
+    if (o.weightInit !== undefined) checkInit(fn, 'weightInit', o.weightInit);
+    if (o.biasInit !== undefined) checkInit(fn, 'biasInit', o.biasInit);
+    if (o.bias === false) unused(fn, o, 'biasInit', 'the layer has no bias (bias: false)');
+    this.bias = o.bias ?? true;
     const bound = 1 / Math.sqrt(inFeatures);
-    this.weightInit = options.weightInit ?? { kind: 'uniform', a: -bound, b: bound };
-    this.biasInit = options.biasInit ?? { kind: 'uniform', a: -bound, b: bound };
+    this.weightInit = o.weightInit ?? { kind: 'uniform', a: -bound, b: bound };
+    this.biasInit = o.biasInit ?? { kind: 'uniform', a: -bound, b: bound };
   }
 
   protected override computeShape(input: readonly number[]): readonly number[] {

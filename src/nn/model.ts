@@ -7,16 +7,18 @@
  */
 import { runBackward } from '../autograd/engine.js';
 import { isGradEnabled, withGradMode } from '../autograd/grad-mode.js';
+import type { Node } from '../autograd/node.js';
 import { asTensor } from '../autograd/ops/util.js';
 import type { DType } from '../autograd/storage.js';
 import { bindArenaGrad, type Tensor, type TensorLike, viewOf, wrap } from '../autograd/tensor.js';
-import { describe } from '../backend/validate.js';
+import { bool, count, describe, optionsOf } from '../backend/validate.js';
 import { allocArena } from '../memory.js';
 import { Rng } from '../random.js';
 import { initialize } from './init.js';
 import {
   type BackwardOptions,
   type ForwardOptions,
+  forwardOptions,
   Layer,
   type LayerParam,
   type StateBuffer,
@@ -52,7 +54,7 @@ export class Model {
   /** The last forward's input (tracked) and output, for the `backward(dy)` convenience. */
   private last: { x: Tensor<DType>; y: Tensor } | null = null;
   /** The forward before it, while its graph may still be alive (to refuse an ambiguous backward). */
-  private previous: WeakRef<Tensor> | null = null;
+  private previous: Node | null = null;
 
   constructor(
     readonly net: Layer,
@@ -70,14 +72,9 @@ export class Model {
         `${fn}: inputShape must be an array of positive integers (without the batch axis), got ${describe(inputShape)}`,
       );
     }
-    if (options === null || typeof options !== 'object')
-      throw new TypeError(`${fn}: options must be an object, got ${describe(options)}`);
-    for (const k of Object.keys(options))
-      if (k !== 'seed')
-        throw new TypeError(`${fn}: unknown option ${JSON.stringify(k)}; valid: seed`);
+    optionsOf(fn, options, ['seed']);
     const seed = options.seed ?? 0;
-    if (!Number.isSafeInteger(seed) || seed < 0)
-      throw new RangeError(`${fn}: seed must be an integer in [0, 2^53), got ${seed}`);
+    count(fn, 'seed', seed);
     this.layers = [];
     walk(net, '', this.layers, new Set());
     for (const { layer } of this.layers) {
@@ -177,6 +174,7 @@ export class Model {
    * `backward()` reaches the parameters.
    */
   forward(x: Tensor<DType> | TensorLike, opts: ForwardOptions = {}): Tensor {
+    forwardOptions('Model.forward', opts);
     let t = asTensor('Model.forward', 'x', x, 'any');
     if (isGradEnabled() && t.dtype === 'float32' && !t._requiresGrad && !t._node && !t._track) {
       // Tracked (not requiring grad) so that backward(dy) can also return d/dx on request.
@@ -184,7 +182,9 @@ export class Model {
       t._track = true;
     }
     const y = this.net.forward(t, opts) as Tensor;
-    if (this.last) this.previous = new WeakRef(this.last.y);
+    // Only the node (not a WeakRef: a WeakRef keeps its target alive until the end of the
+    // synchronous job, which for a training loop is the whole run).
+    this.previous = this.last?.y._node ?? null;
     this.last = { x: t, y };
     return y;
   }
@@ -197,13 +197,9 @@ export class Model {
    */
   backward(dy: TensorLike, opts: BackwardOptions = {}): Tensor {
     const fn = 'Model.backward';
-    if (opts === null || typeof opts !== 'object')
-      throw new TypeError(`${fn}: options must be an object, got ${describe(opts)}`);
-    for (const k of Object.keys(opts))
-      if (k !== 'inputGrad' && k !== 'retainGraph')
-        throw new TypeError(
-          `${fn}: unknown option ${JSON.stringify(k)}; valid: inputGrad, retainGraph`,
-        );
+    optionsOf(fn, opts, ['inputGrad', 'retainGraph']);
+    for (const k of ['inputGrad', 'retainGraph'] as const)
+      if (opts[k] !== undefined) bool(fn, k, opts[k]);
     const g = asTensor(fn, 'dy', dy, 'float32');
     const last = this.last;
     if (!last) throw new Error(`${fn}: called before forward`);
@@ -212,21 +208,40 @@ export class Model {
       throw new RangeError(
         `${fn}: expected a gradient of shape ${shapeStr(y.shape)} (the output's), got ${shapeStr(g.shape)}`,
       );
-    const prev = this.previous?.deref();
-    if (prev?._node && !prev._node.freed && prev !== y)
+    const prev = this.previous;
+    if (prev && !prev.freed && prev !== y._node)
       throw new Error(
         `${fn}: the model ran forward more than once since its last backward and both graphs are alive, so which output dy belongs to is ambiguous; call backward on the output tensor itself (y.backward(dy))`,
       );
+    if (y === x) {
+      // An identity network (e.g. only dropout, in eval): dx = dy, no parameter involved.
+      this.previous = null;
+      return withGradMode(false, () =>
+        wrap(
+          opts.inputGrad === false ? new Float32Array(x.size) : Float32Array.from(g._d),
+          x.shape,
+          'float32',
+        ),
+      );
+    }
     if (!y._node)
       throw new Error(
         `${fn}: the last forward recorded no graph (it ran inside noGrad, or nothing in it needs a gradient)`,
       );
-    const wantX = opts.inputGrad !== false && x._track && !x._released;
+    const wantX =
+      opts.inputGrad !== false &&
+      x.dtype === 'float32' &&
+      (x._track || x._requiresGrad || x._node !== null) &&
+      !x._released;
+    // This model's part of the graph only, down to its input (which may itself come from
+    // another model, whose own backward(dx) continues from there), as the explicit API did.
+    const own = new Set(this.all.map((p) => p.tensor as Tensor));
     const [dx] = runBackward([y], [g], {
       fn,
       retainGraph: opts.retainGraph ?? false,
       createGraph: false,
       accumulate: true,
+      accumulateOnly: own,
       inputs: wantX ? [x as Tensor] : [],
     });
     this.previous = null;

@@ -1,44 +1,57 @@
 /**
- * Recurrent layers with `torch.nn.RNN` / `LSTM` / `GRU` semantics, batch-first
- * (`batch_first=True`): input [N, T, inputSize]; output [N, T, hiddenSize] with
- * `returnSequences`, else the last step's hidden state [N, hiddenSize] (torch's `h_n[-1]`).
- * Initial states are zero; stacked layers (`numLayers`) feed each layer's output sequence to
- * the next (no inter-layer dropout).
+ * Recurrent layers with `torch.nn.RNN` / `LSTM` / `GRU` semantics: an initial state (h0, and
+ * c0 for LSTM) that receives gradients, the final state returned (h_n, c_n, also
+ * differentiable), `numLayers` stacked with `dropout` between layers, `bidirectional`. Input
+ * [N, T, inputSize] with `batchFirst` (the default here, unlike torch), else [T, N, inputSize];
+ * any T ≥ 1 (a model built for one length runs others, e.g. one step at a time when sampling).
  *
- * Parameters keep torch's names, shapes and order, per layer l: `weight_ih_l{l}` [G·H, in],
- * `weight_hh_l{l}` [G·H, H], `bias_ih_l{l}` [G·H], `bias_hh_l{l}` [G·H] (G = 1 for RNN, 4 for
- * LSTM with gate rows i, f, g, o, 3 for GRU with r, z, n), so a torch state dict maps one to
- * one (`0.weight_ih_l0` in a model). Every parameter starts U(−1/√H, 1/√H) like torch.
- * GRU: n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)), h' = (1 − z) ⊙ n + z ⊙ h.
+ * `forward(x)` returns the output: the top layer's sequence [N, T, D·H] with
+ * `returnSequences` (D = 2 when bidirectional: the directions side by side, forward first),
+ * else the top layer's final hidden states [N, D·H] (torch's h_n[-1] for one direction; both
+ * directions' final states for two, as Keras's Bidirectional). `forwardWithState(x, state)`
+ * also takes and returns the states h, c of shape [numLayers·D, N, H] (torch's layout).
  *
- * Forward: one GEMM projects all time steps at once ([N·T, in] × [in, G·H], plus the biases),
- * then per step one GEMM for the recurrent projection and one fused cell kernel
- * (`rnnCellForward`/`lstmCellForward`/`gruCellForward`), which keeps the gate activations for
- * backward. Backward is backpropagation through time over those activations: per step one
- * fused cell-backward kernel and one GEMM for the gradient reaching h_{t−1}; the weight
- * gradients are GEMMs over all steps at the end (W_ih over the batch-first pre-activation
- * gradients and the input, W_hh over the time-major ones and h_{t−1}), the bias gradients
- * column sums.
+ * Parameters keep torch's names, shapes and order, per layer l and direction (suffix
+ * `_reverse` for the second): `weight_ih_l{l}` [G·H, in], `weight_hh_l{l}` [G·H, H],
+ * `bias_ih_l{l}` [G·H], `bias_hh_l{l}` [G·H] (G = 1 for RNN, 4 for LSTM with gate rows i, f, g,
+ * o, 3 for GRU with r, z, n; in = inputSize for l = 0, else D·H), so a torch state dict maps
+ * one to one. Every parameter starts U(−1/√H, 1/√H) like torch.
  *
- * Internal layout: gate buffers (and the input-side pre-activation gradients) are batch-first
- * [N, T, G·H], rows of step t strided by T·G·H, so the input GEMMs need no transpose; hidden
- * and cell states are time-major [T + 1, N, H] (slot 0 the zero initial state), so each step's
- * recurrent GEMM reads a contiguous block.
+ * Each layer is one node of the tape (autograd/ops/recurrent.ts: the fused cell kernels
+ * forward and backward); the states are sliced per layer and the final ones joined with small
+ * copies. What flows between layers is internal and recycled with the graph.
  */
-import { getBackend } from '../backend/select.js';
-import { describe, knownKeys, options as optionsCheck } from '../backend/validate.js';
-import { type ForwardOptions, Layer, type LayerParam, type ParamSpec } from './layer.js';
-import { Scratch, shapeStr, type Tensor } from './tensor.js';
-
-type Cell = 'rnnTanh' | 'rnnRelu' | 'lstm' | 'gru';
+import { isGradEnabled } from '../autograd/grad-mode.js';
+import { dropout } from '../autograd/ops/dropout.js';
+import {
+  type CellKind,
+  type DirectionWeights,
+  gateCount,
+  recurrentLayer,
+} from '../autograd/ops/recurrent.js';
+import { catAxis, narrowAxis } from '../autograd/ops/recurrent-shape.js';
+import { permute, reshape } from '../autograd/ops/shape.js';
+import { asTensor } from '../autograd/ops/util.js';
+import { collect } from '../autograd/scope.js';
+import type { Tensor, TensorLike } from '../autograd/tensor.js';
+import { describe, knownKeys, options as optionsCheck, positiveInt } from '../backend/validate.js';
+import { Rng } from '../random.js';
+import { type ForwardOptions, Layer, type ParamSpec } from './layer.js';
+import { shapeStr } from './tensor.js';
 
 export interface RecurrentOptions {
   /** Biases b_ih and b_hh (default true). */
   bias?: boolean;
   /** Stacked recurrent layers (default 1). */
   numLayers?: number;
-  /** Output every step [N, T, H] (true) or only the last [N, H] (default false). */
+  /** Output every step [N, T, D·H] (true) or only the final states [N, D·H] (default false). */
   returnSequences?: boolean;
+  /** Both directions, outputs side by side on the feature axis (default false). */
+  bidirectional?: boolean;
+  /** Dropout probability on each layer's output but the last's, in training (default 0). */
+  dropout?: number;
+  /** Input and output [N, T, ·] (default true) or time-major [T, N, ·] (torch's default). */
+  batchFirst?: boolean;
 }
 
 export interface RNNOptions extends RecurrentOptions {
@@ -46,81 +59,45 @@ export interface RNNOptions extends RecurrentOptions {
   nonlinearity?: 'tanh' | 'relu';
 }
 
-/** Named, reusable buffers that grow to the largest size asked for. */
-class Pool {
-  private readonly m = new Map<string, Scratch>();
-  take(key: string, n: number): Float32Array {
-    let s = this.m.get(key);
-    if (!s) {
-      s = new Scratch();
-      this.m.set(key, s);
-    }
-    return s.get([n]).data;
-  }
+/** Initial states, [numLayers·D, N, H] each (omitted: zeros). `c` is the LSTM's cell state. */
+export interface RecurrentState {
+  h?: Tensor | TensorLike | null;
+  c?: Tensor | TensorLike | null;
 }
 
-/** One layer's forward buffers for a batch size (per-step views built once per size). */
-interface Fwd {
-  n: number;
-  /** [N, T, G·H]: input pre-activations, then the gate activations. */
-  gates: Float32Array;
-  /** [N, G·H]: recurrent pre-activations of the current step. */
-  hp: Float32Array;
-  /** Hidden states, time-major [T + 1, N, H]; `hAt[t]` is slot t (h_{t−1}, slot 0 = zeros). */
-  hs: Float32Array;
-  hAt: Float32Array[];
-  /** LSTM cell states, same layout. */
-  cAt: Float32Array[];
-  /** GRU W_hn·h + b_hn per step [T][N, H]. */
-  hnAt: Float32Array[];
-  /** [N, T, H] output sequence (null for a top layer that returns only the last step). */
-  y: Float32Array | null;
-  /** Slots 1 .. T−1 of `hs` (the h_{t−1} that are not zero), for the W_hh gradient GEMM. */
-  hMid: Float32Array;
+/** What `forwardWithState` returns: the output as `forward`'s, and the final states. */
+export interface RecurrentOutput {
+  output: Tensor;
+  /** Final hidden states [numLayers·D, N, H]. */
+  h: Tensor;
+  /** Final cell states [numLayers·D, N, H] (LSTM only). */
+  c?: Tensor;
 }
 
-interface Bwd {
-  n: number;
-  /** [N, T, G·H] input-side pre-activation gradients. */
-  dp: Float32Array;
-  /** [T, N, G·H] hidden-side pre-activation gradients; `dptAt[t]` is step t. */
-  dpt: Float32Array;
-  dptAt: Float32Array[];
-  /** Steps 1 .. T−1 of `dpt`. */
-  dptMid: Float32Array;
-  dhA: Float32Array;
-  dhB: Float32Array;
-  dc: Float32Array;
-  /** [N, T, in] gradient w.r.t. this layer's input. */
-  dx: Float32Array;
-}
-
-interface Weights {
-  wih: LayerParam;
-  whh: LayerParam;
-  bih: LayerParam | null;
-  bhh: LayerParam | null;
-}
-
-const GATES: Record<Cell, number> = { rnnTanh: 1, rnnRelu: 1, lstm: 4, gru: 3 };
+const OPTION_KEYS = [
+  'bias',
+  'numLayers',
+  'returnSequences',
+  'bidirectional',
+  'dropout',
+  'batchFirst',
+] as const;
 
 export abstract class Recurrent extends Layer {
   readonly bias: boolean;
   readonly numLayers: number;
   readonly returnSequences: boolean;
+  readonly bidirectional: boolean;
+  readonly dropout: number;
+  readonly batchFirst: boolean;
   /** Gates per hidden unit: 1 (RNN), 4 (LSTM), 3 (GRU). */
   readonly gateCount: number;
-  private seqLen = 0;
-  private weights: Weights[] = [];
-  private readonly pools: Pool[] = [];
-  private fwd: Fwd[] = [];
-  private bwd: Bwd[] = [];
-  private x: Tensor | null = null;
-  private out: Tensor | null = null;
-  private dxOut: Tensor | null = null;
+  /** Directions: 1, or 2 when bidirectional. */
+  readonly directions: number;
+  protected rng: Rng | null = null;
 
   protected constructor(
-    private readonly cell: Cell,
+    private readonly cell: CellKind,
     readonly inputSize: number,
     readonly hiddenSize: number,
     options: RecurrentOptions,
@@ -129,40 +106,52 @@ export abstract class Recurrent extends Layer {
     super();
     const fn = this.constructor.name;
     optionsCheck(fn, 'options', options);
-    knownKeys(fn, 'option', options, ['bias', 'numLayers', 'returnSequences', ...extraKeys]);
-    for (const [k, v] of [
-      ['inputSize', inputSize],
-      ['hiddenSize', hiddenSize],
-    ] as const) {
-      if (!Number.isSafeInteger(v) || v <= 0)
-        throw new RangeError(`${fn}: ${k} must be a positive integer, got ${describe(v)}`);
-    }
+    knownKeys(fn, 'option', options, [...OPTION_KEYS, ...extraKeys]);
+    positiveInt(fn, 'inputSize', inputSize);
+    positiveInt(fn, 'hiddenSize', hiddenSize);
     const numLayers = options.numLayers ?? 1;
-    if (!Number.isSafeInteger(numLayers) || numLayers <= 0)
-      throw new RangeError(
-        `${fn}: numLayers must be a positive integer, got ${describe(numLayers)}`,
-      );
-    for (const k of ['bias', 'returnSequences'] as const) {
+    positiveInt(fn, 'numLayers', numLayers);
+    for (const k of ['bias', 'returnSequences', 'bidirectional', 'batchFirst'] as const) {
       const v = options[k];
       if (v !== undefined && typeof v !== 'boolean')
         throw new TypeError(`${fn}: ${k} must be a boolean, got ${describe(v)}`);
     }
+    const p = options.dropout ?? 0;
+    if (typeof p !== 'number')
+      throw new TypeError(`${fn}: dropout must be a probability in [0, 1), got ${describe(p)}`);
+    if (!(p >= 0 && p < 1))
+      throw new RangeError(`${fn}: dropout must be a probability in [0, 1), got ${describe(p)}`);
+    if (p > 0 && numLayers === 1)
+      throw new RangeError(
+        `${fn}: dropout (${p}) applies between stacked layers, so it needs numLayers > 1 (got 1)`,
+      );
     this.bias = options.bias ?? true;
     this.numLayers = numLayers;
     this.returnSequences = options.returnSequences ?? false;
-    this.gateCount = GATES[cell];
+    this.bidirectional = options.bidirectional ?? false;
+    this.dropout = p;
+    this.batchFirst = options.batchFirst ?? true;
+    this.gateCount = gateCount(cell);
+    this.directions = this.bidirectional ? 2 : 1;
   }
 
+  /** Per-sample shapes: [T, in] → [T, D·H] or [D·H] (batch-first); [N, in] → [N, D·H] (time-major). */
   protected override computeShape(input: readonly number[]): readonly number[] {
-    if (input.length !== 2 || input[1] !== this.inputSize || !(input[0] > 0)) {
+    const DH = this.directions * this.hiddenSize;
+    const inl = this.inputSize;
+    if (input.length !== 2 || input[1] !== inl || !(input[0] > 0)) {
       throw new RangeError(
-        `${this.name}: expected input [T, ${this.inputSize}] per sample (batch-first [N, T, ${this.inputSize}]), got ${shapeStr(input)}`,
+        this.batchFirst
+          ? `${this.name}: expected input [T, ${inl}] per sample (batch-first [N, T, ${inl}]), got ${shapeStr(input)}`
+          : `${this.name}: expected input [N, ${inl}] per time step (time-major [T, N, ${inl}]), got ${shapeStr(input)}`,
       );
     }
-    this.seqLen = input[0];
-    this.fwd = [];
-    this.bwd = [];
-    return this.returnSequences ? [input[0], this.hiddenSize] : [this.hiddenSize];
+    if (this.batchFirst) return this.returnSequences ? [input[0], DH] : [DH];
+    if (!this.returnSequences)
+      throw new RangeError(
+        `${this.name}: with batchFirst false and returnSequences false the output [N, ${DH}] has no time axis to lead with; build the model without an inputShape, or set returnSequences`,
+      );
+    return [input[0], DH];
   }
 
   override paramSpecs(): ParamSpec[] {
@@ -172,332 +161,162 @@ export abstract class Recurrent extends Layer {
     const init = { kind: 'uniform' as const, a: -k, b: k };
     const specs: ParamSpec[] = [];
     for (let l = 0; l < this.numLayers; l++) {
-      const inl = l === 0 ? this.inputSize : H;
-      specs.push({ name: `weight_ih_l${l}`, shape: [GH, inl], init, regularize: true });
-      specs.push({ name: `weight_hh_l${l}`, shape: [GH, H], init, regularize: true });
-      if (this.bias) {
-        specs.push({ name: `bias_ih_l${l}`, shape: [GH], init, regularize: false });
-        specs.push({ name: `bias_hh_l${l}`, shape: [GH], init, regularize: false });
+      const inl = l === 0 ? this.inputSize : this.directions * H;
+      for (let d = 0; d < this.directions; d++) {
+        const sfx = `l${l}${d === 1 ? '_reverse' : ''}`;
+        specs.push({ name: `weight_ih_${sfx}`, shape: [GH, inl], init, regularize: true });
+        specs.push({ name: `weight_hh_${sfx}`, shape: [GH, H], init, regularize: true });
+        if (this.bias) {
+          specs.push({ name: `bias_ih_${sfx}`, shape: [GH], init, regularize: false });
+          specs.push({ name: `bias_hh_${sfx}`, shape: [GH], init, regularize: false });
+        }
       }
     }
     return specs;
   }
 
-  override bind(params: LayerParam[]): void {
-    super.bind(params);
+  override setRng(rng: Rng): void {
+    this.rng = rng;
+  }
+
+  /** Layer l's direction weights as leaf tensors. */
+  private weights(l: number): DirectionWeights[] {
     const per = this.bias ? 4 : 2;
-    this.weights = [];
-    for (let l = 0; l < this.numLayers; l++) {
-      const p = params.slice(l * per, (l + 1) * per);
-      this.weights.push({
-        wih: p[0],
-        whh: p[1],
-        bih: this.bias ? p[2] : null,
-        bhh: this.bias ? p[3] : null,
-      });
-    }
+    return Array.from({ length: this.directions }, (_, d) => {
+      const i = (l * this.directions + d) * per;
+      return {
+        wih: this.param(i),
+        whh: this.param(i + 1),
+        bih: this.bias ? this.param(i + 2) : null,
+        bhh: this.bias ? this.param(i + 3) : null,
+      };
+    });
   }
 
-  private pool(l: number): Pool {
-    while (this.pools.length <= l) this.pools.push(new Pool());
-    return this.pools[l];
+  /** `x` as a 3-D float32 tensor with `inputSize` features and T ≥ 1, or a clear error. */
+  private input(x: unknown, fn: string): Tensor {
+    const t = asTensor(fn, 'input', x, 'float32');
+    const s = t.shape;
+    if (s.length !== 3 || s[2] !== this.inputSize || s[this.batchFirst ? 1 : 0] < 1)
+      throw new RangeError(
+        `${fn}: expected input ${this.batchFirst ? '[batch, T' : '[T, batch'}, ${this.inputSize}] with T ≥ 1, got ${shapeStr(s)}`,
+      );
+    return t;
   }
 
-  /** Whether layer l's output sequence is materialised ([N, T, H]). */
-  private emitsSequence(l: number): boolean {
-    return l < this.numLayers - 1 || this.returnSequences;
+  /** An initial state argument: null, or a float32 tensor [numLayers·D, N, H]. */
+  private stateArg(fn: string, key: 'h' | 'c', v: unknown, n: number): Tensor | null {
+    if (v == null) return null;
+    const t = asTensor(fn, `state.${key}`, v, 'float32');
+    const want = [this.numLayers * this.directions, n, this.hiddenSize];
+    if (t.ndim !== 3 || t.shape.some((d, i) => d !== want[i]))
+      throw new RangeError(
+        `${fn}: state.${key} must be ${shapeStr(want)} ([numLayers·directions, batch, hiddenSize]), got ${shapeStr(t.shape)}`,
+      );
+    return t;
   }
 
-  private forwardBuffers(l: number, n: number): Fwd {
-    const cached = this.fwd[l];
-    if (cached && cached.n === n) return cached;
-    const T = this.seqLen;
-    const H = this.hiddenSize;
-    const GH = this.gateCount * H;
-    const nh = n * H;
-    const p = this.pool(l);
-    const hs = p.take('hs', (T + 1) * nh);
-    const slots = (buf: Float32Array, count: number) =>
-      Array.from({ length: count }, (_, t) => buf.subarray(t * nh, (t + 1) * nh));
-    const f: Fwd = {
-      n,
-      gates: p.take('gates', n * T * GH),
-      hp: p.take('hp', n * GH),
-      hs,
-      hAt: slots(hs, T + 1),
-      cAt: this.cell === 'lstm' ? slots(p.take('cs', (T + 1) * nh), T + 1) : [],
-      hnAt: this.cell === 'gru' ? slots(p.take('hn', T * nh), T) : [],
-      y: this.emitsSequence(l) ? p.take('y', n * T * H) : null,
-      hMid: hs.subarray(nh, T * nh),
-    };
-    // Zero initial states (a reused buffer may hold an earlier batch's values).
-    f.hAt[0].fill(0);
-    if (this.cell === 'lstm') f.cAt[0].fill(0);
-    this.fwd[l] = f;
-    return f;
-  }
-
-  private backwardBuffers(l: number, n: number): Bwd {
-    const cached = this.bwd[l];
-    if (cached && cached.n === n) return cached;
-    const T = this.seqLen;
-    const H = this.hiddenSize;
-    const GH = this.gateCount * H;
-    const inl = l === 0 ? this.inputSize : H;
-    const p = this.pool(l);
-    const dpt = p.take('dpt', T * n * GH);
-    const b: Bwd = {
-      n,
-      dp: p.take('dp', n * T * GH),
-      dpt,
-      dptAt: Array.from({ length: T }, (_, t) => dpt.subarray(t * n * GH, (t + 1) * n * GH)),
-      dptMid: dpt.subarray(n * GH, T * n * GH),
-      dhA: p.take('dhA', n * H),
-      dhB: p.take('dhB', n * H),
-      dc: p.take('dc', this.cell === 'lstm' ? n * H : 0),
-      dx: p.take('dx', n * T * inl),
-    };
-    this.bwd[l] = b;
-    return b;
-  }
-
-  forward(x: Tensor, _opts: ForwardOptions = {}): Tensor {
-    this.checkInput(x);
-    const n = x.shape[0];
-    const T = this.seqLen;
-    const H = this.hiddenSize;
-    let input = x.data;
-    let last: Fwd | null = null;
-    for (let l = 0; l < this.numLayers; l++) {
-      last = this.forwardLayer(l, input, n);
-      if (l < this.numLayers - 1) input = last.y as Float32Array;
-    }
-    const f = last as Fwd;
-    const data = f.y ?? f.hAt[T];
-    const shape = f.y ? [n, T, H] : [n, H];
-    if (!this.out || this.out.data !== data) this.out = { data, shape };
-    this.x = x;
-    return this.out;
-  }
-
-  private forwardLayer(l: number, input: Float32Array, n: number): Fwd {
-    const T = this.seqLen;
-    const H = this.hiddenSize;
-    const GH = this.gateCount * H;
-    const inl = l === 0 ? this.inputSize : H;
-    const f = this.forwardBuffers(l, n);
-    const { wih, whh, bih, bhh } = this.weights[l];
-    const be = getBackend();
-    const kIn = be.kernelsFor(n * T * inl * GH);
-    // All steps' input projections at once: gates = x·W_ihᵀ + b_ih (+ b_hh except for GRU,
-    // whose b_hn sits inside r ⊙ (·)).
-    kIn.gemm(false, true, n * T, GH, inl, 1, input, wih.data, 0, f.gates);
-    if (bih && bhh) {
-      const kb = be.kernelsFor(n * T * GH);
-      kb.biasAdd(f.gates, bih.data, n * T, GH, 1);
-      if (this.cell !== 'gru') kb.biasAdd(f.gates, bhh.data, n * T, GH, 1);
-    }
-    const kRec = be.kernelsFor(n * H * GH);
-    const kCell = be.kernelsFor(8 * n * GH);
-    const gStride = T * GH;
-    const y = f.y;
-    for (let t = 0; t < T; t++) {
-      // h_{−1} = 0: the first step's recurrent projection is zero.
-      if (t === 0) kCell.fill(f.hp, 0);
-      else kRec.gemm(false, true, n, GH, H, 1, f.hAt[t], whh.data, 0, f.hp);
-      const gOff = t * GH;
-      switch (this.cell) {
-        case 'rnnTanh':
-        case 'rnnRelu':
-          kCell.rnnCellForward(
-            this.cell === 'rnnRelu',
-            n,
-            H,
-            f.gates,
-            gOff,
-            gStride,
-            f.hp,
-            f.hAt[t + 1],
-            y,
-            t * H,
-            T * H,
-          );
-          break;
-        case 'lstm':
-          kCell.lstmCellForward(
-            n,
-            H,
-            f.gates,
-            gOff,
-            gStride,
-            f.hp,
-            f.cAt[t],
-            f.cAt[t + 1],
-            f.hAt[t + 1],
-            y,
-            t * H,
-            T * H,
-          );
-          break;
-        case 'gru':
-          kCell.gruCellForward(
-            n,
-            H,
-            f.gates,
-            gOff,
-            gStride,
-            f.hp,
-            bhh ? bhh.data : null,
-            f.hAt[t],
-            f.hnAt[t],
-            f.hAt[t + 1],
-            y,
-            t * H,
-            T * H,
-          );
-          break;
-      }
-    }
-    return f;
-  }
-
-  backward(dy: Tensor): Tensor {
-    this.checkGrad(dy, this.out);
-    const x = this.x as Tensor;
-    const n = x.shape[0];
-    let grad = dy.data;
-    let seq = this.returnSequences;
-    let dx: Float32Array = grad;
-    for (let l = this.numLayers - 1; l >= 0; l--) {
-      const input = l === 0 ? x.data : (this.fwd[l - 1].y as Float32Array);
-      dx = this.backwardLayer(l, input, grad, seq, n);
-      grad = dx;
-      seq = true;
-    }
-    if (!this.dxOut || this.dxOut.data !== dx) this.dxOut = { data: dx, shape: x.shape };
-    return this.dxOut;
+  /** The output for input x (see the file comment); initial states are zeros. */
+  forward(x: TensorLike, opts: ForwardOptions = {}): Tensor {
+    const t = this.input(x, `${this.name}.forward`);
+    return this.run(t, null, null, opts, false).output;
   }
 
   /**
-   * BPTT through layer l. `dOut` is the gradient w.r.t. the layer's output: the sequence
-   * [N, T, H] when `seq`, else the last step [N, H]. Returns the gradient w.r.t. `input`.
+   * The output and the final states for input x from the initial states `state` (omitted:
+   * zeros). Feed `h` (and `c`) back, detached, as the next chunk's state for truncated
+   * backpropagation through time, or as they are to differentiate through both chunks.
    */
-  private backwardLayer(
-    l: number,
-    input: Float32Array,
-    dOut: Float32Array,
-    seq: boolean,
-    n: number,
-  ): Float32Array {
-    const T = this.seqLen;
-    const H = this.hiddenSize;
-    const GH = this.gateCount * H;
-    const inl = l === 0 ? this.inputSize : H;
-    const f = this.fwd[l];
-    const b = this.backwardBuffers(l, n);
-    const { wih, whh, bih, bhh } = this.weights[l];
-    const be = getBackend();
-    const kRec = be.kernelsFor(n * H * GH);
-    const kCell = be.kernelsFor(8 * n * GH);
-    const gStride = T * GH;
-    let dh = b.dhA;
-    let dhNext = b.dhB;
-    kCell.fill(dh, 0);
-    if (this.cell === 'lstm') kCell.fill(b.dc, 0);
-    for (let t = T - 1; t >= 0; t--) {
-      const gOff = t * GH;
-      // The output's gradient enters at every step (sequence) or at the last one only.
-      const dy = seq || t === T - 1 ? dOut : null;
-      const dyOff = seq ? t * H : 0;
-      const dyStride = seq ? T * H : H;
-      switch (this.cell) {
-        case 'rnnTanh':
-        case 'rnnRelu':
-          kCell.rnnCellBackward(
-            this.cell === 'rnnRelu',
-            n,
-            H,
-            f.gates,
-            gOff,
-            gStride,
-            dh,
-            dy,
-            dyOff,
-            dyStride,
-            b.dptAt[t],
-            b.dp,
-          );
-          // dh_{t−1} = dpre_t · W_hh
-          if (t > 0) kRec.gemm(false, false, n, H, GH, 1, b.dptAt[t], whh.data, 0, dh);
-          break;
-        case 'lstm':
-          kCell.lstmCellBackward(
-            n,
-            H,
-            f.gates,
-            gOff,
-            gStride,
-            f.cAt[t],
-            f.cAt[t + 1],
-            dh,
-            dy,
-            dyOff,
-            dyStride,
-            b.dc,
-            b.dptAt[t],
-            b.dp,
-          );
-          if (t > 0) kRec.gemm(false, false, n, H, GH, 1, b.dptAt[t], whh.data, 0, dh);
-          break;
-        case 'gru': {
-          kCell.gruCellBackward(
-            n,
-            H,
-            f.gates,
-            gOff,
-            gStride,
-            f.hnAt[t],
-            f.hAt[t],
-            dh,
-            dy,
-            dyOff,
-            dyStride,
-            b.dptAt[t],
-            b.dp,
-            dhNext,
-          );
-          // dh_{t−1} = dh ⊙ z + dpre_t · W_hh
-          if (t > 0) kRec.gemm(false, false, n, H, GH, 1, b.dptAt[t], whh.data, 1, dhNext);
-          const tmp = dh;
-          dh = dhNext;
-          dhNext = tmp;
+  forwardWithState(
+    x: TensorLike,
+    state: RecurrentState = {},
+    opts: ForwardOptions = {},
+  ): RecurrentOutput {
+    const fn = `${this.name}.forwardWithState`;
+    const t = this.input(x, fn);
+    optionsCheck(fn, 'state', state);
+    knownKeys(fn, 'state key', state, this.cell === 'lstm' ? ['h', 'c'] : ['h']);
+    const n = t.shape[this.batchFirst ? 0 : 1];
+    const h0 = this.stateArg(fn, 'h', state.h, n);
+    const c0 = this.cell === 'lstm' ? this.stateArg(fn, 'c', state.c, n) : null;
+    return this.run(t, h0, c0, opts, true);
+  }
+
+  private run(
+    x: Tensor,
+    h0: Tensor | null,
+    c0: Tensor | null,
+    opts: ForwardOptions,
+    withState: boolean,
+  ): RecurrentOutput {
+    const training = this.isTraining(opts);
+    const D = this.directions;
+    const L = this.numLayers;
+    const { result, made } = collect(() => {
+      const hs: Tensor[] = [];
+      const cs: Tensor[] = [];
+      let input = x;
+      let top: Tensor | null = null;
+      for (let l = 0; l < L; l++) {
+        const last = l === L - 1;
+        const r = recurrentLayer(
+          this.cell,
+          input,
+          this.weights(l),
+          h0 && narrowAxis(h0, 0, l * D, D),
+          c0 && narrowAxis(c0, 0, l * D, D),
+          { batchFirst: this.batchFirst, sequence: !last || this.returnSequences },
+        );
+        hs.push(r.h);
+        if (r.c) cs.push(r.c);
+        if (last) {
+          top = r.y ?? finalOutput(r.h);
           break;
         }
+        input = r.y as Tensor;
+        if (training && this.dropout > 0) {
+          this.rng ??= new Rng(0);
+          input = dropout(input, this.dropout, this.rng, true);
+        }
       }
+      const out: RecurrentOutput = { output: top as Tensor, h: top as Tensor };
+      if (withState) {
+        out.h = catAxis(hs, 0);
+        if (cs.length) out.c = catAxis(cs, 0);
+      }
+      return out;
+    });
+    // Everything made here but what the caller gets is internal: recycled with the graph, or
+    // at once when nothing recorded it.
+    const keep = new Set<Tensor>([result.output, result.h]);
+    if (result.c) keep.add(result.c);
+    // (Leaves made while recording belong to the nodes that saved them, a dropout mask.)
+    for (const t of made) {
+      if (keep.has(t)) continue;
+      if (t._node) t._internal = true;
+      else if (!isGradEnabled()) t._release();
     }
-    // Weight gradients over all steps: dW_ih += dpᵀ·x, dW_hh += Σ_t dpre_tᵀ·h_{t−1} (t ≥ 1;
-    // h_{−1} = 0), biases: column sums of the input-side and hidden-side gradients.
-    const kW = be.kernelsFor(n * T * GH * Math.max(inl, H));
-    kW.gemm(true, false, GH, inl, n * T, 1, b.dp, input, 1, wih.grad);
-    if (T > 1) kW.gemm(true, false, GH, H, n * (T - 1), 1, b.dptMid, f.hMid, 1, whh.grad);
-    if (bih && bhh) {
-      const kb = be.kernelsFor(n * T * GH);
-      kb.colSums(bih.grad, b.dp, n * T, GH, true);
-      kb.colSums(bhh.grad, b.dpt, n * T, GH, true);
-    }
-    kW.gemm(false, false, n * T, inl, GH, 1, b.dp, wih.data, 0, b.dx);
-    return b.dx;
+    return result;
   }
 
   override describe(): string {
     const opts = [
       this.numLayers > 1 ? `${this.numLayers} layers` : '',
+      this.bidirectional ? 'bidirectional' : '',
+      this.dropout > 0 ? `dropout ${this.dropout}` : '',
       this.bias ? '' : 'no bias',
+      this.batchFirst ? '' : 'time-major',
       this.returnSequences ? 'sequences' : 'last step',
       this.cell === 'rnnRelu' ? 'relu' : '',
     ].filter((s) => s);
     return `${this.constructor.name}(${this.inputSize} → ${this.hiddenSize}, ${opts.join(', ')})`;
   }
+}
+
+/** The top layer's final states [D, N, H] as the output [N, D·H]. */
+function finalOutput(h: Tensor): Tensor {
+  const [D, n, H] = h.shape;
+  return D === 1 ? reshape(h, [n, H]) : reshape(permute(h, [1, 0, 2]), [n, D * H]);
 }
 
 /** Elman RNN, `torch.nn.RNN`: h' = act(W_ih x + b_ih + W_hh h + b_hh), act tanh or relu. */

@@ -6,21 +6,20 @@
 
 import { reshape } from '../autograd/ops/shape.js';
 import type { Tensor, TensorLike } from '../autograd/tensor.js';
-import { describe } from '../backend/validate.js';
+import { describe, noMoreArgs } from '../backend/validate.js';
 import { type ForwardOptions, Layer } from './layer.js';
 import { numel } from './tensor.js';
 
 export class Reshape extends Layer {
   readonly shape: readonly number[];
 
-  constructor(shape: readonly number[]) {
+  constructor(shape: readonly number[], ...extra: never[]) {
     super();
-    if (
-      !Array.isArray(shape) ||
-      shape.some((d) => !Number.isSafeInteger(d) || (d <= 0 && d !== -1)) ||
-      shape.filter((d) => d === -1).length > 1
-    ) {
-      throw new TypeError(
+    noMoreArgs('Reshape', extra, 'one argument (shape)');
+    if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d)))
+      throw new TypeError(`Reshape: shape must be an array of integers, got ${describe(shape)}`);
+    if (shape.some((d) => d <= 0 && d !== -1) || shape.filter((d) => d === -1).length > 1) {
+      throw new RangeError(
         `Reshape: shape must be an array of positive integers with at most one −1, got ${describe(shape)}`,
       );
     }

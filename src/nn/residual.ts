@@ -8,7 +8,7 @@
  */
 import { add } from '../autograd/ops/elementwise.js';
 import type { Tensor, TensorLike } from '../autograd/tensor.js';
-import { describe } from '../backend/validate.js';
+import { describe, noMoreArgs } from '../backend/validate.js';
 import { type ForwardOptions, Layer } from './layer.js';
 import { shapeStr } from './tensor.js';
 
@@ -16,8 +16,10 @@ export class Residual extends Layer {
   constructor(
     readonly body: Layer,
     readonly shortcut: Layer | null = null,
+    ...extra: never[]
   ) {
     super();
+    noMoreArgs('Residual', extra, 'two arguments (body, shortcut)');
     if (!(body instanceof Layer))
       throw new TypeError(`Residual: body must be a Layer, got ${describe(body)}`);
     if (shortcut !== null && shortcut !== undefined && !(shortcut instanceof Layer))

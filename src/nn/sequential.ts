@@ -5,16 +5,20 @@
  */
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import type { Tensor } from '../autograd/tensor.js';
+import { describe, noMoreArgs } from '../backend/validate.js';
 import { type ForwardOptions, Layer } from './layer.js';
 
 export class Sequential extends Layer {
   readonly layers: Layer[];
 
-  constructor(layers: Layer[], name?: string) {
+  constructor(layers: Layer[], name?: string, ...extra: never[]) {
     super(name);
     if (!Array.isArray(layers) || layers.some((l) => !(l instanceof Layer))) {
-      throw new TypeError('Sequential: layers must be an array of Layer instances');
+      throw new TypeError(
+        `Sequential: layers must be an array of Layer instances, got ${Array.isArray(layers) ? `[${layers.map(describe).join(', ')}]` : describe(layers)}`,
+      );
     }
+    noMoreArgs('Sequential', extra, 'two arguments (layers, name)');
     this.layers = [...layers];
   }
 

@@ -1,5 +1,5 @@
 /** A dense row-major float32 tensor: a Float32Array view and its shape (batch first). */
-import { describe } from '../backend/validate.js';
+import { describe, noMoreArgs } from '../backend/validate.js';
 
 export interface Tensor {
   readonly data: Float32Array;
@@ -67,6 +67,10 @@ export function checkTensorArg(
 export class Scratch {
   private store = new Float32Array(0);
   private view: Tensor | null = null;
+
+  constructor(...extra: never[]) {
+    noMoreArgs('Scratch', extra, 'no arguments');
+  }
 
   /** A tensor of `shape` backed by this buffer (contents unspecified; reused across calls). */
   get(shape: readonly number[]): Tensor {

@@ -5,7 +5,7 @@
  * one lerp kernel per parameter. `swap()` exchanges averaged and live weights for evaluation.
  */
 import { getBackend } from '../backend/select.js';
-import { describe } from '../backend/validate.js';
+import { describe, unused } from '../backend/validate.js';
 import { allocArena } from '../memory.js';
 import type { Param } from './optimizer.js';
 import { choice, interval, type OptionSpec, resolveOptions } from './options.js';
@@ -51,6 +51,8 @@ export class AveragedParams {
         );
     });
     this.options = resolveOptions(fn, SPEC, options);
+    if (this.options.mode === 'swa')
+      unused(fn, options, 'decay', "it weighs mode 'ema'; 'swa' is an equal-weight mean");
     this.params = [...params];
     this.averages = allocArena(this.params.map((p) => p.data.length));
     this.tmp = allocArena(this.params.map((p) => p.data.length));

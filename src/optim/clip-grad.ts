@@ -3,7 +3,7 @@
  * Norms come from the backend's reductions (p = 1, 2, ∞); other p use a JS loop.
  */
 import { getBackend } from '../backend/select.js';
-import { describe } from '../backend/validate.js';
+import { bool, describe, optionsOf } from '../backend/validate.js';
 import type { Param } from './optimizer.js';
 
 export interface ClipGradNormOptions {
@@ -69,12 +69,11 @@ export function clipGradNorm(
   if (typeof maxNorm !== 'number' || !(maxNorm >= 0) || !Number.isFinite(maxNorm)) {
     throw new RangeError(`${fn}: maxNorm must be a finite number ≥ 0, got ${describe(maxNorm)}`);
   }
-  const { normType = 2, errorIfNonfinite = false, ...rest } = options;
-  const unknown = Object.keys(rest);
-  if (unknown.length)
-    throw new TypeError(
-      `${fn}: unknown option ${JSON.stringify(unknown[0])}; valid: normType, errorIfNonfinite`,
-    );
+  const { normType = 2, errorIfNonfinite = false } = optionsOf(fn, options, [
+    'normType',
+    'errorIfNonfinite',
+  ]);
+  bool(fn, 'errorIfNonfinite', errorIfNonfinite);
   const total = gradNorm(params, normType);
   if (errorIfNonfinite && !Number.isFinite(total)) {
     throw new RangeError(

@@ -4,7 +4,7 @@
  * optimizer, so k micro-batches of size b train like one batch of size k·b.
  */
 import { getBackend } from '../backend/select.js';
-import { describe } from '../backend/validate.js';
+import { describe, noMoreArgs, positiveInt } from '../backend/validate.js';
 import { allocArena } from '../memory.js';
 import type { OptimizerLike } from './optimizer.js';
 
@@ -15,6 +15,7 @@ export class GradientAccumulation {
   constructor(
     readonly optimizer: OptimizerLike,
     readonly steps: number,
+    ...extra: never[]
   ) {
     const fn = 'GradientAccumulation';
     if (
@@ -24,8 +25,8 @@ export class GradientAccumulation {
     ) {
       throw new TypeError(`${fn}: optimizer must be an optimizer, got ${describe(optimizer)}`);
     }
-    if (!Number.isSafeInteger(steps) || steps < 1)
-      throw new RangeError(`${fn}: steps must be an integer ≥ 1, got ${describe(steps)}`);
+    positiveInt(fn, 'steps', steps);
+    noMoreArgs(fn, extra, 'two arguments (optimizer, steps)');
     this.sums = optimizer.paramGroups.map((g) => allocArena(g.params.map((p) => p.data.length)));
   }
 

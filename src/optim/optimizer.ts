@@ -8,7 +8,7 @@ import { noteWrite } from '../autograd/storage.js';
 import type { Tensor } from '../autograd/tensor.js';
 import type { Backend } from '../backend/select.js';
 import { getBackend } from '../backend/select.js';
-import { describe, isDetached } from '../backend/validate.js';
+import { describe, isDetached, noMoreArgs } from '../backend/validate.js';
 import { allocArena } from '../memory.js';
 import { checkOptions, type OptionSpec, resolveOptions } from './options.js';
 import { checkEncoded, decodeInto, encode, type OptimizerStateDict } from './state-dict.js';
@@ -64,7 +64,12 @@ export class GroupState {
   /** Optimizer-specific per-parameter scalars (NAdam's mu_product, ASGD's eta, …). */
   readonly scalars = new Map<string, Float64Array>();
 
-  constructor(params: readonly Param[]) {
+  constructor(params: readonly Param[], ...extra: never[]) {
+    noMoreArgs('GroupState', extra, 'one argument (params)');
+    if (!Array.isArray(params) || params.some((p) => !(p?.data instanceof Float32Array)))
+      throw new TypeError(
+        `GroupState: params must be an array of {data: Float32Array, grad}, got ${describe(params)}`,
+      );
     let o = 0;
     for (const p of params) {
       this.offsets.push(o);

@@ -30,3 +30,8 @@ export function meanSpread(values: readonly number[], digits: number, scale = 1)
   const spread = (Math.max(...v) - Math.min(...v)) / 2;
   return `${mean.toFixed(digits)} ± ${spread.toFixed(digits)}`;
 }
+
+/** `1 epoch`, `3 epochs`. */
+export function countOf(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}

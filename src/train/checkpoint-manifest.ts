@@ -9,7 +9,8 @@
 import { describe } from '../backend/validate.js';
 
 export const CHECKPOINT_FORMAT = 'descent-checkpoint';
-export const CHECKPOINT_VERSION = 1;
+/** The newest version this library reads; it writes 1, or 2 for several models. */
+export const CHECKPOINT_VERSION = 2;
 export const MANIFEST_FILE = 'manifest.json';
 export const WEIGHTS_FILE = 'weights.bin';
 
@@ -63,17 +64,30 @@ export interface StateEntry {
   state: unknown;
 }
 
+export interface Architecture {
+  inputShape: number[];
+  outputShape: number[];
+  paramCount: number;
+  layers: LayerDescription[];
+}
+
+/** One of several models saved together (version 2): its buffers are named `<name>:…`. */
+export interface ModelEntry {
+  name: string;
+  architecture: Architecture;
+  /** Each layer's generator state, as `rng.layers` for a single model. */
+  rngLayers: Array<{ path: string; state: number[] }>;
+}
+
 export interface CheckpointManifest {
   format: typeof CHECKPOINT_FORMAT;
   version: number;
   /** Epochs completed. */
   epoch: number;
-  architecture: {
-    inputShape: number[];
-    outputShape: number[];
-    paramCount: number;
-    layers: LayerDescription[];
-  };
+  /** The model's architecture; null when several models are saved (see `models`). */
+  architecture: Architecture | null;
+  /** Several models saved together (version 2); absent for one model. */
+  models?: ModelEntry[];
   weights: { file: string; byteLength: number; buffers: BufferEntry[] };
   optimizer: StateEntry | null;
   scheduler: StateEntry | null;
@@ -82,7 +96,7 @@ export interface CheckpointManifest {
     seed: number;
     /** The next epoch to shuffle for (= epoch). */
     epoch: number;
-    /** Each layer's generator state (xoshiro128**, four uint32). */
+    /** Each layer's generator state (xoshiro128**, four uint32); empty with `models`. */
     layers: Array<{ path: string; state: number[] }>;
   };
   callbacks: StateEntry[];
@@ -192,43 +206,14 @@ export function bufferBytes(e: BufferEntry): number {
   return bufferElements(e) * BYTES[e.dtype];
 }
 
-/**
- * Checks a parsed manifest against the schema (throwing an error that names `file` and the
- * field) and returns it typed. Buffers must tile the weights file exactly, in order.
- */
-export function validateManifest(file: string, raw: unknown): CheckpointManifest {
-  const c = new Checker(file);
-  const m = c.object('manifest', raw, [
-    'format',
-    'version',
-    'epoch',
-    'architecture',
-    'weights',
-    'optimizer',
-    'scheduler',
-    'rng',
-    'callbacks',
-    'extra',
-  ]);
-  if (m.format !== CHECKPOINT_FORMAT)
-    c.fail('format', `must be ${JSON.stringify(CHECKPOINT_FORMAT)}, got ${describe(m.format)}`);
-  const version = c.int('version', m.version, 1, Number.MAX_SAFE_INTEGER);
-  if (version > CHECKPOINT_VERSION)
-    c.fail('version', `${version} is newer than this library reads (${CHECKPOINT_VERSION})`, true);
-  c.int('epoch', m.epoch, 0, 2 ** 40);
-
-  const arch = c.object('architecture', m.architecture, [
-    'inputShape',
-    'outputShape',
-    'paramCount',
-    'layers',
-  ]);
-  c.shape('architecture.inputShape', arch.inputShape);
-  c.shape('architecture.outputShape', arch.outputShape);
-  c.int('architecture.paramCount', arch.paramCount, 0, LIMITS.totalBytes);
-  const layers = c.array('architecture.layers', arch.layers, LIMITS.layers);
+function validateArchitecture(c: Checker, where: string, v: unknown): void {
+  const arch = c.object(where, v, ['inputShape', 'outputShape', 'paramCount', 'layers']);
+  c.shape(`${where}.inputShape`, arch.inputShape);
+  c.shape(`${where}.outputShape`, arch.outputShape);
+  c.int(`${where}.paramCount`, arch.paramCount, 0, LIMITS.totalBytes);
+  const layers = c.array(`${where}.layers`, arch.layers, LIMITS.layers);
   layers.forEach((l, i) => {
-    const w = `architecture.layers[${i}]`;
+    const w = `${where}.layers[${i}]`;
     const o = c.object(w, l, [
       'path',
       'className',
@@ -250,6 +235,75 @@ export function validateManifest(file: string, raw: unknown): CheckpointManifest
       c.string(`${w}.params[${j}]`, p, LIMITS.nameLength, NAME),
     );
   });
+}
+
+function validateRngLayers(c: Checker, where: string, v: unknown): unknown[] {
+  const layers = c.array(where, v, LIMITS.layers);
+  layers.forEach((l, i) => {
+    const w = `${where}[${i}]`;
+    const o = c.object(w, l, ['path', 'state']);
+    c.string(`${w}.path`, o.path, LIMITS.nameLength, /^[0-9]+(\.[0-9]+)*$/, true);
+    const s = c.array(`${w}.state`, o.state, 4);
+    if (s.length !== 4) c.fail(`${w}.state`, `must hold 4 uint32 words, got ${s.length}`, true);
+    s.forEach((x, j) => c.int(`${w}.state[${j}]`, x, 0, 2 ** 32 - 1));
+    if (s.every((x) => x === 0)) c.fail(`${w}.state`, 'is all zeros (not a generator state)');
+  });
+  return layers;
+}
+
+/** The `models` section (version 2): its names, checked unique identifiers. */
+function validateModels(c: Checker, v: unknown, version: number): string[] {
+  if (version < 2) c.fail('models', `needs version 2 or later, the manifest says ${version}`);
+  const list = c.array('models', v, 1000);
+  if (list.length === 0) c.fail('models', 'is empty', true);
+  const names: string[] = [];
+  list.forEach((e, i) => {
+    const w = `models[${i}]`;
+    const o = c.object(w, e, ['name', 'architecture', 'rngLayers']);
+    const name = c.string(`${w}.name`, o.name, LIMITS.nameLength, /^[A-Za-z_][A-Za-z0-9_]*$/);
+    if (names.includes(name)) c.fail(`${w}.name`, `${JSON.stringify(name)} appears twice`);
+    names.push(name);
+    validateArchitecture(c, `${w}.architecture`, o.architecture);
+    validateRngLayers(c, `${w}.rngLayers`, o.rngLayers);
+  });
+  return names;
+}
+
+/**
+ * Checks a parsed manifest against the schema (throwing an error that names `file` and the
+ * field) and returns it typed. Buffers must tile the weights file exactly, in order.
+ */
+export function validateManifest(file: string, raw: unknown): CheckpointManifest {
+  const c = new Checker(file);
+  const m = c.object(
+    'manifest',
+    raw,
+    [
+      'format',
+      'version',
+      'epoch',
+      'architecture',
+      'weights',
+      'optimizer',
+      'scheduler',
+      'rng',
+      'callbacks',
+      'extra',
+    ],
+    ['models'],
+  );
+  if (m.format !== CHECKPOINT_FORMAT)
+    c.fail('format', `must be ${JSON.stringify(CHECKPOINT_FORMAT)}, got ${describe(m.format)}`);
+  const version = c.int('version', m.version, 1, Number.MAX_SAFE_INTEGER);
+  if (version > CHECKPOINT_VERSION)
+    c.fail('version', `${version} is newer than this library reads (${CHECKPOINT_VERSION})`, true);
+  c.int('epoch', m.epoch, 0, 2 ** 40);
+
+  const models = m.models === undefined ? null : validateModels(c, m.models, version);
+  if (models) {
+    if (m.architecture !== null)
+      c.fail('architecture', 'must be null when several models are saved (see models)');
+  } else validateArchitecture(c, 'architecture', m.architecture);
 
   const weights = c.object('weights', m.weights, ['file', 'byteLength', 'buffers']);
   const fileName = c.string('weights.file', weights.file, 255);
@@ -299,15 +353,19 @@ export function validateManifest(file: string, raw: unknown): CheckpointManifest
   const rng = c.object('rng', m.rng, ['seed', 'epoch', 'layers']);
   c.int('rng.seed', rng.seed, 0, Number.MAX_SAFE_INTEGER);
   c.int('rng.epoch', rng.epoch, 0, 2 ** 40);
-  c.array('rng.layers', rng.layers, LIMITS.layers).forEach((l, i) => {
-    const w = `rng.layers[${i}]`;
-    const o = c.object(w, l, ['path', 'state']);
-    c.string(`${w}.path`, o.path, LIMITS.nameLength, /^[0-9]+(\.[0-9]+)*$/, true);
-    const s = c.array(`${w}.state`, o.state, 4);
-    if (s.length !== 4) c.fail(`${w}.state`, `must hold 4 uint32 words, got ${s.length}`, true);
-    s.forEach((x, j) => c.int(`${w}.state[${j}]`, x, 0, 2 ** 32 - 1));
-    if (s.every((x) => x === 0)) c.fail(`${w}.state`, 'is all zeros (not a generator state)');
-  });
+  const rngLayers = validateRngLayers(c, 'rng.layers', rng.layers);
+  if (models) {
+    if (rngLayers.length > 0)
+      c.fail('rng.layers', 'must be empty when several models are saved (see models[i].rngLayers)');
+    // Every parameter and state buffer belongs to one of the models.
+    (buffers as BufferEntry[]).forEach((b, i) => {
+      if (b.role !== 'optimizer' && !models.some((name) => b.name.startsWith(`${name}:`)))
+        c.fail(
+          `weights.buffers[${i}].name`,
+          `${JSON.stringify(b.name)} is not prefixed by a model name (${models.join(', ')})`,
+        );
+    });
+  }
   c.array('callbacks', m.callbacks, 1000).forEach((e, i) => c.stateEntry(`callbacks[${i}]`, e));
   c.json('extra', m.extra);
 

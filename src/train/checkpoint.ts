@@ -16,6 +16,9 @@
  * checksum, and refuses a damaged checkpoint with an error naming the file and the buffer.
  * `restore` then checks the checkpoint against the model (names, shapes), the optimizer and
  * scheduler (classes, their own state checks) before writing anything.
+ *
+ * Several models trained by one optimizer (a GAN, a VAE's encoder and decoder) are saved and
+ * restored together with `models: { name: model, … }` (version 2; see checkpoint-models.ts).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import {
@@ -36,7 +39,7 @@ import {
 } from 'node:fs';
 import { endianness } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { describe } from '../backend/validate.js';
+import { describe, knownKeys } from '../backend/validate.js';
 import type { Model } from '../nn/model.js';
 import type { OptimizerLike } from '../optim/optimizer.js';
 import { isEncoded, type OptimizerStateDict } from '../optim/state-dict.js';
@@ -47,21 +50,33 @@ import {
   bufferBytes,
   bufferElements,
   CHECKPOINT_FORMAT,
-  CHECKPOINT_VERSION,
   type CheckpointManifest,
-  type LayerDescription,
   LIMITS,
   MANIFEST_FILE,
   type StateEntry,
   validateManifest,
   WEIGHTS_FILE,
 } from './checkpoint-manifest.js';
-import { layerConfig, layerRng, walkLayers } from './introspect.js';
+import {
+  architectureOf,
+  checkOptimizerWithin,
+  modelsOf,
+  type NamedModel,
+  prefixOf,
+  rngLayersOf,
+} from './checkpoint-models.js';
+import { layerRng, walkLayers } from './introspect.js';
 
 export type { CheckpointManifest } from './checkpoint-manifest.js';
 
 export interface SaveCheckpointOptions {
-  model: Model;
+  /** The model; or `models` for several trained together. */
+  model?: Model;
+  /**
+   * Several models by name (identifiers), when one optimizer trains them all (a GAN, a VAE's
+   * encoder and decoder): every parameter the optimizer updates must be in one of them.
+   */
+  models?: Record<string, Model>;
   optimizer?: OptimizerLike;
   scheduler?: SchedulerLike;
   /** Epochs completed (training resumes at this epoch index). */
@@ -75,7 +90,10 @@ export interface SaveCheckpointOptions {
 }
 
 export interface RestoreTargets {
-  model: Model;
+  /** The model of a one-model checkpoint. */
+  model?: Model;
+  /** The models of a checkpoint saved with `models`, by the same names. */
+  models?: Record<string, Model>;
   /** Restored when given (the checkpoint must hold an optimizer state of the same class). */
   optimizer?: OptimizerLike;
   scheduler?: SchedulerLike;
@@ -193,6 +211,19 @@ function plain(v: unknown): unknown {
   return v === undefined ? null : JSON.parse(JSON.stringify(v));
 }
 
+const RESTORE_KEYS = ['model', 'models', 'optimizer', 'scheduler', 'callbacks'];
+
+const SAVE_KEYS = [
+  'model',
+  'models',
+  'optimizer',
+  'scheduler',
+  'epoch',
+  'seed',
+  'callbacks',
+  'extra',
+];
+
 /** Saves a checkpoint into the directory `dir` atomically (see the file header). */
 export function saveCheckpoint(dir: string, options: SaveCheckpointOptions): void {
   const fn = 'saveCheckpoint';
@@ -200,9 +231,11 @@ export function saveCheckpoint(dir: string, options: SaveCheckpointOptions): voi
     throw new TypeError(`${fn}: dir must be a non-empty path, got ${describe(dir)}`);
   if (options === null || typeof options !== 'object')
     throw new TypeError(`${fn}: options must be an object, got ${describe(options)}`);
-  const { model, optimizer, scheduler } = options;
-  if (!model || !(model.params instanceof Float32Array) || typeof model.parameters !== 'function')
-    throw new TypeError(`${fn}: option model must be a Model, got ${describe(model)}`);
+  knownKeys(fn, 'option', options, SAVE_KEYS);
+  const { optimizer, scheduler } = options;
+  const models = modelsOf(fn, options, 'save');
+  if (optimizer) checkOptimizerWithin(fn, models, optimizer);
+  const several = models.length > 1 || models[0].name !== '';
   const epoch = options.epoch;
   if (!Number.isSafeInteger(epoch) || epoch < 0)
     throw new RangeError(`${fn}: option epoch must be an integer ≥ 0, got ${describe(epoch)}`);
@@ -212,16 +245,19 @@ export function saveCheckpoint(dir: string, options: SaveCheckpointOptions): voi
 
   // Everything to write, in file order.
   const pending: Array<{ entry: Omit<BufferEntry, 'offset' | 'sha256'>; bytes: Uint8Array }> = [];
-  for (const p of model.parameters())
-    pending.push({
-      entry: { name: p.name, role: 'param', dtype: 'float32', shape: [...p.shape] },
-      bytes: leBytes(p.data),
-    });
-  for (const b of model.stateBuffers())
-    pending.push({
-      entry: { name: b.name, role: 'state', dtype: 'float32', shape: [b.data.length] },
-      bytes: leBytes(b.data),
-    });
+  for (const { name, model } of models) {
+    const pre = prefixOf(name);
+    for (const p of model.parameters())
+      pending.push({
+        entry: { name: pre + p.name, role: 'param', dtype: 'float32', shape: [...p.shape] },
+        bytes: leBytes(p.data),
+      });
+    for (const b of model.stateBuffers())
+      pending.push({
+        entry: { name: pre + b.name, role: 'state', dtype: 'float32', shape: [b.data.length] },
+        bytes: leBytes(b.data),
+      });
+  }
   const optimizerEntry: StateEntry | null = optimizer
     ? {
         className: optimizerName(optimizer),
@@ -235,28 +271,6 @@ export function saveCheckpoint(dir: string, options: SaveCheckpointOptions): voi
     .filter((c) => typeof c.stateDict === 'function')
     .map((c) => ({ className: c.constructor.name, state: plain(c.stateDict?.()) }));
 
-  const layers = walkLayers(model.net);
-  const architecture = {
-    inputShape: [...model.inputShape],
-    outputShape: [...model.outputShape],
-    paramCount: model.paramCount,
-    layers: layers.map(
-      ({ layer, path }): LayerDescription => ({
-        path,
-        className: layer.constructor.name,
-        name: layer.name,
-        config: plain(layerConfig(layer)) as Record<string, unknown> | null,
-        inputShape: [...layer.inputShape],
-        outputShape: [...layer.outputShape],
-        params: layer.paramSpecs().map((s) => (path ? `${path}.${s.name}` : s.name)),
-      }),
-    ),
-  };
-  const rngLayers = layers
-    .map(({ layer, path }) => ({ path, rng: layerRng(layer) }))
-    .filter((l): l is { path: string; rng: Rng } => l.rng !== null)
-    .map(({ path, rng }) => ({ path, state: Array.from(rng.state) }));
-
   let offset = 0;
   const buffers: BufferEntry[] = pending.map(({ entry, bytes }) => {
     const e: BufferEntry = { ...entry, offset, sha256: sha256(bytes) };
@@ -265,13 +279,22 @@ export function saveCheckpoint(dir: string, options: SaveCheckpointOptions): voi
   });
   const manifest: CheckpointManifest = {
     format: CHECKPOINT_FORMAT,
-    version: CHECKPOINT_VERSION,
+    version: several ? 2 : 1,
     epoch,
-    architecture,
+    architecture: several ? null : architectureOf(models[0].model),
+    ...(several
+      ? {
+          models: models.map(({ name, model }) => ({
+            name,
+            architecture: architectureOf(model),
+            rngLayers: rngLayersOf(model),
+          })),
+        }
+      : {}),
     weights: { file: WEIGHTS_FILE, byteLength: offset, buffers },
     optimizer: optimizerEntry,
     scheduler: schedulerEntry,
-    rng: { seed, epoch, layers: rngLayers },
+    rng: { seed, epoch, layers: several ? [] : rngLayersOf(models[0].model) },
     callbacks,
     extra: plain(options.extra),
   };
@@ -340,6 +363,11 @@ export class LoadedCheckpoint {
     this.buffers = buffers;
   }
 
+  /** The names of the models saved together, or [] for a checkpoint of one model. */
+  get models(): string[] {
+    return this.manifest.models?.map((e) => e.name) ?? [];
+  }
+
   /** Epochs completed when saved. */
   get epoch(): number {
     return this.manifest.epoch;
@@ -387,61 +415,74 @@ export class LoadedCheckpoint {
    */
   restore(targets: RestoreTargets): void {
     const fn = `loadCheckpoint: ${this.dir}`;
-    const { model, optimizer, scheduler } = targets;
-    if (!model || !(model.params instanceof Float32Array))
-      throw new TypeError(`${fn}: restore needs a model, got ${describe(model)}`);
+    if (targets === null || typeof targets !== 'object')
+      throw new TypeError(`${fn}: restore needs { model, … }, got ${describe(targets)}`);
+    knownKeys(fn, 'restore target', targets, RESTORE_KEYS);
+    const { optimizer, scheduler } = targets;
     const m = this.manifest;
+    const given = this.matchModels(fn, modelsOf(fn, targets, 'restore'));
+    if (optimizer) checkOptimizerWithin(fn, given, optimizer);
     const copies: Array<[Float32Array, Float32Array]> = [];
-    const saved = (role: 'param' | 'state') =>
-      m.weights.buffers.filter((b) => b.role === role).map((b) => b.name);
-    const check = (
-      role: 'param' | 'state',
-      list: ReadonlyArray<{ name: string; data: Float32Array; shape?: readonly number[] }>,
-    ) => {
-      const names = saved(role);
-      const what = role === 'param' ? 'parameter' : 'state buffer';
-      for (const p of list) {
-        const b = this.buffers.get(p.name);
-        const entry = m.weights.buffers.find((e) => e.name === p.name && e.role === role);
-        if (!entry || !(b instanceof Float32Array))
-          throw new RangeError(
-            `${fn}: the checkpoint has no ${what} ${p.name} (it has ${names.join(', ') || 'none'}): a different architecture?`,
-          );
-        const shape = p.shape ?? [p.data.length];
-        if (b.length !== p.data.length || entry.shape.join(',') !== shape.join(','))
-          throw new RangeError(
-            `${fn}: ${what} ${p.name} has shape [${entry.shape.join(', ')}] in the checkpoint, [${shape.join(', ')}] in the model`,
-          );
-        copies.push([p.data, b]);
-      }
-      const have = new Set(list.map((p) => p.name));
-      const extra = names.filter((n) => !have.has(n));
-      if (extra.length > 0)
-        throw new RangeError(
-          `${fn}: the checkpoint has ${what}s the model lacks: ${extra.join(', ')}`,
-        );
-    };
-    check('param', model.parameters());
-    check('state', model.stateBuffers());
-
-    const layers = new Map(walkLayers(model.net).map((l) => [l.path, l.layer]));
     const rngs: Array<[Rng, number[]]> = [];
-    for (const { path, state } of m.rng.layers) {
-      const layer = layers.get(path);
-      const rng = layer ? layerRng(layer) : null;
-      if (!rng)
+    for (const { name, model } of given) {
+      const pre = prefixOf(name);
+      const whose = name ? `model ${name}` : 'model';
+      const saved = (role: 'param' | 'state') =>
+        m.weights.buffers
+          .filter((b) => b.role === role && b.name.startsWith(pre))
+          .map((b) => b.name);
+      const check = (
+        role: 'param' | 'state',
+        list: ReadonlyArray<{ name: string; data: Float32Array; shape?: readonly number[] }>,
+      ) => {
+        const names = saved(role);
+        const what = role === 'param' ? 'parameter' : 'state buffer';
+        for (const p of list) {
+          const key = pre + p.name;
+          const b = this.buffers.get(key);
+          const entry = m.weights.buffers.find((e) => e.name === key && e.role === role);
+          if (!entry || !(b instanceof Float32Array))
+            throw new RangeError(
+              `${fn}: the checkpoint has no ${what} ${key} (it has ${names.join(', ') || 'none'}): a different architecture?`,
+            );
+          const shape = p.shape ?? [p.data.length];
+          if (b.length !== p.data.length || entry.shape.join(',') !== shape.join(','))
+            throw new RangeError(
+              `${fn}: ${what} ${key} has shape [${entry.shape.join(', ')}] in the checkpoint, [${shape.join(', ')}] in the ${whose}`,
+            );
+          copies.push([p.data, b]);
+        }
+        const have = new Set(list.map((p) => pre + p.name));
+        const extra = names.filter((n) => !have.has(n));
+        if (extra.length > 0)
+          throw new RangeError(
+            `${fn}: the checkpoint has ${what}s the ${whose} lacks: ${extra.join(', ')}`,
+          );
+      };
+      check('param', model.parameters());
+      check('state', model.stateBuffers());
+
+      const savedRng = name
+        ? (m.models?.find((e) => e.name === name)?.rngLayers ?? [])
+        : m.rng.layers;
+      const layers = new Map(walkLayers(model.net).map((l) => [l.path, l.layer]));
+      for (const { path, state } of savedRng) {
+        const layer = layers.get(path);
+        const rng = layer ? layerRng(layer) : null;
+        if (!rng)
+          throw new RangeError(
+            `${fn}: the checkpoint has a generator state for layer ${JSON.stringify(path)}, which has no generator in this ${whose}`,
+          );
+        rngs.push([rng, state]);
+      }
+      const withRng = [...layers].filter(([, l]) => layerRng(l) !== null).map(([p]) => p);
+      const savedPaths = new Set(savedRng.map((l) => l.path));
+      const missing = withRng.filter((p) => !savedPaths.has(p));
+      if (missing.length > 0)
         throw new RangeError(
-          `${fn}: the checkpoint has a generator state for layer ${JSON.stringify(path)}, which has no generator in this model`,
+          `${fn}: layers ${missing.map((p) => JSON.stringify(p)).join(', ')}${name ? ` of model ${name}` : ''} draw random numbers but the checkpoint has no generator state for them`,
         );
-      rngs.push([rng, state]);
     }
-    const withRng = [...layers].filter(([, l]) => layerRng(l) !== null).map(([p]) => p);
-    const savedRng = new Set(m.rng.layers.map((l) => l.path));
-    const missing = withRng.filter((p) => !savedRng.has(p));
-    if (missing.length > 0)
-      throw new RangeError(
-        `${fn}: layers ${missing.map((p) => JSON.stringify(p)).join(', ')} draw random numbers but the checkpoint has no generator state for them`,
-      );
 
     if (optimizer) {
       if (!m.optimizer) throw new RangeError(`${fn}: the checkpoint holds no optimizer state`);
@@ -472,6 +513,31 @@ export class LoadedCheckpoint {
     for (const [dst, src] of copies) dst.set(src);
     for (const [rng, state] of rngs) rng.state.set(state);
     if (targets.callbacks) this.restoreCallbacks(targets.callbacks);
+  }
+
+  /** The given models, checked against the ones saved (one unnamed, or the same names). */
+  private matchModels(fn: string, given: NamedModel[]): NamedModel[] {
+    const saved = this.manifest.models?.map((e) => e.name) ?? null;
+    const named = given[0].name !== '';
+    if (saved === null) {
+      if (named)
+        throw new RangeError(
+          `${fn}: the checkpoint holds one model: restore it with model, not models`,
+        );
+      return given;
+    }
+    if (!named)
+      throw new RangeError(
+        `${fn}: the checkpoint holds several models (${saved.join(', ')}): restore them together with models: { ${saved.join(', ')} }`,
+      );
+    const names = given.map((g) => g.name);
+    const missing = saved.filter((n) => !names.includes(n));
+    const unknown = names.filter((n) => !saved.includes(n));
+    if (missing.length > 0 || unknown.length > 0)
+      throw new RangeError(
+        `${fn}: the checkpoint holds the models ${saved.join(', ')}${missing.length > 0 ? `; missing: ${missing.join(', ')}` : ''}${unknown.length > 0 ? `; not in the checkpoint: ${unknown.join(', ')}` : ''}`,
+      );
+    return given;
   }
 
   /**

@@ -11,7 +11,7 @@
  */
 import { noGrad } from '../autograd/grad-mode.js';
 import { applyLoss } from '../autograd/ops/loss.js';
-import { describe, knownKeys } from '../backend/validate.js';
+import { describe, knownKeys, oneOf, unused } from '../backend/validate.js';
 import type { Batch, Dataset } from '../data/dataset.js';
 import { ReduceLROnPlateau as PlateauScheduler } from '../lr_scheduler/reduce-lr-on-plateau.js';
 import type { Loss, Target } from '../nn/loss.js';
@@ -22,8 +22,12 @@ import type { OptimizerLike } from '../optim/optimizer.js';
 import { SAM } from '../optim/sam.js';
 import type { Callback, Logs, SchedulerLike, TrainContext } from './callbacks/callback.js';
 import { ProgressBar } from './callbacks/progress-bar.js';
+import { TerminateOnNaN } from './callbacks/terminate-on-nan.js';
 import { loadCheckpoint } from './checkpoint.js';
+import { checkOptimizer, warnNonFinite } from './fit-guards.js';
 import { firstLayer, lastLayer } from './introspect.js';
+import { describeBad, findBadLabels } from './labels.js';
+import { addSnakeAliases, valName } from './log-names.js';
 import { asDataset, isDataset, splitValidation } from './memory-dataset.js';
 import { type MetricAccumulator, type MetricName, makeMetrics } from './metric-accumulators.js';
 
@@ -45,8 +49,11 @@ export interface FitOptions {
   callbacks?: Callback[];
   /** Seed of the data shuffle (default 0, or the checkpoint's when resuming). */
   seed?: number;
-  /** 1 (default): a progress bar on a TTY; 0: silent. */
-  verbose?: 0 | 1;
+  /**
+   * 1: a progress bar (on a TTY); 2: one line per epoch; 0: silent. Default: 1 when stdout is
+   * a TTY, else 2 (logs and CI jobs get a line per epoch, as Keras's verbose=2).
+   */
+  verbose?: 0 | 1 | 2;
   /**
    * Called after backward with the model: adds the penalty's gradient into `model.grads` and
    * returns the penalty, which is added to the logged loss.
@@ -66,7 +73,10 @@ export interface History {
   loss: number[];
   /** Validation loss (empty without validation data). */
   valLoss: number[];
-  /** Each metric by name, and with a `val_` prefix for validation. */
+  /**
+   * Each metric by name, and its validation value camelCased with a `val` prefix
+   * (`valAccuracy`); the deprecated `val_accuracy` still reads (see log-names.ts).
+   */
   metrics: Record<string, number[]>;
   /** Learning rate of the first param group used by each epoch's last step. */
   lr: number[];
@@ -144,13 +154,20 @@ function checkData(fn: string, what: string, model: Model, data: Dataset): void 
   }
   const out = model.outputShape;
   if (data.numClasses !== null && out.length === 1 && out[0] > 1 && data.numClasses > out[0]) {
+    const classes = out[0];
+    const bad = findBadLabels(data, (l) => l >= classes);
     throw new RangeError(
-      `${fn}: the ${what} has ${data.numClasses} classes, but the model's last layer ${lastLayer(model).name} outputs ${out[0]} (shape ${shapeStr(out)})`,
+      bad
+        ? `${fn}: ${describeBad(bad, what)}, but the model's last layer ${lastLayer(model).name} outputs ${classes} classes (labels must be in [0, ${classes}))`
+        : `${fn}: the ${what} declares ${data.numClasses} classes, but the model's last layer ${lastLayer(model).name} outputs ${classes} (shape ${shapeStr(out)})`,
     );
   }
 }
 
-/** Refuses class labels outside [0, classes) (the loss's ignoreIndex excepted). */
+/**
+ * Refuses class labels outside [0, classes) (the loss's ignoreIndex excepted), naming the
+ * sample in the dataset's order (`what` of `data`), as a shuffled batch's position says little.
+ */
 function checkTargets(
   fn: string,
   model: Model,
@@ -158,6 +175,8 @@ function checkTargets(
   pred: Tensor,
   y: Target,
   batch: number,
+  data: Dataset,
+  what: string,
 ) {
   const rows = pred.shape[0];
   if (y instanceof Int32Array) {
@@ -170,8 +189,10 @@ function checkTargets(
     for (let i = 0; i < rows; i++) {
       const l = y[i];
       if ((l < 0 || l >= classes) && l !== ignore) {
+        const bad = findBadLabels(data, (x) => (x < 0 || x >= classes) && x !== ignore);
+        const where = bad ? describeBad(bad, what) : `label ${l} (sample ${i} of batch ${batch})`;
         throw new RangeError(
-          `${fn}: label ${l} (sample ${i} of batch ${batch}) is out of range for the ${classes} outputs of the last layer ${lastLayer(model).name} (labels must be in [0, ${classes}))`,
+          `${fn}: ${where}, out of range for the ${classes} outputs of the last layer ${lastLayer(model).name} (labels must be in [0, ${classes}))`,
         );
       }
     }
@@ -196,6 +217,7 @@ function hook<K extends 'onBatchBegin' | 'onBatchEnd' | 'onEpochBegin' | 'onEpoc
 /** Runs the model over a dataset in eval mode: the mean loss and metrics. */
 function runEvaluation(
   fn: string,
+  what: string,
   model: Model,
   data: Dataset,
   loss: Loss | undefined,
@@ -207,14 +229,17 @@ function runEvaluation(
   let n = 0;
   let batch = 0;
   for (const b of data.batches({ batchSize, shuffle: false })) {
-    const pred = noGrad(() => model.forward(b.x, { training: false }));
+    const out = noGrad(() => model.forward(b.x, { training: false }));
+    // A view, so that the buffer goes back to the pool once the batch is scored.
+    const pred = { data: out._d, shape: out.shape };
     if (loss) {
-      checkTargets(fn, model, loss, pred, b.y, batch);
+      checkTargets(fn, model, loss, pred, b.y, batch, data, what);
       sum += loss.forward(pred, b.y) * pred.shape[0];
     }
     for (const m of metrics) m.add(pred, b.y);
     n += pred.shape[0];
     batch++;
+    out._release();
   }
   const logs: Logs = {};
   if (loss) logs.loss = n > 0 ? sum / n : Number.NaN;
@@ -250,13 +275,17 @@ export function fit(
   if (scheduler !== null && (typeof scheduler !== 'object' || typeof scheduler.step !== 'function'))
     throw new TypeError(`${fn}: option scheduler must be a scheduler, got ${describe(scheduler)}`);
   const interval = options.schedulerInterval ?? 'epoch';
-  if (interval !== 'step' && interval !== 'epoch')
-    throw new TypeError(
-      `${fn}: option schedulerInterval must be 'step' or 'epoch', got ${describe(interval)}`,
+  oneOf(fn, 'option schedulerInterval', interval, ['step', 'epoch']);
+  if (scheduler === null)
+    unused(
+      fn,
+      options,
+      'schedulerInterval',
+      'it says when to step the scheduler, and there is none',
     );
-  const verbose = options.verbose ?? 1;
-  if (verbose !== 0 && verbose !== 1)
-    throw new TypeError(`${fn}: option verbose must be 0 or 1, got ${describe(verbose)}`);
+  const verbose = options.verbose ?? (process.stdout.isTTY ? 1 : 2);
+  if (verbose !== 0 && verbose !== 1 && verbose !== 2)
+    throw new TypeError(`${fn}: option verbose must be 0, 1 or 2, got ${describe(verbose)}`);
   const regularize = options.regularize;
   if (regularize !== undefined && typeof regularize !== 'function')
     throw new TypeError(
@@ -285,6 +314,7 @@ export function fit(
     throw new TypeError(
       `${fn}: option resumeFrom must be a checkpoint directory, got ${describe(options.resumeFrom)}`,
     );
+  checkOptimizer(fn, model, optimizer);
 
   // Data.
   let train = asDataset(fn, data);
@@ -324,7 +354,7 @@ export function fit(
   }
 
   const callbacks: Callback[] = [...userCallbacks];
-  if (verbose === 1 && !callbacks.some((c) => c instanceof ProgressBar))
+  if (verbose !== 0 && !callbacks.some((c) => c instanceof ProgressBar))
     callbacks.push(new ProgressBar());
   const ctx: TrainContext = {
     model,
@@ -348,6 +378,8 @@ export function fit(
   const batchBegin = hook(callbacks, 'onBatchBegin');
   const batchEnd = hook(callbacks, 'onBatchEnd');
   const closureMode = optimizer instanceof LBFGS || optimizer instanceof SAM;
+  // TerminateOnNaN says it itself.
+  let nonFiniteSeen = callbacks.some((c) => c instanceof TerminateOnNaN);
   const plateau = scheduler !== null && isPlateau(scheduler);
   const batchLogs: Logs = { batch: 0, size: 0, loss: 0 };
   const history: History = {
@@ -362,8 +394,9 @@ export function fit(
   };
   for (const m of metricNames) {
     history.metrics[m] = [];
-    if (validation) history.metrics[`val_${m}`] = [];
+    if (validation) history.metrics[valName(m)] = [];
   }
+  if (validation) addSnakeAliases(history.metrics, metricNames);
   const stopRequested = (): boolean => {
     for (const c of callbacks) if (c.stopTraining === true) return true;
     return false;
@@ -372,13 +405,14 @@ export function fit(
   // nothing is allocated per batch; LBFGS and SAM call it themselves, possibly repeatedly).
   let current: Batch | null = null;
   let currentIndex = 0;
+  let currentEpoch = 0;
   let measured = false;
   const computeLoss = (): number => {
     const b = current as Batch;
     model.zeroGrad();
     const pred = model.forward(b.x, { training: true });
-    checkTargets(fn, model, loss, pred, b.y, currentIndex);
-    const L = applyLoss(loss, pred, b.y);
+    checkTargets(fn, model, loss, pred, b.y, currentIndex, train, 'training data');
+    const L = loss.apply ? loss.apply(pred, b.y) : applyLoss(loss, pred, b.y);
     let value = L._d[0];
     if (!measured) {
       const view = { data: pred._d, shape: pred.shape };
@@ -389,6 +423,11 @@ export function fit(
     L._internal = true;
     L.backward();
     if (regularize) value += regularize(model);
+    if (!nonFiniteSeen && !Number.isFinite(value)) {
+      nonFiniteSeen = true;
+      const where = { epoch: currentEpoch, epochs, batch: currentIndex, steps };
+      warnNonFinite(fn, value, model, b, where);
+    }
     return value;
   };
 
@@ -411,6 +450,7 @@ export function fit(
       }
       current = b;
       currentIndex = batch;
+      currentEpoch = epoch;
       measured = false;
       lr = optimizer.paramGroups[0]?.lr ?? Number.NaN;
       let value: number;
@@ -443,9 +483,18 @@ export function fit(
     epochLogs.loss = seen > 0 ? lossSum / seen : Number.NaN;
     for (const m of trainMetrics) epochLogs[m.name] = m.value();
     if (validation) {
-      const v = runEvaluation(fn, model, validation, loss, valMetrics, batchSize);
+      const v = runEvaluation(
+        fn,
+        'validation data',
+        model,
+        validation,
+        loss,
+        valMetrics,
+        batchSize,
+      );
       epochLogs.valLoss = v.loss;
-      for (const m of valMetrics) epochLogs[`val_${m.name}`] = v[m.name];
+      for (const m of valMetrics) epochLogs[valName(m.name)] = v[m.name];
+      addSnakeAliases(epochLogs, metricNames);
     }
     epochLogs.lr = lr;
     epochLogs.time = (performance.now() - t0) / 1000;
@@ -459,7 +508,7 @@ export function fit(
     if (validation) history.valLoss.push(epochLogs.valLoss);
     for (const m of metricNames) {
       history.metrics[m].push(epochLogs[m]);
-      if (validation) history.metrics[`val_${m}`].push(epochLogs[`val_${m}`]);
+      if (validation) history.metrics[valName(m)].push(epochLogs[valName(m)]);
     }
     history.lr.push(lr);
     history.time.push(epochLogs.time);
@@ -499,7 +548,7 @@ export function evaluate(
   const metrics = makeMetrics(fn, options.metrics, model.outputShape);
   if (options.loss === undefined && metrics.length === 0)
     throw new TypeError(`${fn}: nothing to evaluate: give a loss and/or metrics`);
-  return runEvaluation(fn, model, ds, options.loss, metrics, batchSize);
+  return runEvaluation(fn, 'data', model, ds, options.loss, metrics, batchSize);
 }
 
 /**
@@ -521,8 +570,9 @@ export function predict(model: Model, x: Tensor | Dataset, options: PredictOptio
     let o = 0;
     for (const b of x.batches({ batchSize, shuffle: false })) {
       const y = noGrad(() => model.forward(b.x, { training: false }));
-      out.set(y.data, o);
-      o += y.data.length;
+      out.set(y._d, o);
+      o += y.size;
+      y._release();
     }
     return { data: out, shape: [x.length, ...model.outputShape] };
   }
@@ -557,7 +607,8 @@ export function predict(model: Model, x: Tensor | Dataset, options: PredictOptio
         { training: false },
       ),
     );
-    out.set(y.data, s * outSize);
+    out.set(y._d, s * outSize);
+    y._release();
   }
   return { data: out, shape: [n, ...model.outputShape] };
 }

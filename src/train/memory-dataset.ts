@@ -3,8 +3,8 @@
  * {x, y})` and for validation splits of datasets that cannot slice themselves), and the
  * Keras-style validation split (the last fraction of the samples, taken before shuffling).
  */
-import { describe } from '../backend/validate.js';
-import type { Batch, BatchOptions, Dataset } from '../data/dataset.js';
+import { count, describe, f32, noMoreArgs } from '../backend/validate.js';
+import { type Batch, type BatchOptions, batchOptions, type Dataset } from '../data/dataset.js';
 import type { Target } from '../nn/loss.js';
 import { numel, shapeStr, type Tensor } from '../nn/tensor.js';
 import { Rng } from '../random.js';
@@ -55,7 +55,34 @@ export class MemoryDataset implements Dataset {
     inputShape: readonly number[],
     targetShape: readonly number[] | null,
     numClasses: number | null,
+    ...extra: never[]
   ) {
+    const fn = 'MemoryDataset';
+    noMoreArgs(fn, extra, 'six arguments (x, y, length, inputShape, targetShape, numClasses)');
+    f32(fn, 'x', x);
+    if (!(y instanceof Int32Array || y instanceof Float32Array))
+      throw new TypeError(`${fn}: y must be an Int32Array or a Float32Array, got ${describe(y)}`);
+    count(fn, 'length', length);
+    for (const [k, s] of [
+      ['inputShape', inputShape],
+      ['targetShape', targetShape ?? []],
+    ] as const)
+      if (!Array.isArray(s) || s.some((d) => !Number.isSafeInteger(d) || d < 0))
+        throw new TypeError(`${fn}: ${k} must be an array of sizes, got ${describe(s)}`);
+    if ((targetShape === null) !== y instanceof Int32Array)
+      throw new TypeError(
+        `${fn}: targetShape must be null for class indices (an Int32Array y) and an array for dense targets`,
+      );
+    if (numClasses !== null) {
+      count(fn, 'numClasses', numClasses);
+      if (targetShape !== null)
+        throw new TypeError(`${fn}: numClasses applies to class indices, not dense targets`);
+    }
+    const ts = targetShape ? numel(targetShape) : 1;
+    if (x.length !== length * numel(inputShape) || y.length !== length * ts)
+      throw new RangeError(
+        `${fn}: ${length} samples of ${shapeStr(inputShape)} need x of ${length * numel(inputShape)} and y of ${length * ts} elements, got ${x.length} and ${y.length}`,
+      );
     this.length = length;
     this.inputShape = [...inputShape];
     this.sampleSize = numel(inputShape);
@@ -134,7 +161,7 @@ export class MemoryDataset implements Dataset {
   }
 
   *batches(options: BatchOptions): Iterable<Batch> {
-    const { batchSize, shuffle = false, seed = 0, dropLast = false } = options;
+    const { batchSize, shuffle, seed, dropLast } = batchOptions('MemoryDataset.batches', options);
     const n = this.length;
     const ss = this.sampleSize;
     const ts = this.targetSize;

@@ -30,7 +30,7 @@ import {
 } from 'node:fs';
 import { endianness } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describe } from '../backend/validate.js';
+import { describe, optionsOf } from '../backend/validate.js';
 import {
   Activation,
   ELU,
@@ -328,6 +328,11 @@ export function toTfjs(model: Model): TfjsArtifacts {
       push('Flatten', 'flatten', { data_format: 'channels_last' });
     } else if (l instanceof Conv2d) {
       if (perm) refuse(l, 'follows a Flatten');
+      if (l.groups !== 1 || l.paddingMode !== 'zeros')
+        refuse(
+          l,
+          `has groups ${l.groups} and paddingMode '${l.paddingMode}'; tf.js Conv2D has 1 and zeros`,
+        );
       const [kh, kw] = l.kernelSize;
       const [sh, sw] = l.stride;
       const [dh, dw] = l.dilation;
@@ -574,6 +579,7 @@ export function fromTfjs(
 ): Model {
   const fn = 'fromTfjs';
   const mj = obj(fn, 'model.json', modelJson);
+  optionsOf(fn, options, ['finalSoftmax', 'seed']);
   const finalSoftmax = options.finalSoftmax ?? 'error';
   if (finalSoftmax !== 'error' && finalSoftmax !== 'drop')
     throw new TypeError(
@@ -918,6 +924,7 @@ export function loadTfjs(path: string, options: FromTfjsOptions = {}): Model {
   const fn = 'loadTfjs';
   if (typeof path !== 'string' || path.length === 0)
     throw new TypeError(`${fn}: path must be a non-empty path, got ${describe(path)}`);
+  optionsOf(fn, options, ['finalSoftmax', 'seed']);
   const file = lstatSync(path).isDirectory() ? join(path, 'model.json') : path;
   const dir = resolve(file, '..');
   const st = lstatSync(file);

@@ -10,6 +10,11 @@
 //! Every row is computed independently and elementwise along H, each element by the same
 //! vector code (the ragged end of a row goes through a zero-padded buffer), so results do not
 //! depend on how rows are split over threads.
+//!
+//! A cell is its views (a struct split at row boundaries for the threads), one `simd_fn!` row
+//! loop holding only its formulas, and a wrapper viewing the dense arguments; what the cells
+//! share (row access, gate blocks, δ = dh + dy, stores to h and y, the parallel row split) is
+//! written once below.
 
 use crate::math;
 use crate::simd::{Simd, MAX_LANES};
@@ -25,6 +30,32 @@ pub struct Strided<'a> {
 pub struct StridedMut<'a> {
     pub data: &'a mut [f32],
     pub stride: usize,
+}
+
+impl<'a> Strided<'a> {
+    /// A dense `[rows, w]` block.
+    fn dense(data: &'a [f32], w: usize) -> Self {
+        Strided { data, stride: w }
+    }
+
+    /// Row `r` (`w` values).
+    #[inline(always)]
+    fn row(&self, r: usize, w: usize) -> &'a [f32] {
+        &self.data[r * self.stride..r * self.stride + w]
+    }
+}
+
+impl<'a> StridedMut<'a> {
+    /// A dense `[rows, w]` block.
+    fn dense(data: &'a mut [f32], w: usize) -> Self {
+        StridedMut { data, stride: w }
+    }
+
+    /// Row `r` (`w` values).
+    #[inline(always)]
+    fn row(&mut self, r: usize, w: usize) -> &mut [f32] {
+        &mut self.data[r * self.stride..r * self.stride + w]
+    }
 }
 
 /// Work (elements × gates) below which a step runs on one thread.
@@ -81,13 +112,17 @@ macro_rules! split_struct {
     };
 }
 
-/// Runs `f` over the rows, split in halves over the rayon pool when the step is large.
+/// Runs `f` over the rows, split in halves over the rayon pool when the step is large; nothing
+/// when there are no rows or the hidden size (so the work per row) is zero.
 fn par_rows<T: SplitRows>(
     data: T,
     rows: usize,
     work_per_row: usize,
     f: &(impl Fn(T, usize) + Sync),
 ) {
+    if rows == 0 || work_per_row == 0 {
+        return;
+    }
     let t = crate::parallel::threads();
     if rows < 2 || t <= 1 || rows * work_per_row < PAR_MIN {
         f(data, rows);
@@ -110,15 +145,16 @@ fn split<T: SplitRows>(data: T, rows: usize, grain: usize, f: &(impl Fn(T, usize
     );
 }
 
-/// Row `r` (of `w` values) of a dense or strided view.
+/// The `N` gate blocks (`hd` values each) of a gate row.
 #[inline(always)]
-fn row(d: &[f32], stride: usize, r: usize, w: usize) -> &[f32] {
-    &d[r * stride..r * stride + w]
+fn blocks<const N: usize>(row: &[f32], hd: usize) -> [&[f32]; N] {
+    std::array::from_fn(|k| &row[k * hd..(k + 1) * hd])
 }
 
 #[inline(always)]
-fn row_mut(d: &mut [f32], stride: usize, r: usize, w: usize) -> &mut [f32] {
-    &mut d[r * stride..r * stride + w]
+fn blocks_mut<const N: usize>(row: &mut [f32], hd: usize) -> [&mut [f32]; N] {
+    let mut blocks = row.chunks_exact_mut(hd);
+    std::array::from_fn(|_| blocks.next().expect("a gate row holds N blocks"))
 }
 
 /// Loads `LANES` values of `x` from `j`, zero-padding past its end.
@@ -143,6 +179,33 @@ fn st<S: Simd>(s: S, x: &mut [f32], j: usize, v: S::V) {
         s.store(&mut b, v);
         let n = x.len() - j;
         x[j..].copy_from_slice(&b[..n]);
+    }
+}
+
+/// δ = dh + dy at `j` (dy optional): the gradient reaching a step's hidden state.
+#[inline(always)]
+fn delta<S: Simd>(s: S, dh: &[f32], dy: Option<&[f32]>, j: usize) -> S::V {
+    let d = ld(s, dh, j);
+    match dy {
+        Some(y) => s.add(d, ld(s, y, j)),
+        None => d,
+    }
+}
+
+/// Stores `v[k]` at `j` into gate block k of a row, for every k.
+#[inline(always)]
+fn st_blocks<S: Simd, const N: usize>(s: S, blocks: &mut [&mut [f32]; N], j: usize, v: [S::V; N]) {
+    for k in 0..N {
+        st(s, blocks[k], j, v[k]);
+    }
+}
+
+/// Stores `v` to the step's h and, if given, to its output row y.
+#[inline(always)]
+fn st_h<S: Simd>(s: S, h: &mut [f32], y: Option<&mut [f32]>, j: usize, v: S::V) {
+    st(s, h, j, v);
+    if let Some(y) = y {
+        st(s, y, j, v);
     }
 }
 
@@ -173,21 +236,18 @@ split_struct!(RnnFwd { gates, hp, h, y });
 
 simd_fn! {
     fn rnn_fwd_rows<S>(s, a: RnnFwd<'_>, rows: usize, hd: usize, relu: bool) {
-        let RnnFwd { gates, hp, h, mut y } = a;
+        let RnnFwd { mut gates, hp, mut h, mut y } = a;
         for r in 0..rows {
-            let g = row_mut(gates.data, gates.stride, r, hd);
-            let p = row(hp.data, hp.stride, r, hd);
-            let hr = row_mut(h.data, h.stride, r, hd);
-            let mut yr = y.as_mut().map(|y| row_mut(y.data, y.stride, r, hd));
+            let g = gates.row(r, hd);
+            let p = hp.row(r, hd);
+            let hr = h.row(r, hd);
+            let mut yr = y.as_mut().map(|y| y.row(r, hd));
             let mut j = 0;
             while j < hd {
                 let pre = s.add(ld(s, g, j), ld(s, p, j));
                 let v = if relu { s.max(s.zero(), pre) } else { math::tanh(s, pre) };
                 st(s, g, j, v);
-                st(s, hr, j, v);
-                if let Some(yr) = yr.as_deref_mut() {
-                    st(s, yr, j, v);
-                }
+                st_h(s, hr, yr.as_deref_mut(), j, v);
                 j += S::LANES;
             }
         }
@@ -207,19 +267,10 @@ pub fn rnn_forward(
     h: &mut [f32],
     y: Option<StridedMut<'_>>,
 ) {
-    if rows == 0 || hidden == 0 {
-        return;
-    }
     let a = RnnFwd {
         gates,
-        hp: Strided {
-            data: hp,
-            stride: hidden,
-        },
-        h: StridedMut {
-            data: h,
-            stride: hidden,
-        },
+        hp: Strided::dense(hp, hidden),
+        h: StridedMut::dense(h, hidden),
         y,
     };
     par_rows(a, rows, 8 * hidden, &|a, n| {
@@ -244,19 +295,16 @@ split_struct!(RnnBwd {
 
 simd_fn! {
     fn rnn_bwd_rows<S>(s, a: RnnBwd<'_>, rows: usize, hd: usize, relu: bool) {
-        let RnnBwd { gates, dh, dy, dpre, dpre_s } = a;
+        let RnnBwd { gates, dh, dy, mut dpre, mut dpre_s } = a;
         for r in 0..rows {
-            let g = row(gates.data, gates.stride, r, hd);
-            let d = row(dh.data, dh.stride, r, hd);
-            let yr = dy.as_ref().map(|y| row(y.data, y.stride, r, hd));
-            let o = row_mut(dpre.data, dpre.stride, r, hd);
-            let os = row_mut(dpre_s.data, dpre_s.stride, r, hd);
+            let g = gates.row(r, hd);
+            let d = dh.row(r, hd);
+            let yr = dy.as_ref().map(|y| y.row(r, hd));
+            let o = dpre.row(r, hd);
+            let os = dpre_s.row(r, hd);
             let mut j = 0;
             while j < hd {
-                let mut dv = ld(s, d, j);
-                if let Some(yr) = yr {
-                    dv = s.add(dv, ld(s, yr, j));
-                }
+                let dv = delta(s, d, yr, j);
                 let act = ld(s, g, j);
                 let v = if relu {
                     s.select(s.gt(act, s.zero()), dv, s.zero())
@@ -285,20 +333,11 @@ pub fn rnn_backward(
     dpre: &mut [f32],
     dpre_s: StridedMut<'_>,
 ) {
-    if rows == 0 || hidden == 0 {
-        return;
-    }
     let a = RnnBwd {
         gates,
-        dh: Strided {
-            data: dh,
-            stride: hidden,
-        },
+        dh: Strided::dense(dh, hidden),
         dy,
-        dpre: StridedMut {
-            data: dpre,
-            stride: hidden,
-        },
+        dpre: StridedMut::dense(dpre, hidden),
         dpre_s,
     };
     par_rows(a, rows, 4 * hidden, &|a, n| {
@@ -329,37 +368,24 @@ split_struct!(LstmFwd {
 
 simd_fn! {
     fn lstm_fwd_rows<S>(s, a: LstmFwd<'_>, rows: usize, hd: usize) {
-        let LstmFwd { gates, hp, c_prev, c, h, mut y } = a;
+        let LstmFwd { mut gates, hp, c_prev, mut c, mut h, mut y } = a;
         for r in 0..rows {
-            let g = row_mut(gates.data, gates.stride, r, 4 * hd);
-            let (gi, g) = g.split_at_mut(hd);
-            let (gf, g) = g.split_at_mut(hd);
-            let (gg, go) = g.split_at_mut(hd);
-            let p = row(hp.data, hp.stride, r, 4 * hd);
-            let (pi, p) = p.split_at(hd);
-            let (pf, p) = p.split_at(hd);
-            let (pg, po) = p.split_at(hd);
-            let cp = row(c_prev.data, c_prev.stride, r, hd);
-            let cr = row_mut(c.data, c.stride, r, hd);
-            let hr = row_mut(h.data, h.stride, r, hd);
-            let mut yr = y.as_mut().map(|y| row_mut(y.data, y.stride, r, hd));
+            let mut g = blocks_mut::<4>(gates.row(r, 4 * hd), hd);
+            let [pi, pf, pg, po] = blocks::<4>(hp.row(r, 4 * hd), hd);
+            let cp = c_prev.row(r, hd);
+            let cr = c.row(r, hd);
+            let hr = h.row(r, hd);
+            let mut yr = y.as_mut().map(|y| y.row(r, hd));
             let mut j = 0;
             while j < hd {
-                let i = math::sigmoid(s, s.add(ld(s, gi, j), ld(s, pi, j)));
-                let f = math::sigmoid(s, s.add(ld(s, gf, j), ld(s, pf, j)));
-                let gv = math::tanh(s, s.add(ld(s, gg, j), ld(s, pg, j)));
-                let o = math::sigmoid(s, s.add(ld(s, go, j), ld(s, po, j)));
-                st(s, gi, j, i);
-                st(s, gf, j, f);
-                st(s, gg, j, gv);
-                st(s, go, j, o);
+                let i = math::sigmoid(s, s.add(ld(s, g[0], j), ld(s, pi, j)));
+                let f = math::sigmoid(s, s.add(ld(s, g[1], j), ld(s, pf, j)));
+                let gv = math::tanh(s, s.add(ld(s, g[2], j), ld(s, pg, j)));
+                let o = math::sigmoid(s, s.add(ld(s, g[3], j), ld(s, po, j)));
+                st_blocks(s, &mut g, j, [i, f, gv, o]);
                 let cn = s.fma(f, ld(s, cp, j), s.mul(i, gv));
                 st(s, cr, j, cn);
-                let hv = s.mul(o, math::tanh(s, cn));
-                st(s, hr, j, hv);
-                if let Some(yr) = yr.as_deref_mut() {
-                    st(s, yr, j, hv);
-                }
+                st_h(s, hr, yr.as_deref_mut(), j, s.mul(o, math::tanh(s, cn)));
                 j += S::LANES;
             }
         }
@@ -381,27 +407,12 @@ pub fn lstm_forward(
     h: &mut [f32],
     y: Option<StridedMut<'_>>,
 ) {
-    if rows == 0 || hidden == 0 {
-        return;
-    }
     let a = LstmFwd {
         gates,
-        hp: Strided {
-            data: hp,
-            stride: 4 * hidden,
-        },
-        c_prev: Strided {
-            data: c_prev,
-            stride: hidden,
-        },
-        c: StridedMut {
-            data: c,
-            stride: hidden,
-        },
-        h: StridedMut {
-            data: h,
-            stride: hidden,
-        },
+        hp: Strided::dense(hp, 4 * hidden),
+        c_prev: Strided::dense(c_prev, hidden),
+        c: StridedMut::dense(c, hidden),
+        h: StridedMut::dense(h, hidden),
         y,
     };
     par_rows(a, rows, 40 * hidden, &|a, n| lstm_fwd_rows(a, n, hidden));
@@ -430,31 +441,19 @@ split_struct!(LstmBwd {
 
 simd_fn! {
     fn lstm_bwd_rows<S>(s, a: LstmBwd<'_>, rows: usize, hd: usize) {
-        let LstmBwd { gates, c_prev, c, dh, dy, dc, dpre, dpre_s } = a;
+        let LstmBwd { gates, c_prev, c, dh, dy, mut dc, mut dpre, mut dpre_s } = a;
         for r in 0..rows {
-            let g = row(gates.data, gates.stride, r, 4 * hd);
-            let (gi, g) = g.split_at(hd);
-            let (gf, g) = g.split_at(hd);
-            let (gg, go) = g.split_at(hd);
-            let cp = row(c_prev.data, c_prev.stride, r, hd);
-            let cr = row(c.data, c.stride, r, hd);
-            let d = row(dh.data, dh.stride, r, hd);
-            let yr = dy.as_ref().map(|y| row(y.data, y.stride, r, hd));
-            let dcr = row_mut(dc.data, dc.stride, r, hd);
-            let o = row_mut(dpre.data, dpre.stride, r, 4 * hd);
-            let (oi, o) = o.split_at_mut(hd);
-            let (of, o) = o.split_at_mut(hd);
-            let (og, oo) = o.split_at_mut(hd);
-            let os = row_mut(dpre_s.data, dpre_s.stride, r, 4 * hd);
-            let (si, os) = os.split_at_mut(hd);
-            let (sf, os) = os.split_at_mut(hd);
-            let (sg, so) = os.split_at_mut(hd);
+            let [gi, gf, gg, go] = blocks::<4>(gates.row(r, 4 * hd), hd);
+            let cp = c_prev.row(r, hd);
+            let cr = c.row(r, hd);
+            let d = dh.row(r, hd);
+            let yr = dy.as_ref().map(|y| y.row(r, hd));
+            let dcr = dc.row(r, hd);
+            let mut o = blocks_mut::<4>(dpre.row(r, 4 * hd), hd);
+            let mut os = blocks_mut::<4>(dpre_s.row(r, 4 * hd), hd);
             let mut j = 0;
             while j < hd {
-                let mut dhv = ld(s, d, j);
-                if let Some(yr) = yr {
-                    dhv = s.add(dhv, ld(s, yr, j));
-                }
+                let dhv = delta(s, d, yr, j);
                 let (i, f, gv, ov) = (ld(s, gi, j), ld(s, gf, j), ld(s, gg, j), ld(s, go, j));
                 let cn = ld(s, cr, j);
                 let tc = math::tanh(s, cn);
@@ -464,14 +463,8 @@ simd_fn! {
                 let dpg = s.mul(s.mul(dct, i), dtanh(s, gv));
                 let dpf = s.mul(s.mul(dct, ld(s, cp, j)), dsig(s, f));
                 st(s, dcr, j, s.mul(dct, f));
-                st(s, oi, j, dpi);
-                st(s, of, j, dpf);
-                st(s, og, j, dpg);
-                st(s, oo, j, dpo);
-                st(s, si, j, dpi);
-                st(s, sf, j, dpf);
-                st(s, sg, j, dpg);
-                st(s, so, j, dpo);
+                st_blocks(s, &mut o, j, [dpi, dpf, dpg, dpo]);
+                st_blocks(s, &mut os, j, [dpi, dpf, dpg, dpo]);
                 j += S::LANES;
             }
         }
@@ -498,32 +491,14 @@ pub fn lstm_backward(
     dpre: &mut [f32],
     dpre_s: StridedMut<'_>,
 ) {
-    if rows == 0 || hidden == 0 {
-        return;
-    }
     let a = LstmBwd {
         gates,
-        c_prev: Strided {
-            data: c_prev,
-            stride: hidden,
-        },
-        c: Strided {
-            data: c,
-            stride: hidden,
-        },
-        dh: Strided {
-            data: dh,
-            stride: hidden,
-        },
+        c_prev: Strided::dense(c_prev, hidden),
+        c: Strided::dense(c, hidden),
+        dh: Strided::dense(dh, hidden),
         dy,
-        dc: StridedMut {
-            data: dc,
-            stride: hidden,
-        },
-        dpre: StridedMut {
-            data: dpre,
-            stride: 4 * hidden,
-        },
+        dc: StridedMut::dense(dc, hidden),
+        dpre: StridedMut::dense(dpre, 4 * hidden),
         dpre_s,
     };
     par_rows(a, rows, 40 * hidden, &|a, n| lstm_bwd_rows(a, n, hidden));
@@ -556,45 +531,32 @@ split_struct!(
 
 simd_fn! {
     fn gru_fwd_rows<S>(s, a: GruFwd<'_>, rows: usize, hd: usize) {
-        let GruFwd { gates, hp, h_prev, hn, h, mut y, bhh } = a;
-        let (br, bz, bn) = match bhh {
-            Some(b) => (Some(&b[..hd]), Some(&b[hd..2 * hd]), Some(&b[2 * hd..3 * hd])),
-            None => (None, None, None),
-        };
+        let GruFwd { mut gates, hp, h_prev, mut hn, mut h, mut y, bhh } = a;
+        let b = bhh.map(|b| blocks::<3>(b, hd));
         for r in 0..rows {
-            let g = row_mut(gates.data, gates.stride, r, 3 * hd);
-            let (gr, g) = g.split_at_mut(hd);
-            let (gz, gn) = g.split_at_mut(hd);
-            let p = row(hp.data, hp.stride, r, 3 * hd);
-            let (pr, p) = p.split_at(hd);
-            let (pz, pn) = p.split_at(hd);
-            let hpr = row(h_prev.data, h_prev.stride, r, hd);
-            let hnr = row_mut(hn.data, hn.stride, r, hd);
-            let hr = row_mut(h.data, h.stride, r, hd);
-            let mut yr = y.as_mut().map(|y| row_mut(y.data, y.stride, r, hd));
+            let mut g = blocks_mut::<3>(gates.row(r, 3 * hd), hd);
+            let [pr, pz, pn] = blocks::<3>(hp.row(r, 3 * hd), hd);
+            let hpr = h_prev.row(r, hd);
+            let hnr = hn.row(r, hd);
+            let hr = h.row(r, hd);
+            let mut yr = y.as_mut().map(|y| y.row(r, hd));
             let mut j = 0;
             while j < hd {
-                let mut ar = s.add(ld(s, gr, j), ld(s, pr, j));
-                let mut az = s.add(ld(s, gz, j), ld(s, pz, j));
+                let mut ar = s.add(ld(s, g[0], j), ld(s, pr, j));
+                let mut az = s.add(ld(s, g[1], j), ld(s, pz, j));
                 let mut hnv = ld(s, pn, j);
-                if let (Some(br), Some(bz), Some(bn)) = (br, bz, bn) {
+                if let Some([br, bz, bn]) = b {
                     ar = s.add(ar, ld(s, br, j));
                     az = s.add(az, ld(s, bz, j));
                     hnv = s.add(hnv, ld(s, bn, j));
                 }
                 let rv = math::sigmoid(s, ar);
                 let zv = math::sigmoid(s, az);
-                let nv = math::tanh(s, s.fma(rv, hnv, ld(s, gn, j)));
-                st(s, gr, j, rv);
-                st(s, gz, j, zv);
-                st(s, gn, j, nv);
+                let nv = math::tanh(s, s.fma(rv, hnv, ld(s, g[2], j)));
+                st_blocks(s, &mut g, j, [rv, zv, nv]);
                 st(s, hnr, j, hnv);
                 // h = (1 − z)⊙n + z⊙h_prev = n + z⊙(h_prev − n)
-                let hv = s.fma(zv, s.sub(ld(s, hpr, j), nv), nv);
-                st(s, hr, j, hv);
-                if let Some(yr) = yr.as_deref_mut() {
-                    st(s, yr, j, hv);
-                }
+                st_h(s, hr, yr.as_deref_mut(), j, s.fma(zv, s.sub(ld(s, hpr, j), nv), nv));
                 j += S::LANES;
             }
         }
@@ -618,27 +580,12 @@ pub fn gru_forward(
     h: &mut [f32],
     y: Option<StridedMut<'_>>,
 ) {
-    if rows == 0 || hidden == 0 {
-        return;
-    }
     let a = GruFwd {
         gates,
-        hp: Strided {
-            data: hp,
-            stride: 3 * hidden,
-        },
-        h_prev: Strided {
-            data: h_prev,
-            stride: hidden,
-        },
-        hn: StridedMut {
-            data: hn,
-            stride: hidden,
-        },
-        h: StridedMut {
-            data: h,
-            stride: hidden,
-        },
+        hp: Strided::dense(hp, 3 * hidden),
+        h_prev: Strided::dense(h_prev, hidden),
+        hn: StridedMut::dense(hn, hidden),
+        h: StridedMut::dense(h, hidden),
         y,
         bhh,
     };
@@ -668,39 +615,26 @@ split_struct!(GruBwd {
 
 simd_fn! {
     fn gru_bwd_rows<S>(s, a: GruBwd<'_>, rows: usize, hd: usize) {
-        let GruBwd { gates, hn, h_prev, dh, dy, dpre, dpre_s, dh_prev } = a;
+        let GruBwd { gates, hn, h_prev, dh, dy, mut dpre, mut dpre_s, mut dh_prev } = a;
         let one = s.splat(1.0);
         for r in 0..rows {
-            let g = row(gates.data, gates.stride, r, 3 * hd);
-            let (gr, g) = g.split_at(hd);
-            let (gz, gn) = g.split_at(hd);
-            let hnr = row(hn.data, hn.stride, r, hd);
-            let hpr = row(h_prev.data, h_prev.stride, r, hd);
-            let d = row(dh.data, dh.stride, r, hd);
-            let yr = dy.as_ref().map(|y| row(y.data, y.stride, r, hd));
-            let o = row_mut(dpre.data, dpre.stride, r, 3 * hd);
-            let (or, o) = o.split_at_mut(hd);
-            let (oz, on) = o.split_at_mut(hd);
-            let os = row_mut(dpre_s.data, dpre_s.stride, r, 3 * hd);
-            let (sr, os) = os.split_at_mut(hd);
-            let (sz, sn) = os.split_at_mut(hd);
-            let dhp = row_mut(dh_prev.data, dh_prev.stride, r, hd);
+            let [gr, gz, gn] = blocks::<3>(gates.row(r, 3 * hd), hd);
+            let hnr = hn.row(r, hd);
+            let hpr = h_prev.row(r, hd);
+            let d = dh.row(r, hd);
+            let yr = dy.as_ref().map(|y| y.row(r, hd));
+            let mut o = blocks_mut::<3>(dpre.row(r, 3 * hd), hd);
+            let mut os = blocks_mut::<3>(dpre_s.row(r, 3 * hd), hd);
+            let dhp = dh_prev.row(r, hd);
             let mut j = 0;
             while j < hd {
-                let mut dhv = ld(s, d, j);
-                if let Some(yr) = yr {
-                    dhv = s.add(dhv, ld(s, yr, j));
-                }
+                let dhv = delta(s, d, yr, j);
                 let (rv, zv, nv) = (ld(s, gr, j), ld(s, gz, j), ld(s, gn, j));
                 let dpn = s.mul(s.mul(dhv, s.sub(one, zv)), dtanh(s, nv));
                 let dpz = s.mul(s.mul(dhv, s.sub(ld(s, hpr, j), nv)), dsig(s, zv));
                 let dpr = s.mul(s.mul(dpn, ld(s, hnr, j)), dsig(s, rv));
-                st(s, or, j, dpr);
-                st(s, oz, j, dpz);
-                st(s, on, j, s.mul(dpn, rv));
-                st(s, sr, j, dpr);
-                st(s, sz, j, dpz);
-                st(s, sn, j, dpn);
+                st_blocks(s, &mut o, j, [dpr, dpz, s.mul(dpn, rv)]);
+                st_blocks(s, &mut os, j, [dpr, dpz, dpn]);
                 st(s, dhp, j, s.mul(dhv, zv));
                 j += S::LANES;
             }
@@ -727,33 +661,15 @@ pub fn gru_backward(
     dpre_s: StridedMut<'_>,
     dh_prev: &mut [f32],
 ) {
-    if rows == 0 || hidden == 0 {
-        return;
-    }
     let a = GruBwd {
         gates,
-        hn: Strided {
-            data: hn,
-            stride: hidden,
-        },
-        h_prev: Strided {
-            data: h_prev,
-            stride: hidden,
-        },
-        dh: Strided {
-            data: dh,
-            stride: hidden,
-        },
+        hn: Strided::dense(hn, hidden),
+        h_prev: Strided::dense(h_prev, hidden),
+        dh: Strided::dense(dh, hidden),
         dy,
-        dpre: StridedMut {
-            data: dpre,
-            stride: 3 * hidden,
-        },
+        dpre: StridedMut::dense(dpre, 3 * hidden),
         dpre_s,
-        dh_prev: StridedMut {
-            data: dh_prev,
-            stride: hidden,
-        },
+        dh_prev: StridedMut::dense(dh_prev, hidden),
     };
     par_rows(a, rows, 30 * hidden, &|a, n| gru_bwd_rows(a, n, hidden));
 }

@@ -4,6 +4,7 @@
 //! and stride) address row `r` at `off + r·stride`; every other array is a dense
 //! `[rows, width]` block of exactly that length. Every written array must be disjoint from
 //! every other argument; the in-place arrays (`gates` forward, `dc`) are single arguments.
+//! Each binding lists its arrays to one validator ([`Args`]) and calls its kernel.
 
 use crate::buf::{count, disjoint, invalid, len_is, product, F32};
 use descent_kernels::recurrent::{self as rk, Strided, StridedMut};
@@ -76,16 +77,80 @@ fn all_disjoint(f: &str, args: &[(&str, &F32, bool)]) -> Result<()> {
     Ok(())
 }
 
-/// Rows and hidden size, and `gates · hidden` (the gate row width), overflow-checked.
-fn dims(f: &str, rows: f64, hidden: f64, gates: usize) -> Result<(usize, usize, usize)> {
-    let (r, h) = (count(f, "rows", rows)?, count(f, "hidden", hidden)?);
-    let w = product(f, "gates × hidden", &[gates, h])?;
-    product(f, "rows × gate width", &[r, w])?;
-    Ok((r, h, w))
+/// One call's arrays, each checked as it is added (a dense block's length, a strided view's
+/// extent), then together for overlap.
+struct Args<'a> {
+    f: &'static str,
+    rows: usize,
+    /// Hidden size H.
+    hd: usize,
+    /// Gate row width G·H.
+    w: usize,
+    list: Vec<(&'static str, &'a F32, bool)>,
+}
+
+impl<'a> Args<'a> {
+    /// Rows and hidden size, and `gates · hidden` (the gate row width), overflow-checked.
+    fn new(f: &'static str, rows: f64, hidden: f64, gates: usize) -> Result<Self> {
+        let (r, h) = (count(f, "rows", rows)?, count(f, "hidden", hidden)?);
+        let w = product(f, "gates × hidden", &[gates, h])?;
+        product(f, "rows × gate width", &[r, w])?;
+        Ok(Args {
+            f,
+            rows: r,
+            hd: h,
+            w,
+            list: Vec::new(),
+        })
+    }
+
+    /// An array of exactly `len` values.
+    fn sized(&mut self, name: &'static str, b: &'a F32, len: usize, written: bool) -> Result<()> {
+        len_is(self.f, name, b, len)?;
+        self.list.push((name, b, written));
+        Ok(())
+    }
+
+    /// A dense `[rows, width]` block (`width` ≤ the gate width, so the product fits).
+    fn dense(&mut self, name: &'static str, b: &'a F32, width: usize, written: bool) -> Result<()> {
+        self.sized(name, b, self.rows * width, written)
+    }
+
+    /// Rows of `width` values at `off + r·stride`.
+    fn strided(
+        &mut self,
+        name: &'static str,
+        b: &'a F32,
+        (off, stride): (f64, f64),
+        width: usize,
+        written: bool,
+    ) -> Result<Layout> {
+        let l = strided(self.f, name, b, off, stride, self.rows, width)?;
+        self.list.push((name, b, written));
+        Ok(l)
+    }
+
+    /// An optional strided `[rows, H]` view (`y`, `dy`).
+    fn output(
+        &mut self,
+        name: &'static str,
+        b: &'a Option<F32>,
+        at: (f64, f64),
+        written: bool,
+    ) -> Result<Option<Layout>> {
+        b.as_ref()
+            .map(|b| self.strided(name, b, at, self.hd, written))
+            .transpose()
+    }
+
+    /// Refuses any overlap of a written array with any other.
+    fn check(&self) -> Result<()> {
+        all_disjoint(self.f, &self.list)
+    }
 }
 
 /// # Safety
-/// `b` must not overlap any other live slice (checked by `all_disjoint`).
+/// `b` must not overlap any other live slice (checked by `Args::check`).
 unsafe fn rows_mut(b: &F32, l: Layout) -> StridedMut<'_> {
     let d = unsafe { b.as_mut() };
     let off = l.off.min(d.len());
@@ -96,13 +161,25 @@ unsafe fn rows_mut(b: &F32, l: Layout) -> StridedMut<'_> {
 }
 
 /// # Safety
-/// No mutable slice may overlap `b` (checked by `all_disjoint`).
+/// No mutable slice may overlap `b` (checked by `Args::check`).
 unsafe fn rows_ref(b: &F32, l: Layout) -> Strided<'_> {
     let d = unsafe { b.as_ref() };
     Strided {
         data: &d[l.off.min(d.len())..],
         stride: l.stride,
     }
+}
+
+/// # Safety
+/// As [`rows_mut`], for an optional view.
+unsafe fn opt_mut(b: &Option<F32>, l: Option<Layout>) -> Option<StridedMut<'_>> {
+    b.as_ref().zip(l).map(|(b, l)| unsafe { rows_mut(b, l) })
+}
+
+/// # Safety
+/// As [`rows_ref`], for an optional view.
+unsafe fn opt_ref(b: &Option<F32>, l: Option<Layout>) -> Option<Strided<'_>> {
+    b.as_ref().zip(l).map(|(b, l)| unsafe { rows_ref(b, l) })
 }
 
 /// Vanilla RNN step, forward (see `descent_kernels::recurrent::rnn_forward`).
@@ -121,30 +198,22 @@ pub fn rnn_cell_forward(
     y_off: f64,
     y_stride: f64,
 ) -> Result<()> {
-    let f = "rnnCellForward";
-    let (r, hd, w) = dims(f, rows, hidden, 1)?;
-    let gl = strided(f, "gates", &gates, g_off, g_stride, r, w)?;
-    len_is(f, "hp", &hp, r * hd)?;
-    len_is(f, "h", &h, r * hd)?;
-    let mut args = vec![("gates", &gates, true), ("hp", &hp, false), ("h", &h, true)];
-    let yl = match &y {
-        Some(y) => {
-            args.push(("y", y, true));
-            Some(strided(f, "y", y, y_off, y_stride, r, hd)?)
-        }
-        None => None,
-    };
-    all_disjoint(f, &args)?;
+    let mut a = Args::new("rnnCellForward", rows, hidden, 1)?;
+    let gl = a.strided("gates", &gates, (g_off, g_stride), a.w, true)?;
+    a.dense("hp", &hp, a.hd, false)?;
+    a.dense("h", &h, a.hd, true)?;
+    let yl = a.output("y", &y, (y_off, y_stride), true)?;
+    a.check()?;
     // SAFETY: lengths and disjointness checked above.
     unsafe {
         rk::rnn_forward(
             relu,
-            r,
-            hd,
+            a.rows,
+            a.hd,
             rows_mut(&gates, gl),
             hp.as_ref(),
             h.as_mut(),
-            y.as_ref().zip(yl).map(|(y, l)| rows_mut(y, l)),
+            opt_mut(&y, yl),
         );
     }
     Ok(())
@@ -168,35 +237,22 @@ pub fn rnn_cell_backward(
     dpre: F32,
     dpre_s: F32,
 ) -> Result<()> {
-    let f = "rnnCellBackward";
-    let (r, hd, w) = dims(f, rows, hidden, 1)?;
-    let gl = strided(f, "gates", &gates, g_off, g_stride, r, w)?;
-    strided(f, "dpreS", &dpre_s, g_off, g_stride, r, w)?;
-    len_is(f, "dh", &dh, r * hd)?;
-    len_is(f, "dpre", &dpre, r * w)?;
-    let mut args = vec![
-        ("gates", &gates, false),
-        ("dh", &dh, false),
-        ("dpre", &dpre, true),
-        ("dpreS", &dpre_s, true),
-    ];
-    let yl = match &dy {
-        Some(y) => {
-            args.push(("dy", y, false));
-            Some(strided(f, "dy", y, dy_off, dy_stride, r, hd)?)
-        }
-        None => None,
-    };
-    all_disjoint(f, &args)?;
+    let mut a = Args::new("rnnCellBackward", rows, hidden, 1)?;
+    let gl = a.strided("gates", &gates, (g_off, g_stride), a.w, false)?;
+    a.strided("dpreS", &dpre_s, (g_off, g_stride), a.w, true)?;
+    a.dense("dh", &dh, a.hd, false)?;
+    a.dense("dpre", &dpre, a.w, true)?;
+    let yl = a.output("dy", &dy, (dy_off, dy_stride), false)?;
+    a.check()?;
     // SAFETY: lengths and disjointness checked above.
     unsafe {
         rk::rnn_backward(
             relu,
-            r,
-            hd,
+            a.rows,
+            a.hd,
             rows_ref(&gates, gl),
             dh.as_ref(),
-            dy.as_ref().zip(yl).map(|(y, l)| rows_ref(y, l)),
+            opt_ref(&dy, yl),
             dpre.as_mut(),
             rows_mut(&dpre_s, gl),
         );
@@ -221,39 +277,25 @@ pub fn lstm_cell_forward(
     y_off: f64,
     y_stride: f64,
 ) -> Result<()> {
-    let f = "lstmCellForward";
-    let (r, hd, w) = dims(f, rows, hidden, 4)?;
-    let gl = strided(f, "gates", &gates, g_off, g_stride, r, w)?;
-    len_is(f, "hp", &hp, r * w)?;
-    for (name, b) in [("cPrev", &c_prev), ("c", &c), ("h", &h)] {
-        len_is(f, name, b, r * hd)?;
-    }
-    let mut args = vec![
-        ("gates", &gates, true),
-        ("hp", &hp, false),
-        ("cPrev", &c_prev, false),
-        ("c", &c, true),
-        ("h", &h, true),
-    ];
-    let yl = match &y {
-        Some(y) => {
-            args.push(("y", y, true));
-            Some(strided(f, "y", y, y_off, y_stride, r, hd)?)
-        }
-        None => None,
-    };
-    all_disjoint(f, &args)?;
+    let mut a = Args::new("lstmCellForward", rows, hidden, 4)?;
+    let gl = a.strided("gates", &gates, (g_off, g_stride), a.w, true)?;
+    a.dense("hp", &hp, a.w, false)?;
+    a.dense("cPrev", &c_prev, a.hd, false)?;
+    a.dense("c", &c, a.hd, true)?;
+    a.dense("h", &h, a.hd, true)?;
+    let yl = a.output("y", &y, (y_off, y_stride), true)?;
+    a.check()?;
     // SAFETY: lengths and disjointness checked above.
     unsafe {
         rk::lstm_forward(
-            r,
-            hd,
+            a.rows,
+            a.hd,
             rows_mut(&gates, gl),
             hp.as_ref(),
             c_prev.as_ref(),
             c.as_mut(),
             h.as_mut(),
-            y.as_ref().zip(yl).map(|(y, l)| rows_mut(y, l)),
+            opt_mut(&y, yl),
         );
     }
     Ok(())
@@ -279,41 +321,26 @@ pub fn lstm_cell_backward(
     dpre: F32,
     dpre_s: F32,
 ) -> Result<()> {
-    let f = "lstmCellBackward";
-    let (r, hd, w) = dims(f, rows, hidden, 4)?;
-    let gl = strided(f, "gates", &gates, g_off, g_stride, r, w)?;
-    strided(f, "dpreS", &dpre_s, g_off, g_stride, r, w)?;
-    for (name, b) in [("cPrev", &c_prev), ("c", &c), ("dh", &dh), ("dc", &dc)] {
-        len_is(f, name, b, r * hd)?;
-    }
-    len_is(f, "dpre", &dpre, r * w)?;
-    let mut args = vec![
-        ("gates", &gates, false),
-        ("cPrev", &c_prev, false),
-        ("c", &c, false),
-        ("dh", &dh, false),
-        ("dc", &dc, true),
-        ("dpre", &dpre, true),
-        ("dpreS", &dpre_s, true),
-    ];
-    let yl = match &dy {
-        Some(y) => {
-            args.push(("dy", y, false));
-            Some(strided(f, "dy", y, dy_off, dy_stride, r, hd)?)
-        }
-        None => None,
-    };
-    all_disjoint(f, &args)?;
+    let mut a = Args::new("lstmCellBackward", rows, hidden, 4)?;
+    let gl = a.strided("gates", &gates, (g_off, g_stride), a.w, false)?;
+    a.strided("dpreS", &dpre_s, (g_off, g_stride), a.w, true)?;
+    a.dense("cPrev", &c_prev, a.hd, false)?;
+    a.dense("c", &c, a.hd, false)?;
+    a.dense("dh", &dh, a.hd, false)?;
+    a.dense("dc", &dc, a.hd, true)?;
+    a.dense("dpre", &dpre, a.w, true)?;
+    let yl = a.output("dy", &dy, (dy_off, dy_stride), false)?;
+    a.check()?;
     // SAFETY: lengths and disjointness checked above.
     unsafe {
         rk::lstm_backward(
-            r,
-            hd,
+            a.rows,
+            a.hd,
             rows_ref(&gates, gl),
             c_prev.as_ref(),
             c.as_ref(),
             dh.as_ref(),
-            dy.as_ref().zip(yl).map(|(y, l)| rows_ref(y, l)),
+            opt_ref(&dy, yl),
             dc.as_mut(),
             dpre.as_mut(),
             rows_mut(&dpre_s, gl),
@@ -340,44 +367,29 @@ pub fn gru_cell_forward(
     y_off: f64,
     y_stride: f64,
 ) -> Result<()> {
-    let f = "gruCellForward";
-    let (r, hd, w) = dims(f, rows, hidden, 3)?;
-    let gl = strided(f, "gates", &gates, g_off, g_stride, r, w)?;
-    len_is(f, "hp", &hp, r * w)?;
-    for (name, b) in [("hPrev", &h_prev), ("hn", &hn), ("h", &h)] {
-        len_is(f, name, b, r * hd)?;
-    }
-    let mut args = vec![
-        ("gates", &gates, true),
-        ("hp", &hp, false),
-        ("hPrev", &h_prev, false),
-        ("hn", &hn, true),
-        ("h", &h, true),
-    ];
+    let mut a = Args::new("gruCellForward", rows, hidden, 3)?;
+    let gl = a.strided("gates", &gates, (g_off, g_stride), a.w, true)?;
+    a.dense("hp", &hp, a.w, false)?;
+    a.dense("hPrev", &h_prev, a.hd, false)?;
+    a.dense("hn", &hn, a.hd, true)?;
+    a.dense("h", &h, a.hd, true)?;
     if let Some(b) = &bhh {
-        len_is(f, "bhh", b, w)?;
-        args.push(("bhh", b, false));
+        a.sized("bhh", b, a.w, false)?;
     }
-    let yl = match &y {
-        Some(y) => {
-            args.push(("y", y, true));
-            Some(strided(f, "y", y, y_off, y_stride, r, hd)?)
-        }
-        None => None,
-    };
-    all_disjoint(f, &args)?;
+    let yl = a.output("y", &y, (y_off, y_stride), true)?;
+    a.check()?;
     // SAFETY: lengths and disjointness checked above.
     unsafe {
         rk::gru_forward(
-            r,
-            hd,
+            a.rows,
+            a.hd,
             rows_mut(&gates, gl),
             hp.as_ref(),
             bhh.as_ref().map(|b| b.as_ref()),
             h_prev.as_ref(),
             hn.as_mut(),
             h.as_mut(),
-            y.as_ref().zip(yl).map(|(y, l)| rows_mut(y, l)),
+            opt_mut(&y, yl),
         );
     }
     Ok(())
@@ -403,46 +415,26 @@ pub fn gru_cell_backward(
     dpre_s: F32,
     dh_prev: F32,
 ) -> Result<()> {
-    let f = "gruCellBackward";
-    let (r, hd, w) = dims(f, rows, hidden, 3)?;
-    let gl = strided(f, "gates", &gates, g_off, g_stride, r, w)?;
-    strided(f, "dpreS", &dpre_s, g_off, g_stride, r, w)?;
-    for (name, b) in [
-        ("hn", &hn),
-        ("hPrev", &h_prev),
-        ("dh", &dh),
-        ("dhPrev", &dh_prev),
-    ] {
-        len_is(f, name, b, r * hd)?;
-    }
-    len_is(f, "dpre", &dpre, r * w)?;
-    let mut args = vec![
-        ("gates", &gates, false),
-        ("hn", &hn, false),
-        ("hPrev", &h_prev, false),
-        ("dh", &dh, false),
-        ("dpre", &dpre, true),
-        ("dpreS", &dpre_s, true),
-        ("dhPrev", &dh_prev, true),
-    ];
-    let yl = match &dy {
-        Some(y) => {
-            args.push(("dy", y, false));
-            Some(strided(f, "dy", y, dy_off, dy_stride, r, hd)?)
-        }
-        None => None,
-    };
-    all_disjoint(f, &args)?;
+    let mut a = Args::new("gruCellBackward", rows, hidden, 3)?;
+    let gl = a.strided("gates", &gates, (g_off, g_stride), a.w, false)?;
+    a.strided("dpreS", &dpre_s, (g_off, g_stride), a.w, true)?;
+    a.dense("hn", &hn, a.hd, false)?;
+    a.dense("hPrev", &h_prev, a.hd, false)?;
+    a.dense("dh", &dh, a.hd, false)?;
+    a.dense("dhPrev", &dh_prev, a.hd, true)?;
+    a.dense("dpre", &dpre, a.w, true)?;
+    let yl = a.output("dy", &dy, (dy_off, dy_stride), false)?;
+    a.check()?;
     // SAFETY: lengths and disjointness checked above.
     unsafe {
         rk::gru_backward(
-            r,
-            hd,
+            a.rows,
+            a.hd,
             rows_ref(&gates, gl),
             hn.as_ref(),
             h_prev.as_ref(),
             dh.as_ref(),
-            dy.as_ref().zip(yl).map(|(y, l)| rows_ref(y, l)),
+            opt_ref(&dy, yl),
             dpre.as_mut(),
             rows_mut(&dpre_s, gl),
             dh_prev.as_mut(),

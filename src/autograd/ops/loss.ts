@@ -7,8 +7,10 @@
 import { runBackward } from '../engine.js';
 import { withGradMode } from '../grad-mode.js';
 import { record, tracking } from '../node.js';
+import { internally } from '../scope.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { mul } from './elementwise.js';
+import { classLayout, classRows, classTarget } from './loss-formulas.js';
 import { asTensor, backendOf, out } from './util.js';
 
 /** What a loss object offers (nn's losses implement it). */
@@ -19,7 +21,10 @@ export interface FusedLoss {
     target: unknown,
     grad?: Float32Array,
   ): number;
-  /** The loss in differentiable tensor operations (used when creating a graph). */
+  /**
+   * The loss in differentiable tensor operations: used when creating a graph, and when the
+   * target requires grad (the fused kernels differentiate only with respect to pred).
+   */
   formula?(pred: Tensor, target: unknown): Tensor;
 }
 
@@ -37,20 +42,42 @@ export function lossTarget(
   return target as { data: Float32Array; shape: readonly number[] };
 }
 
-/** The scalar loss of `pred` against `target` as a tensor on the tape. */
+/**
+ * The scalar loss of `pred` against `target` as a tensor on the tape. A target that requires
+ * grad is differentiated too, through the loss's formula (refused for a loss without one).
+ */
 export function applyLoss(loss: FusedLoss, pred: TensorLike, target: unknown): Tensor {
   const fn = loss.name;
   const p = asTensor(fn, 'pred', pred, 'float32');
+  const tt = target instanceof Tensor ? (target as Tensor) : null;
+  if (tt && tracking(tt)) {
+    if (!loss.formula)
+      throw new Error(
+        `${fn}: the target requires grad, but this loss is differentiated only with respect to pred; detach the target (target.detach())`,
+      );
+    return loss.formula(p, target);
+  }
   const tgt = lossTarget(target);
-  const b = backendOf(fn, p, target instanceof Tensor ? (target as Tensor) : null);
+  const b = backendOf(fn, p, tt);
   const view = { data: p._d, shape: p.shape };
   const y = out(b, []);
   if (!tracking(p)) {
-    y._d[0] = loss.forward(view, tgt);
+    try {
+      y._d[0] = loss.forward(view, tgt);
+    } catch (e) {
+      y._release();
+      throw e;
+    }
     return y;
   }
   const g = out(b, p.shape);
-  y._d[0] = loss.forward(view, tgt, g._d);
+  try {
+    y._d[0] = loss.forward(view, tgt, g._d);
+  } catch (e) {
+    y._release();
+    g._release();
+    throw e;
+  }
   return record(
     {
       name: fn,
@@ -64,7 +91,7 @@ export function applyLoss(loss: FusedLoss, pred: TensorLike, target: unknown): T
             );
           const f = loss.formula;
           const [gp] = withGradMode(true, () => {
-            const l = f(p, target);
+            const l = f.call(loss, p, target);
             return runBackward([l], [dy], {
               fn,
               retainGraph: true,
@@ -83,4 +110,39 @@ export function applyLoss(loss: FusedLoss, pred: TensorLike, target: unknown): T
     },
     [y],
   );
+}
+
+/** A classification loss class as `applyClassLoss` needs it. */
+export interface ClassLoss extends FusedLoss {
+  readonly reduction: string;
+  formula(pred: TensorLike, target: unknown): Tensor;
+}
+
+/**
+ * A classification loss (cross-entropy, NLL) on the tape: 'none' is the formula; a reduced
+ * loss on [N, C, d…] runs the fused kernels on [N·d…, C] rows (the class axis moved last,
+ * the labels in the same order), whose gradient the moves carry back.
+ */
+export function applyClassLoss(
+  loss: ClassLoss,
+  pred: TensorLike,
+  target: unknown,
+  allowProbs: boolean,
+): Tensor {
+  if (loss.reduction === 'none') return loss.formula(pred, target);
+  const fn = loss.name;
+  const x = asTensor(fn, 'pred', pred, 'float32');
+  const lay = classLayout(fn, x);
+  const tgt = classTarget(fn, x, lay, target, allowProbs);
+  if (x.ndim === 2) return applyLoss(loss, x, 'labels' in tgt ? tgt.labels : tgt.probs);
+  // Only library code reaches the moved copies: recycled with the graph, or at once.
+  const rows = internally(() => classRows(x, lay.cols));
+  const tRows = 'labels' in tgt ? null : internally(() => classRows(tgt.probs, lay.cols));
+  const L = applyLoss(loss, rows, tRows ?? (tgt as { labels: Int32Array }).labels);
+  for (const r of [rows, tRows]) {
+    if (!r) continue;
+    if (r._node) r._internal = true;
+    else if (!L._node) r._release();
+  }
+  return L;
 }

@@ -5,6 +5,7 @@
  * dimensions) with a fused backward that writes dW and db straight into the parameters'
  * gradient arenas (GEMM with β = 1).
  */
+import { bool, optionsOf } from '../../backend/validate.js';
 import { record } from '../node.js';
 import { shapeStr, type Tensor, type TensorLike } from '../tensor.js';
 import { broadcastShapes } from './broadcast.js';
@@ -22,13 +23,8 @@ export interface MatmulOptions {
 
 function flags(fn: string, o: MatmulOptions | undefined): [boolean, boolean] {
   if (o === undefined) return [false, false];
-  if (o === null || typeof o !== 'object') throw new TypeError(`${fn}: options must be an object`);
-  for (const k of Object.keys(o))
-    if (k !== 'transA' && k !== 'transB')
-      throw new TypeError(`${fn}: unknown option ${JSON.stringify(k)}; valid: transA, transB`);
-  for (const k of ['transA', 'transB'] as const)
-    if (o[k] !== undefined && typeof o[k] !== 'boolean')
-      throw new TypeError(`${fn}: ${k} must be a boolean`);
+  optionsOf(fn, o, ['transA', 'transB']);
+  for (const k of ['transA', 'transB'] as const) if (o[k] !== undefined) bool(fn, k, o[k]);
   return [o.transA ?? false, o.transB ?? false];
 }
 

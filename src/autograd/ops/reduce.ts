@@ -3,6 +3,7 @@
  * broadcast gradient's kernel (sumInto): over leading axes one colSums, over a middle axis one
  * biasGrad, over everything one sum. Backward broadcasts the gradient back (expand).
  */
+import { bool, optionsOf } from '../../backend/validate.js';
 import { record } from '../node.js';
 import { type Tensor, type TensorLike, viewOf } from '../tensor.js';
 import { sumInto } from './broadcast.js';
@@ -45,16 +46,46 @@ export function reducedShapes(
   return { kept, final };
 }
 
-function keepdimsOf(fn: string, opts: ReduceOptions | undefined): boolean {
+/** `opts.keepdims` after refusing anything but the option names in `valid`. */
+export function keepdimsOf(
+  fn: string,
+  opts: object | undefined,
+  valid: readonly string[] = ['keepdims'],
+): boolean {
   if (opts === undefined) return false;
-  if (opts === null || typeof opts !== 'object')
-    throw new TypeError(`${fn}: options must be an object`);
-  for (const k of Object.keys(opts))
-    if (k !== 'keepdims')
-      throw new TypeError(`${fn}: unknown option ${JSON.stringify(k)}; valid: keepdims`);
-  if (opts.keepdims !== undefined && typeof opts.keepdims !== 'boolean')
-    throw new TypeError(`${fn}: keepdims must be a boolean`);
-  return opts.keepdims ?? false;
+  optionsOf(fn, opts, valid);
+  const keep = (opts as ReduceOptions).keepdims;
+  if (keep !== undefined) bool(fn, 'keepdims', keep);
+  return keep ?? false;
+}
+
+/**
+ * The reduction as blocks [outer, n, inner] (reduce the middle axis) when the reduced axes are
+ * adjacent once size-1 axes are ignored; null when kept axes sit between them.
+ */
+export function reduceLayout(
+  shape: readonly number[],
+  axes: readonly number[],
+): { outer: number; n: number; inner: number } | null {
+  let outer = 1;
+  let n = 1;
+  let inner = 1;
+  let phase = 0; // 0: before the reduced run, 1: in it, 2: after it
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i];
+    const red = axes.includes(i);
+    if (d === 1) continue;
+    if (red) {
+      if (phase === 2) return null;
+      phase = 1;
+      n *= d;
+    } else if (phase === 0) outer *= d;
+    else {
+      phase = 2;
+      inner *= d;
+    }
+  }
+  return { outer, n, inner };
 }
 
 /** Σ over `axes` (all by default). */

@@ -6,7 +6,7 @@
  * almost everywhere, as in PyTorch).
  */
 import type { UnaryOp } from '../../backend/kernels.js';
-import { describe } from '../../backend/validate.js';
+import { describe, finite, oneOf } from '../../backend/validate.js';
 import { noGrad } from '../grad-mode.js';
 import { record } from '../node.js';
 import type { Tensor, TensorLike } from '../tensor.js';
@@ -91,6 +91,7 @@ const DERIVATIVES: Record<UnaryOp, Derivative> = {
  * leakyRelu slope, elu alpha, softplus scale and threshold).
  */
 export function unary(op: UnaryOp, x: TensorLike, alpha = 0, beta = 0): Tensor {
+  checkUnary('unary', op, alpha, beta);
   const fn = op;
   const t = asTensor(fn, 'x', x, 'float32');
   const y = apply(fn, op, t, alpha, beta);
@@ -186,16 +187,49 @@ export const sigmoid = (x: TensorLike) => unary('sigmoid', x);
 export const tanh = (x: TensorLike) => unary('tanh', x);
 export const relu = (x: TensorLike) => unary('relu', x);
 /** LeakyReLU with `negativeSlope` (default 0.01). */
-export const leakyRelu = (x: TensorLike, negativeSlope = 0.01) =>
-  unary('leakyRelu', x, negativeSlope);
-export const elu = (x: TensorLike, alpha = 1) => unary('elu', x, alpha);
+export const leakyRelu = (x: TensorLike, negativeSlope = 0.01) => {
+  finite('leakyRelu', 'negativeSlope', negativeSlope);
+  return unary('leakyRelu', x, negativeSlope);
+};
+export const elu = (x: TensorLike, alpha = 1) => {
+  finite('elu', 'alpha', alpha);
+  return unary('elu', x, alpha);
+};
 export const selu = (x: TensorLike) => unary('selu', x);
 /** GELU; `approximate: 'tanh'` for the tanh form (torch.nn.functional.gelu). */
-export const gelu = (x: TensorLike, approximate: 'none' | 'tanh' = 'none') =>
-  unary(approximate === 'tanh' ? 'geluTanh' : 'gelu', x);
+export const gelu = (x: TensorLike, approximate: 'none' | 'tanh' = 'none') => {
+  oneOf('gelu', 'approximate', approximate, ['none', 'tanh']);
+  return unary(approximate === 'tanh' ? 'geluTanh' : 'gelu', x);
+};
 export const silu = (x: TensorLike) => unary('silu', x);
 export const mish = (x: TensorLike) => unary('mish', x);
 /** Softplus with PyTorch's `beta` (scale) and `threshold`. */
-export const softplus = (x: TensorLike, beta = 1, threshold = 20) =>
-  unary('softplus', x, beta, threshold);
+export const softplus = (x: TensorLike, beta = 1, threshold = 20) => {
+  finite('softplus', 'beta', beta);
+  finite('softplus', 'threshold', threshold);
+  return unary('softplus', x, beta, threshold);
+};
 export const hardSigmoid = (x: TensorLike) => unary('hardSigmoid', x);
+
+/** How many of the kernels' (alpha, beta) each op reads (kernels.ts); the others ignore them. */
+const PARAMS: Partial<Record<UnaryOp, number>> = { leakyRelu: 1, elu: 1, softplus: 2 };
+
+/**
+ * Refuses an unknown op, non-finite parameters, a parameter the op would ignore, and softplus
+ * with a zero scale (it divides by it): the checks of `unary` and of `nn.Activation`.
+ */
+export function checkUnary(fn: string, op: unknown, alpha: unknown, beta: unknown): void {
+  if (typeof op !== 'string' || !Object.hasOwn(DERIVATIVES, op))
+    oneOf(fn, 'op', op, Object.keys(DERIVATIVES));
+  finite(fn, 'alpha', alpha);
+  finite(fn, 'beta', beta);
+  const n = PARAMS[op as UnaryOp] ?? 0;
+  if (n < 1 && alpha !== 0)
+    throw new TypeError(`${fn}: op ${op} takes no parameter, so alpha ${alpha} would be ignored`);
+  if (n < 2 && beta !== 0)
+    throw new TypeError(
+      `${fn}: op ${op} takes ${n} parameter(s), so beta ${beta} would be ignored`,
+    );
+  if (op === 'softplus' && alpha === 0)
+    throw new RangeError(`${fn}: softplus needs alpha (its beta, a scale) non-zero, got 0`);
+}

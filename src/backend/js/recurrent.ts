@@ -3,7 +3,11 @@
  * reference of the native kernels (crates/kernels/src/recurrent.rs). Each element is computed
  * in f64 from the f32 inputs and rounded once on store. Strided arrays address row r at
  * `off + r·stride`; the others are dense [rows, width] blocks. Semantics: see kernels.ts.
+ *
+ * The six kernels share one walk over the rows (`eachRow`), which hands each cell the row's
+ * offsets; a cell's body is only its element formulas (signatures come from the contract).
  */
+import type { Kernels } from '../kernels.js';
 
 function sigmoid(x: number): number {
   const e = Math.exp(-Math.abs(x));
@@ -18,24 +22,44 @@ function sech2(x: number): number {
   return (4 * e) / (d * d);
 }
 
-export function rnnCellForward(
-  relu: boolean,
+/**
+ * Calls `body` for each of `rows` rows with the offsets of its gate row (strided `gates` and
+ * `dpreS`), its dense [rows, gates·H] row (`hp`, `dpre`), its dense [rows, H] row (states) and
+ * its `y`/`dy` row.
+ */
+function eachRow(
   rows: number,
+  gates: number,
   hidden: number,
-  gates: Float32Array,
   gOff: number,
   gStride: number,
-  hp: Float32Array,
-  h: Float32Array,
-  y: Float32Array | null,
   yOff: number,
   yStride: number,
+  body: (g0: number, p0: number, h0: number, y0: number) => void,
 ): void {
-  for (let r = 0; r < rows; r++) {
-    const g0 = gOff + r * gStride;
-    const h0 = r * hidden;
-    const y0 = yOff + r * yStride;
-    for (let j = 0; j < hidden; j++) {
+  for (let r = 0; r < rows; r++)
+    body(gOff + r * gStride, r * gates * hidden, r * hidden, yOff + r * yStride);
+}
+
+/** δ = dh + dy of one element (dy optional). */
+const delta = (dh: Float32Array, dy: Float32Array | null, h: number, y: number) =>
+  dh[h] + (dy ? dy[y] : 0);
+
+export const rnnCellForward: Kernels['rnnCellForward'] = (
+  relu,
+  rows,
+  H,
+  gates,
+  gOff,
+  gStride,
+  hp,
+  h,
+  y,
+  yOff,
+  yStride,
+) =>
+  eachRow(rows, 1, H, gOff, gStride, yOff, yStride, (g0, _p0, h0, y0) => {
+    for (let j = 0; j < H; j++) {
       const pre = gates[g0 + j] + hp[h0 + j];
       // biome-ignore lint/complexity/useMathMinMax: as the relu kernel; keeps -0 as -0 (Math.max gives +0)
       const v = relu ? (pre < 0 ? 0 : pre) : Math.tanh(pre);
@@ -43,57 +67,47 @@ export function rnnCellForward(
       h[h0 + j] = v;
       if (y) y[y0 + j] = v;
     }
-  }
-}
+  });
 
-export function rnnCellBackward(
-  relu: boolean,
-  rows: number,
-  hidden: number,
-  gates: Float32Array,
-  gOff: number,
-  gStride: number,
-  dh: Float32Array,
-  dy: Float32Array | null,
-  dyOff: number,
-  dyStride: number,
-  dpre: Float32Array,
-  dpreS: Float32Array,
-): void {
-  for (let r = 0; r < rows; r++) {
-    const g0 = gOff + r * gStride;
-    const h0 = r * hidden;
-    const y0 = dyOff + r * dyStride;
-    for (let j = 0; j < hidden; j++) {
-      const d = dh[h0 + j] + (dy ? dy[y0 + j] : 0);
+export const rnnCellBackward: Kernels['rnnCellBackward'] = (
+  relu,
+  rows,
+  H,
+  gates,
+  gOff,
+  gStride,
+  dh,
+  dy,
+  dyOff,
+  dyStride,
+  dpre,
+  dpreS,
+) =>
+  eachRow(rows, 1, H, gOff, gStride, dyOff, dyStride, (g0, _p0, h0, y0) => {
+    for (let j = 0; j < H; j++) {
+      const d = delta(dh, dy, h0 + j, y0 + j);
       const a = gates[g0 + j];
       const v = relu ? (a > 0 ? d : 0) : d * ((1 - a) * (1 + a));
       dpre[h0 + j] = v;
       dpreS[g0 + j] = v;
     }
-  }
-}
+  });
 
-export function lstmCellForward(
-  rows: number,
-  hidden: number,
-  gates: Float32Array,
-  gOff: number,
-  gStride: number,
-  hp: Float32Array,
-  cPrev: Float32Array,
-  c: Float32Array,
-  h: Float32Array,
-  y: Float32Array | null,
-  yOff: number,
-  yStride: number,
-): void {
-  const H = hidden;
-  for (let r = 0; r < rows; r++) {
-    const g0 = gOff + r * gStride;
-    const p0 = r * 4 * H;
-    const h0 = r * H;
-    const y0 = yOff + r * yStride;
+export const lstmCellForward: Kernels['lstmCellForward'] = (
+  rows,
+  H,
+  gates,
+  gOff,
+  gStride,
+  hp,
+  cPrev,
+  c,
+  h,
+  y,
+  yOff,
+  yStride,
+) =>
+  eachRow(rows, 4, H, gOff, gStride, yOff, yStride, (g0, p0, h0, y0) => {
     for (let j = 0; j < H; j++) {
       const i = sigmoid(gates[g0 + j] + hp[p0 + j]);
       const f = sigmoid(gates[g0 + H + j] + hp[p0 + H + j]);
@@ -109,33 +123,27 @@ export function lstmCellForward(
       h[h0 + j] = hv;
       if (y) y[y0 + j] = hv;
     }
-  }
-}
+  });
 
-export function lstmCellBackward(
-  rows: number,
-  hidden: number,
-  gates: Float32Array,
-  gOff: number,
-  gStride: number,
-  cPrev: Float32Array,
-  c: Float32Array,
-  dh: Float32Array,
-  dy: Float32Array | null,
-  dyOff: number,
-  dyStride: number,
-  dc: Float32Array,
-  dpre: Float32Array,
-  dpreS: Float32Array,
-): void {
-  const H = hidden;
-  for (let r = 0; r < rows; r++) {
-    const g0 = gOff + r * gStride;
-    const p0 = r * 4 * H;
-    const h0 = r * H;
-    const y0 = dyOff + r * dyStride;
+export const lstmCellBackward: Kernels['lstmCellBackward'] = (
+  rows,
+  H,
+  gates,
+  gOff,
+  gStride,
+  cPrev,
+  c,
+  dh,
+  dy,
+  dyOff,
+  dyStride,
+  dc,
+  dpre,
+  dpreS,
+) =>
+  eachRow(rows, 4, H, gOff, gStride, dyOff, dyStride, (g0, p0, h0, y0) => {
     for (let j = 0; j < H; j++) {
-      const d = dh[h0 + j] + (dy ? dy[y0 + j] : 0);
+      const d = delta(dh, dy, h0 + j, y0 + j);
       const i = gates[g0 + j];
       const f = gates[g0 + H + j];
       const g = gates[g0 + 2 * H + j];
@@ -156,30 +164,24 @@ export function lstmCellBackward(
       dpreS[g0 + 2 * H + j] = dpg;
       dpreS[g0 + 3 * H + j] = dpo;
     }
-  }
-}
+  });
 
-export function gruCellForward(
-  rows: number,
-  hidden: number,
-  gates: Float32Array,
-  gOff: number,
-  gStride: number,
-  hp: Float32Array,
-  bhh: Float32Array | null,
-  hPrev: Float32Array,
-  hn: Float32Array,
-  h: Float32Array,
-  y: Float32Array | null,
-  yOff: number,
-  yStride: number,
-): void {
-  const H = hidden;
-  for (let r = 0; r < rows; r++) {
-    const g0 = gOff + r * gStride;
-    const p0 = r * 3 * H;
-    const h0 = r * H;
-    const y0 = yOff + r * yStride;
+export const gruCellForward: Kernels['gruCellForward'] = (
+  rows,
+  H,
+  gates,
+  gOff,
+  gStride,
+  hp,
+  bhh,
+  hPrev,
+  hn,
+  h,
+  y,
+  yOff,
+  yStride,
+) =>
+  eachRow(rows, 3, H, gOff, gStride, yOff, yStride, (g0, p0, h0, y0) => {
     for (let j = 0; j < H; j++) {
       const br = bhh ? bhh[j] : 0;
       const bz = bhh ? bhh[H + j] : 0;
@@ -196,33 +198,27 @@ export function gruCellForward(
       h[h0 + j] = hv;
       if (y) y[y0 + j] = hv;
     }
-  }
-}
+  });
 
-export function gruCellBackward(
-  rows: number,
-  hidden: number,
-  gates: Float32Array,
-  gOff: number,
-  gStride: number,
-  hn: Float32Array,
-  hPrev: Float32Array,
-  dh: Float32Array,
-  dy: Float32Array | null,
-  dyOff: number,
-  dyStride: number,
-  dpre: Float32Array,
-  dpreS: Float32Array,
-  dhPrev: Float32Array,
-): void {
-  const H = hidden;
-  for (let r = 0; r < rows; r++) {
-    const g0 = gOff + r * gStride;
-    const p0 = r * 3 * H;
-    const h0 = r * H;
-    const y0 = dyOff + r * dyStride;
+export const gruCellBackward: Kernels['gruCellBackward'] = (
+  rows,
+  H,
+  gates,
+  gOff,
+  gStride,
+  hn,
+  hPrev,
+  dh,
+  dy,
+  dyOff,
+  dyStride,
+  dpre,
+  dpreS,
+  dhPrev,
+) =>
+  eachRow(rows, 3, H, gOff, gStride, dyOff, dyStride, (g0, p0, h0, y0) => {
     for (let j = 0; j < H; j++) {
-      const d = dh[h0 + j] + (dy ? dy[y0 + j] : 0);
+      const d = delta(dh, dy, h0 + j, y0 + j);
       const rv = gates[g0 + j];
       const zv = gates[g0 + H + j];
       const nv = gates[g0 + 2 * H + j];
@@ -237,5 +233,4 @@ export function gruCellBackward(
       dpreS[g0 + 2 * H + j] = dpn;
       dhPrev[h0 + j] = d * zv;
     }
-  }
-}
+  });

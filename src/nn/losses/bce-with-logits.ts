@@ -10,23 +10,33 @@
  * `weight` (a rescaling per element) and `posWeight` (the positive-class weight, torch's
  * pos_weight) are Float32Arrays of either the prediction's length or its last dimension
  * (broadcast over the leading axes — torch's broadcasting of a [classes] vector). One fused
- * kernel (`bceWithLogits`); a broadcast weight is expanded by one `biasAdd` into a buffer
- * reused across calls.
+ * kernel (`bceWithLogits`); a broadcast weight is expanded by one `biasAdd` into a pooled
+ * buffer. `apply` puts it on the tape ('none' and second order through `formula`).
  */
-import type { Kernels } from '../../backend/kernels.js';
+import { applyLoss } from '../../autograd/ops/loss.js';
+import {
+  bceWithLogitsFormula,
+  denseArgs,
+  type LossTarget,
+} from '../../autograd/ops/loss-formulas.js';
+import type { Tensor as TapeTensor, TensorLike } from '../../autograd/tensor.js';
 import { getBackend } from '../../backend/select.js';
 import type { Loss, Target } from '../loss.js';
-import { Scratch, shapeStr, type Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
 import {
   checkGrad,
   checkTensor,
   denseTarget,
+  expandWeight,
+  lossName,
   lossOptions,
   meanScale,
   optionalF32,
   type Reduction,
   type ReductionOptions,
   reductionOf,
+  refuseNone,
+  withTemps,
 } from './common.js';
 
 export interface BCEWithLogitsLossOptions extends ReductionOptions {
@@ -37,44 +47,31 @@ export interface BCEWithLogitsLossOptions extends ReductionOptions {
 }
 
 export class BCEWithLogitsLoss implements Loss {
-  readonly name = 'BCEWithLogitsLoss';
+  readonly name = lossName('BCEWithLogitsLoss');
   readonly reduction: Reduction;
   readonly weight: Float32Array | null;
   readonly posWeight: Float32Array | null;
-  private readonly weightBuf = new Scratch();
-  private readonly posWeightBuf = new Scratch();
 
   constructor(options?: BCEWithLogitsLossOptions) {
     const o = lossOptions(this.name, options, ['reduction', 'weight', 'posWeight']);
-    this.reduction = reductionOf(this.name, o.reduction, ['mean', 'sum'] as const, 'mean');
+    this.reduction = reductionOf(this.name, o.reduction, ['mean', 'sum', 'none'] as const, 'mean');
     this.weight = optionalF32(this.name, 'weight', o.weight);
     this.posWeight = optionalF32(this.name, 'posWeight', o.posWeight);
   }
 
-  /** `w` as a full-length array: itself, or broadcast over the leading axes into `buf`. */
-  private expand(
-    k: Kernels,
-    name: string,
-    w: Float32Array | null,
-    pred: Tensor,
-    buf: Scratch,
-  ): Float32Array | null {
-    if (w === null) return null;
-    const n = pred.data.length;
-    if (w.length === n) return w;
-    const last = pred.shape.length > 0 ? pred.shape[pred.shape.length - 1] : 1;
-    if (w.length !== last || last === 0) {
-      throw new RangeError(
-        `${this.name}: ${name} has length ${w.length}, expected the prediction's ${n} elements or its last dimension ${last} (prediction shape ${shapeStr(pred.shape)})`,
-      );
-    }
-    const out = buf.get([n]).data;
-    k.fill(out, 0);
-    k.biasAdd(out, w, n / last, last, 1);
-    return out;
+  /** The loss as a tensor on the tape (a scalar, or per element with reduction 'none'). */
+  apply(pred: TensorLike, target: LossTarget): TapeTensor {
+    if (this.reduction === 'none') return this.formula(pred, target);
+    return applyLoss(this, ...denseArgs(this.name, pred, target));
+  }
+
+  /** The loss in differentiable tensor operations (see autograd/ops/loss-formulas.ts). */
+  formula(pred: TensorLike, target: LossTarget): TapeTensor {
+    return bceWithLogitsFormula(this, pred, target);
   }
 
   forward(pred: Tensor, target: Target, grad?: Float32Array): number {
+    refuseNone(this.name, this.reduction);
     checkTensor(this.name, 'pred', pred);
     const t = denseTarget(this.name, pred, target);
     checkGrad(this.name, pred, grad, [
@@ -84,9 +81,13 @@ export class BCEWithLogitsLoss implements Loss {
     ]);
     const n = pred.data.length;
     const k = getBackend().kernelsFor(8 * n);
-    const w = this.expand(k, 'weight', this.weight, pred, this.weightBuf);
-    const pw = this.expand(k, 'posWeight', this.posWeight, pred, this.posWeightBuf);
-    const scale = meanScale(this.reduction, n);
-    return k.bceWithLogits(pred.data, t.data, w, pw, grad ?? null, scale) * scale;
+    // Buffers only for weights that may need broadcasting.
+    const temps = this.weight || this.posWeight ? n : 0;
+    return withTemps(temps, 2, ([wb, pwb]) => {
+      const w = expandWeight(k, this.name, 'weight', this.weight, pred, wb);
+      const pw = expandWeight(k, this.name, 'posWeight', this.posWeight, pred, pwb);
+      const scale = meanScale(this.reduction, n);
+      return k.bceWithLogits(pred.data, t.data, w, pw, grad ?? null, scale) * scale;
+    });
   }
 }

@@ -2,6 +2,9 @@
  * Shared argument checks and helpers of the losses: every check throws before anything is
  * written, with a message naming the loss, the argument and what was given.
  */
+
+import { f32Pool } from '../../autograd/pool.js';
+import type { Kernels } from '../../backend/kernels.js';
 import {
   describe,
   f32,
@@ -15,12 +18,56 @@ import {
 import type { Target } from '../loss.js';
 import { numel, sameShape, shapeStr, type Tensor } from '../tensor.js';
 
-/** How a loss reduces its per-element (or per-sample) terms. */
-export type Reduction = 'mean' | 'sum';
+/**
+ * How a loss reduces its per-element (or per-sample) terms; 'none' keeps them, so it is for
+ * the tensor API (`apply`, the functional forms) only.
+ */
+export type Reduction = 'mean' | 'sum' | 'none';
 
 export interface ReductionOptions {
-  /** 'mean' (default, torch's) or 'sum'. */
+  /** 'mean' (default, torch's), 'sum', or 'none' (a tensor of the unreduced terms; `apply` only). */
   reduction?: Reduction;
+}
+
+/** The number API refuses 'none' (it returns one number): the tensor API gives the terms. */
+export function refuseNone(loss: string, reduction: string): void {
+  if (reduction === 'none')
+    throw new TypeError(
+      `${loss}.forward: reduction 'none' gives a tensor of unreduced losses, not a number; use loss.apply(pred, target) (or the functional form) for it`,
+    );
+}
+
+let pendingName: string | null = null;
+
+/**
+ * Constructs a loss (in `make`) whose messages and tape nodes name the functional form `fn`
+ * (e.g. 'crossEntropy') rather than its class.
+ */
+export function named<T>(fn: string, make: () => T): T {
+  pendingName = fn;
+  try {
+    return make();
+  } finally {
+    pendingName = null;
+  }
+}
+
+/** A loss's name: its class name, or the functional form constructing it (see `named`). */
+export function lossName(cls: string): string {
+  return pendingName ?? cls;
+}
+
+const EMPTY = new Float32Array(0);
+
+/** `count` pooled buffers of `n` floats for the duration of `fn` (given back even on throw). */
+export function withTemps<R>(n: number, count: number, fn: (bufs: Float32Array[]) => R): R {
+  const bufs: Float32Array[] = [];
+  for (let i = 0; i < count; i++) bufs.push(n === 0 ? EMPTY : f32Pool.take(n));
+  try {
+    return fn(bufs);
+  } finally {
+    for (const b of bufs) f32Pool.put(b);
+  }
 }
 
 type View = Float32Array | Int32Array;
@@ -72,7 +119,7 @@ export function checkTensor(loss: string, name: string, t: unknown): asserts t i
 export function denseTarget(loss: string, pred: Tensor, target: Target): Tensor {
   if (target instanceof Int32Array) {
     throw new TypeError(
-      `${loss}: target must be a tensor of the prediction's shape ${shapeStr(pred.shape)}, got Int32Array(${target.length}) (class indices are for CrossEntropyLoss/NLLLoss)`,
+      `${loss}: target must be a tensor of the prediction's shape ${shapeStr(pred.shape)}, got Int32Array(${target.length}) (class indices are for CrossEntropyLoss/NLLLoss; numeric targets read from a CSV come as class indices when they are all integers: pass labelType: 'float' to readCsv/parseCsv)`,
     );
   }
   checkTensor(loss, 'target', target);
@@ -167,4 +214,30 @@ export function optionalF32(loss: string, name: string, v: unknown): Float32Arra
 export function meanScale(reduction: string, n: number): number {
   if (reduction === 'sum') return 1;
   return n > 0 ? 1 / n : Number.NaN;
+}
+
+/**
+ * A per-element weight as a full-length array: `w` itself, or `w` of the prediction's last
+ * dimension broadcast over the leading axes into `buf` (one biasAdd).
+ */
+export function expandWeight(
+  k: Kernels,
+  loss: string,
+  name: string,
+  w: Float32Array | null,
+  pred: Tensor,
+  buf: Float32Array,
+): Float32Array | null {
+  if (w === null) return null;
+  const n = pred.data.length;
+  if (w.length === n) return w;
+  const last = pred.shape.length > 0 ? pred.shape[pred.shape.length - 1] : 1;
+  if (w.length !== last || last === 0) {
+    throw new RangeError(
+      `${loss}: ${name} has length ${w.length}, expected the prediction's ${n} elements or its last dimension ${last} (prediction shape ${shapeStr(pred.shape)})`,
+    );
+  }
+  k.fill(buf, 0);
+  k.biasAdd(buf, w, n / last, last, 1);
+  return buf;
 }

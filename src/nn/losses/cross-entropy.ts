@@ -2,7 +2,8 @@
  * `torch.nn.CrossEntropyLoss`: softmax cross-entropy of logits [batch, classes] against
  * integer class labels (an Int32Array, one per row) or class probabilities (a tensor of the
  * logits' shape), with torch's options and defaults: class `weight`, `labelSmoothing` = ε
- * (the target becomes (1 − ε)·target + ε/classes), `ignoreIndex` = −100 (labels only).
+ * (the target becomes (1 − ε)·target + ε/classes), `ignoreIndex` = −100 (labels only: with
+ * probability targets an ignoreIndex ≥ 0 is refused, as torch does).
  *
  * Reductions as torch: with labels, 'mean' divides by the summed weight of the non-ignored
  * targets Σ_r w[y_r] (their count without weights; NaN when every row is ignored, with a zero
@@ -11,7 +12,19 @@
  * Kernels: the plain case (labels, no weight, no smoothing, nothing ignored) is the fused
  * `softmaxCrossEntropy`; other label cases `crossEntropyLabels`, probability targets
  * `crossEntropyProbs` — one fused pass each, plus an O(batch) label check in JS.
+ *
+ * On the tape, `apply` takes [N, C] or [N, C, d₁, …] logits (per-pixel or per-time-step
+ * classes) and returns the loss as a tensor: reduced ones through the kernels above (the
+ * class axis moved last first), 'none' (a loss per sample) and second order through
+ * `formula`, the same loss in tensor operations.
  */
+import { applyClassLoss } from '../../autograd/ops/loss.js';
+import {
+  crossEntropyFormula,
+  type LossTarget,
+  refuseProbIgnore,
+} from '../../autograd/ops/loss-formulas.js';
+import type { Tensor as TapeTensor, TensorLike } from '../../autograd/tensor.js';
 import { getBackend } from '../../backend/select.js';
 import { finite, inRange } from '../../backend/validate.js';
 import type { Loss, Target } from '../loss.js';
@@ -21,12 +34,14 @@ import {
   checkGrad,
   checkLabelsShape,
   checkTensor,
+  lossName,
   lossOptions,
   meanScale,
   optionalF32,
   type Reduction,
   type ReductionOptions,
   reductionOf,
+  refuseNone,
   rowsCols,
   scanLabels,
 } from './common.js';
@@ -41,7 +56,7 @@ export interface CrossEntropyLossOptions extends ReductionOptions {
 }
 
 export class CrossEntropyLoss implements Loss {
-  readonly name = 'CrossEntropyLoss';
+  readonly name = lossName('CrossEntropyLoss');
   readonly reduction: Reduction;
   readonly weight: Float32Array | null;
   readonly labelSmoothing: number;
@@ -54,7 +69,7 @@ export class CrossEntropyLoss implements Loss {
       'labelSmoothing',
       'ignoreIndex',
     ]);
-    this.reduction = reductionOf(this.name, o.reduction, ['mean', 'sum'] as const, 'mean');
+    this.reduction = reductionOf(this.name, o.reduction, ['mean', 'sum', 'none'] as const, 'mean');
     this.weight = optionalF32(this.name, 'weight', o.weight);
     this.labelSmoothing = o.labelSmoothing ?? 0;
     inRange(this.name, 'labelSmoothing', this.labelSmoothing, 0, 1);
@@ -67,8 +82,19 @@ export class CrossEntropyLoss implements Loss {
     }
   }
 
+  /** The loss as a tensor on the tape (a scalar, or per sample with reduction 'none'). */
+  apply(pred: TensorLike, target: LossTarget): TapeTensor {
+    return applyClassLoss(this, pred, target, true);
+  }
+
+  /** The loss in differentiable tensor operations (see autograd/ops/loss-formulas.ts). */
+  formula(pred: TensorLike, target: LossTarget): TapeTensor {
+    return crossEntropyFormula(this, pred, target);
+  }
+
   forward(pred: Tensor, target: Target, grad?: Float32Array): number {
     const fn = this.name;
+    refuseNone(fn, this.reduction);
     checkTensor(fn, 'pred', pred);
     const [rows, cols] = rowsCols(fn, pred);
     checkClassWeight(fn, this.weight, cols);
@@ -106,6 +132,7 @@ export class CrossEntropyLoss implements Loss {
         `${fn}: target shape ${shapeStr(target.shape)} does not match prediction shape ${shapeStr(pred.shape)} (probability targets have the logits' shape; class indices are an Int32Array)`,
       );
     }
+    refuseProbIgnore(fn, this.ignoreIndex);
     checkGrad(fn, pred, grad, [
       ['target', target.data],
       ['weight', this.weight],

@@ -1,4 +1,8 @@
-/** Losses with `torch.nn` semantics and defaults; each returns the reduced loss and dL/dpred. */
+/**
+ * Losses with `torch.nn` semantics and defaults: `forward` returns the reduced loss (and
+ * writes dL/dpred), `apply` the loss as a tensor on the autograd tape.
+ */
+export { BCELoss, type BCELossOptions } from './bce.js';
 export { BCEWithLogitsLoss, type BCEWithLogitsLossOptions } from './bce-with-logits.js';
 export type { Reduction, ReductionOptions } from './common.js';
 export { CrossEntropyLoss, type CrossEntropyLossOptions } from './cross-entropy.js';

@@ -1,46 +1,65 @@
 /**
  * Mean absolute error, `torch.nn.L1Loss`: L = reduce(|pred − target|); dL/dpred =
  * sign(pred − target)·scale (0 where the difference is 0 or NaN, as torch's abs backward).
+ * `apply` puts it on the tape ('none' and second order through `formula`).
  */
+import { applyLoss } from '../../autograd/ops/loss.js';
+import { denseArgs, type LossTarget, l1Formula } from '../../autograd/ops/loss-formulas.js';
+import type { Tensor as TapeTensor, TensorLike } from '../../autograd/tensor.js';
 import { getBackend } from '../../backend/select.js';
 import type { Loss, Target } from '../loss.js';
-import { Scratch, type Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
 import {
   checkGrad,
   checkTensor,
   denseTarget,
+  lossName,
   lossOptions,
   meanScale,
   type Reduction,
   type ReductionOptions,
   reductionOf,
+  refuseNone,
+  withTemps,
 } from './common.js';
 
 export class L1Loss implements Loss {
-  readonly name = 'L1Loss';
+  readonly name = lossName('L1Loss');
   readonly reduction: Reduction;
-  private readonly diff = new Scratch();
 
   constructor(options?: ReductionOptions) {
     const o = lossOptions(this.name, options, ['reduction']);
-    this.reduction = reductionOf(this.name, o.reduction, ['mean', 'sum'] as const, 'mean');
+    this.reduction = reductionOf(this.name, o.reduction, ['mean', 'sum', 'none'] as const, 'mean');
+  }
+
+  /** The loss as a tensor on the tape (a scalar, or per element with reduction 'none'). */
+  apply(pred: TensorLike, target: LossTarget): TapeTensor {
+    if (this.reduction === 'none') return this.formula(pred, target);
+    return applyLoss(this, ...denseArgs(this.name, pred, target));
+  }
+
+  /** The loss in differentiable tensor operations (see autograd/ops/loss-formulas.ts). */
+  formula(pred: TensorLike, target: LossTarget): TapeTensor {
+    return l1Formula(this, pred, target);
   }
 
   forward(pred: Tensor, target: Target, grad?: Float32Array): number {
+    refuseNone(this.name, this.reduction);
     checkTensor(this.name, 'pred', pred);
     const t = denseTarget(this.name, pred, target);
     checkGrad(this.name, pred, grad, [['target', t.data]]);
     const n = pred.data.length;
     const k = getBackend().kernelsFor(n);
-    const d = this.diff.get([n]).data;
-    k.binary('sub', d, pred.data, t.data);
     const scale = meanScale(this.reduction, n);
-    const loss = k.sumAbs(d) * scale;
-    if (grad) {
-      // grad = scale·sign(d): abs's backward with dy = scale, in place on dy.
-      k.fill(grad, scale);
-      k.unaryBackward('abs', grad, d, grad, 0, 0);
-    }
-    return loss;
+    return withTemps(n, 1, ([d]) => {
+      k.binary('sub', d, pred.data, t.data);
+      const loss = k.sumAbs(d) * scale;
+      if (grad) {
+        // grad = scale·sign(d): abs's backward with dy = scale, in place on dy.
+        k.fill(grad, scale);
+        k.unaryBackward('abs', grad, d, grad, 0, 0);
+      }
+      return loss;
+    });
   }
 }

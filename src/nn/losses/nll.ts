@@ -5,7 +5,14 @@
  * when every row is ignored, with a zero gradient), as torch. dL/dx is −w[y_r]·scale at
  * (r, y_r) and 0 elsewhere: one `fill` kernel over the gradient, then one gather/scatter per
  * row (O(batch) JS, never per element).
+ *
+ * On the tape, `apply` takes [N, C] or [N, C, d₁, …] log-probabilities and returns the loss
+ * as a tensor: reduced through `forward` (the class axis moved last first), 'none' (a loss
+ * per sample) and second order through `formula`.
  */
+import { applyClassLoss } from '../../autograd/ops/loss.js';
+import { type LossTarget, nllFormula } from '../../autograd/ops/loss-formulas.js';
+import type { Tensor as TapeTensor, TensorLike } from '../../autograd/tensor.js';
 import { getBackend } from '../../backend/select.js';
 import { finite } from '../../backend/validate.js';
 import type { Loss, Target } from '../loss.js';
@@ -15,12 +22,14 @@ import {
   checkGrad,
   checkLabelsShape,
   checkTensor,
+  lossName,
   lossOptions,
   meanScale,
   optionalF32,
   type Reduction,
   type ReductionOptions,
   reductionOf,
+  refuseNone,
   rowsCols,
   scanLabels,
 } from './common.js';
@@ -33,14 +42,14 @@ export interface NLLLossOptions extends ReductionOptions {
 }
 
 export class NLLLoss implements Loss {
-  readonly name = 'NLLLoss';
+  readonly name = lossName('NLLLoss');
   readonly reduction: Reduction;
   readonly weight: Float32Array | null;
   readonly ignoreIndex: number;
 
   constructor(options?: NLLLossOptions) {
     const o = lossOptions(this.name, options, ['reduction', 'weight', 'ignoreIndex']);
-    this.reduction = reductionOf(this.name, o.reduction, ['mean', 'sum'] as const, 'mean');
+    this.reduction = reductionOf(this.name, o.reduction, ['mean', 'sum', 'none'] as const, 'mean');
     this.weight = optionalF32(this.name, 'weight', o.weight);
     this.ignoreIndex = o.ignoreIndex ?? -100;
     finite(this.name, 'ignoreIndex', this.ignoreIndex);
@@ -48,8 +57,19 @@ export class NLLLoss implements Loss {
       throw new RangeError(`${this.name}: ignoreIndex must be an integer, got ${this.ignoreIndex}`);
   }
 
+  /** The loss as a tensor on the tape (a scalar, or per sample with reduction 'none'). */
+  apply(pred: TensorLike, target: LossTarget): TapeTensor {
+    return applyClassLoss(this, pred, target, false);
+  }
+
+  /** The loss in differentiable tensor operations (see autograd/ops/loss-formulas.ts). */
+  formula(pred: TensorLike, target: LossTarget): TapeTensor {
+    return nllFormula(this, pred, target);
+  }
+
   forward(pred: Tensor, target: Target, grad?: Float32Array): number {
     const fn = this.name;
+    refuseNone(fn, this.reduction);
     checkTensor(fn, 'pred', pred);
     const [rows, cols] = rowsCols(fn, pred);
     if (!(target instanceof Int32Array)) {

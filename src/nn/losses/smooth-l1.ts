@@ -1,21 +1,27 @@
 /**
  * `torch.nn.SmoothL1Loss(beta = 1)`: Huber(β)/β per element (½d²/β if |d| < β else
  * |d| − ½β, d = pred − target), computed by the Huber kernels; β = 0 is exactly L1, as in
- * torch.
+ * torch. `apply` puts it on the tape ('none' and second order through `formula`).
  */
+import { applyLoss } from '../../autograd/ops/loss.js';
+import { denseArgs, type LossTarget, smoothL1Formula } from '../../autograd/ops/loss-formulas.js';
+import type { Tensor as TapeTensor, TensorLike } from '../../autograd/tensor.js';
 import { getBackend } from '../../backend/select.js';
 import { finite } from '../../backend/validate.js';
 import type { Loss, Target } from '../loss.js';
-import { Scratch, type Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
 import {
   checkGrad,
   checkTensor,
   denseTarget,
+  lossName,
   lossOptions,
   meanScale,
   type Reduction,
   type ReductionOptions,
   reductionOf,
+  refuseNone,
+  withTemps,
 } from './common.js';
 import { huberSum } from './huber.js';
 
@@ -25,22 +31,32 @@ export interface SmoothL1LossOptions extends ReductionOptions {
 }
 
 export class SmoothL1Loss implements Loss {
-  readonly name = 'SmoothL1Loss';
+  readonly name = lossName('SmoothL1Loss');
   readonly reduction: Reduction;
   readonly beta: number;
-  private readonly diff = new Scratch();
-  private readonly clipped = new Scratch();
 
   constructor(options?: SmoothL1LossOptions) {
     const o = lossOptions(this.name, options, ['reduction', 'beta']);
-    this.reduction = reductionOf(this.name, o.reduction, ['mean', 'sum'] as const, 'mean');
+    this.reduction = reductionOf(this.name, o.reduction, ['mean', 'sum', 'none'] as const, 'mean');
     this.beta = o.beta ?? 1;
     finite(this.name, 'beta', this.beta);
     if (!(this.beta >= 0))
       throw new RangeError(`${this.name}: beta must be non-negative, got ${this.beta}`);
   }
 
+  /** The loss as a tensor on the tape (a scalar, or per element with reduction 'none'). */
+  apply(pred: TensorLike, target: LossTarget): TapeTensor {
+    if (this.reduction === 'none') return this.formula(pred, target);
+    return applyLoss(this, ...denseArgs(this.name, pred, target));
+  }
+
+  /** The loss in differentiable tensor operations (see autograd/ops/loss-formulas.ts). */
+  formula(pred: TensorLike, target: LossTarget): TapeTensor {
+    return smoothL1Formula(this, pred, target);
+  }
+
   forward(pred: Tensor, target: Target, grad?: Float32Array): number {
+    refuseNone(this.name, this.reduction);
     checkTensor(this.name, 'pred', pred);
     const t = denseTarget(this.name, pred, target);
     checkGrad(this.name, pred, grad, [['target', t.data]]);
@@ -49,17 +65,18 @@ export class SmoothL1Loss implements Loss {
     if (this.beta === 0) {
       // torch: beta = 0 is exactly L1.
       const k = getBackend().kernelsFor(n);
-      const d = this.diff.get([n]).data;
-      k.binary('sub', d, pred.data, t.data);
-      const loss = k.sumAbs(d) * scale;
-      if (grad) {
-        k.fill(grad, scale);
-        k.unaryBackward('abs', grad, d, grad, 0, 0);
-      }
-      return loss;
+      return withTemps(n, 1, ([d]) => {
+        k.binary('sub', d, pred.data, t.data);
+        const loss = k.sumAbs(d) * scale;
+        if (grad) {
+          k.fill(grad, scale);
+          k.unaryBackward('abs', grad, d, grad, 0, 0);
+        }
+        return loss;
+      });
     }
     const b = this.beta;
-    const sum = huberSum(pred.data, t.data, b, grad, scale / b, this.diff, this.clipped);
+    const sum = huberSum(pred.data, t.data, b, grad, scale / b);
     return (sum / b) * scale;
   }
 }

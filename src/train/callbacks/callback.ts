@@ -5,7 +5,7 @@
  * and `onEpochEnd` still run for the batches done, as in Keras).
  *
  * Logs are flat `{ name: number }` records: `loss`, `valLoss`, each metric by its name
- * (`accuracy`, `mae`, `topK:5`) and with a `val_` prefix for validation, `lr`, `time`
+ * (`accuracy`, `mae`, `topK:5`) and with a `val` prefix for validation (`valAccuracy`), `lr`, `time`
  * (seconds) and `samplesPerSec`. Batch logs (`batch`, `size`, `loss` and the running
  * metrics) are one object reused for every batch: copy what you keep.
  */
@@ -38,7 +38,8 @@ export interface TrainContext {
   readonly batchSize: number;
   /** Seed of the data shuffle (epoch e shuffles with seed + e). */
   readonly seed: number;
-  readonly verbose: 0 | 1;
+  /** 0 silent, 1 progress bar, 2 one line per epoch. */
+  readonly verbose: 0 | 1 | 2;
   /** Metric names, as given to fit. */
   readonly metrics: readonly string[];
   /** Every callback of the run (ModelCheckpoint saves their state). */

@@ -5,7 +5,7 @@
  * (and state buffers) is taken at each best epoch (and after the first monitored epoch, if
  * nothing ever improves) and copied back at the end of training.
  */
-import { describe, knownKeys } from '../../backend/validate.js';
+import { count, describe, finite, knownKeys } from '../../backend/validate.js';
 import { restoreSnapshot, takeSnapshot } from '../snapshot.js';
 import { BaseCallback, type Logs } from './callback.js';
 import { type MonitorMode, monitorKey, monitorValue, resolveMode } from './monitor.js';
@@ -62,21 +62,12 @@ export class EarlyStopping extends BaseCallback {
     this.monitor = monitorKey(fn, options.monitor ?? 'valLoss');
     this.mode = resolveMode(fn, options.mode ?? 'auto', this.monitor);
     const minDelta = options.minDelta ?? 0;
-    if (typeof minDelta !== 'number' || !Number.isFinite(minDelta))
-      throw new RangeError(
-        `${fn}: option minDelta must be a finite number, got ${describe(minDelta)}`,
-      );
+    finite(fn, 'option minDelta', minDelta);
     this.minDelta = this.mode === 'max' ? Math.abs(minDelta) : -Math.abs(minDelta);
     this.patience = options.patience ?? 0;
-    if (!Number.isSafeInteger(this.patience) || this.patience < 0)
-      throw new RangeError(
-        `${fn}: option patience must be an integer ≥ 0, got ${describe(options.patience)}`,
-      );
+    count(fn, 'option patience', this.patience);
     this.startFromEpoch = options.startFromEpoch ?? 0;
-    if (!Number.isSafeInteger(this.startFromEpoch) || this.startFromEpoch < 0)
-      throw new RangeError(
-        `${fn}: option startFromEpoch must be an integer ≥ 0, got ${describe(options.startFromEpoch)}`,
-      );
+    count(fn, 'option startFromEpoch', this.startFromEpoch);
     if (
       options.baseline !== undefined &&
       (typeof options.baseline !== 'number' || Number.isNaN(options.baseline))

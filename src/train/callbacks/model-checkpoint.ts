@@ -5,7 +5,7 @@
  * `{epoch}` (replaced by the 1-based epoch number) to keep one checkpoint per epoch;
  * otherwise the one directory is replaced atomically each time.
  */
-import { describe, knownKeys } from '../../backend/validate.js';
+import { describe, knownKeys, unused } from '../../backend/validate.js';
 import { saveCheckpoint } from '../checkpoint.js';
 import { BaseCallback, type Logs } from './callback.js';
 import { type MonitorMode, monitorKey, monitorValue, resolveMode } from './monitor.js';
@@ -18,6 +18,8 @@ export interface ModelCheckpointOptions {
   /** Quantity compared with `saveBestOnly` (default 'valLoss'). */
   monitor?: string;
   mode?: MonitorMode;
+  /** JSON data saved with every checkpoint (its manifest's `extra`), e.g. the run's settings. */
+  extra?: unknown;
 }
 
 export class ModelCheckpoint extends BaseCallback {
@@ -30,13 +32,15 @@ export class ModelCheckpoint extends BaseCallback {
   /** Directories written, in order. */
   readonly saved: string[] = [];
   warned = false;
+  private readonly extra: unknown;
 
   constructor(options: ModelCheckpointOptions) {
     super();
     const fn = 'ModelCheckpoint';
     if (options === null || typeof options !== 'object')
       throw new TypeError(`${fn}: options must be an object with a dir, got ${describe(options)}`);
-    knownKeys(fn, 'option', options, ['dir', 'saveBestOnly', 'monitor', 'mode']);
+    knownKeys(fn, 'option', options, ['dir', 'saveBestOnly', 'monitor', 'mode', 'extra']);
+    this.extra = options.extra;
     if (typeof options.dir !== 'string' || options.dir.length === 0)
       throw new TypeError(
         `${fn}: option dir must be a non-empty path, got ${describe(options.dir)}`,
@@ -47,6 +51,14 @@ export class ModelCheckpoint extends BaseCallback {
       throw new TypeError(
         `${fn}: option saveBestOnly must be a boolean, got ${describe(options.saveBestOnly)}`,
       );
+    if (!this.saveBestOnly)
+      for (const k of ['monitor', 'mode'])
+        unused(
+          fn,
+          options,
+          k,
+          'it picks the best epoch, and saveBestOnly is false (every epoch is saved)',
+        );
     this.monitor = monitorKey(fn, options.monitor ?? 'valLoss');
     this.mode = resolveMode(fn, options.mode ?? 'auto', this.monitor);
     this.best = this.mode === 'min' ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
@@ -74,6 +86,7 @@ export class ModelCheckpoint extends BaseCallback {
       epoch: epoch + 1,
       seed: ctx.seed,
       callbacks: ctx.callbacks,
+      extra: this.extra,
     });
     this.saved.push(dir);
   }

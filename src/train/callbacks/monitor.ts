@@ -1,11 +1,12 @@
 /** Monitored quantities: name aliases and Keras's `mode: 'auto'`. */
 import { describe } from '../../backend/validate.js';
+import { camelName } from '../log-names.js';
 import type { Logs } from './callback.js';
 
 export type MonitorMode = 'auto' | 'min' | 'max';
 
-/** Keras spellings accepted for the loss entries (`val_loss` → `valLoss`). */
-const ALIASES: Record<string, string> = { val_loss: 'valLoss', train_loss: 'loss' };
+/** Keras spellings accepted: `val_loss` → `valLoss`, `val_accuracy` → `valAccuracy`, … */
+const ALIASES: Record<string, string> = { train_loss: 'loss' };
 
 export function monitorKey(fn: string, monitor: unknown): string {
   if (typeof monitor !== 'string' || monitor.length === 0) {
@@ -13,7 +14,7 @@ export function monitorKey(fn: string, monitor: unknown): string {
       `${fn}: option monitor must be a non-empty string, got ${describe(monitor)}`,
     );
   }
-  return ALIASES[monitor] ?? monitor;
+  return ALIASES[monitor] ?? camelName(monitor);
 }
 
 /**

@@ -1,9 +1,10 @@
 /**
  * ProgressBar: epoch, batch, running loss and metrics, samples/s and ETA on one line redrawn
- * with `\r` (at most every `interval` ms), then the epoch's final logs. Silent unless the
- * stream is a TTY and the run's verbose is 1; `fit` adds one by itself when verbose is 1.
+ * with `\r` (at most every `interval` ms), then the epoch's final logs. With the run's verbose
+ * 1 it draws on a TTY only; with verbose 2 it writes just the epoch lines, to any stream (logs,
+ * CI); 0 is silent. `fit` adds one by itself unless verbose is 0.
  */
-import { describe, knownKeys } from '../../backend/validate.js';
+import { describe, finite, knownKeys, positiveInt } from '../../backend/validate.js';
 import { BaseCallback, type Logs } from './callback.js';
 
 /** Where the bar is drawn: a writable with `isTTY` (process.stdout by default). */
@@ -40,6 +41,7 @@ export class ProgressBar extends BaseCallback {
   private readonly interval: number;
   private readonly width: number;
   private active = false;
+  private lines = false;
   private epoch = 0;
   private start = 0;
   private lastDraw = 0;
@@ -60,12 +62,16 @@ export class ProgressBar extends BaseCallback {
       );
     this.interval = options.interval ?? 100;
     this.width = options.width ?? 24;
-    if (!(this.interval >= 0) || !Number.isSafeInteger(this.width) || this.width < 1)
-      throw new RangeError(`${fn}: interval must be ≥ 0 and width a positive integer`);
+    finite(fn, 'option interval (ms)', this.interval);
+    if (this.interval < 0)
+      throw new RangeError(`${fn}: option interval must be ≥ 0 ms, got ${this.interval}`);
+    positiveInt(fn, 'option width', this.width);
   }
 
   onTrainBegin(): void {
-    this.active = this.stream.isTTY === true && this.ctx().verbose === 1;
+    const verbose = this.ctx().verbose;
+    this.lines = verbose === 2;
+    this.active = this.lines || (verbose === 1 && this.stream.isTTY === true);
   }
 
   onEpochBegin(epoch: number): void {
@@ -93,7 +99,7 @@ export class ProgressBar extends BaseCallback {
   }
 
   onBatchEnd(batch: number, logs: Logs): void {
-    if (!this.active) return;
+    if (!this.active || this.lines) return;
     const size = logs.size ?? 0;
     this.seen += size;
     this.lossSum += (logs.loss ?? 0) * size;
@@ -122,13 +128,14 @@ export class ProgressBar extends BaseCallback {
     const ctx = this.ctx();
     const parts = [
       `Epoch ${this.epoch + 1}/${ctx.epochs}`,
-      this.bar(1, 1),
+      ...(this.lines ? [] : [this.bar(1, 1)]),
       ...Object.entries(logs)
         .filter(([k]) => k !== 'time' && k !== 'samplesPerSec')
         .map(([k, v]) => `${k} ${fmt(v)}`),
       `${Math.round(logs.samplesPerSec ?? 0)} samples/s`,
       duration(logs.time ?? 0),
     ];
-    this.draw(parts.join('  '), true);
+    if (this.lines) this.stream.write(`${parts.join('  ')}\n`);
+    else this.draw(parts.join('  '), true);
   }
 }

@@ -6,7 +6,7 @@
  * with torch patience `max(0, patience − 1)`; an improvement is a change of more than
  * `minDelta` (absolute, Keras's `min_delta`).
  */
-import { describe, knownKeys } from '../../backend/validate.js';
+import { count, describe, knownKeys } from '../../backend/validate.js';
 import { ReduceLROnPlateau as PlateauScheduler } from '../../lr_scheduler/reduce-lr-on-plateau.js';
 import { BaseCallback, type Logs, type TrainContext } from './callback.js';
 import { type MonitorMode, monitorKey, monitorValue, resolveMode } from './monitor.js';
@@ -45,10 +45,7 @@ export class ReduceLROnPlateau extends BaseCallback {
     this.monitor = monitorKey(fn, options.monitor ?? 'valLoss');
     this.mode = resolveMode(fn, options.mode ?? 'auto', this.monitor);
     const patience = options.patience ?? 10;
-    if (!Number.isSafeInteger(patience) || patience < 0)
-      throw new RangeError(
-        `${fn}: option patience must be an integer ≥ 0, got ${describe(patience)}`,
-      );
+    count(fn, 'option patience', patience);
     this.options = {
       factor: options.factor ?? 0.1,
       patience,
