@@ -53,7 +53,7 @@ export interface TransformerEncoderLayerOptions {
 export interface TransformerEncoderForwardOptions extends ForwardOptions {
   /** Attention mask [L, L] or [N·nhead, L, L]: int32 true = may not attend; float32 added. */
   srcMask?: TensorLike | null;
-  /** [N, L]: int32 true = padding (ignored as a key); float32 added. */
+  /** Shape [N, L]; int32 true = padding (ignored as a key); float32 added. */
   srcKeyPaddingMask?: TensorLike | null;
   /** Causal self-attention (torch takes it as a hint that srcMask is causal; here it applies it). */
   isCausal?: boolean;
