@@ -75,16 +75,6 @@ export function fans(shape: readonly number[]): {
  * functions): zeros, ones, constant, U(a, b), N(mean, std²), Xavier/Glorot (Glorot & Bengio
  * 2010), Kaiming/He (He et al. 2015), LeCun, or orthogonal (Saxe et al. 2014). Fans are
  * computed as by {@link fans}.
- *
- * @example
- * ```ts
- * import { nn } from 'descent-ml';
- *
- * const layer = new nn.Linear(128, 64, {
- *   weightInit: { kind: 'kaimingNormal', nonlinearity: 'relu' },
- *   biasInit: { kind: 'zeros' },
- * });
- * ```
  */
 export type Init =
   | {
