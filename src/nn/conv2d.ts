@@ -81,16 +81,6 @@ const KEYS = [
  * 2-D convolution over NCHW images (`torch.nn.Conv2d`): weight [out, in/groups, kh, kw], bias
  * [out]; [N, in, H, W] → [N, out, Ho, Wo] with
  * Ho = ⌊(H + 2·padding − dilation·(kh − 1) − 1) / stride⌋ + 1. Any image size the kernel fits.
- *
- * @example
- * ```ts
- * import { nn, tensor } from 'descent-ml';
- *
- * const conv = new nn.Conv2d(1, 8, 3, { padding: 1 });
- * const model = new nn.Model(conv, [1, 28, 28], { seed: 1 });
- * const x = tensor(new Float32Array(2 * 28 * 28), [2, 1, 28, 28]);
- * const y = model.forward(x); // shape [2, 8, 28, 28]
- * ```
  */
 export class Conv2d extends Layer {
   /** Kernel size [height, width]. */

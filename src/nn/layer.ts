@@ -66,7 +66,7 @@ export interface LayerParam extends Param {
 
 /** Non-trainable state saved with the model (batch-norm running statistics). */
 export interface StateBuffer {
-  /** Buffer name within its layer (`runningMean`, `runningVar`). */
+  /** Buffer name within its layer (e.g. `runningMean`); the model prefixes the layer path. */
   name: string;
   /** The buffer's values, updated in place by the layer. */
   data: Float32Array;
