@@ -43,8 +43,9 @@ export interface AdamWScheduleFreeOptions {
   /** Learning rate η, ≥ 0 (no decay schedule needed; warm-up via `warmupSteps`). Default 0.0025. Reference: `lr`. */
   lr: number;
   /**
-   * [β₁, β₂]: β₁ in (0, 1) exclusive is the averaging momentum (as SGD's `momentum`), β₂ in
-   * [0, 1) the decay of the second-moment average. Default [0.9, 0.999]. Reference: `betas`.
+   * The pair [β₁, β₂]: β₁ in (0, 1) exclusive is the averaging momentum (as SGD's
+   * `momentum`), β₂ in [0, 1) the decay of the second-moment average. Default [0.9, 0.999].
+   * Reference: `betas`.
    */
   betas: [number, number];
   /** Added to the denominator for numerical stability, ≥ 0. Default 1e-8. Reference: `eps`. */
