@@ -135,7 +135,7 @@ function oneCycleSpec(groups: number) {
  *     sched.step(); // after the optimizer step, once per batch
  *   }
  * }
- * console.log(sched.getLastLr()); // close to the minimum, maxLr / 25 / 1e4
+ * console.log(sched.getLastLr()); // ≈ [9e-7], near the minimum maxLr / 25 / 1e4 = 4e-7
  * ```
  */
 export class OneCycleLR extends LRScheduler {

@@ -77,21 +77,6 @@ interface History {
  * from the last `historySize` steps, with an optional strong-Wolfe line search. Every `step`
  * needs a closure and runs up to `maxIter` iterations. One parameter group only; it keeps a
  * flat copy of all parameters, so suits small problems and full-batch fine-tuning.
- *
- * @example
- * ```ts
- * import { optim } from 'descent-ml';
- *
- * // Rosenbrock function, minimum at (1, 1).
- * const p = { data: new Float32Array([-1.5, 2]), grad: new Float32Array(2) };
- * const opt = new optim.LBFGS([p], { lineSearchFn: 'strong_wolfe', maxIter: 100 });
- * opt.step(() => {
- *   const [x, y] = p.data;
- *   p.grad[0] = -2 * (1 - x) - 400 * x * (y - x * x);
- *   p.grad[1] = 200 * (y - x * x);
- *   return (1 - x) ** 2 + 100 * (y - x * x) ** 2;
- * });
- * ```
  */
 export class LBFGS extends Optimizer<LBFGSOptions> {
   private readonly n: number;
