@@ -75,8 +75,9 @@ interface History {
 /**
  * L-BFGS (Liu & Nocedal 1989; Nocedal 1980), as `torch.optim.LBFGS`: a quasi-Newton method
  * from the last `historySize` steps, with an optional strong-Wolfe line search. Every `step`
- * needs a closure and runs up to `maxIter` iterations. One parameter group only; it keeps a
- * flat copy of all parameters, so suits small problems and full-batch fine-tuning.
+ * needs a closure and runs up to `maxIter` iterations. One parameter group only; it keeps up
+ * to 2·`historySize` vectors as long as all parameters together, so it suits small models and
+ * full-batch problems.
  */
 export class LBFGS extends Optimizer<LBFGSOptions> {
   private readonly n: number;

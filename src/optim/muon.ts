@@ -36,7 +36,7 @@ export interface MuonOptions {
    * Default [3.4445, -4.775, 2.0315]. PyTorch: `ns_coefficients`.
    */
   nsCoefficients: [number, number, number];
-  /** Added to ‖u‖_F when normalizing before the iteration, ≥ 0. Default 1e-7. PyTorch: `eps`. */
+  /** Lower bound on ‖u‖_F when normalizing before the iteration (u / max(‖u‖_F, ε)), ≥ 0. Default 1e-7. PyTorch: `eps`. */
   eps: number;
   /** Number of Newton–Schulz iterations, an integer in [0, 100). Default 5. PyTorch: `ns_steps`. */
   nsSteps: number;
