@@ -43,7 +43,8 @@ const SPEC: OptionSpec<LookaheadOptions> = {
  * Lookahead (Zhang, Lucas, Hinton & Ba 2019, "Lookahead Optimizer: k steps forward, 1 step
  * back") around any optimizer, after the authors' reference (michaelrzhang/lookahead): every
  * `k` inner steps the slow weights move toward the fast ones, φ ← φ + α(θ − φ), and the fast
- * weights restart from them. Usable wherever an optimizer is (`fit`, schedulers, checkpoints).
+ * weights restart from them. It is an {@link OptimizerLike}, so `fit` and the schedulers take
+ * it as they take the inner optimizer.
  */
 export class Lookahead implements OptimizerLike {
   /** The resolved options. */

@@ -177,7 +177,7 @@ function overlaps(a: Float32Array, b: Float32Array): boolean {
  * The base of every optimizer, as `torch.optim.Optimizer`: parameter groups whose options
  * can be changed between steps (schedulers write `lr`), per-parameter state, `zeroGrad`,
  * `step(closure?)`, and lossless JSON state dicts. Options and gradients are validated before
- * anything is written, so a failed step leaves parameters and state untouched.
+ * anything is written, so a step refused by validation leaves parameters and state untouched.
  *
  * Subclasses implement `updateGroup` (and `stateNames`); most element-wise optimizers extend
  * {@link ElementwiseOptimizer} instead.
