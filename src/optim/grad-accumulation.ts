@@ -8,12 +8,19 @@ import { describe, noMoreArgs, positiveInt } from '../backend/validate.js';
 import { allocArena } from '../memory.js';
 import type { OptimizerLike } from './optimizer.js';
 
+/**
+ * Gradient accumulation over `steps` micro-batches: call `step()` after each micro-batch's
+ * backward (and zero the gradients before the next); every `steps`-th call steps the wrapped
+ * optimizer with the mean gradient, so k micro-batches of size b train like one batch of k·b.
+ */
 export class GradientAccumulation {
   private count = 0;
   private readonly sums: Float32Array[][];
 
   constructor(
+    /** The optimizer stepped every `steps` micro-batches. */
     readonly optimizer: OptimizerLike,
+    /** Micro-batches per optimizer step, an integer ≥ 1. */
     readonly steps: number,
     ...extra: never[]
   ) {
