@@ -20,6 +20,7 @@ import { numel, sameShape, shapeStr, type Tensor } from '../nn/tensor.js';
 import { LBFGS } from '../optim/lbfgs.js';
 import type { OptimizerLike } from '../optim/optimizer.js';
 import { SAM } from '../optim/sam.js';
+import { AdamWScheduleFree, SGDScheduleFree } from '../optim/schedule-free.js';
 import type { Callback, Logs, SchedulerLike, TrainContext } from './callbacks/callback.js';
 import { ProgressBar } from './callbacks/progress-bar.js';
 import { TerminateOnNaN } from './callbacks/terminate-on-nan.js';
@@ -378,6 +379,13 @@ export function fit(
   const batchBegin = hook(callbacks, 'onBatchBegin');
   const batchEnd = hook(callbacks, 'onBatchEnd');
   const closureMode = optimizer instanceof LBFGS || optimizer instanceof SAM;
+  // Schedule-Free steps at y and evaluates at the averaged x (Defazio et al. 2024): as the
+  // reference's training loops do, steps run in train mode, and validation, the epoch's
+  // callbacks (checkpoints) and the model fit returns see eval mode.
+  const modes =
+    optimizer instanceof SGDScheduleFree || optimizer instanceof AdamWScheduleFree
+      ? optimizer
+      : null;
   // TerminateOnNaN says it itself.
   let nonFiniteSeen = callbacks.some((c) => c instanceof TerminateOnNaN);
   const plateau = scheduler !== null && isPlateau(scheduler);
@@ -441,6 +449,7 @@ export function fit(
     let batch = 0;
     let lr = optimizer.paramGroups[0]?.lr ?? Number.NaN;
     let stop = false;
+    modes?.train();
     for (const b of train.batches({ batchSize, shuffle, seed: seed + epoch })) {
       const rows = b.x.shape[0];
       if (batchBegin.length > 0) {
@@ -480,6 +489,7 @@ export function fit(
       }
     }
     const trainSeconds = (performance.now() - t0) / 1000;
+    modes?.eval();
     epochLogs.loss = seen > 0 ? lossSum / seen : Number.NaN;
     for (const m of trainMetrics) epochLogs[m.name] = m.value();
     if (validation) {
