@@ -234,6 +234,20 @@ describe.each(['js', 'native'] as BackendName[])('%s backend', (name) => {
     expect(Array.from(a.data)).toEqual(Array.from(b.data));
   });
 
+  it('GradientAccumulation keeps what earlier micro-batches gave a parameter whose last gradient is null', () => {
+    setBackend(name);
+    const a = param([1, 2, 3]);
+    const b = param([1, 2, 3]);
+    const acc = new GradientAccumulation(new SGD([a], { lr: 0.1 }), 2);
+    (a.grad as Float32Array).set([2, 4, -6]);
+    expect(acc.step()).toBe(false);
+    a.grad = null; // zeroGrad(true), and the parameter unused in the last micro-batch
+    expect(acc.step()).toBe(true);
+    (b.grad as Float32Array).set([1, 2, -3]); // the mean over the two micro-batches
+    new SGD([b], { lr: 0.1 }).step();
+    expect(Array.from(a.data)).toEqual(Array.from(b.data));
+  });
+
   it('skipNonFinite skips a step whose gradients hold NaN/Infinity and counts it', () => {
     setBackend(name);
     const p = param([1, 2]);
