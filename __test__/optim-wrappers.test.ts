@@ -130,6 +130,17 @@ describe.each(['js', 'native'] as BackendName[])('%s backend', (name) => {
     expect(Array.from(inner.stateBuffer(0, 'momentumBuffer') as Float32Array)).toEqual([0, 0]);
   });
 
+  it('Lookahead refuses pullbackMomentum where there is no momentum buffer to act on', () => {
+    setBackend(name);
+    const p = param([1, 2]);
+    for (const inner of [new Adam([p], { lr: 0.1 }), new SGD([p], { lr: 0.1 })])
+      for (const pullbackMomentum of ['reset', 'pullback'] as const)
+        expect(() => new Lookahead(inner, { pullbackMomentum })).toThrow(
+          /Lookahead: pullbackMomentum '(reset|pullback)' needs an optimizer with a momentum buffer .*paramGroups\[0\] of (Adam|SGD) has none/,
+        );
+    expect(() => new Lookahead(new Adam([p], { lr: 0.1 }))).not.toThrow();
+  });
+
   it('SAM steps with the gradient at θ + ρ·g/‖g‖ (and ASAM with |θ| scaling)', () => {
     setBackend(name);
     for (const adaptive of [false, true]) {

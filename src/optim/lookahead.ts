@@ -20,9 +20,9 @@ export interface LookaheadOptions {
   alpha: number;
   /**
    * What happens to the inner optimizer's momentum at a sync: `'none'` keeps it, `'reset'`
-   * zeroes it, `'pullback'` interpolates it like the weights. Only a `momentumBuffer` state
-   * (SGD, RMSprop with momentum, Muon) is touched; Adam-like moments are left as they are.
-   * Default `'none'`.
+   * zeroes it, `'pullback'` interpolates it like the weights. It acts on a `momentumBuffer`
+   * (SGD, RMSprop or Muon with momentum > 0); with any other optimizer (Adam's moments are
+   * not momentum buffers) a value other than `'none'` is refused. Default `'none'`.
    */
   pullbackMomentum: 'none' | 'reset' | 'pullback';
 }
@@ -70,6 +70,19 @@ export class Lookahead implements OptimizerLike {
       throw new TypeError(
         'Lookahead: pullbackMomentum needs an optimizer from this library (to reach its momentum buffers)',
       );
+    }
+    // The reference reads state['momentum_buffer'] and fails without one; an option that
+    // would do nothing (Adam, SGD without momentum) is refused here rather than ignored.
+    if (this.options.pullbackMomentum !== 'none') {
+      const momentum = (g: object) => (g as { momentum?: unknown }).momentum;
+      const gi = optimizer.paramGroups.findIndex((g) => {
+        const m = momentum(g);
+        return !(typeof m === 'number' && m > 0);
+      });
+      if (gi >= 0)
+        throw new TypeError(
+          `Lookahead: pullbackMomentum '${this.options.pullbackMomentum}' needs an optimizer with a momentum buffer (SGD, RMSprop or Muon with momentum > 0); paramGroups[${gi}] of ${optimizer.constructor.name} has none`,
+        );
     }
     this.slow = optimizer.paramGroups.map((g) => {
       const arenas = allocArena(g.params.map((p) => p.data.length));
