@@ -31,21 +31,39 @@ import { addSnakeAliases, valName } from './log-names.js';
 import { asDataset, isDataset, splitValidation } from './memory-dataset.js';
 import { type MetricAccumulator, type MetricName, makeMetrics } from './metric-accumulators.js';
 
+/** Options of {@link fit} (Keras's `model.fit` arguments). */
 export interface FitOptions {
+  /** The optimizer stepping the model's parameters (it must hold the model's parameters). */
   optimizer: OptimizerLike;
+  /** The loss to minimise, e.g. `new nn.CrossEntropyLoss()`. */
   loss: Loss;
+  /** Number of epochs to train (an integer ≥ 1); with `initialEpoch`, training runs epochs initialEpoch…epochs−1. */
   epochs: number;
   /** Samples per step (default 32); the dataset's length is full-batch descent, 1 per-sample. */
   batchSize?: number;
   /** Shuffle the training data each epoch (default true), with seed `seed + epoch`. */
   shuffle?: boolean;
+  /** A learning-rate scheduler stepped per epoch or per batch (see `schedulerInterval`). Default none. */
   scheduler?: SchedulerLike;
   /** When the scheduler steps (default 'epoch'); ReduceLROnPlateau gets the monitored loss. */
   schedulerInterval?: 'step' | 'epoch';
-  validationData?: Dataset | { x: Tensor; y: Target };
+  /** Data evaluated after each epoch (logged as `valLoss` and `val<Metric>`); not with `validationSplit`. */
+  validationData?:
+    | Dataset
+    | {
+        /** Inputs [N, ...inputShape]. */
+        x: Tensor;
+        /** Targets: class indices or a tensor of the prediction's shape. */
+        y: Target;
+      };
   /** Fraction of the samples (the last ones, before shuffling) held out for validation. */
   validationSplit?: number;
+  /** Metrics logged each epoch besides the loss (`'accuracy'`, `'mae'`, `'topK:5'`). Default none. */
   metrics?: MetricName[];
+  /**
+   * Callbacks called at train, epoch and batch boundaries. A {@link ProgressBar} is added when
+   * `verbose` is not 0 and none is given.
+   */
   callbacks?: Callback[];
   /** Seed of the data shuffle (default 0, or the checkpoint's when resuming). */
   seed?: number;
@@ -88,14 +106,19 @@ export interface History {
   stopped: boolean;
 }
 
+/** Options of {@link evaluate}; give a loss, metrics or both. */
 export interface EvaluateOptions {
+  /** The loss whose mean over the data is returned as `loss`. Default none. */
   loss?: Loss;
+  /** Metrics returned by name. Default none. */
   metrics?: MetricName[];
   /** Samples per forward pass (default 32). */
   batchSize?: number;
 }
 
+/** Options of {@link predict}. */
 export interface PredictOptions {
+  /** Samples per forward pass (default 32); affects memory, not the result. */
   batchSize?: number;
 }
 
@@ -247,7 +270,32 @@ function runEvaluation(
   return logs;
 }
 
-/** Trains `model` on `data`; returns the per-epoch history. */
+/**
+ * Trains `model` on `data`; returns the per-epoch history (Keras's `model.fit`, with PyTorch's
+ * step order: zero grads, forward, loss, backward, `optimizer.step()`, scheduler).
+ *
+ * @example
+ * ```ts
+ * import { nn, optim, train } from 'descent-ml';
+ *
+ * const x = { data: new Float32Array(64 * 4).map(() => Math.random()), shape: [64, 4] };
+ * const y = new Int32Array(64).map((_, i) => i % 3);
+ * const model = new nn.Model(
+ *   new nn.Sequential([new nn.Linear(4, 16), new nn.ReLU(), new nn.Linear(16, 3)]),
+ *   [4],
+ *   { seed: 1 },
+ * );
+ * const history = train.fit(model, { x, y }, {
+ *   optimizer: new optim.Adam(model.parameters(), { lr: 1e-2 }),
+ *   loss: new nn.losses.CrossEntropyLoss(),
+ *   epochs: 5,
+ *   batchSize: 16,
+ *   metrics: ['accuracy'],
+ *   verbose: 0,
+ * });
+ * console.log(history.loss.at(-1), history.metrics.accuracy.at(-1));
+ * ```
+ */
 export function fit(
   model: Model,
   data: Dataset | { x: Tensor; y: Target },
