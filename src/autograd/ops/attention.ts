@@ -146,6 +146,7 @@ function dropOpt(fn: string, o: Record<string, unknown>): { p: number; rng: Rng 
   return { p, rng };
 }
 
+/** Options of {@link scaledDotProductAttention} (torch.nn.functional.scaled_dot_product_attention's keywords). */
 export interface ScaledDotProductAttentionOptions {
   /** Broadcast to [..., L, S]: int32 → true (nonzero) may attend; float32 → added to the scores. */
   attnMask?: TensorLike | null;
@@ -221,7 +222,9 @@ export interface MultiHeadAttentionWeights {
   inProjWeight?: TensorLike | null;
   /** Separate projections [E, E], [E, kdim], [E, vdim] (instead of inProjWeight). */
   qProjWeight?: TensorLike | null;
+  /** Key projection [E, kdim] (with `qProjWeight` and `vProjWeight`). */
   kProjWeight?: TensorLike | null;
+  /** Value projection [E, vdim] (with `qProjWeight` and `kProjWeight`). */
   vProjWeight?: TensorLike | null;
   /** [3E] (q, k, v biases back to back). */
   inProjBias?: TensorLike | null;
@@ -231,7 +234,9 @@ export interface MultiHeadAttentionWeights {
   outProjBias?: TensorLike | null;
 }
 
+/** Options of {@link multiHeadAttention} (torch.nn.functional.multi_head_attention_forward's, camelCase). */
 export interface MultiHeadAttentionOptions {
+  /** Number of heads; the embedding size must be divisible by it. PyTorch: `num_heads`. */
   numHeads: number;
   /** Inputs as [batch, len, features] (default false: [len, batch, features], as torch). */
   batchFirst?: boolean;
@@ -247,6 +252,7 @@ export interface MultiHeadAttentionOptions {
   isCausal?: boolean;
   /** Dropout on the attention weights (default 0; needs `rng`). */
   dropoutP?: number;
+  /** Generator of the dropout draws (required when `dropoutP` > 0). */
   rng?: Rng;
 }
 

@@ -33,6 +33,7 @@ import {
   pair,
 } from './window.js';
 
+/** Options of {@link convTranspose2d} (torch.nn.functional.conv_transpose2d's keywords). */
 export interface ConvTranspose2dOptions {
   /** Default 1. */
   stride?: Pair;

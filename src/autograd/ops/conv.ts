@@ -32,6 +32,7 @@ import {
   pair,
 } from './window.js';
 
+/** Options of {@link conv2d} (torch.nn.functional.conv2d's keywords). */
 export interface Conv2dOptions {
   /** Default 1. */
   stride?: Pair;

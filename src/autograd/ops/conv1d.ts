@@ -15,6 +15,7 @@ import { reshape } from './shape.js';
 import { asTensor } from './util.js';
 import { type ConvGeometry, checkOptions, convGeometry, groupsOf } from './window.js';
 
+/** Options of {@link conv1d} (torch.nn.functional.conv1d's keywords). */
 export interface Conv1dOptions {
   /** Default 1. */
   stride?: number;

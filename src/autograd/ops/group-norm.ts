@@ -182,6 +182,7 @@ function gnGradGraph(
   if (bi >= 0 && ctx.needs(bi)) ctx.give(bi, reshape(sumTo(dy, perChannel), [c]));
 }
 
+/** Options of {@link instanceNorm} (torch.nn.functional.instance_norm's keywords). */
 export interface InstanceNormOptions {
   /** Normalise with each instance's statistics (default true); false uses the running ones. */
   useInputStats?: boolean;

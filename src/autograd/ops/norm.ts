@@ -21,6 +21,7 @@ import { reshape } from './shape.js';
 import { sqrt } from './unary.js';
 import { asTensor, backendOf, kernels, num, out } from './util.js';
 
+/** Options of {@link batchNorm} (torch.nn.functional.batch_norm's keywords). */
 export interface BatchNormOptions {
   /** Normalise with the batch's statistics and update the running ones (default false). */
   training?: boolean;

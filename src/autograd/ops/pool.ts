@@ -24,6 +24,7 @@ import {
   poolGeometry,
 } from './window.js';
 
+/** Options of {@link maxPool2d} (torch.nn.functional.max_pool2d's keywords). */
 export interface MaxPool2dOptions {
   /** Default: the kernel size. */
   stride?: Pair;
@@ -35,6 +36,7 @@ export interface MaxPool2dOptions {
   ceilMode?: boolean;
 }
 
+/** Options of {@link avgPool2d} (torch.nn.functional.avg_pool2d's keywords). */
 export interface AvgPool2dOptions {
   /** Default: the kernel size. */
   stride?: Pair;

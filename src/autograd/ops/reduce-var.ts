@@ -20,6 +20,7 @@ import { reshape } from './shape.js';
 import { asTensor, backendOf, kernels, out } from './util.js';
 import { where } from './where.js';
 
+/** Options of {@link variance} and {@link std} (torch.var's keywords; `keepdims` is torch's `keepdim`). */
 export interface VarOptions {
   /** Subtracted from N in the divisor (default 1, Bessel's correction; torch's `correction`). */
   correction?: number;

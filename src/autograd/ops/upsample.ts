@@ -18,8 +18,10 @@ import { type AxisPair, axisMatrix, axisPair, separable } from './pool-separable
 import { asTensor } from './util.js';
 import { checkOptions, flag, nchw, pair } from './window.js';
 
+/** Resampling of {@link interpolate}: nearest neighbour, or bilinear (torch's `mode`). */
 export type InterpolateMode = 'nearest' | 'bilinear';
 
+/** Options of {@link interpolate} (torch.nn.functional.interpolate's keywords, camelCase). */
 export interface InterpolateOptions {
   /** Output [height, width] (or one number for both); exactly one of size and scaleFactor. */
   size?: number | readonly [number, number];
@@ -43,10 +45,15 @@ export const INTERPOLATE_KEYS = [
 
 /** Options resolved, before an input size is known. */
 export interface InterpolateSpec {
+  /** Output [height, width], or null when given by `scaleFactor`. */
   readonly size: readonly [number, number] | null;
+  /** Scale per axis [height, width], or null when `size` is given. */
   readonly scaleFactor: readonly [number, number] | null;
+  /** The resampling mode. */
   readonly mode: InterpolateMode;
+  /** Bilinear: align the corner pixels of input and output (torch's `align_corners`). */
   readonly alignCorners: boolean;
+  /** Compute the sampling scale from the output size, not `scaleFactor` (torch's `recompute_scale_factor`). */
   readonly recompute: boolean;
 }
 
