@@ -103,7 +103,12 @@ export interface ModelEntry {
   /** The model's architecture. */
   architecture: Architecture;
   /** Each layer's generator state, as `rng.layers` for a single model. */
-  rngLayers: Array<{ path: string; state: number[] }>;
+  rngLayers: Array<{
+    /** The layer's dotted path. */
+    path: string;
+    /** Its generator state (four uint32). */
+    state: number[];
+  }>;
 }
 
 /**
