@@ -8,8 +8,10 @@ import { randomOps } from './random.js';
 import { reduceOps } from './reduce.js';
 import { UNARY_OPS, type UnaryOptions, unaryOps } from './unary.js';
 
-type Forward = (x: Float32Array, out?: Float32Array, options?: UnaryOptions) => Float32Array;
-type Backward = (
+/** A named unary op: `out[i] = op(x[i])` into `out` (allocated when absent); returns `out`. */
+export type Forward = (x: Float32Array, out?: Float32Array, options?: UnaryOptions) => Float32Array;
+/** A named unary op's gradient: `dx[i] = dy[i]·op′(x[i])` into `dx` (allocated when absent); returns `dx`. */
+export type Backward = (
   x: Float32Array,
   dy: Float32Array,
   dx?: Float32Array,
@@ -19,6 +21,13 @@ type Backward = (
 /** Named shortcuts: `ops.gelu(x)`, `ops.geluBackward(x, dy)`, … for every unary op. */
 export type NamedUnary = { [K in UnaryOp]: Forward } & { [K in `${UnaryOp}Backward`]: Backward };
 
+/**
+ * The checked array operations of a backend (`ops`, or `getBackend()`): every argument is
+ * validated (lengths, shapes, options) before the kernels run. Outputs are written into `out`
+ * when given, else allocated.
+ *
+ * @interface
+ */
 export type Ops = ReturnType<typeof unaryOps> &
   ReturnType<typeof elementwiseOps> &
   ReturnType<typeof reduceOps> &
@@ -26,11 +35,17 @@ export type Ops = ReturnType<typeof unaryOps> &
   ReturnType<typeof randomOps> &
   ReturnType<typeof optimOps> &
   NamedUnary & {
+    /** `out[i] = a[i] + b[i]` (equal lengths). */
     add(a: Float32Array, b: Float32Array, out?: Float32Array): Float32Array;
+    /** `out[i] = a[i] − b[i]` (equal lengths). */
     sub(a: Float32Array, b: Float32Array, out?: Float32Array): Float32Array;
+    /** `out[i] = a[i] · b[i]` (equal lengths). */
     mul(a: Float32Array, b: Float32Array, out?: Float32Array): Float32Array;
+    /** `out[i] = a[i] / b[i]` (equal lengths). */
     div(a: Float32Array, b: Float32Array, out?: Float32Array): Float32Array;
+    /** `out[i] = max(a[i], b[i])` (NaN propagates). */
     maximum(a: Float32Array, b: Float32Array, out?: Float32Array): Float32Array;
+    /** `out[i] = min(a[i], b[i])` (NaN propagates). */
     minimum(a: Float32Array, b: Float32Array, out?: Float32Array): Float32Array;
   };
 

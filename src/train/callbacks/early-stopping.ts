@@ -41,14 +41,6 @@ const KEYS = [
 /**
  * Stops training when a monitored quantity has stopped improving (Keras 3's `EarlyStopping`),
  * optionally restoring the best epoch's weights at the end.
- *
- * @example
- * ```ts
- * import { train } from 'descent-ml';
- *
- * const stop = new train.EarlyStopping({ monitor: 'valLoss', patience: 3, restoreBestWeights: true });
- * // train.fit(model, data, { optimizer, loss, epochs: 100, validationSplit: 0.1, callbacks: [stop] });
- * ```
  */
 export class EarlyStopping extends BaseCallback {
   /** The log key watched (camelCase; `val_loss` is read as `valLoss`). */
