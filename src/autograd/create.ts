@@ -12,9 +12,9 @@ import { emptyTensor, numel, shapeStr, Tensor, wrap } from './tensor.js';
 
 /** Options of the tensor factories ({@link tensor}, {@link zeros}, {@link ones}, {@link full}). */
 export interface TensorOptions {
-  /** Leaf that accumulates a gradient in `.grad` (default false). */
+  /** Leaf that accumulates a gradient in `.grad` (default false). PyTorch: `requires_grad`. */
   requiresGrad?: boolean;
-  /** 'float32' (default for numbers) or 'int32' (indices, labels). */
+  /** 'float32' (default for numbers) or 'int32' (indices, labels). PyTorch: `dtype`. */
   dtype?: DType;
   /** Label used in error messages. */
   name?: string;

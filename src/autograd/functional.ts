@@ -14,9 +14,9 @@ import { shapeStr, Tensor, type TensorLike, viewOf } from './tensor.js';
 
 /** Options of {@link backward} and `Tensor.backward` (torch.autograd.backward's keywords). */
 export interface BackwardOptions {
-  /** Keep the graph so backward can run through it again (default false). */
+  /** Keep the graph so backward can run through it again (default false). PyTorch: `retain_graph`. */
   retainGraph?: boolean;
-  /** Record the backward pass, making the gradients differentiable (default false). */
+  /** Record the backward pass, making the gradients differentiable (default false). PyTorch: `create_graph`. */
   createGraph?: boolean;
 }
 
@@ -72,9 +72,9 @@ export function backward(t: Tensor, gradient?: TensorLike | null, options?: Back
 
 /** Options of {@link gradients} (torch.autograd.grad's keywords, camelCase). */
 export interface GradientsOptions extends BackwardOptions {
-  /** Gradients of the outputs (default: 1 for scalar outputs). */
+  /** Gradients of the outputs (default: 1 for scalar outputs). PyTorch: `grad_outputs`. */
   gradOutputs?: readonly (TensorLike | null)[];
-  /** Return zeros, not null, for inputs the outputs do not depend on (default false). */
+  /** Return zeros, not null, for inputs the outputs do not depend on (default false). PyTorch: `allow_unused + materialize_grads`. */
   allowUnused?: boolean;
 }
 
@@ -162,7 +162,7 @@ function callScalar(fn: string, f: Fn, args: Tensor[]): Tensor {
 
 /** Options of the function transforms {@link grad} and {@link valueAndGrad} (JAX's `argnums`). */
 export interface TransformOptions {
-  /** Indices of the arguments to differentiate (default: all). */
+  /** Indices of the arguments to differentiate (default: all). JAX: `argnums`. */
   argnums?: number | readonly number[];
   /** Record the backward so the result is differentiable (default: only when nested). */
   createGraph?: boolean;

@@ -25,7 +25,7 @@ export interface BatchOptions {
   shuffle?: boolean;
   /** Seed of the shuffle for this pass (the training loop passes seed + epoch). */
   seed?: number;
-  /** Drop a last, shorter batch (default false). */
+  /** Drop a last, shorter batch (default false). PyTorch: `drop_last`. */
   dropLast?: boolean;
 }
 

@@ -16,7 +16,7 @@ import { asTensor, backendOf, kernels, out } from './util.js';
 
 /** Options of {@link embedding} (torch.nn.functional.embedding's `padding_idx`). */
 export interface EmbeddingOptions {
-  /** Row whose gradient is not accumulated (negative: counted from the end). */
+  /** Row whose gradient is not accumulated (negative: counted from the end). PyTorch: `padding_idx`. */
   paddingIdx?: number | null;
 }
 

@@ -22,9 +22,9 @@ export type PadMode = 'constant' | 'reflect' | 'replicate' | 'circular';
 
 /** Options of {@link pad} and `Tensor.pad`. */
 export interface PadOptions {
-  /** 'constant' (default), 'reflect' (mirror without the edge), 'replicate' (edge), 'circular' (wrap). */
+  /** 'constant' (default), 'reflect' (mirror without the edge), 'replicate' (edge), 'circular' (wrap). PyTorch: `mode`. */
   mode?: PadMode;
-  /** Fill value of 'constant' mode (default 0). */
+  /** Fill value of 'constant' mode (default 0). PyTorch: `value`. */
   value?: number;
 }
 

@@ -13,7 +13,7 @@ import { asTensor, axisOf, backendOf, kernels, out } from './util.js';
 
 /** Options of the reductions (sum, mean, max, min, argmax, logsumexp). */
 export interface ReduceOptions {
-  /** Keep reduced axes as size 1 (default false). */
+  /** Keep reduced axes as size 1 (default false). PyTorch: `keepdim`. */
   keepdims?: boolean;
 }
 

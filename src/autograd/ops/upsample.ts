@@ -23,15 +23,15 @@ export type InterpolateMode = 'nearest' | 'bilinear';
 
 /** Options of {@link interpolate} (torch.nn.functional.interpolate's keywords, camelCase). */
 export interface InterpolateOptions {
-  /** Output [height, width] (or one number for both); exactly one of size and scaleFactor. */
+  /** Output [height, width] (or one number for both); exactly one of size and scaleFactor. PyTorch: `size`. */
   size?: number | readonly [number, number];
-  /** Output = floor(input·scaleFactor) per axis (one number or [height, width]). */
+  /** Output = floor(input·scaleFactor) per axis (one number or [height, width]). PyTorch: `scale_factor`. */
   scaleFactor?: number | readonly [number, number];
-  /** 'nearest' (default) or 'bilinear'. */
+  /** 'nearest' (default) or 'bilinear'. PyTorch: `mode`. */
   mode?: InterpolateMode;
-  /** Bilinear only: corner pixels' centres align (default false). */
+  /** Bilinear only: corner pixels' centres align (default false). PyTorch: `align_corners`. */
   alignCorners?: boolean;
-  /** With scaleFactor: map positions by in/out instead of 1/scaleFactor (default false). */
+  /** With scaleFactor: map positions by in/out instead of 1/scaleFactor (default false). PyTorch: `recompute_scale_factor`. */
   recomputeScaleFactor?: boolean;
 }
 
