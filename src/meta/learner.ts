@@ -33,9 +33,9 @@ export interface InnerLoopOptions {
   innerOptimizer?: OptimizerClass;
   /** Its options other than the learning rate (e.g. { momentum: 0.9 }). */
   innerOptions?: object;
-  /** Inner learning rate α (default 0.01, the MAML paper's for sine). */
+  /** Inner learning rate α (default 0.01, the MAML paper's for sine). MAML reference code (cbfinn/maml): `update_lr`. */
   innerLr?: number;
-  /** Inner steps per task in meta-training, and the default for evaluate/adapt (default 1). */
+  /** Inner steps per task in meta-training, and the default for evaluate/adapt (default 1). MAML reference code (cbfinn/maml): `num_updates`. */
   innerSteps?: number;
 }
 
@@ -43,7 +43,7 @@ export interface InnerLoopOptions {
 export interface LearnerOptions extends InnerLoopOptions {
   /** An optimizer over the model's parameters (e.g. new optim.Adam(model.parameters(), { lr: 1e-3 })). */
   outerOptimizer: OptimizerLike;
-  /** Tasks per meta-batch when `step` is given a task family (default 25). */
+  /** Tasks per meta-batch when `step` is given a task family (default 25). MAML reference code (cbfinn/maml): `meta_batch_size`. */
   tasksPerBatch?: number;
 }
 

@@ -35,19 +35,19 @@ import { type MetricAccumulator, type MetricName, makeMetrics } from './metric-a
 export interface FitOptions {
   /** The optimizer stepping the model's parameters (it must hold the model's parameters). */
   optimizer: OptimizerLike;
-  /** The loss to minimise, e.g. `new nn.CrossEntropyLoss()`. */
+  /** The loss to minimise, e.g. `new nn.losses.CrossEntropyLoss()`. */
   loss: Loss;
-  /** Number of epochs to train (an integer ≥ 1); with `initialEpoch`, training runs epochs initialEpoch…epochs−1. */
+  /** Number of epochs to train (an integer ≥ 1); with `initialEpoch`, training runs epochs initialEpoch…epochs−1. Keras: `epochs`. */
   epochs: number;
-  /** Samples per step (default 32); the dataset's length is full-batch descent, 1 per-sample. */
+  /** Samples per step (default 32); the dataset's length is full-batch descent, 1 per-sample. Keras: `batch_size`. */
   batchSize?: number;
-  /** Shuffle the training data each epoch (default true), with seed `seed + epoch`. */
+  /** Shuffle the training data each epoch (default true), with seed `seed + epoch`. Keras: `shuffle`. */
   shuffle?: boolean;
   /** A learning-rate scheduler stepped per epoch or per batch (see `schedulerInterval`). Default none. */
   scheduler?: SchedulerLike;
   /** When the scheduler steps (default 'epoch'); ReduceLROnPlateau gets the monitored loss. */
   schedulerInterval?: 'step' | 'epoch';
-  /** Data evaluated after each epoch (logged as `valLoss` and `val<Metric>`); not with `validationSplit`. */
+  /** Data evaluated after each epoch (logged as `valLoss` and `val<Metric>`); not with `validationSplit`. Keras: `validation_data`. */
   validationData?:
     | Dataset
     | {
@@ -56,13 +56,14 @@ export interface FitOptions {
         /** Targets: class indices or a tensor of the prediction's shape. */
         y: Target;
       };
-  /** Fraction of the samples (the last ones, before shuffling) held out for validation. */
+  /** Fraction of the samples (the last ones, before shuffling) held out for validation. Keras: `validation_split`. */
   validationSplit?: number;
-  /** Metrics logged each epoch besides the loss (`'accuracy'`, `'mae'`, `'topK:5'`). Default none. */
+  /** Metrics logged each epoch besides the loss (`'accuracy'`, `'mae'`, `'topK:5'`). Default none. Keras: `metrics`. */
   metrics?: MetricName[];
   /**
    * Callbacks called at train, epoch and batch boundaries. A {@link ProgressBar} is added when
    * `verbose` is not 0 and none is given.
+   * Keras: `callbacks`.
    */
   callbacks?: Callback[];
   /** Seed of the data shuffle (default 0, or the checkpoint's when resuming). */
@@ -70,6 +71,7 @@ export interface FitOptions {
   /**
    * 1: a progress bar (on a TTY); 2: one line per epoch; 0: silent. Default: 1 when stdout is
    * a TTY, else 2 (logs and CI jobs get a line per epoch, as Keras's verbose=2).
+   * Keras: `verbose`.
    */
   verbose?: 0 | 1 | 2;
   /**
@@ -77,7 +79,7 @@ export interface FitOptions {
    * returns the penalty, which is added to the logged loss.
    */
   regularize?: (model: Model) => number;
-  /** Index of the first epoch to train (default 0; the checkpoint's epoch when resuming). */
+  /** Index of the first epoch to train (default 0; the checkpoint's epoch when resuming). Keras: `initial_epoch`. */
   initialEpoch?: number;
   /** A checkpoint directory to restore model, optimizer, scheduler, generators and epoch from. */
   resumeFrom?: string;
@@ -112,13 +114,13 @@ export interface EvaluateOptions {
   loss?: Loss;
   /** Metrics returned by name. Default none. */
   metrics?: MetricName[];
-  /** Samples per forward pass (default 32). */
+  /** Samples per forward pass (default 32). Keras: `batch_size`. */
   batchSize?: number;
 }
 
 /** Options of {@link predict}. */
 export interface PredictOptions {
-  /** Samples per forward pass (default 32); affects memory, not the result. */
+  /** Samples per forward pass (default 32); affects memory, not the result. Keras: `batch_size`. */
   batchSize?: number;
 }
 

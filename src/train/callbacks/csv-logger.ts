@@ -18,9 +18,9 @@ import { BaseCallback, type Logs } from './callback.js';
 
 /** Options of {@link CSVLogger}. */
 export interface CSVLoggerOptions {
-  /** Field separator (default ','). */
+  /** Field separator (default ','). Keras: `separator`. */
   separator?: string;
-  /** Append to an existing file instead of overwriting it (default false). */
+  /** Append to an existing file instead of overwriting it (default false). Keras: `append`. */
   append?: boolean;
 }
 

@@ -14,17 +14,17 @@ import { type MonitorMode, monitorKey, monitorValue, resolveMode } from './monit
 export interface EarlyStoppingOptions {
   /** Quantity to watch (default 'valLoss'; Keras's 'val_loss' is accepted). */
   monitor?: string;
-  /** Smallest change that counts as an improvement (absolute; default 0). */
+  /** Smallest change that counts as an improvement (absolute; default 0). Keras: `min_delta`. */
   minDelta?: number;
-  /** Epochs without improvement after which training stops (default 0). */
+  /** Epochs without improvement after which training stops (default 0). Keras: `patience`. */
   patience?: number;
-  /** Whether lower (`'min'`) or higher (`'max'`) is better; `'auto'` (default) picks max for accuracy-like names, else min. */
+  /** Whether lower (`'min'`) or higher (`'max'`) is better; `'auto'` (default) picks max for accuracy-like names, else min. Keras: `mode`. */
   mode?: MonitorMode;
-  /** A value the quantity must beat for the wait to reset. */
+  /** A value the quantity must beat for the wait to reset. Keras: `baseline`. */
   baseline?: number;
-  /** Copy the best epoch's weights back at the end (default false). */
+  /** Copy the best epoch's weights back at the end (default false). Keras: `restore_best_weights`. */
   restoreBestWeights?: boolean;
-  /** Epochs to wait before monitoring starts (default 0). */
+  /** Epochs to wait before monitoring starts (default 0). Keras: `start_from_epoch`. */
   startFromEpoch?: number;
 }
 

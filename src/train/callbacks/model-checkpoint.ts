@@ -12,13 +12,13 @@ import { type MonitorMode, monitorKey, monitorValue, resolveMode } from './monit
 
 /** Options of {@link ModelCheckpoint}. */
 export interface ModelCheckpointOptions {
-  /** Checkpoint directory; `{epoch}` is replaced by the epoch number (1-based). */
+  /** Checkpoint directory; `{epoch}` is replaced by the epoch number (1-based). Keras: `filepath`. */
   dir: string;
-  /** Save only when the monitored quantity improves (default false). */
+  /** Save only when the monitored quantity improves (default false). Keras: `save_best_only`. */
   saveBestOnly?: boolean;
-  /** Quantity compared with `saveBestOnly` (default 'valLoss'). */
+  /** Quantity compared with `saveBestOnly` (default 'valLoss'). Keras: `monitor`. */
   monitor?: string;
-  /** Whether lower or higher is better; `'auto'` (default) picks max for accuracy-like names, else min. */
+  /** Whether lower or higher is better; `'auto'` (default) picks max for accuracy-like names, else min. Keras: `mode`. */
   mode?: MonitorMode;
   /** JSON data saved with every checkpoint (its manifest's `extra`), e.g. the run's settings. */
   extra?: unknown;

@@ -15,17 +15,17 @@ import { type MonitorMode, monitorKey, monitorValue, resolveMode } from './monit
 export interface ReduceLROnPlateauCallbackOptions {
   /** Quantity to watch (default 'valLoss'; Keras's 'val_loss' is accepted). */
   monitor?: string;
-  /** new lr = lr × factor (default 0.1). */
+  /** new lr = lr × factor (default 0.1). Keras: `factor`. */
   factor?: number;
   /** Epochs without improvement before the lr is reduced (Keras semantics; default 10). */
   patience?: number;
-  /** Whether lower or higher is better; `'auto'` (default) picks max for accuracy-like names, else min. */
+  /** Whether lower or higher is better; `'auto'` (default) picks max for accuracy-like names, else min. Keras: `mode`. */
   mode?: MonitorMode;
-  /** Absolute improvement needed (default 1e-4). */
+  /** Absolute improvement needed (default 1e-4). Keras: `min_delta`. */
   minDelta?: number;
-  /** Epochs to wait after a reduction (default 0). */
+  /** Epochs to wait after a reduction (default 0). Keras: `cooldown`. */
   cooldown?: number;
-  /** Lower bound on the lr (default 0). */
+  /** Lower bound on the lr (default 0). Keras: `min_lr`. */
   minLr?: number;
 }
 
