@@ -27,6 +27,44 @@ export type NamedUnary = { [K in UnaryOp]: Forward } & { [K in `${UnaryOp}Backwa
  * when given, else allocated.
  *
  * @interface
+ * @property neg - Elementwise −x.
+ * @property negBackward - The gradient of `neg`: dy·neg′(x).
+ * @property abs - Elementwise |x|.
+ * @property absBackward - The gradient of `abs`: dy·abs′(x).
+ * @property square - Elementwise x².
+ * @property squareBackward - The gradient of `square`: dy·square′(x).
+ * @property sqrt - Elementwise √x.
+ * @property sqrtBackward - The gradient of `sqrt`: dy·sqrt′(x).
+ * @property exp - Elementwise eˣ.
+ * @property expBackward - The gradient of `exp`: dy·exp′(x).
+ * @property log - Elementwise ln x.
+ * @property logBackward - The gradient of `log`: dy·log′(x).
+ * @property reciprocal - Elementwise 1/x.
+ * @property reciprocalBackward - The gradient of `reciprocal`: dy·reciprocal′(x).
+ * @property sigmoid - Elementwise 1/(1 + e⁻ˣ).
+ * @property sigmoidBackward - The gradient of `sigmoid`: dy·sigmoid′(x).
+ * @property tanh - Elementwise tanh x.
+ * @property tanhBackward - The gradient of `tanh`: dy·tanh′(x).
+ * @property relu - Elementwise max(x, 0).
+ * @property reluBackward - The gradient of `relu`: dy·relu′(x).
+ * @property leakyRelu - Elementwise LeakyReLU (`options.negativeSlope`, default 0.01).
+ * @property leakyReluBackward - The gradient of `leakyRelu`: dy·leakyRelu′(x).
+ * @property elu - Elementwise ELU (`options.alpha`, default 1).
+ * @property eluBackward - The gradient of `elu`: dy·elu′(x).
+ * @property selu - Elementwise SELU.
+ * @property seluBackward - The gradient of `selu`: dy·selu′(x).
+ * @property gelu - Elementwise GELU, exact (erf) form.
+ * @property geluBackward - The gradient of `gelu`: dy·gelu′(x).
+ * @property geluTanh - Elementwise GELU, tanh approximation.
+ * @property geluTanhBackward - The gradient of `geluTanh`: dy·geluTanh′(x).
+ * @property silu - Elementwise x·sigmoid(x).
+ * @property siluBackward - The gradient of `silu`: dy·silu′(x).
+ * @property mish - Elementwise x·tanh(softplus(x)).
+ * @property mishBackward - The gradient of `mish`: dy·mish′(x).
+ * @property softplus - Elementwise softplus (`options.beta`, default 1; `options.threshold`, default 20).
+ * @property softplusBackward - The gradient of `softplus`: dy·softplus′(x).
+ * @property hardSigmoid - Elementwise relu6(x + 3)/6.
+ * @property hardSigmoidBackward - The gradient of `hardSigmoid`: dy·hardSigmoid′(x).
  */
 export type Ops = ReturnType<typeof unaryOps> &
   ReturnType<typeof elementwiseOps> &
