@@ -9,10 +9,14 @@ import type { Kernels } from './kernels.js';
 import { loadNative, type NativeBinding, nativeKernels } from './native.js';
 import { oneOf } from './validate.js';
 
+/** A backend: `'native'` (Rust SIMD kernels through napi-rs) or `'js'` (pure JavaScript, same results API). */
 export type BackendName = 'js' | 'native';
+/** Every backend name, in the order `setBackend` and `DESCENT_BACKEND` accept them. */
 export const BACKEND_NAMES: readonly BackendName[] = ['js', 'native'];
 
+/** A description of a backend's configuration, from `Backend.info()`. */
 export interface BackendInfo {
+  /** Which backend this is. */
   name: BackendName;
   /** Instruction set in use: avx512, avx2, neon, scalar — or 'none' for the js backend. */
   simd: string;
@@ -24,7 +28,12 @@ export interface BackendInfo {
   minNativeLength: number;
 }
 
+/**
+ * A backend: the checked {@link Ops} over its kernels, plus the raw kernels. Get the active one
+ * with `getBackend()` or a specific one with `backend(name)`.
+ */
 export interface Backend extends Ops {
+  /** Which backend this is. */
   readonly name: BackendName;
   /** A fresh description (the SIMD cap and routing can change at run time). */
   info(): BackendInfo;
