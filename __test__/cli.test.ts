@@ -418,6 +418,10 @@ describe('descent bad input', () => {
         subset,
         '--out',
         out,
+        // One run at a time, so exactly one is under way when Ctrl-C comes (cli-jobs.test.ts
+        // interrupts several).
+        '--jobs',
+        '1',
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );

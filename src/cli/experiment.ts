@@ -63,7 +63,9 @@ export interface RunResult {
   samplesPerSec: number;
   trainSeconds: number;
   /** Why the run ended early, if it did. */
-  stopped: 'interrupted' | 'time budget' | 'diverged' | null;
+  stopped: 'interrupted' | 'time budget' | 'diverged' | 'failed' | null;
+  /** Why a 'failed' run failed (the error it threw). */
+  error?: string;
 }
 
 /** Shared stop flag (set on Ctrl-C). */

@@ -1,0 +1,52 @@
+/** `--jobs`: how many runs at once, checked before anything starts, and their progress lines. */
+import { availableParallelism } from 'node:os';
+import { UsageError } from './args.js';
+import type { RunHooks } from './pool.js';
+import { clearProgress, drawProgress } from './runner.js';
+
+/**
+ * The number of jobs: `--jobs` if given (an integer from 1 to the number of runs), else one
+ * per core, at most one per run. One per core is what benchmarks/sections/jobs.mjs measured
+ * fastest on a 2-core machine: one native thread per run beats two threads on one run, since
+ * the default MLP's kernels are too small to split well.
+ */
+export function jobsFor(command: string, raw: unknown, runs: number): number {
+  if (raw === undefined) return Math.max(1, Math.min(runs, availableParallelism()));
+  const n = typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(
+      `descent ${command}: --jobs must be a whole number of runs at once, 1 or more, got ${JSON.stringify(raw)}`,
+    );
+  if (n > runs)
+    throw new UsageError(
+      `descent ${command}: --jobs ${n} is more than the ${runs} run${runs === 1 ? '' : 's'} of this grid; give at most --jobs ${runs}`,
+    );
+  return n;
+}
+
+/** Progress as today: a line per run started (no TTY), else a bar and a line per run done. */
+export function progressHooks(labelOf: (i: number) => string): RunHooks {
+  const running = new Set<number>();
+  return {
+    onStart: (i) => {
+      running.add(i);
+      if (!process.stdout.isTTY) process.stdout.write(`${labelOf(i)}\n`);
+    },
+    onProgress: (i, p) => {
+      // Several runs at once share one line: the bar shows the earliest, the rest are counted.
+      if (i !== Math.min(...running)) return;
+      const more = running.size > 1 ? ` (+${running.size - 1} running)` : '';
+      drawProgress(`${labelOf(i)}${more}`, p);
+    },
+    onResult: (i, r) => {
+      running.delete(i);
+      if (!process.stdout.isTTY) return;
+      clearProgress();
+      const how =
+        r.stopped === 'failed'
+          ? `failed: ${r.error}`
+          : `test acc ${(100 * r.finalValAccuracy).toFixed(2)}%, ${r.trainSeconds.toFixed(1)} s`;
+      process.stdout.write(`${labelOf(i)}: ${how}\n`);
+    },
+  };
+}
