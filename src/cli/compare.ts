@@ -3,12 +3,13 @@ import { resolve } from 'node:path';
 import { getBackend } from '../backend/select.js';
 import { checkWritableDir } from '../report/files.js';
 import { listOf, numberFlag, numberList, parse, UsageError } from './args.js';
+import { localExecutor, queueExecutor } from './executor.js';
 import type { Interrupt, RunResult, RunSpec } from './experiment.js';
 import { type GridAxes, gridCompares, gridRuns } from './grid.js';
 import { jobsFor, progressHooks } from './jobs.js';
 import { runPaths } from './paths.js';
-import { RunPool } from './pool.js';
 import { accuracyFinding, PRESET_NAMES, PRESETS } from './presets.js';
+import { checkReachable, parseRedisUrl } from './redis-url.js';
 import {
   ACTIVATIONS,
   DEFAULT_MODEL,
@@ -18,7 +19,6 @@ import {
   SCHEDULES,
 } from './registry.js';
 import { type ComparisonResults, summarize, writeReport } from './results.js';
-import type { DataInfo } from './runner.js';
 import { confounds, type SettingKey } from './settings.js';
 import { STUDIES } from './studies.js';
 import { runStudy } from './study.js';
@@ -58,6 +58,10 @@ Flags:
   --jobs N             runs at once, each in its own process with an equal share of the
                        native threads (default: one per core, at most one per run); the
                        results are the same whatever N
+  --queue URL          put the runs on a BullMQ queue in Redis (redis://HOST:PORT[/DB])
+                       for \`descent worker\`s on any machines to run; same report
+  --resume             with --queue: keep the runs an earlier coordinator of the same grid
+                       got done (after Ctrl-C or a crash) instead of running them again
 
 Examples:
   descent compare
@@ -86,6 +90,8 @@ const FLAGS = {
   out: { type: 'string' },
   quiet: { type: 'boolean' },
   jobs: { type: 'string' },
+  queue: { type: 'string' },
+  resume: { type: 'boolean' },
 } as const;
 
 export async function runCompare(argv: string[], signal: Interrupt): Promise<number> {
@@ -221,24 +227,26 @@ export async function runCompare(argv: string[], signal: Interrupt): Promise<num
     question =
       'Trained from the same seed and initial weights for the same budget, which setting trains fastest and ends most accurate?';
   }
-  const jobs = jobsFor(cmd, v.jobs, runs.length);
+  const queue = str('queue') === undefined ? null : parseRedisUrl(cmd, v.queue);
+  if (queue && v.jobs !== undefined)
+    throw new UsageError(
+      `descent ${cmd}: --jobs is for runs on this machine; with --queue, start each \`descent worker\` with --concurrency N`,
+    );
+  if (!queue && v.resume === true)
+    throw new UsageError(
+      `descent ${cmd}: --resume collects a grid left on a queue; it needs --queue`,
+    );
+  const jobs = queue ? 1 : jobsFor(cmd, v.jobs, runs.length);
+  const threadsPerJob = queue ? b.threads : Math.max(1, Math.floor(b.threads / jobs));
+  if (queue) await checkReachable(cmd, queue);
   checkWritableDir(out);
-  const total = b.threads;
-  const threadsPerJob = Math.max(1, Math.floor(total / jobs));
+  const data = { dir: str('data'), subset: v.subset === true, flatten: kind === 'mlp' };
   // Training runs in other processes so that Ctrl-C is heard while they train.
-  const pool = new RunPool({
-    jobs,
-    threadsPerJob,
-    data: { dir: str('data'), subset: v.subset === true, flatten: kind === 'mlp' },
-  });
-  signal.onStop = () => pool.stop();
-  let loaded: DataInfo;
-  try {
-    loaded = await pool.ready;
-  } catch (e) {
-    await pool.close();
-    throw new UsageError(`descent ${cmd}: ${(e as Error).message}`);
-  }
+  const exec = queue
+    ? queueExecutor(cmd, { target: queue, resume: v.resume === true, data })
+    : await localExecutor(cmd, { jobs, threadsPerJob, data });
+  signal.onStop = () => exec.stop();
+  const loaded = exec.loaded;
   const models = [...new Set(runs.map((r) => describeModel(r.model)))];
   if (verbose) {
     process.stdout.write(
@@ -251,7 +259,7 @@ export async function runCompare(argv: string[], signal: Interrupt): Promise<num
   };
   let results: RunResult[];
   try {
-    const all = await pool.runAll(
+    const all = await exec.runAll(
       runs,
       givenTarget ?? Number.NEGATIVE_INFINITY, // auto: chosen once every run is done
       signal,
@@ -259,7 +267,7 @@ export async function runCompare(argv: string[], signal: Interrupt): Promise<num
     );
     results = all.filter((r): r is RunResult => r !== null);
   } finally {
-    await pool.close();
+    await exec.close();
   }
   const targetLoss = givenTarget ?? autoTarget(results);
   const timed =

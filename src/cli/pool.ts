@@ -19,9 +19,13 @@ export interface RunHooks {
   onResult?: (index: number, r: RunResult) => void;
 }
 
+/** How a failed run reads when its process died (a worker may retry it elsewhere). */
+export const PROCESS_DIED = 'job process exited';
+
 interface Child {
   proc: ChildProcess;
   alive: boolean;
+  busy: boolean;
   pending: Map<number, (m: ChildMessage) => void>;
 }
 
@@ -45,7 +49,7 @@ export class RunPool {
         serialization: 'advanced',
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
-      return { proc, alive: true, pending: new Map() };
+      return { proc, alive: true, busy: false, pending: new Map() };
     });
     this.ready = Promise.all(this.children.map((c) => this.start(c))).then((infos) => {
       const other = infos.find((i) => i.checksum !== infos[0].checksum);
@@ -63,7 +67,7 @@ export class RunPool {
       });
       c.proc.on('exit', (code, sig) => {
         c.alive = false;
-        const why = `job process exited (${sig ?? `code ${code}`}) during the run`;
+        const why = `${PROCESS_DIED} (${sig ?? `code ${code}`}) during the run`;
         reject(new Error(why));
         for (const done of c.pending.values()) done({ type: 'failed', id: -1, message: why });
       });
@@ -97,7 +101,18 @@ export class RunPool {
     return results;
   }
 
+  /** Runs one spec on an idle process (callers keep at most `jobs` runs going). */
+  run(spec: RunSpec, targetLoss: number, onProgress?: (p: ProgressInfo) => void) {
+    const c = this.children.find((x) => x.alive && !x.busy);
+    if (!c) return Promise.resolve(failedRun(spec, `${PROCESS_DIED}: no idle job process`));
+    const id = this.nextId++;
+    return this.runOne(c, id, spec, targetLoss, { onProgress: (_i, p) => onProgress?.(p) });
+  }
+
+  private nextId = 0;
+
   private runOne(c: Child, id: number, spec: RunSpec, targetLoss: number, hooks: RunHooks) {
+    c.busy = true;
     return new Promise<RunResult>((resolve) => {
       c.pending.set(id, (m) => {
         if (m.type === 'progress') {
@@ -105,6 +120,7 @@ export class RunPool {
           return hooks.onProgress?.(id, p);
         }
         c.pending.delete(id);
+        c.busy = false;
         if (m.type === 'result') resolve(m.result);
         else if (m.type === 'failed') resolve(failedRun(spec, m.message));
       });

@@ -4,10 +4,9 @@
  * Ctrl-C (a synchronous training loop would block signal delivery). The stop flag is shared
  * memory the training loop checks after every batch.
  */
-import { createHash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Dataset } from '../data/dataset.js';
 import { loadFashionMnist } from '../data/fashion-mnist.js';
+import { dataChecksum } from './data-checksum.js';
 import { type RunSpec, runExperiment, type StopSignal } from './experiment.js';
 
 export interface WorkerInit {
@@ -46,7 +45,7 @@ if (port) {
       path: loaded.path,
       train: loaded.train.length,
       test: loaded.test.length,
-      checksum: checksum([loaded.train, loaded.test]),
+      checksum: dataChecksum([loaded.train, loaded.test]),
     } satisfies WorkerMessage);
     port.on('message', (m: { spec: RunSpec; targetLoss: number }) => {
       try {
@@ -79,18 +78,4 @@ if (port) {
       usage: true,
     } satisfies WorkerMessage);
   }
-}
-
-/** Hash of the inputs and labels as loaded (so gzipped and plain copies of the data agree). */
-function checksum(sets: Dataset[]): string {
-  const h = createHash('sha256');
-  for (const d of sets) {
-    const t = d as unknown as {
-      x: { data: ArrayBufferView };
-      y: ArrayBufferView | { data: ArrayBufferView };
-    };
-    const y = 'data' in t.y ? t.y.data : t.y;
-    for (const a of [t.x.data, y]) h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
-  }
-  return h.digest('hex');
 }
