@@ -56,8 +56,8 @@ Flags:
   --out DIR            report directory (default descent-report)
   --quiet              no progress output
   --jobs N             runs at once, each in its own process with an equal share of the
-                       native threads (default: one per core, at most one per run); the
-                       results are the same whatever N
+                       native threads (default 1: see benchmarks/scale.mjs for your machine);
+                       the results are the same whatever N
   --queue URL          put the runs on a BullMQ queue in Redis (redis://HOST:PORT[/DB])
                        for \`descent worker\`s on any machines to run; same report
   --resume             with --queue: keep the runs an earlier coordinator of the same grid

@@ -1,17 +1,17 @@
 /** `--jobs`: how many runs at once, checked before anything starts, and their progress lines. */
-import { availableParallelism } from 'node:os';
 import { UsageError } from './args.js';
 import type { RunHooks } from './pool.js';
 import { clearProgress, drawProgress } from './runner.js';
 
 /**
- * The number of jobs: `--jobs` if given (an integer from 1 to the number of runs), else one
- * per core, at most one per run. One per core is what benchmarks/sections/jobs.mjs measured
- * fastest on a 2-core machine: one native thread per run beats two threads on one run, since
- * the default MLP's kernels are too small to split well.
+ * The number of jobs: `--jobs` if given (an integer from 1 to the number of runs), else 1.
+ * One is what benchmarks/scale.mjs measured fastest on the 2-core machine this was built on
+ * (shared, load average 9-12): the default grid at 13.2 runs/min with --jobs 1 × 2 threads
+ * against 12.1 with --jobs 2 × 1 thread, and the 1-epoch grid slower still with two jobs
+ * (each process loads the data too). Re-measure on an idle machine before changing it.
  */
 export function jobsFor(command: string, raw: unknown, runs: number): number {
-  if (raw === undefined) return Math.max(1, Math.min(runs, availableParallelism()));
+  if (raw === undefined) return 1;
   const n = typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isInteger(n) || n < 1)
     throw new UsageError(

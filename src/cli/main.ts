@@ -58,11 +58,13 @@ export async function main(argv: string[]): Promise<number> {
     signal.stop = true;
     signal.onStop?.();
     process.stderr.write(
-      '\ndescent: interrupted — finishing the current batch and writing the results so far (Ctrl-C again to quit now)\n',
+      command === 'worker'
+        ? '\ndescent worker: interrupted — finishing the runs under way, taking no more (Ctrl-C again to quit now; its runs are then retried elsewhere)\n'
+        : '\ndescent: interrupted — finishing the current batch and writing the results so far (Ctrl-C again to quit now)\n',
     );
   };
-  // Only compare trains off the main thread and can hear Ctrl-C; elsewhere the default
-  // (exit at once) is right: checkpoints are written atomically.
+  // Only compare and worker train off the main thread and can hear Ctrl-C; elsewhere the
+  // default (exit at once) is right: checkpoints are written atomically.
   if (command === 'compare' || command === 'worker') process.on('SIGINT', onInt);
   try {
     switch (command) {
