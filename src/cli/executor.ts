@@ -7,7 +7,6 @@ import { UsageError } from './args.js';
 import { dataChecksum } from './data-checksum.js';
 import type { RunResult, RunSpec, StopSignal } from './experiment.js';
 import { type RunHooks, RunPool } from './pool.js';
-import { runOnQueueWith } from './queue-coordinator.js';
 import type { RedisTarget } from './redis-url.js';
 import type { DataInfo } from './runner.js';
 
@@ -64,8 +63,9 @@ export function queueExecutor(
   }
   return {
     loaded,
-    runAll: (specs, t, signal, hooks) =>
-      runOnQueueWith(specs, t, signal, hooks, {
+    // BullMQ is loaded only when a queue is used: the library and --jobs do not pay for it.
+    runAll: async (specs, t, signal, hooks) =>
+      (await import('./queue-coordinator.js')).runOnQueueWith(specs, t, signal, hooks, {
         target: o.target,
         checksum: loaded.checksum,
         flatten: o.data.flatten,

@@ -2,7 +2,6 @@
  * `--queue redis://HOST:PORT[/DB]`: parsed and pinged before anything runs, so a typo or a
  * server that is down is a usage error (exit 2), not a coordinator waiting forever.
  */
-import { Redis } from 'ioredis';
 import { UsageError } from './args.js';
 
 export interface RedisTarget {
@@ -41,6 +40,7 @@ export function connectionOf(t: RedisTarget) {
 
 /** One PING with a short timeout and no retries; refuses an unreachable server up front. */
 export async function checkReachable(command: string, t: RedisTarget): Promise<void> {
+  const { Redis } = await import('ioredis'); // loaded only when a queue is used
   const client = new Redis({
     host: t.host,
     port: t.port,

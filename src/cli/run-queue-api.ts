@@ -6,7 +6,7 @@ import { bool, optionsOf, positiveInt } from '../backend/validate.js';
 import { queueExecutor } from './executor.js';
 import type { RunResult, RunSpec, StopSignal } from './experiment.js';
 import type { RunHooks } from './pool.js';
-import { type Serving, serve } from './queue-worker.js';
+import type { Serving } from './queue-worker.js';
 import { checkReachable, parseRedisUrl, type RedisTarget } from './redis-url.js';
 import { checkSpecs } from './run-pool-api.js';
 import type { DataInfo } from './runner.js';
@@ -98,6 +98,7 @@ export async function serveQueue(options: ServeQueueOptions): Promise<Serving> {
   positiveInt(fn, 'concurrency', concurrency);
   dataOptions(fn, o);
   const target = await targetOf(fn, o.queue);
+  const { serve } = await import('./queue-worker.js'); // BullMQ, only when serving
   return serve({
     target,
     concurrency,

@@ -2,7 +2,6 @@
 import { getBackend } from '../backend/select.js';
 import { numberFlag, parse, UsageError } from './args.js';
 import type { Interrupt } from './experiment.js';
-import { serve } from './queue-worker.js';
 import { checkReachable, parseRedisUrl } from './redis-url.js';
 import { VERSION } from './version.js';
 
@@ -53,6 +52,7 @@ export async function runWorker(argv: string[], signal: Interrupt): Promise<numb
     throw new UsageError(`descent ${cmd}: --subset and --data both name the data; give one`);
   await checkReachable(cmd, target);
   const log = v.quiet ? undefined : (line: string) => process.stdout.write(`${line}\n`);
+  const { serve } = await import('./queue-worker.js'); // BullMQ only for this command
   const s = serve({
     target,
     concurrency,
