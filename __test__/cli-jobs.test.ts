@@ -92,10 +92,13 @@ describe('descent compare --jobs', () => {
     expect(existsSync(out)).toBe(false);
   });
 
-  it('refuses --jobs with a study preset', () => {
-    const r = descent(['compare', '--preset', 'gan', '--jobs', '2', '--out', join(tmp, 'g')]);
+  it.each([
+    ['--jobs', '2'],
+    ['--queue', 'redis://127.0.0.1:1'],
+  ])('refuses %s with a study preset', (flag, value) => {
+    const r = descent(['compare', '--preset', 'gan', flag, value, '--out', join(tmp, 'g')]);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/--jobs does not apply to the gan preset/);
+    expect(r.err).toMatch(new RegExp(`${flag} does not apply to the gan preset`));
   });
 
   it('Ctrl-C stops every run under way, writes them as partial results, starts no more', async () => {

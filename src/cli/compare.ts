@@ -142,9 +142,10 @@ export async function runCompare(argv: string[], signal: Interrupt): Promise<num
       `descent ${cmd}: --preset fixes its own grid; only --epochs, --seeds, --quick, --data, --subset, --out, --target-loss and --quiet go with it`,
     );
   }
-  if ((study || preset === 'paths') && v.jobs !== undefined)
+  const scaling = ['jobs', 'queue', 'resume'].find((k) => v[k] !== undefined);
+  if ((study || preset === 'paths') && scaling)
     throw new UsageError(
-      `descent ${cmd}: --jobs does not apply to the ${preset} preset (it runs as one study); use it with grids and the other presets`,
+      `descent ${cmd}: --${scaling} does not apply to the ${preset} preset (it runs as one study); use it with grids and the other presets`,
     );
   if (study && v['target-loss'] !== undefined)
     throw new UsageError(

@@ -50,10 +50,14 @@ export async function runOnQueueWith(
   };
   /** Reads a finished job into the results; false while it is still to run. */
   const read = async (job: Job | undefined, i: number) => {
-    if (!job) return false;
+    if (!job?.id) return false;
     const state = await job.getState();
-    if (state === 'completed') settle(i, decodeResult(job.returnvalue as string));
-    else if (state === 'failed') settle(i, failedRun(specs[i], job.failedReason));
+    if (state !== 'completed' && state !== 'failed') return false;
+    // `job` may have been read while still active: read it again now that it is finished.
+    const done = await queue.getJob(job.id);
+    if (state === 'completed' && typeof done?.returnvalue === 'string')
+      settle(i, decodeResult(done.returnvalue));
+    else if (state === 'failed' && done) settle(i, failedRun(specs[i], done.failedReason));
     else return false;
     return true;
   };
