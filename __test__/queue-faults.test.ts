@@ -41,8 +41,12 @@ interface Running {
   exit: Promise<number | null>;
 }
 
-function start(args: string[]): Running {
-  const proc = spawn(process.execPath, [main, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** `group`: in a process group of its own, so a test can Ctrl-C it as a terminal would. */
+function start(args: string[], group = false): Running {
+  const proc = spawn(process.execPath, [main, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: group,
+  });
   started.push(proc);
   let out = '';
   let err = '';
@@ -65,8 +69,8 @@ async function waitFor(text: () => string, re: RegExp, what: string, ms = 180_00
   return re.exec(text()) as RegExpExecArray;
 }
 
-const worker = (db: number, more: string[] = []) =>
-  start(['worker', '--queue', `${redis.url}/${db}`, '--subset', ...more]);
+const worker = (db: number, group = false) =>
+  start(['worker', '--queue', `${redis.url}/${db}`, '--subset'], group);
 
 function descent(args: string[]) {
   const r = spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', timeout: 240_000 });
@@ -127,6 +131,25 @@ describe('descent compare --queue with descent workers', () => {
     const b = worker(2);
     expect(await coord.exit, coord.err()).toBe(0);
     expect(startedRuns(b.out())).toContain(killed);
+    expect(groups(out)).toEqual(['SGD/1/null', 'Adam/1/null']);
+    b.proc.kill('SIGINT');
+    await b.exit;
+  }, 300_000);
+
+  it('puts back the run of a worker Ctrl-C-ed in its terminal, not a cut-short result', async () => {
+    const a = worker(8, true);
+    await waitFor(a.out, /descent worker 0/, 'worker a ready');
+    const grid = ['--optimizers', 'sgd,adam', '--seeds', '1', '--epochs', '40', '--subset'];
+    const out = join(tmp, 'ctrl-c-worker');
+    const coord = start(['compare', ...grid, '--queue', `${redis.url}/8`, '--out', out, '--quiet']);
+    const [, stopped] = await waitFor(a.out, /run (\S+) \(/, 'worker a to take a run');
+    await new Promise((r) => setTimeout(r, 1000));
+    // The whole process group, as the terminal does: the job processes hear it too.
+    process.kill(-(a.proc.pid as number), 'SIGINT');
+    expect(await a.exit).toBe(130);
+    const b = worker(8);
+    expect(await coord.exit, coord.err()).toBe(0);
+    expect(startedRuns(b.out())).toContain(stopped);
     expect(groups(out)).toEqual(['SGD/1/null', 'Adam/1/null']);
     b.proc.kill('SIGINT');
     await b.exit;

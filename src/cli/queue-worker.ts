@@ -71,6 +71,10 @@ export function serve(o: ServeOptions): Serving {
         const r: RunResult = await pool.run(data.spec, data.targetLoss, (p) => {
           void job.updateProgress(p).catch(() => {});
         });
+        // Ctrl-C in this worker's terminal reaches its job processes too: the run is not
+        // done, so it goes back to the queue rather than into the report cut short.
+        if (r.stopped === 'interrupted')
+          throw new Error('the worker was interrupted during the run');
         if (r.stopped === 'failed') {
           if (r.error?.startsWith(PROCESS_DIED)) throw new Error(r.error);
           throw new UnrecoverableError(r.error ?? 'the run failed');
