@@ -5,10 +5,10 @@ import { clearProgress, drawProgress } from './runner.js';
 
 /**
  * The number of jobs: `--jobs` if given (an integer from 1 to the number of runs), else 1.
- * One is what benchmarks/scale.mjs measured fastest on the 2-core machine this was built on
- * (shared, load average 9-12): the default grid at 13.2 runs/min with --jobs 1 × 2 threads
- * against 12.1 with --jobs 2 × 1 thread, and the 1-epoch grid slower still with two jobs
- * (each process loads the data too). Re-measure on an idle machine before changing it.
+ * One is what benchmarks/scale.mjs measured on the shared 2-core machine this was built on:
+ * --jobs 2 × 1 thread against --jobs 1 × 2 threads on the default grid gave 0.61× to 1.89×
+ * over six paired rounds at load averages 3 to 13, 0.93× as a geometric mean. Re-measure on
+ * an idle machine before changing it (one run alone does not get faster with 2 threads).
  */
 export function jobsFor(command: string, raw: unknown, runs: number): number {
   if (raw === undefined) return 1;
