@@ -84,17 +84,18 @@ export async function runOnQueueWith(
     const fresh: Array<{ name: string; data: RunJob; opts: object }> = [];
     // One round trip each, all at once: a grid of hundreds of runs starts in milliseconds.
     const olds = await Promise.all(specs.map((_, i) => queue.getJob(jobIdOf(grid, i))));
+    const states = await Promise.all(olds.map((j) => j?.getState()));
+    // Checked before anything is removed: a refusal leaves the queue as it found it.
+    if (!o.resume && states.includes('active'))
+      throw new UsageError(
+        `descent ${cmd}: workers are running this grid's runs for an earlier coordinator; pass --resume to collect them, or wait until they finish`,
+      );
     for (const [i, spec] of specs.entries()) {
       const id = jobIdOf(grid, i);
       const old = olds[i];
       if (old) {
-        const state = await old.getState();
-        if (o.resume && state !== 'failed' && (await read(old, i))) continue;
-        if (o.resume && state !== 'failed') continue; // waiting or running: wait for it
-        if (state === 'active')
-          throw new UsageError(
-            `descent ${cmd}: workers are running this grid's runs for an earlier coordinator; pass --resume to collect them, or wait until they finish`,
-          );
+        if (o.resume && states[i] !== 'failed' && (await read(old, i))) continue;
+        if (o.resume && states[i] !== 'failed') continue; // waiting or running: wait for it
         await old.remove();
       }
       fresh.push({
