@@ -69,8 +69,8 @@ async function waitFor(text: () => string, re: RegExp, what: string, ms = 180_00
   return re.exec(text()) as RegExpExecArray;
 }
 
-const worker = (db: number, group = false) =>
-  start(['worker', '--queue', `${redis.url}/${db}`, '--subset'], group);
+const worker = (db: number, group = false, more: string[] = []) =>
+  start(['worker', '--queue', `${redis.url}/${db}`, '--subset', ...more], group);
 
 function descent(args: string[]) {
   const r = spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', timeout: 240_000 });
@@ -87,10 +87,10 @@ const groups = (dir: string) =>
 const startedRuns = (log: string) => [...log.matchAll(/run (\S+) \(/g)].map((m) => m[1]);
 
 describe('descent compare --queue with descent workers', () => {
-  it('gives the results of local runs, bit for bit apart from timings', async () => {
+  it('gives the results of local runs, bit for bit apart from timings (--concurrency 2 too)', async () => {
     const grid = ['--optimizers', 'sgd,adam', '--seeds', '1,2', '--epochs', '1', '--subset'];
     const w1 = worker(1);
-    const w2 = worker(1);
+    const w2 = worker(1, false, ['--concurrency', '2']);
     const q = descent(['compare', ...grid, '--queue', `${redis.url}/1`, '--out', join(tmp, 'q')]);
     const l = descent(['compare', ...grid, '--jobs', '1', '--out', join(tmp, 'l')]);
     expect(q.code, q.err).toBe(0);
@@ -110,9 +110,10 @@ describe('descent compare --queue with descent workers', () => {
         }),
       );
     expect(strip(join(tmp, 'q'))).toEqual(strip(join(tmp, 'l')));
-    // Both workers took part, and every run was run once.
+    // Every run was run once (one worker taking two at a time).
     for (const w of [w1, w2]) w.proc.kill('SIGINT');
     await Promise.all([w1.exit, w2.exit]);
+    expect(w2.out()).toMatch(/, 2 at once — /);
     const ran = [...startedRuns(w1.out()), ...startedRuns(w2.out())];
     expect(ran).toHaveLength(4);
     expect(new Set(ran).size).toBe(4);
