@@ -32,10 +32,12 @@ describe('experiments.runOnPool', () => {
       base({ group: 'ok-2', optimizer: 'adam', lr: 0.001 }),
     ];
     const started: number[] = [];
+    const progress: Array<{ i: number; step: number; steps: number; epoch: number }> = [];
     const { dataset, results } = await experiments.runOnPool(specs, {
       jobs: 2,
       subset: true,
       onStart: (i) => started.push(i),
+      onProgress: (i, p) => progress.push({ i, ...p }),
     });
     expect(dataset.source).toBe('bundled');
     expect(dataset.checksum).toMatch(/^[0-9a-f]{64}$/);
@@ -44,6 +46,9 @@ describe('experiments.runOnPool', () => {
     expect(results[1]?.stopped).toBe('failed');
     expect(results[1]?.error).toMatch(/lr/);
     expect(results[2]?.stopped).toBe('diverged');
+    // Progress reaches the caller (the bar's feed): steps of 24 per epoch of 6,000 at 256.
+    const first = progress.find((p) => p.i === 0);
+    expect(first).toMatchObject({ step: 1, steps: 24, epoch: 1 });
     for (const i of [0, 3]) {
       expect(results[i]?.stopped).toBeNull();
       expect(results[i]?.finalValAccuracy).toBeGreaterThan(0.3);

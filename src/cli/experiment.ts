@@ -97,6 +97,7 @@ class Recorder extends BaseCallback {
   private step = 0;
   private samples = 0;
   private t0 = 0;
+  private epoch = 1;
   private readonly every: number;
 
   constructor(
@@ -116,6 +117,10 @@ class Recorder extends BaseCallback {
     this.t0 = performance.now();
   }
 
+  onEpochBegin(epoch: number): void {
+    this.epoch = epoch + 1;
+  }
+
   onBatchEnd(_batch: number, logs: Logs): void {
     this.step++;
     this.samples += logs.size;
@@ -129,6 +134,8 @@ class Recorder extends BaseCallback {
     }
     if (this.step % this.every === 0)
       this.curve.push({ step: this.step, samples: this.samples, seconds, loss });
+    // The progress bar's feed (the worker thread throttles what it posts).
+    this.onProgress?.({ step: this.step, steps: this.totalSteps, epoch: this.epoch, loss });
     const g = this.spec.gradNormEvery ?? 0;
     if (g > 0 && this.step % g === 1) {
       for (const p of this.model.parameters()) {
