@@ -285,7 +285,9 @@ describe('descent bad input', () => {
     );
     const c = descent(['comapre']);
     expect(c.code).toBe(2);
-    expect(c.err).toMatch(/unknown command "comapre"; valid: compare, train, bench, info, help/);
+    expect(c.err).toMatch(
+      /unknown command "comapre"; valid: compare, train, bench, info, worker, help/,
+    );
     const n = descent(['compare', '--epochs', '0', '--out', join(tmp, 'x3')]);
     expect(n.err).toMatch(/--epochs must be an integer ≥ 1, got "0"/);
   });
@@ -418,6 +420,10 @@ describe('descent bad input', () => {
         subset,
         '--out',
         out,
+        // One run at a time, so exactly one is under way when Ctrl-C comes (cli-jobs.test.ts
+        // interrupts several).
+        '--jobs',
+        '1',
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );

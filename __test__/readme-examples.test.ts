@@ -25,6 +25,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 describe('README examples', () => {
   it('there are examples to run', () => {
     expect(examples.map((e) => e.name)).toEqual([
+      'run-specs',
       'train',
       'resume',
       'vae',
@@ -55,6 +56,8 @@ describe('README examples', () => {
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
       if (ex.name === 'train') expect(r.stdout).toMatch(/validation accuracy 0\.[6-9]\d*/);
+      if (ex.name === 'run-specs')
+        expect(r.stdout).toMatch(/^SGD test accuracy 0\.\d+\nAdam test accuracy 0\.\d+\n$/);
       if (ex.name === 'resume') expect(r.stdout).toMatch(/resume is exact: true/);
       if (ex.name === 'tfjs') expect(r.stdout).toMatch(/^descent test accuracy 0\.[7-9]\d*$/m);
       if (ex.name === 'gan') expect(r.stdout).toMatch(/modes covered: [78] of 8/);

@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // The Debian packages the tests need (the full Fashion-MNIST for the accuracy tests, Chromium
-// for the HTML report, objdump for the addon's machine code), checked before any other step of
-// `npm test`: installed with apt-get when this user can (root, or sudo without a password),
-// otherwise the run stops at once with the one command to run, not twenty minutes later.
+// for the HTML report, objdump for the addon's machine code, redis-server for the queue tests,
+// which start their own on a free port), checked before any other step of `npm test`:
+// installed with apt-get when this user can (root, or sudo without a password), otherwise the
+// run stops at once with the one command to run, not twenty minutes later.
 // Run alone (`node scripts/system-deps.mjs`) it does the same and exits 0 or 1.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export const PACKAGES = ['dataset-fashion-mnist', 'chromium', 'binutils'];
+export const PACKAGES = ['dataset-fashion-mnist', 'chromium', 'binutils', 'redis-server'];
 
 const quiet = { stdio: 'ignore' };
 

@@ -42,6 +42,8 @@ export {
   setMinNativeLength,
   setSimd,
 } from './backend/select.js';
+/** Running lists of `descent compare` run specs: on local processes or on a BullMQ queue. */
+export * as experiments from './cli/experiments.js';
 export * as data from './data/index.js';
 export * as lrScheduler from './lr_scheduler/index.js';
 export * as meta from './meta/index.js';

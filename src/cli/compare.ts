@@ -3,10 +3,13 @@ import { resolve } from 'node:path';
 import { getBackend } from '../backend/select.js';
 import { checkWritableDir } from '../report/files.js';
 import { listOf, numberFlag, numberList, parse, UsageError } from './args.js';
+import { localExecutor, queueExecutor } from './executor.js';
 import type { Interrupt, RunResult, RunSpec } from './experiment.js';
 import { type GridAxes, gridCompares, gridRuns } from './grid.js';
+import { jobsFor, progressHooks } from './jobs.js';
 import { runPaths } from './paths.js';
 import { accuracyFinding, PRESET_NAMES, PRESETS } from './presets.js';
+import { checkReachable, parseRedisUrl } from './redis-url.js';
 import {
   ACTIVATIONS,
   DEFAULT_MODEL,
@@ -16,7 +19,6 @@ import {
   SCHEDULES,
 } from './registry.js';
 import { type ComparisonResults, summarize, writeReport } from './results.js';
-import { clearProgress, drawProgress, TrainingWorker } from './runner.js';
 import { confounds, type SettingKey } from './settings.js';
 import { STUDIES } from './studies.js';
 import { runStudy } from './study.js';
@@ -53,6 +55,13 @@ Flags:
   --subset             use the bundled subset even if the full data is installed
   --out DIR            report directory (default descent-report)
   --quiet              no progress output
+  --jobs N             runs at once, each in its own process with an equal share of the
+                       native threads (default 1: see benchmarks/scale.mjs for your machine);
+                       the results are the same whatever N
+  --queue URL          put the runs on a BullMQ queue in Redis (redis://HOST:PORT[/DB])
+                       for \`descent worker\`s on any machines to run; same report
+  --resume             with --queue: keep the runs an earlier coordinator of the same grid
+                       got done (after Ctrl-C or a crash) instead of running them again
 
 Examples:
   descent compare
@@ -80,6 +89,9 @@ const FLAGS = {
   quick: { type: 'boolean' },
   out: { type: 'string' },
   quiet: { type: 'boolean' },
+  jobs: { type: 'string' },
+  queue: { type: 'string' },
+  resume: { type: 'boolean' },
 } as const;
 
 export async function runCompare(argv: string[], signal: Interrupt): Promise<number> {
@@ -130,6 +142,11 @@ export async function runCompare(argv: string[], signal: Interrupt): Promise<num
       `descent ${cmd}: --preset fixes its own grid; only --epochs, --seeds, --quick, --data, --subset, --out, --target-loss and --quiet go with it`,
     );
   }
+  const scaling = ['jobs', 'queue', 'resume'].find((k) => v[k] !== undefined);
+  if ((study || preset === 'paths') && scaling)
+    throw new UsageError(
+      `descent ${cmd}: --${scaling} does not apply to the ${preset} preset (it runs as one study); use it with grids and the other presets`,
+    );
   if (study && v['target-loss'] !== undefined)
     throw new UsageError(
       `descent ${cmd}: --target-loss does not apply to the ${preset} preset (it measures ${preset === 'meta' ? 'loss and accuracy after adaptation' : preset === 'gan' ? 'mode coverage and sample quality' : 'the ELBO'}, not time to a training loss)`,
@@ -142,14 +159,15 @@ export async function runCompare(argv: string[], signal: Interrupt): Promise<num
     throw new UsageError(
       `descent ${cmd}: --subset picks the bundled Fashion-MNIST subset, and --data names the folder to read instead; give one`,
     );
-  // Refuse an unwritable report directory before any training.
-  checkWritableDir(out);
   const started = performance.now();
   const startedAt = new Date().toISOString();
   const b = getBackend().info();
   const backend = { name: b.name, simd: b.simd, threads: b.threads };
   const command = `descent compare ${argv.join(' ')}`.trim();
 
+  // Refuse an unwritable report directory before any training (for grids: once the grid and
+  // --jobs are known good, so that bad input leaves no directory behind).
+  if (preset === 'paths' || study) checkWritableDir(out);
   if (preset === 'paths') return runPaths({ out, command, verbose, signal, seeds });
   if (study)
     return runStudy(study, {
@@ -163,20 +181,6 @@ export async function runCompare(argv: string[], signal: Interrupt): Promise<num
       data: { dir: str('data'), subset: v.subset === true },
     });
 
-  // Training runs in a worker thread so that Ctrl-C is heard while it trains.
-  const worker = new TrainingWorker({
-    dir: str('data'),
-    subset: v.subset === true,
-    flatten: kind === 'mlp',
-  });
-  signal.onStop = () => worker.stop();
-  let loaded: Awaited<typeof worker.ready>;
-  try {
-    loaded = await worker.ready;
-  } catch (e) {
-    await worker.close();
-    throw new UsageError(`descent ${cmd}: ${(e as Error).message}`);
-  }
   let runs: RunSpec[];
   let title: string;
   let question: string;
@@ -224,33 +228,47 @@ export async function runCompare(argv: string[], signal: Interrupt): Promise<num
     question =
       'Trained from the same seed and initial weights for the same budget, which setting trains fastest and ends most accurate?';
   }
+  const queue = str('queue') === undefined ? null : parseRedisUrl(cmd, v.queue);
+  if (queue && v.jobs !== undefined)
+    throw new UsageError(
+      `descent ${cmd}: --jobs is for runs on this machine; with --queue, start each \`descent worker\` with --concurrency N`,
+    );
+  if (!queue && v.resume === true)
+    throw new UsageError(
+      `descent ${cmd}: --resume collects a grid left on a queue; it needs --queue`,
+    );
+  const jobs = queue ? 1 : jobsFor(cmd, v.jobs, runs.length);
+  const threadsPerJob = queue ? b.threads : Math.max(1, Math.floor(b.threads / jobs));
+  if (queue) await checkReachable(cmd, queue);
+  checkWritableDir(out);
+  const data = { dir: str('data'), subset: v.subset === true, flatten: kind === 'mlp' };
+  // Training runs in other processes so that Ctrl-C is heard while they train.
+  const exec = queue
+    ? queueExecutor(cmd, { target: queue, resume: v.resume === true, data })
+    : await localExecutor(cmd, { jobs, threadsPerJob, data });
+  signal.onStop = () => exec.stop();
+  const loaded = exec.loaded;
   const models = [...new Set(runs.map((r) => describeModel(r.model)))];
   if (verbose) {
     process.stdout.write(
-      `descent compare: ${runs.length} runs on Fashion-MNIST (${loaded.source}, ${loaded.train} train / ${loaded.test} test) — ${b.name} backend, ${b.simd}, ${b.threads} threads\n`,
+      `descent compare: ${runs.length} runs on Fashion-MNIST (${loaded.source}, ${loaded.train} train / ${loaded.test} test) — ${b.name} backend, ${b.simd}, ${jobs > 1 ? `${jobs} runs at once × ${threadsPerJob} threads each` : `${threadsPerJob} threads`}\n`,
     );
   }
-  const results: RunResult[] = [];
+  const labelOf = (i: number) => {
+    const spec = runs[i];
+    return `[${i + 1}/${runs.length}] ${spec.group}${(seeds?.length ?? 0) > 1 || runs.some((r) => r.seed !== spec.seed) ? ` (seed ${spec.seed})` : ''}`;
+  };
+  let results: RunResult[];
   try {
-    for (const [i, spec] of runs.entries()) {
-      if (signal.stop) break;
-      const label = `[${i + 1}/${runs.length}] ${spec.group}${(seeds?.length ?? 0) > 1 || runs.some((r) => r.seed !== spec.seed) ? ` (seed ${spec.seed})` : ''}`;
-      if (verbose) process.stdout.write(process.stdout.isTTY ? '' : `${label}\n`);
-      const r = await worker.run(
-        spec,
-        givenTarget ?? Number.NEGATIVE_INFINITY, // auto: chosen once every run is done
-        verbose ? (m) => drawProgress(label, m) : undefined,
-      );
-      if (verbose && process.stdout.isTTY) {
-        clearProgress();
-        process.stdout.write(
-          `${label}: test acc ${(100 * r.finalValAccuracy).toFixed(2)}%, ${r.trainSeconds.toFixed(1)} s\n`,
-        );
-      }
-      results.push(r);
-    }
+    const all = await exec.runAll(
+      runs,
+      givenTarget ?? Number.NEGATIVE_INFINITY, // auto: chosen once every run is done
+      signal,
+      verbose ? progressHooks(labelOf) : {},
+    );
+    results = all.filter((r): r is RunResult => r !== null);
   } finally {
-    await worker.close();
+    await exec.close();
   }
   const targetLoss = givenTarget ?? autoTarget(results);
   const timed =
@@ -281,7 +299,8 @@ export async function runCompare(argv: string[], signal: Interrupt): Promise<num
       test: loaded.test,
     },
     model: models.join('; '),
-    backend,
+    backend: { ...backend, threads: threadsPerJob },
+    jobs,
     targetLoss,
     targetChosen: givenTarget === null ? 'auto' : 'given',
     runs: timed,

@@ -63,7 +63,9 @@ export interface RunResult {
   samplesPerSec: number;
   trainSeconds: number;
   /** Why the run ended early, if it did. */
-  stopped: 'interrupted' | 'time budget' | 'diverged' | null;
+  stopped: 'interrupted' | 'time budget' | 'diverged' | 'failed' | null;
+  /** Why a 'failed' run failed (the error it threw). */
+  error?: string;
 }
 
 /** Shared stop flag (set on Ctrl-C). */
@@ -95,6 +97,7 @@ class Recorder extends BaseCallback {
   private step = 0;
   private samples = 0;
   private t0 = 0;
+  private epoch = 1;
   private readonly every: number;
 
   constructor(
@@ -114,6 +117,10 @@ class Recorder extends BaseCallback {
     this.t0 = performance.now();
   }
 
+  onEpochBegin(epoch: number): void {
+    this.epoch = epoch + 1;
+  }
+
   onBatchEnd(_batch: number, logs: Logs): void {
     this.step++;
     this.samples += logs.size;
@@ -127,6 +134,8 @@ class Recorder extends BaseCallback {
     }
     if (this.step % this.every === 0)
       this.curve.push({ step: this.step, samples: this.samples, seconds, loss });
+    // The progress bar's feed (the worker thread throttles what it posts).
+    this.onProgress?.({ step: this.step, steps: this.totalSteps, epoch: this.epoch, loss });
     const g = this.spec.gradNormEvery ?? 0;
     if (g > 0 && this.step % g === 1) {
       for (const p of this.model.parameters()) {

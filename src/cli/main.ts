@@ -8,6 +8,7 @@ import { COMPARE_HELP, runCompare } from './compare.js';
 import type { Interrupt } from './experiment.js';
 import { INFO_HELP, runInfo } from './info.js';
 import { runTrain, TRAIN_HELP } from './train-cmd.js';
+import { runWorker, WORKER_HELP } from './worker-cmd.js';
 
 const HELP = `descent — train and compare deep-learning optimizers in Node.js
 
@@ -18,6 +19,7 @@ Commands:
   train     one training run, with checkpoints and --resume
   bench     run the benchmark suite (from a source checkout)
   info      backend, SIMD level, threads, versions
+  worker    run the runs of \`descent compare --queue\` (BullMQ on Redis), on any machine
 
 Examples:
   descent compare
@@ -56,18 +58,22 @@ export async function main(argv: string[]): Promise<number> {
     signal.stop = true;
     signal.onStop?.();
     process.stderr.write(
-      '\ndescent: interrupted — finishing the current batch and writing the results so far (Ctrl-C again to quit now)\n',
+      command === 'worker'
+        ? '\ndescent worker: interrupted — finishing the runs under way, taking no more (Ctrl-C again to quit now; its runs are then retried elsewhere)\n'
+        : '\ndescent: interrupted — finishing the current batch and writing the results so far (Ctrl-C again to quit now)\n',
     );
   };
-  // Only compare trains off the main thread and can hear Ctrl-C; elsewhere the default
-  // (exit at once) is right: checkpoints are written atomically.
-  if (command === 'compare') process.on('SIGINT', onInt);
+  // Only compare and worker train off the main thread and can hear Ctrl-C; elsewhere the
+  // default (exit at once) is right: checkpoints are written atomically.
+  if (command === 'compare' || command === 'worker') process.on('SIGINT', onInt);
   try {
     switch (command) {
       case 'compare':
         return await runCompare(rest, signal);
       case 'train':
         return runTrain(rest);
+      case 'worker':
+        return await runWorker(rest, signal);
       case 'bench':
         return runBench(rest);
       case 'info': {
@@ -89,13 +95,14 @@ export async function main(argv: string[]): Promise<number> {
           train: TRAIN_HELP,
           bench: BENCH_HELP,
           info: INFO_HELP,
+          worker: WORKER_HELP,
         };
         process.stdout.write(`${sub && texts[sub] ? texts[sub] : HELP}\n`);
         return 0;
       }
       default:
         process.stderr.write(
-          `descent: unknown command ${JSON.stringify(command)}; valid: compare, train, bench, info, help\n\n${HELP}\n`,
+          `descent: unknown command ${JSON.stringify(command)}; valid: compare, train, bench, info, worker, help\n\n${HELP}\n`,
         );
         return 2;
     }

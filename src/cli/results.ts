@@ -24,7 +24,10 @@ export interface ComparisonResults {
   interrupted: boolean;
   dataset: { source: string; path: string; train: number; test: number };
   model: string;
+  /** Native threads per run. */
   backend: { name: string; simd: string; threads: number };
+  /** Runs at once (--jobs), or the number of queue workers' slots seen; absent before --jobs. */
+  jobs?: number;
   /** The target of steps/seconds to target; null when none could be chosen. */
   targetLoss: number | null;
   /** 'given' by --target-loss, or 'auto': chosen from the runs (see target.ts). */
@@ -85,6 +88,16 @@ function toTarget(s: Summary, v: number[], digits: number): string {
   return s.missedTarget ? `${t} (${s.missedTarget} missed)` : t;
 }
 
+/** The condition's name, and any runs that failed (threw or diverged) with their message. */
+function withFailures(s: Summary): string {
+  const failed = s.runs.filter((r) => r.stopped === 'failed' || r.stopped === 'diverged');
+  if (failed.length === 0) return s.group;
+  const message = (r: RunResult) =>
+    r.stopped === 'diverged' ? 'diverged (the training loss became NaN or infinite)' : r.error;
+  const why = [...new Set(failed.map((r) => message(r) ?? 'no message'))].join('; ');
+  return `${s.group} — ${failed.length === s.runs.length ? 'failed' : `${failed.length} of ${s.runs.length} runs failed`}: ${why}`;
+}
+
 export const TABLE_HEADERS = [
   'condition',
   'settings',
@@ -99,7 +112,7 @@ export const TABLE_HEADERS = [
 export function tableRows(summaries: readonly Summary[]): string[][] {
   const { rows } = conditionSettings(summaries.map((s) => s.runs[0].spec));
   return summaries.map((s, i) => [
-    s.group,
+    withFailures(s),
     rows[i],
     meanSpread(s.finalValAccuracy, 2, 100),
     meanSpread(s.bestValAccuracy, 2, 100),
@@ -251,7 +264,10 @@ export async function writeReport(
       ['model', r.model],
       ...(shared ? [['shared settings', shared] as [string, string]] : []),
       ['target loss', target],
-      ['backend', `${r.backend.name}, ${r.backend.simd}, ${r.backend.threads} threads`],
+      [
+        'backend',
+        `${r.backend.name}, ${r.backend.simd}, ${r.backend.threads} threads${r.jobs && r.jobs > 1 ? ` per run, ${r.jobs} runs at once` : ''}`,
+      ],
       ['runs', String(r.runs.length)],
       ['time', `${r.seconds.toFixed(1)} s, started ${r.startedAt}`],
       ['command', r.command],

@@ -6,6 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadFashionMnist } from '../data/fashion-mnist.js';
+import { dataChecksum } from './data-checksum.js';
 import { type RunSpec, runExperiment, type StopSignal } from './experiment.js';
 
 export interface WorkerInit {
@@ -14,7 +15,15 @@ export interface WorkerInit {
 }
 
 export type WorkerMessage =
-  | { type: 'ready'; source: string; path: string; train: number; test: number }
+  | {
+      type: 'ready';
+      source: string;
+      path: string;
+      train: number;
+      test: number;
+      /** sha256 of the loaded tensors: workers elsewhere must hold the same data. */
+      checksum: string;
+    }
   | { type: 'progress'; step: number; steps: number; epoch: number; loss: number }
   | { type: 'result'; result: ReturnType<typeof runExperiment> }
   | { type: 'error'; message: string; usage: boolean };
@@ -36,6 +45,7 @@ if (port) {
       path: loaded.path,
       train: loaded.train.length,
       test: loaded.test.length,
+      checksum: dataChecksum([loaded.train, loaded.test]),
     } satisfies WorkerMessage);
     port.on('message', (m: { spec: RunSpec; targetLoss: number }) => {
       try {

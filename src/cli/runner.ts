@@ -3,10 +3,13 @@ import { Worker } from 'node:worker_threads';
 import type { RunResult, RunSpec } from './experiment.js';
 import type { WorkerInit, WorkerMessage } from './run-worker.js';
 
+/** What a worker loaded: where from, how many images, and a checksum of the tensors. */
+export type DataInfo = Omit<Extract<WorkerMessage, { type: 'ready' }>, 'type'>;
+
 export class TrainingWorker {
   private readonly worker: Worker;
   private readonly flag: Int32Array;
-  readonly ready: Promise<{ source: string; path: string; train: number; test: number }>;
+  readonly ready: Promise<DataInfo>;
   private pending: { resolve: (r: RunResult) => void; reject: (e: Error) => void } | null = null;
   private progress: ((m: Extract<WorkerMessage, { type: 'progress' }>) => void) | null = null;
 
@@ -18,8 +21,10 @@ export class TrainingWorker {
     });
     this.ready = new Promise((resolve, reject) => {
       const onMessage = (m: WorkerMessage) => {
-        if (m.type === 'ready') resolve(m);
-        else if (m.type === 'error' && !this.pending)
+        if (m.type === 'ready') {
+          const { type: _t, ...info } = m;
+          resolve(info);
+        } else if (m.type === 'error' && !this.pending)
           reject(Object.assign(new Error(m.message), { usage: m.usage }));
         else if (m.type === 'error' && this.pending) this.pending.reject(new Error(m.message));
         else if (m.type === 'result' && this.pending) {
