@@ -1,20 +1,22 @@
 /**
- * Backend selection: `native` when its addon loads, else `js` with a one-line notice.
- * `DESCENT_BACKEND=js|native` or `setBackend()` override; asking for `native` when it cannot
- * load is an error that says why.
+ * Backend selection: `native` when its addon loads, else `wasm` when its module loads, else
+ * `js` with a one-line notice. `DESCENT_BACKEND=js|native|wasm` or `setBackend()` override;
+ * asking for `native` or `wasm` when it cannot load is an error that says why.
  */
 import { createOps, type Ops } from '../ops/index.js';
 import { jsKernels } from './js/index.js';
 import type { Kernels } from './kernels.js';
 import { loadNative, type NativeBinding, nativeKernels } from './native.js';
 import { oneOf } from './validate.js';
+import { wasmKernels } from './wasm/kernels.js';
+import { loadWasm } from './wasm/load.js';
 
-export type BackendName = 'js' | 'native';
-export const BACKEND_NAMES: readonly BackendName[] = ['js', 'native'];
+export type BackendName = 'js' | 'native' | 'wasm';
+export const BACKEND_NAMES: readonly BackendName[] = ['js', 'native', 'wasm'];
 
 export interface BackendInfo {
   name: BackendName;
-  /** Instruction set in use: avx512, avx2, neon, scalar — or 'none' for the js backend. */
+  /** Instruction set in use: avx512, avx2, neon, scalar, simd128 (wasm) — or 'none' for js. */
   simd: string;
   /** Widest instruction set the CPU supports ('unknown' when the addon is not loaded). */
   detectedSimd: string;
@@ -44,6 +46,7 @@ let minNativeLength = DEFAULT_MIN_NATIVE_LENGTH;
 
 let jsBackend: Backend | undefined;
 let nativeBackend: Backend | undefined;
+let wasmBackend: Backend | undefined;
 let active: Backend | undefined;
 
 function makeJs(): Backend {
@@ -86,10 +89,41 @@ function makeNative(b: NativeBinding): Backend {
   });
 }
 
-/** The backend called `name`, without making it active. Throws if `native` cannot load. */
+/** The wasm kernels, with the same small-call routing to JS as native (a call into the
+ * module plus the argument copies costs more than a short JS loop). */
+function makeWasm(k: Kernels, simd: string): Backend {
+  const pick = (n: number) => (n < minNativeLength ? jsKernels : k);
+  const ops = createOps(pick);
+  return Object.assign(ops, {
+    name: 'wasm' as const,
+    kernels: k,
+    kernelsFor: pick,
+    info: (): BackendInfo => ({
+      name: 'wasm',
+      simd,
+      detectedSimd: simd,
+      threads: 1,
+      minNativeLength,
+    }),
+  });
+}
+
+/** The backend called `name`, without making it active. Throws if it cannot load. */
 export function backend(name: BackendName): Backend {
   oneOf('backend', 'name', name, BACKEND_NAMES);
   if (name === 'js') return (jsBackend ??= makeJs());
+  if (name === 'wasm') {
+    if (wasmBackend) return wasmBackend;
+    const w = loadWasm();
+    if ('error' in w) {
+      throw new Error(
+        `descent: the wasm backend cannot load: ${w.error}. Build it with \`npm run build\` (needs cargo and \`rustup target add wasm32-unknown-unknown\`), or use the js backend (DESCENT_BACKEND=js).`,
+      );
+    }
+    // simd_level codes are crates/kernels' Level: 5 = simd128, else scalar.
+    const simd = w.exports.simd_level() === 5 ? 'simd128' : 'scalar';
+    return (wasmBackend = makeWasm(wasmKernels(w.exports), simd));
+  }
   if (nativeBackend) return nativeBackend;
   const n = loadNative();
   if ('error' in n) {
@@ -106,6 +140,12 @@ export function nativeAvailable(): { ok: true } | { ok: false; reason: string } 
   return 'error' in n ? { ok: false, reason: n.error } : { ok: true };
 }
 
+/** Whether the wasm module loads here (and why not, if it does not). */
+export function wasmAvailable(): { ok: true } | { ok: false; reason: string } {
+  const w = loadWasm();
+  return 'error' in w ? { ok: false, reason: w.error } : { ok: true };
+}
+
 function initial(): Backend {
   const env = process.env.DESCENT_BACKEND;
   if (env !== undefined && env !== '') {
@@ -114,8 +154,10 @@ function initial(): Backend {
   }
   const n = loadNative();
   if ('binding' in n) return backend('native');
+  const w = loadWasm();
+  if ('exports' in w) return backend('wasm');
   process.stderr.write(
-    `descent: native backend unavailable (${n.error}); using the js backend. Set DESCENT_BACKEND=js to silence this.\n`,
+    `descent: native backend unavailable (${n.error}) and wasm backend unavailable (${w.error}); using the js backend. Set DESCENT_BACKEND=js to silence this.\n`,
   );
   return backend('js');
 }

@@ -1,0 +1,176 @@
+/**
+ * Adapts the wasm exports to the `Kernels` contract. Each kernel registers its arrays with
+ * the marshaller (read, written or both), calls the export with their addresses and copies
+ * the written ones back. Kernels not yet compiled to wasm (normalisation, embedding,
+ * convolution and pooling, recurrent cells, the label/probability/BCE losses, RNG) run the
+ * js backend's implementation: same contract, reference semantics.
+ */
+import { jsKernels } from '../js/index.js';
+import { BINARY_CODES, type Kernels, OPTIM_KINDS, UNARY_CODES } from '../kernels.js';
+import type { WasmExports } from './exports.js';
+import { BOTH, Marshal, READ, WRITE } from './marshal.js';
+
+export function wasmKernels(e: WasmExports): Kernels {
+  const m = new Marshal(e);
+  /** Runs `f` over committed arguments; copies back only when it returns normally. */
+  const run = <T>(what: string, f: () => T): T => {
+    m.commit(what);
+    let r: T;
+    try {
+      r = f();
+    } catch (err) {
+      m.reset();
+      throw err;
+    }
+    m.finish();
+    return r;
+  };
+  const bad = (what: string, code: number) => {
+    throw new RangeError(`${what}: unknown op code ${code}`);
+  };
+  const reduce = (f: (p: number, n: number) => number) => (x: Float32Array) => {
+    const i = m.add(x, READ);
+    return run('reduce', () => f(m.p(i), x.length));
+  };
+  return {
+    ...jsKernels,
+    unary: (op, out, x, alpha, beta) => {
+      const o = m.add(out, WRITE);
+      const a = m.add(x, READ);
+      const c = UNARY_CODES[op];
+      run('unary', () => e.unary(c, m.p(o), m.p(a), x.length, alpha, beta) && bad('unary', c));
+    },
+    unaryBackward: (op, dx, x, dy, alpha, beta) => {
+      const o = m.add(dx, WRITE);
+      const a = m.add(x, READ);
+      const g = m.add(dy, READ);
+      const c = UNARY_CODES[op];
+      run(
+        'unaryBackward',
+        () =>
+          e.unary_backward(c, m.p(o), m.p(a), m.p(g), x.length, alpha, beta) &&
+          bad('unaryBackward', c),
+      );
+    },
+    binary: (op, out, a, b) => {
+      const o = m.add(out, WRITE);
+      const x = m.add(a, READ);
+      const y = m.add(b, READ);
+      const c = BINARY_CODES[op];
+      run('binary', () => e.binary(c, m.p(o), m.p(x), m.p(y), a.length) && bad('binary', c));
+    },
+    binaryScalar: (op, out, x, s) => {
+      const o = m.add(out, WRITE);
+      const a = m.add(x, READ);
+      const c = BINARY_CODES[op];
+      run(
+        'binaryScalar',
+        () => e.binary_scalar(c, m.p(o), m.p(a), x.length, s) && bad('binaryScalar', c),
+      );
+    },
+    axpy: (alpha, x, y) => {
+      const a = m.add(x, READ);
+      const b = m.add(y, BOTH);
+      run('axpy', () => e.axpy(alpha, m.p(a), m.p(b), x.length));
+    },
+    fill: (out, v) => {
+      const o = m.add(out, WRITE);
+      run('fill', () => e.fill(m.p(o), out.length, v));
+    },
+    copy: (dst, src) => {
+      const o = m.add(dst, WRITE);
+      const a = m.add(src, READ);
+      run('copy', () => e.copy(m.p(o), m.p(a), src.length));
+    },
+    lerp: (a, b, w) => {
+      const x = m.add(a, BOTH);
+      const y = m.add(b, READ);
+      run('lerp', () => e.lerp(m.p(x), m.p(y), a.length, w));
+    },
+    clamp: (out, x, lo, hi) => {
+      const o = m.add(out, WRITE);
+      const a = m.add(x, READ);
+      run('clamp', () => e.clamp(m.p(o), m.p(a), x.length, lo, hi));
+    },
+    biasAdd: (x, b, outer, n, inner) => {
+      const a = m.add(x, BOTH);
+      const v = m.add(b, READ);
+      run('biasAdd', () => e.bias_add(m.p(a), m.p(v), outer, n, inner));
+    },
+    sum: reduce((p, n) => e.sum(p, n)),
+    sumSquares: reduce((p, n) => e.sum_squares(p, n)),
+    sumAbs: reduce((p, n) => e.sum_abs(p, n)),
+    maxAbs: reduce((p, n) => e.max_abs(p, n)),
+    max: reduce((p, n) => e.max(p, n)),
+    dot: (a, b) => {
+      const x = m.add(a, READ);
+      const y = m.add(b, READ);
+      return run('dot', () => e.dot(m.p(x), m.p(y), a.length));
+    },
+    argmaxRows: (out, x, rows, cols) => {
+      const o = m.add(out, WRITE);
+      const a = m.add(x, READ);
+      run('argmaxRows', () => e.argmax_rows(m.p(o), m.p(a), rows, cols));
+    },
+    colSums: (out, x, rows, cols, acc) => {
+      const o = m.add(out, acc ? BOTH : WRITE);
+      const a = m.add(x, READ);
+      run('colSums', () => e.col_sums(m.p(o), m.p(a), rows, cols, +acc));
+    },
+    biasGrad: (out, x, outer, n, inner, acc) => {
+      const o = m.add(out, acc ? BOTH : WRITE);
+      const a = m.add(x, READ);
+      run('biasGrad', () => e.bias_grad(m.p(o), m.p(a), outer, n, inner, +acc));
+    },
+    gemm: (ta, tb, mm, n, k, alpha, a, b, beta, c) => {
+      const x = m.add(a, READ);
+      const y = m.add(b, READ);
+      const o = m.add(c, beta !== 0 ? BOTH : WRITE);
+      run('gemm', () => e.gemm(+ta, +tb, mm, n, k, alpha, m.p(x), m.p(y), beta, m.p(o)));
+    },
+    softmax: (out, x, rows, cols, log) => {
+      const o = m.add(out, WRITE);
+      const a = m.add(x, READ);
+      run('softmax', () => e.softmax(m.p(o), m.p(a), rows, cols, +log));
+    },
+    softmaxBackward: (dx, y, dy, rows, cols, log) => {
+      const o = m.add(dx, WRITE);
+      const a = m.add(y, READ);
+      const g = m.add(dy, READ);
+      run('softmaxBackward', () => e.softmax_backward(m.p(o), m.p(a), m.p(g), rows, cols, +log));
+    },
+    softmaxCrossEntropy: (logits, labels, grad, rows, cols, scale) => {
+      const x = m.add(logits, READ);
+      const l = m.add(labels, READ);
+      const g = m.add(grad, WRITE);
+      return run('softmaxCrossEntropy', () =>
+        e.softmax_cross_entropy(m.p(x), m.p(l), m.p(g), rows, cols, scale),
+      );
+    },
+    optimStep: (kind, params, grads, states, hyper, segments) => {
+      const p = m.add(params, BOTH);
+      const g = m.add(grads, READ);
+      const s = [0, 1, 2, 3].map((i) => m.add(states[i] ?? null, BOTH));
+      const h = m.add(hyper, READ);
+      const sg = m.add(segments, READ);
+      run('optimStep', () => {
+        const rc = e.optim_step(
+          OPTIM_KINDS[kind],
+          m.p(p),
+          m.p(g),
+          m.p(s[0]),
+          m.p(s[1]),
+          m.p(s[2]),
+          m.p(s[3]),
+          params.length,
+          m.p(h),
+          hyper.length,
+          m.p(sg),
+          segments ? segments.length : 0,
+        );
+        // Error, as the native addon throws for the same refusal (napi InvalidArg).
+        if (rc !== 0) throw new Error(`optimStep: ${m.error()}`);
+      });
+    },
+  };
+}
