@@ -9,8 +9,10 @@
 //! clash with the C library's symbols in a host build (`cargo test --workspace`).
 #![cfg(target_arch = "wasm32")]
 
+mod conv;
 mod elementwise;
 mod linalg;
+mod loss;
 mod memory;
 mod optim;
 mod reduce;

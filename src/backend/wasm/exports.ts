@@ -55,6 +55,34 @@ export interface WasmExports {
     cols: number,
     scale: number,
   ): number;
+  im2col(cols: P, x: P, geo: P): void;
+  col2im(dx: P, cols: P, geo: P): void;
+  max_pool2d(y: P, idx: P, x: P, geo: P): void;
+  max_pool2d_backward(dx: P, idx: P, dy: P, geo: P): void;
+  avg_pool2d(y: P, x: P, geo: P, cip: number): void;
+  avg_pool2d_backward(dx: P, dy: P, geo: P, cip: number): void;
+  cross_entropy_labels(
+    logits: P,
+    labels: P,
+    weight: P,
+    grad: P,
+    rows: number,
+    cols: number,
+    smoothing: number,
+    ignore: number,
+    scale: number,
+  ): number;
+  cross_entropy_probs(
+    logits: P,
+    target: P,
+    weight: P,
+    grad: P,
+    rows: number,
+    cols: number,
+    smoothing: number,
+    scale: number,
+  ): number;
+  bce_with_logits(x: P, y: P, weight: P, posWeight: P, grad: P, n: number, scale: number): number;
   optim_step(
     kind: number,
     p: P,

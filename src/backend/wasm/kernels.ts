@@ -2,13 +2,34 @@
  * Adapts the wasm exports to the `Kernels` contract. Each kernel registers its arrays with
  * the marshaller (read, written or both), calls the export with their addresses and copies
  * the written ones back. Kernels not yet compiled to wasm (normalisation, embedding,
- * convolution and pooling, recurrent cells, the label/probability/BCE losses, RNG) run the
- * js backend's implementation: same contract, reference semantics.
+ * recurrent cells, RNG) run the js backend's implementation: same contract, reference
+ * semantics (the RNG's draws are bit-identical across backends anyway).
  */
 import { jsKernels } from '../js/index.js';
-import { BINARY_CODES, type Kernels, OPTIM_KINDS, UNARY_CODES } from '../kernels.js';
+import { BINARY_CODES, type Kernels, OPTIM_KINDS, UNARY_CODES, type Window2d } from '../kernels.js';
 import type { WasmExports } from './exports.js';
 import { BOTH, Marshal, READ, WRITE } from './marshal.js';
+
+/** The window geometry in the layout crates/wasm reads (one reused array). */
+const WINDOW = new Float64Array(14);
+function window2d(g: Window2d): Float64Array {
+  const v = WINDOW;
+  v[0] = g.n;
+  v[1] = g.c;
+  v[2] = g.h;
+  v[3] = g.w;
+  v[4] = g.kh;
+  v[5] = g.kw;
+  v[6] = g.strideH;
+  v[7] = g.strideW;
+  v[8] = g.padH;
+  v[9] = g.padW;
+  v[10] = g.dilationH;
+  v[11] = g.dilationW;
+  v[12] = g.outH;
+  v[13] = g.outW;
+  return v;
+}
 
 export function wasmKernels(e: WasmExports): Kernels {
   const m = new Marshal(e);
@@ -145,6 +166,72 @@ export function wasmKernels(e: WasmExports): Kernels {
       const g = m.add(grad, WRITE);
       return run('softmaxCrossEntropy', () =>
         e.softmax_cross_entropy(m.p(x), m.p(l), m.p(g), rows, cols, scale),
+      );
+    },
+    im2col: (cols, x, g) => {
+      const o = m.add(cols, WRITE);
+      const a = m.add(x, READ);
+      const w = m.add(window2d(g), READ);
+      run('im2col', () => e.im2col(m.p(o), m.p(a), m.p(w)));
+    },
+    col2im: (dx, cols, g) => {
+      const o = m.add(dx, WRITE);
+      const a = m.add(cols, READ);
+      const w = m.add(window2d(g), READ);
+      run('col2im', () => e.col2im(m.p(o), m.p(a), m.p(w)));
+    },
+    maxPool2d: (y, idx, x, g) => {
+      const o = m.add(y, WRITE);
+      const i = m.add(idx, WRITE);
+      const a = m.add(x, READ);
+      const w = m.add(window2d(g), READ);
+      run('maxPool2d', () => e.max_pool2d(m.p(o), m.p(i), m.p(a), m.p(w)));
+    },
+    maxPool2dBackward: (dx, idx, dy, g) => {
+      const o = m.add(dx, WRITE);
+      const i = m.add(idx, READ);
+      const a = m.add(dy, READ);
+      const w = m.add(window2d(g), READ);
+      run('maxPool2dBackward', () => e.max_pool2d_backward(m.p(o), m.p(i), m.p(a), m.p(w)));
+    },
+    avgPool2d: (y, x, g, cip) => {
+      const o = m.add(y, WRITE);
+      const a = m.add(x, READ);
+      const w = m.add(window2d(g), READ);
+      run('avgPool2d', () => e.avg_pool2d(m.p(o), m.p(a), m.p(w), +cip));
+    },
+    avgPool2dBackward: (dx, dy, g, cip) => {
+      const o = m.add(dx, WRITE);
+      const a = m.add(dy, READ);
+      const w = m.add(window2d(g), READ);
+      run('avgPool2dBackward', () => e.avg_pool2d_backward(m.p(o), m.p(a), m.p(w), +cip));
+    },
+    crossEntropyLabels: (x, l, wt, g, rows, cols, eps, ignore, scale) => {
+      const a = m.add(x, READ);
+      const b = m.add(l, READ);
+      const c = m.add(wt, READ);
+      const o = m.add(g, WRITE);
+      return run('crossEntropyLabels', () =>
+        e.cross_entropy_labels(m.p(a), m.p(b), m.p(c), m.p(o), rows, cols, eps, ignore, scale),
+      );
+    },
+    crossEntropyProbs: (x, t, wt, g, rows, cols, eps, scale) => {
+      const a = m.add(x, READ);
+      const b = m.add(t, READ);
+      const c = m.add(wt, READ);
+      const o = m.add(g, WRITE);
+      return run('crossEntropyProbs', () =>
+        e.cross_entropy_probs(m.p(a), m.p(b), m.p(c), m.p(o), rows, cols, eps, scale),
+      );
+    },
+    bceWithLogits: (x, t, wt, pw, g, scale) => {
+      const a = m.add(x, READ);
+      const b = m.add(t, READ);
+      const c = m.add(wt, READ);
+      const d = m.add(pw, READ);
+      const o = m.add(g, WRITE);
+      return run('bceWithLogits', () =>
+        e.bce_with_logits(m.p(a), m.p(b), m.p(c), m.p(d), m.p(o), x.length, scale),
       );
     },
     optimStep: (kind, params, grads, states, hyper, segments) => {
