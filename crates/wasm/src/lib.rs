@@ -14,7 +14,9 @@ mod elementwise;
 mod linalg;
 mod loss;
 mod memory;
+mod norm;
 mod optim;
+mod random;
 mod reduce;
 
 use descent_kernels::simd;

@@ -83,6 +83,75 @@ export interface WasmExports {
     scale: number,
   ): number;
   bce_with_logits(x: P, y: P, weight: P, posWeight: P, grad: P, n: number, scale: number): number;
+  batch_norm_stats(mean: P, v: P, x: P, outer: number, c: number, inner: number): void;
+  batch_norm_forward(
+    y: P,
+    x: P,
+    mean: P,
+    scale: P,
+    shift: P,
+    outer: number,
+    c: number,
+    inner: number,
+  ): void;
+  batch_norm_backward_reduce(
+    sumDy: P,
+    sumDyXmu: P,
+    dy: P,
+    x: P,
+    mean: P,
+    outer: number,
+    c: number,
+    inner: number,
+  ): void;
+  batch_norm_backward(
+    dx: P,
+    dy: P,
+    x: P,
+    mean: P,
+    p: P,
+    q: P,
+    r: P,
+    outer: number,
+    c: number,
+    inner: number,
+  ): void;
+  layer_norm_forward(
+    y: P,
+    mean: P,
+    rstd: P,
+    x: P,
+    gamma: P,
+    beta: P,
+    rows: number,
+    cols: number,
+    eps: number,
+  ): void;
+  layer_norm_backward(
+    dx: P,
+    dgamma: P,
+    dbeta: P,
+    dy: P,
+    x: P,
+    mean: P,
+    rstd: P,
+    gamma: P,
+    rows: number,
+    cols: number,
+  ): void;
+  embedding_forward(out: P, weight: P, wn: number, idx: P, rows: number, dim: number): void;
+  embedding_backward(
+    grad: P,
+    gn: number,
+    dy: P,
+    idx: P,
+    rows: number,
+    dim: number,
+    skip: number,
+  ): void;
+  rng_uniform(s: P, out: P, n: number, lo: number, hi: number): void;
+  rng_normal(s: P, out: P, n: number, mean: number, std: number): void;
+  rng_dropout_mask(s: P, out: P, n: number, p: number): void;
   optim_step(
     kind: number,
     p: P,

@@ -1,9 +1,8 @@
 /**
  * Adapts the wasm exports to the `Kernels` contract. Each kernel registers its arrays with
  * the marshaller (read, written or both), calls the export with their addresses and copies
- * the written ones back. Kernels not yet compiled to wasm (normalisation, embedding,
- * recurrent cells, RNG) run the js backend's implementation: same contract, reference
- * semantics (the RNG's draws are bit-identical across backends anyway).
+ * the written ones back. The recurrent cell steps are not compiled to wasm yet and run the
+ * js backend's implementation: same contract, reference semantics.
  */
 import { jsKernels } from '../js/index.js';
 import { BINARY_CODES, type Kernels, OPTIM_KINDS, UNARY_CODES, type Window2d } from '../kernels.js';
@@ -233,6 +232,103 @@ export function wasmKernels(e: WasmExports): Kernels {
       return run('bceWithLogits', () =>
         e.bce_with_logits(m.p(a), m.p(b), m.p(c), m.p(d), m.p(o), x.length, scale),
       );
+    },
+    batchNormStats: (mean, v, x, outer, c, inner) => {
+      const a = m.add(mean, WRITE);
+      const b = m.add(v, WRITE);
+      const d = m.add(x, READ);
+      run('batchNormStats', () => e.batch_norm_stats(m.p(a), m.p(b), m.p(d), outer, c, inner));
+    },
+    batchNormForward: (y, x, mean, scale, shift, outer, c, inner) => {
+      const o = m.add(y, WRITE);
+      const [a, b, d, f] = [x, mean, scale, shift].map((v) => m.add(v, READ));
+      run('batchNormForward', () =>
+        e.batch_norm_forward(m.p(o), m.p(a), m.p(b), m.p(d), m.p(f), outer, c, inner),
+      );
+    },
+    batchNormBackwardReduce: (s1, s2, dy, x, mean, outer, c, inner) => {
+      const o1 = m.add(s1, WRITE);
+      const o2 = m.add(s2, WRITE);
+      const [a, b, d] = [dy, x, mean].map((v) => m.add(v, READ));
+      run('batchNormBackwardReduce', () =>
+        e.batch_norm_backward_reduce(m.p(o1), m.p(o2), m.p(a), m.p(b), m.p(d), outer, c, inner),
+      );
+    },
+    batchNormBackward: (dx, dy, x, mean, p, q, r, outer, c, inner) => {
+      const o = m.add(dx, WRITE);
+      const [a, b, d, f, g, h] = [dy, x, mean, p, q, r].map((v) => m.add(v, READ));
+      run('batchNormBackward', () =>
+        e.batch_norm_backward(
+          m.p(o),
+          m.p(a),
+          m.p(b),
+          m.p(d),
+          m.p(f),
+          m.p(g),
+          m.p(h),
+          outer,
+          c,
+          inner,
+        ),
+      );
+    },
+    layerNormForward: (y, mean, rstd, x, gamma, beta, rows, cols, eps) => {
+      const [o, a, b] = [y, mean, rstd].map((v) => m.add(v, WRITE));
+      const [d, f, g] = [x, gamma, beta].map((v) => m.add(v, READ));
+      run('layerNormForward', () =>
+        e.layer_norm_forward(m.p(o), m.p(a), m.p(b), m.p(d), m.p(f), m.p(g), rows, cols, eps),
+      );
+    },
+    layerNormBackward: (dx, dg, db, dy, x, mean, rstd, gamma, rows, cols) => {
+      const o = m.add(dx, WRITE);
+      // dgamma and dbeta accumulate: read and written
+      const [a, b] = [dg, db].map((v) => m.add(v, BOTH));
+      const [d, f, g, h, k] = [dy, x, mean, rstd, gamma].map((v) => m.add(v, READ));
+      run('layerNormBackward', () =>
+        e.layer_norm_backward(
+          m.p(o),
+          m.p(a),
+          m.p(b),
+          m.p(d),
+          m.p(f),
+          m.p(g),
+          m.p(h),
+          m.p(k),
+          rows,
+          cols,
+        ),
+      );
+    },
+    embeddingForward: (out, weight, idx, dim) => {
+      const o = m.add(out, WRITE);
+      const a = m.add(weight, READ);
+      const b = m.add(idx, READ);
+      run('embeddingForward', () =>
+        e.embedding_forward(m.p(o), m.p(a), weight.length, m.p(b), idx.length, dim),
+      );
+    },
+    embeddingBackward: (grad, dy, idx, dim, pad) => {
+      const o = m.add(grad, BOTH); // accumulates
+      const a = m.add(dy, READ);
+      const b = m.add(idx, READ);
+      run('embeddingBackward', () =>
+        e.embedding_backward(m.p(o), grad.length, m.p(a), m.p(b), idx.length, dim, pad),
+      );
+    },
+    rngUniform: (st, out, lo, hi) => {
+      const s = m.add(st, BOTH);
+      const o = m.add(out, WRITE);
+      run('rngUniform', () => e.rng_uniform(m.p(s), m.p(o), out.length, lo, hi));
+    },
+    rngNormal: (st, out, mean, std) => {
+      const s = m.add(st, BOTH);
+      const o = m.add(out, WRITE);
+      run('rngNormal', () => e.rng_normal(m.p(s), m.p(o), out.length, mean, std));
+    },
+    rngDropoutMask: (st, out, p) => {
+      const s = m.add(st, BOTH);
+      const o = m.add(out, WRITE);
+      run('rngDropoutMask', () => e.rng_dropout_mask(m.p(s), m.p(o), out.length, p));
     },
     optimStep: (kind, params, grads, states, hyper, segments) => {
       const p = m.add(params, BOTH);
