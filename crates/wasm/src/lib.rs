@@ -17,6 +17,7 @@ mod memory;
 mod norm;
 mod optim;
 mod random;
+mod recurrent;
 mod reduce;
 
 use descent_kernels::simd;

@@ -152,6 +152,14 @@ export interface WasmExports {
   rng_uniform(s: P, out: P, n: number, lo: number, hi: number): void;
   rng_normal(s: P, out: P, n: number, mean: number, std: number): void;
   rng_dropout_mask(s: P, out: P, n: number, p: number): void;
+  // Recurrent steps: strided arrays pass (pointer, length, offset, stride); see
+  // crates/wasm/src/recurrent.rs for the order.
+  rnn_cell_forward(...a: number[]): void;
+  rnn_cell_backward(...a: number[]): void;
+  lstm_cell_forward(...a: number[]): void;
+  lstm_cell_backward(...a: number[]): void;
+  gru_cell_forward(...a: number[]): void;
+  gru_cell_backward(...a: number[]): void;
   optim_step(
     kind: number,
     p: P,

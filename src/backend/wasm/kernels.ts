@@ -1,10 +1,8 @@
 /**
  * Adapts the wasm exports to the `Kernels` contract. Each kernel registers its arrays with
  * the marshaller (read, written or both), calls the export with their addresses and copies
- * the written ones back. The recurrent cell steps are not compiled to wasm yet and run the
- * js backend's implementation: same contract, reference semantics.
+ * the written ones back. Every kernel of the contract runs in the module.
  */
-import { jsKernels } from '../js/index.js';
 import { BINARY_CODES, type Kernels, OPTIM_KINDS, UNARY_CODES, type Window2d } from '../kernels.js';
 import type { WasmExports } from './exports.js';
 import { BOTH, Marshal, READ, WRITE } from './marshal.js';
@@ -53,7 +51,6 @@ export function wasmKernels(e: WasmExports): Kernels {
     return run('reduce', () => f(m.p(i), x.length));
   };
   return {
-    ...jsKernels,
     unary: (op, out, x, alpha, beta) => {
       const o = m.add(out, WRITE);
       const a = m.add(x, READ);
@@ -329,6 +326,194 @@ export function wasmKernels(e: WasmExports): Kernels {
       const s = m.add(st, BOTH);
       const o = m.add(out, WRITE);
       run('rngDropoutMask', () => e.rng_dropout_mask(m.p(s), m.p(o), out.length, p));
+    },
+    // Recurrent steps. Written arrays are registered BOTH: the strided ones are written only
+    // on their rows, so the elements between rows must travel in and back unchanged.
+    rnnCellForward: (relu, rows, hd, gates, gOff, gStride, hp, h, y, yOff, yStride) => {
+      const g = m.add(gates, BOTH);
+      const a = m.add(hp, READ);
+      const o = m.add(h, BOTH);
+      const yy = m.add(y, BOTH);
+      run('rnnCellForward', () =>
+        e.rnn_cell_forward(
+          +relu,
+          rows,
+          hd,
+          m.p(g),
+          gates.length,
+          gOff,
+          gStride,
+          m.p(a),
+          m.p(o),
+          m.p(yy),
+          y?.length ?? 0,
+          yOff,
+          yStride,
+        ),
+      );
+    },
+    rnnCellBackward: (
+      relu,
+      rows,
+      hd,
+      gates,
+      gOff,
+      gStride,
+      dh,
+      dy,
+      dyOff,
+      dyStride,
+      dpre,
+      dpreS,
+    ) => {
+      const [g, a, d] = [gates, dh, dy].map((v) => m.add(v, READ));
+      const [o, os] = [dpre, dpreS].map((v) => m.add(v, BOTH));
+      run('rnnCellBackward', () =>
+        e.rnn_cell_backward(
+          +relu,
+          rows,
+          hd,
+          m.p(g),
+          gates.length,
+          gOff,
+          gStride,
+          m.p(a),
+          m.p(d),
+          dy?.length ?? 0,
+          dyOff,
+          dyStride,
+          m.p(o),
+          m.p(os),
+          dpreS.length,
+        ),
+      );
+    },
+    lstmCellForward: (rows, hd, gates, gOff, gStride, hp, cPrev, c, h, y, yOff, yStride) => {
+      const g = m.add(gates, BOTH);
+      const [a, b] = [hp, cPrev].map((v) => m.add(v, READ));
+      const [oc, oh, yy] = [c, h, y].map((v) => m.add(v, BOTH));
+      run('lstmCellForward', () =>
+        e.lstm_cell_forward(
+          rows,
+          hd,
+          m.p(g),
+          gates.length,
+          gOff,
+          gStride,
+          m.p(a),
+          m.p(b),
+          m.p(oc),
+          m.p(oh),
+          m.p(yy),
+          y?.length ?? 0,
+          yOff,
+          yStride,
+        ),
+      );
+    },
+    lstmCellBackward: (
+      rows,
+      hd,
+      gates,
+      gOff,
+      gStride,
+      cPrev,
+      c,
+      dh,
+      dy,
+      dyOff,
+      dyStride,
+      dc,
+      dpre,
+      dpreS,
+    ) => {
+      const [g, a, b, d, yy] = [gates, cPrev, c, dh, dy].map((v) => m.add(v, READ));
+      const [oc, o, os] = [dc, dpre, dpreS].map((v) => m.add(v, BOTH));
+      run('lstmCellBackward', () =>
+        e.lstm_cell_backward(
+          rows,
+          hd,
+          m.p(g),
+          gates.length,
+          gOff,
+          gStride,
+          m.p(a),
+          m.p(b),
+          m.p(d),
+          m.p(yy),
+          dy?.length ?? 0,
+          dyOff,
+          dyStride,
+          m.p(oc),
+          m.p(o),
+          m.p(os),
+          dpreS.length,
+        ),
+      );
+    },
+    gruCellForward: (rows, hd, gates, gOff, gStride, hp, bhh, hPrev, hn, h, y, yOff, yStride) => {
+      const g = m.add(gates, BOTH);
+      const [a, b, d] = [hp, bhh, hPrev].map((v) => m.add(v, READ));
+      const [on, oh, yy] = [hn, h, y].map((v) => m.add(v, BOTH));
+      run('gruCellForward', () =>
+        e.gru_cell_forward(
+          rows,
+          hd,
+          m.p(g),
+          gates.length,
+          gOff,
+          gStride,
+          m.p(a),
+          m.p(b),
+          m.p(d),
+          m.p(on),
+          m.p(oh),
+          m.p(yy),
+          y?.length ?? 0,
+          yOff,
+          yStride,
+        ),
+      );
+    },
+    gruCellBackward: (
+      rows,
+      hd,
+      gates,
+      gOff,
+      gStride,
+      hn,
+      hPrev,
+      dh,
+      dy,
+      dyOff,
+      dyStride,
+      dpre,
+      dpreS,
+      dhPrev,
+    ) => {
+      const [g, a, b, d, yy] = [gates, hn, hPrev, dh, dy].map((v) => m.add(v, READ));
+      const [o, os, op] = [dpre, dpreS, dhPrev].map((v) => m.add(v, BOTH));
+      run('gruCellBackward', () =>
+        e.gru_cell_backward(
+          rows,
+          hd,
+          m.p(g),
+          gates.length,
+          gOff,
+          gStride,
+          m.p(a),
+          m.p(b),
+          m.p(d),
+          m.p(yy),
+          dy?.length ?? 0,
+          dyOff,
+          dyStride,
+          m.p(o),
+          m.p(os),
+          dpreS.length,
+          m.p(op),
+        ),
+      );
     },
     optimStep: (kind, params, grads, states, hyper, segments) => {
       const p = m.add(params, BOTH);
