@@ -20,6 +20,7 @@ import {
   setBackend,
   setMinNativeLength,
   setSimd,
+  wasmAvailable,
 } from '../src/backend/select.js';
 import { Rng } from '../src/random.js';
 import { buildDist } from './helpers/dist.js';
@@ -122,6 +123,7 @@ describe('in-process selection', () => {
     const prevMin = setMinNativeLength(0);
     try {
       const js = vi.spyOn(jsKernels, 'sum');
+      expect(wasmAvailable()).toEqual({ ok: true });
       expect(setBackend('wasm').name).toBe('wasm');
       expect(getBackend().info()).toMatchObject({ name: 'wasm', simd: 'simd128', threads: 1 });
       expect(ops.sum(new Float32Array([1, 2, 3, 4]))).toBe(10);

@@ -40,6 +40,7 @@ export {
   setBackend,
   setMinNativeLength,
   setSimd,
+  wasmAvailable,
 } from './backend/select.js';
 export * as data from './data/index.js';
 export * as lrScheduler from './lr_scheduler/index.js';
