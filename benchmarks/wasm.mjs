@@ -12,7 +12,7 @@
 // Interleaved rounds with warm-up (lib/measure.mjs); tfjs-wasm is single-threaded in Node,
 // like descent's wasm backend. Needs `npm run build` (dist/, the addon, wasm/descent.wasm).
 //
-//   node benchmarks/wasm.mjs [--rounds n] [--json path]
+//   node benchmarks/wasm.mjs [--rounds n] [--only optimizer,gemm,mlp,load] [--json path]
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -26,8 +26,13 @@ import { timeBatch } from './lib/timing.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const { values: opt } = parseArgs({
-  options: { rounds: { type: 'string', default: '7' }, json: { type: 'string' } },
+  options: {
+    rounds: { type: 'string', default: '7' },
+    only: { type: 'string', default: 'optimizer,gemm,mlp,load' },
+    json: { type: 'string' },
+  },
 });
+const only = new Set(opt.only.split(','));
 const cfg = {
   rounds: Number(opt.rounds),
   sampleSec: 0.1,
@@ -56,7 +61,7 @@ out.machine.node = process.version;
 out.command = `node benchmarks/wasm.mjs ${process.argv.slice(2).join(' ')}`.trim();
 
 // --- optimizer: Adam, 1M parameters -------------------------------------------------------
-{
+if (only.has('optimizer')) {
   const n = 1 << 20;
   const hyper = Float64Array.of(1e-3, 0.9, 0.999, 1e-8, 0, 0, 0, 0, 1);
   const mk = () => [0, 1, 2, 3].map((i) => fillRandom(new Float32Array(n), 10 + i));
@@ -98,8 +103,8 @@ out.command = `node benchmarks/wasm.mjs ${process.argv.slice(2).join(' ')}`.trim
 }
 
 // --- gemm 512³ ----------------------------------------------------------------------------
-const tfjs = await loadTfjs();
-{
+const tfjs = only.has('gemm') ? await loadTfjs() : null;
+if (tfjs) {
   const s = 512;
   const a = fillRandom(new Float32Array(s * s), 1);
   const b = fillRandom(new Float32Array(s * s), 2);
@@ -154,7 +159,7 @@ const tfjs = await loadTfjs();
 }
 
 // --- MLP training, one epoch of the subset, one process per implementation ----------------
-for (const impl of ['wasm', 'tfjs-wasm', 'js', 'native']) {
+for (const impl of only.has('mlp') ? ['wasm', 'tfjs-wasm', 'js', 'native'] : []) {
   const r = spawnSync(
     process.execPath,
     [
@@ -187,7 +192,7 @@ for (const impl of ['wasm', 'tfjs-wasm', 'js', 'native']) {
 }
 
 // --- load time ----------------------------------------------------------------------------
-{
+if (only.has('load')) {
   const probe = `const t0 = performance.now();
 const m = await import(${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)});
 const b = m.getBackend();
@@ -211,18 +216,15 @@ process.stdout.write(JSON.stringify({ name: b.name, ms: performance.now() - t0 }
 }
 
 const ratio = (x, y) => (x && y ? x / y : null);
+const adam = out.optimizer.results ?? {};
+const gf = out.gemm.gflops ?? {};
 out.ratios = {
-  adamWasmOverJs: ratio(med(out.optimizer.results.js), med(out.optimizer.results.wasm)),
-  adamWasmResidentOverJs: ratio(
-    med(out.optimizer.results.js),
-    med(out.optimizer.results['wasm-resident']),
-  ),
-  gemmWasmOverTfjsWasm: ratio(out.gemm.gflops.wasm, out.gemm.gflops['tfjs-wasm']),
-  gemmWasmResidentOverTfjsWasm: ratio(
-    out.gemm.gflops['wasm-resident'],
-    out.gemm.gflops['tfjs-wasm'],
-  ),
+  adamWasmOverJs: ratio(med(adam.js), med(adam.wasm)),
+  adamWasmResidentOverJs: ratio(med(adam.js), med(adam['wasm-resident'])),
+  gemmWasmOverTfjsWasm: ratio(gf.wasm, gf['tfjs-wasm']),
+  gemmWasmResidentOverTfjsWasm: ratio(gf['wasm-resident'], gf['tfjs-wasm']),
   mlpWasmOverTfjsWasm: ratio(out.mlp.wasm?.samplesPerSec, out.mlp['tfjs-wasm']?.samplesPerSec),
 };
-for (const [k, v] of Object.entries(out.ratios)) console.log(`${k}: ${v?.toFixed(2)}×`);
+for (const [k, v] of Object.entries(out.ratios))
+  console.log(`${k}: ${v === null ? 'n/a (not measured)' : `${v.toFixed(2)}×`}`);
 if (opt.json) writeFileSync(opt.json, `${JSON.stringify(out, null, 2)}\n`);
