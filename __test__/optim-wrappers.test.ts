@@ -130,6 +130,17 @@ describe.each(['js', 'native'] as BackendName[])('%s backend', (name) => {
     expect(Array.from(inner.stateBuffer(0, 'momentumBuffer') as Float32Array)).toEqual([0, 0]);
   });
 
+  it('Lookahead refuses pullbackMomentum where there is no momentum buffer to act on', () => {
+    setBackend(name);
+    const p = param([1, 2]);
+    for (const inner of [new Adam([p], { lr: 0.1 }), new SGD([p], { lr: 0.1 })])
+      for (const pullbackMomentum of ['reset', 'pullback'] as const)
+        expect(() => new Lookahead(inner, { pullbackMomentum })).toThrow(
+          /Lookahead: pullbackMomentum '(reset|pullback)' needs an optimizer with a momentum buffer .*paramGroups\[0\] of (Adam|SGD) has none/,
+        );
+    expect(() => new Lookahead(new Adam([p], { lr: 0.1 }))).not.toThrow();
+  });
+
   it('SAM steps with the gradient at θ + ρ·g/‖g‖ (and ASAM with |θ| scaling)', () => {
     setBackend(name);
     for (const adaptive of [false, true]) {
@@ -231,6 +242,20 @@ describe.each(['js', 'native'] as BackendName[])('%s backend', (name) => {
     });
     (b.grad as Float32Array).set([0.5, 1, 1]);
     opt.step();
+    expect(Array.from(a.data)).toEqual(Array.from(b.data));
+  });
+
+  it('GradientAccumulation keeps what earlier micro-batches gave a parameter whose last gradient is null', () => {
+    setBackend(name);
+    const a = param([1, 2, 3]);
+    const b = param([1, 2, 3]);
+    const acc = new GradientAccumulation(new SGD([a], { lr: 0.1 }), 2);
+    (a.grad as Float32Array).set([2, 4, -6]);
+    expect(acc.step()).toBe(false);
+    a.grad = null; // zeroGrad(true), and the parameter unused in the last micro-batch
+    expect(acc.step()).toBe(true);
+    (b.grad as Float32Array).set([1, 2, -3]); // the mean over the two micro-batches
+    new SGD([b], { lr: 0.1 }).step();
     expect(Array.from(a.data)).toEqual(Array.from(b.data));
   });
 

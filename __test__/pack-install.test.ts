@@ -174,6 +174,11 @@ const y: nn.Tensor = model.forward({ data: new Float32Array(8), shape: [2, 4] })
 opt.step();
 const info: BackendInfo = getBackend().info();
 export const out: [number, string] = [y.data.length, info.simd];
+// Token ids are int32, as Embedding takes them at run time.
+const lm = new nn.Model(new nn.Sequential([new nn.Embedding(10, 3)]), [5], { seed: 1 });
+export const emb: nn.Tensor = lm.forward({ data: new Int32Array(10), shape: [2, 5] });
+// @ts-expect-error: a plain array is not tensor data (Float32Array or Int32Array)
+lm.forward({ data: [1, 2, 3, 4, 5], shape: [1, 5] });
 // @ts-expect-error: options are camelCase, PyTorch's snake_case is not an option
 new optim.Adam(model.parameters(), { weight_decay: 0.1 });
 // @ts-expect-error: lr is a number

@@ -25,6 +25,7 @@ export type {
   Kernels,
   SgdStepOptions,
   UnaryOp,
+  Window2d,
 } from './backend/kernels.js';
 export { BINARY_CODES, UNARY_CODES } from './backend/kernels.js';
 export {
@@ -47,7 +48,12 @@ export * as lrScheduler from './lr_scheduler/index.js';
 export * as meta from './meta/index.js';
 export * as models from './models/index.js';
 export * as nn from './nn/index.js';
-export type { Ops } from './ops/index.js';
+export type {
+  Backward as UnaryBackward,
+  Forward as UnaryForward,
+  NamedUnary,
+  Ops,
+} from './ops/index.js';
 export type { CrossEntropyOptions, GemmOptions } from './ops/linalg.js';
 export type { UnaryOptions } from './ops/unary.js';
 export * as optim from './optim/index.js';

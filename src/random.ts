@@ -3,6 +3,22 @@ import { seedState } from './backend/js/rng.js';
 import { getBackend } from './backend/select.js';
 import { count, noMoreArgs, u32 } from './backend/validate.js';
 
+/**
+ * A seeded random number generator (xoshiro128**) whose draws are identical on the native and
+ * js backends, used for initialisation, dropout, shuffles and tasks; its 4-word state is saved
+ * in checkpoints (the role of `torch.Generator`).
+ *
+ * @example
+ * ```ts
+ * import { Rng } from 'descent-ml';
+ *
+ * const rng = new Rng(42);
+ * const u = rng.uniform(3); // Float32Array of 3 draws in [0, 1)
+ * const z = rng.normal(new Float32Array(4), 0, 0.02);
+ * const again = Rng.fromState(rng.state); // continues the same stream
+ * console.log(u, z, again.uniform(1));
+ * ```
+ */
 export class Rng {
   /** xoshiro128** state, advanced in place by every draw. */
   readonly state: Uint32Array;

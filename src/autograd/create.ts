@@ -10,10 +10,11 @@ import { checkShape } from './ops/util.js';
 import { type DType, Storage } from './storage.js';
 import { emptyTensor, numel, shapeStr, Tensor, wrap } from './tensor.js';
 
+/** Options of the tensor factories ({@link tensor}, {@link zeros}, {@link ones}, {@link full}). */
 export interface TensorOptions {
-  /** Leaf that accumulates a gradient in `.grad` (default false). */
+  /** Leaf that accumulates a gradient in `.grad` (default false). PyTorch: `requires_grad`. */
   requiresGrad?: boolean;
-  /** 'float32' (default for numbers) or 'int32' (indices, labels). */
+  /** 'float32' (default for numbers) or 'int32' (indices, labels). PyTorch: `dtype`. */
   dtype?: DType;
   /** Label used in error messages. */
   name?: string;
@@ -136,7 +137,9 @@ export function full(shape: readonly number[], value: number, options?: TensorOp
   return applyOptions(fn, t, options);
 }
 
+/** A float32 tensor of `shape` filled with 0 (torch.zeros). */
 export const zeros = (shape: readonly number[], options?: TensorOptions) => full(shape, 0, options);
+/** A float32 tensor of `shape` filled with 1 (torch.ones). */
 export const ones = (shape: readonly number[], options?: TensorOptions) => full(shape, 1, options);
 
 /** A 0-d float32 tensor. */

@@ -12,10 +12,11 @@ import { sum } from './ops/reduce.js';
 import { asTensor } from './ops/util.js';
 import { shapeStr, Tensor, type TensorLike, viewOf } from './tensor.js';
 
+/** Options of {@link backward} and `Tensor.backward` (torch.autograd.backward's keywords). */
 export interface BackwardOptions {
-  /** Keep the graph so backward can run through it again (default false). */
+  /** Keep the graph so backward can run through it again (default false). PyTorch: `retain_graph`. */
   retainGraph?: boolean;
-  /** Record the backward pass, making the gradients differentiable (default false). */
+  /** Record the backward pass, making the gradients differentiable (default false). PyTorch: `create_graph`. */
   createGraph?: boolean;
 }
 
@@ -69,10 +70,11 @@ export function backward(t: Tensor, gradient?: TensorLike | null, options?: Back
   });
 }
 
+/** Options of {@link gradients} (torch.autograd.grad's keywords, camelCase). */
 export interface GradientsOptions extends BackwardOptions {
-  /** Gradients of the outputs (default: 1 for scalar outputs). */
+  /** Gradients of the outputs (default: 1 for scalar outputs). PyTorch: `grad_outputs`. */
   gradOutputs?: readonly (TensorLike | null)[];
-  /** Return zeros, not null, for inputs the outputs do not depend on (default false). */
+  /** Return zeros, not null, for inputs the outputs do not depend on (default false). PyTorch: `allow_unused + materialize_grads`. */
   allowUnused?: boolean;
 }
 
@@ -129,7 +131,8 @@ export function gradients(
 /** Nesting depth of function transforms (inner ones record their backward when > 0). */
 let depth = 0;
 
-type Fn = (...args: Tensor[]) => Tensor;
+/** A function of tensors returning a scalar tensor, as {@link grad} and {@link valueAndGrad} take. */
+export type Fn = (...args: Tensor[]) => Tensor;
 
 /** Tensors to differentiate with respect to: graph members as they are, others as fresh leaves. */
 function primals(fn: string, args: readonly unknown[]): Tensor[] {
@@ -157,8 +160,9 @@ function callScalar(fn: string, f: Fn, args: Tensor[]): Tensor {
   return y;
 }
 
+/** Options of the function transforms {@link grad} and {@link valueAndGrad} (JAX's `argnums`). */
 export interface TransformOptions {
-  /** Indices of the arguments to differentiate (default: all). */
+  /** Indices of the arguments to differentiate (default: all). JAX: `argnums`. */
   argnums?: number | readonly number[];
   /** Record the backward so the result is differentiable (default: only when nested). */
   createGraph?: boolean;
@@ -190,7 +194,14 @@ export function valueAndGrad(f: Fn, options: TransformOptions = {}) {
   if (typeof f !== 'function')
     throw new TypeError(`${fn}: f must be a function, got ${describe(f)}`);
   transformOptions(fn, options);
-  return (...args: TensorLike[]): { value: Tensor; grads: Tensor[] } => {
+  return (
+    ...args: TensorLike[]
+  ): {
+    /** f(…args), a one-element tensor. */
+    value: Tensor;
+    /** The gradient with respect to each selected argument, in `argnums` order. */
+    grads: Tensor[];
+  } => {
     const xs = primals(fn, args);
     const value = callScalar(fn, f, xs);
     const sel = which(fn, options.argnums, xs.length);
@@ -230,7 +241,9 @@ export function vjp(f: (...args: Tensor[]) => Tensor, ...args: TensorLike[]) {
   if (!(value instanceof Tensor))
     throw new TypeError(`${fn}: the function must return a Tensor, got ${describe(value)}`);
   return {
+    /** f(…args). */
     value,
+    /** Maps a cotangent of `value`'s shape to the gradient of each argument (callable more than once). */
     vjp: (cotangent: TensorLike): Tensor[] =>
       gradients(value, xs, {
         gradOutputs: [cotangent],

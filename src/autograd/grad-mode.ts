@@ -5,6 +5,7 @@
 
 let enabled = true;
 
+/** Whether operations are currently recorded for backward (false inside {@link noGrad}); torch.is_grad_enabled. */
 export function isGradEnabled(): boolean {
   return enabled;
 }

@@ -17,6 +17,7 @@ export {
 export {
   type BackwardOptions,
   backward,
+  type Fn,
   type GradientsOptions,
   grad,
   gradients,
@@ -78,6 +79,7 @@ export {
   maxPool2d,
 } from './ops/pool.js';
 export { type AdaptiveSize, adaptiveAvgPool2d } from './ops/pool-adaptive.js';
+export type { CellKind } from './ops/recurrent.js';
 export { mean, type ReduceOptions, sum } from './ops/reduce.js';
 export { argmax, logsumexp, max, min } from './ops/reduce-max.js';
 export { std, type VarOptions, var, variance } from './ops/reduce-var.js';
@@ -105,8 +107,14 @@ export {
   tanh,
   unary,
 } from './ops/unary.js';
-export { type InterpolateMode, type InterpolateOptions, interpolate } from './ops/upsample.js';
+export {
+  type InterpolateMode,
+  type InterpolateOptions,
+  type InterpolateSpec,
+  interpolate,
+} from './ops/upsample.js';
 export { where } from './ops/where.js';
+export type { ConvPadding } from './ops/window.js';
 export { clearPool, poolStats } from './pool.js';
 export type { ArrayOf, DType } from './storage.js';
 export { Tensor, type TensorLike } from './tensor.js';

@@ -38,52 +38,93 @@ declare module './tensor.js' {
     float(): Tensor;
     /** The same tensor for `backend` (the buffer is shared: both backends read the same memory). */
     to(backend: BackendName): Tensor<D>;
+    /** this + b, broadcasting (torch.add). */
     add(b: Operand): Tensor;
+    /** this − b, broadcasting (torch.sub). */
     sub(b: Operand): Tensor;
+    /** this · b elementwise, broadcasting (torch.mul). */
     mul(b: Operand): Tensor;
+    /** this / b elementwise, broadcasting (torch.div). */
     div(b: Operand): Tensor;
+    /** thisᵇ elementwise; a tensor exponent differentiates through log(this) (torch.pow). */
     pow(b: Operand): Tensor;
+    /** −this. */
     neg(): Tensor;
+    /** Elementwise maximum with `b` (NaN propagates; ties share the gradient, torch.maximum). */
     maximum(b: Operand): Tensor;
+    /** Elementwise minimum with `b` (NaN propagates; ties share the gradient, torch.minimum). */
     minimum(b: Operand): Tensor;
+    /** eˣ elementwise. */
     exp(): Tensor;
+    /** Natural logarithm elementwise (NaN below 0, −∞ at 0). */
     log(): Tensor;
+    /** √x elementwise (NaN below 0). */
     sqrt(): Tensor;
+    /** |x| elementwise (gradient 0 at 0, as torch). */
     abs(): Tensor;
+    /** x² elementwise. */
     square(): Tensor;
+    /** 1 / (1 + e⁻ˣ) elementwise. */
     sigmoid(): Tensor;
+    /** Hyperbolic tangent elementwise. */
     tanh(): Tensor;
+    /** max(x, 0) elementwise (gradient 0 at 0, as torch). */
     relu(): Tensor;
+    /** min(max(x, lo), hi) (defaults −∞, +∞); the gradient passes where lo ≤ x ≤ hi (torch.clamp). */
     clamp(lo?: number, hi?: number): Tensor;
+    /** Matrix product with torch.matmul's rules (batched, broadcast; 1-D operands promoted then squeezed). */
     matmul(b: TensorLike, opts?: MatmulOptions): Tensor;
+    /** Σ over `axes` (all by default); `keepdims` keeps them as size 1 (torch.sum). */
     sum(axes?: number | readonly number[], opts?: ReduceOptions): Tensor;
+    /** Mean over `axes` (all by default); `keepdims` keeps them as size 1 (torch.mean). */
     mean(axes?: number | readonly number[], opts?: ReduceOptions): Tensor;
+    /** exp(x) / Σ exp(x) along `axis` (default −1). */
     softmax(axis?: number): Tensor;
+    /** x − log Σ exp(x) along `axis` (default −1), computed stably. */
     logSoftmax(axis?: number): Tensor;
+    /** The same elements under `shape` (one entry may be −1); shares the buffer. */
     reshape(shape: readonly number[]): Tensor<D>;
+    /** Axes `start`…`end` (inclusive; default 1…−1, keeping the batch axis) merged into one. */
     flatten(start?: number, end?: number): Tensor<D>;
+    /** A size-1 axis inserted at `axis` (in [−ndim−1, ndim]). */
     unsqueeze(axis: number): Tensor<D>;
+    /** Size-1 axes removed: all of them, or the one at `axis` (which must have size 1). */
     squeeze(axis?: number): Tensor<D>;
+    /** Axes reordered: output axis i is input axis `dims[i]` (torch.permute). Copies. */
     permute(dims: readonly number[]): Tensor<D>;
+    /** Axes `a` and `b` swapped (default the last two: a matrix transpose). */
     transpose(a?: number, b?: number): Tensor<D>;
+    /** Broadcast to `shape` (a copy; the gradient is summed back). */
     expand(shape: readonly number[]): Tensor;
     /** Largest element over `axes` (torch.amax: ties share the gradient). */
     max(axes?: number | readonly number[], opts?: ReduceOptions): Tensor;
     /** Smallest element over `axes` (torch.amin). */
     min(axes?: number | readonly number[], opts?: ReduceOptions): Tensor;
+    /** Index (int32) of the first largest element along `axis`, or over the flattened tensor without one (torch.argmax). Not differentiable. */
     argmax(axis?: number, opts?: ReduceOptions): Tensor<'int32'>;
+    /** log Σ exp(x) over `axes` (all by default), computed stably (torch.logsumexp). */
     logsumexp(axes?: number | readonly number[], opts?: ReduceOptions): Tensor;
+    /** Variance over `axes` (all by default), divisor N − correction (default correction 1, torch.var). */
     var(axes?: number | readonly number[], opts?: VarOptions): Tensor;
+    /** Standard deviation over `axes` (all by default), torch.std; the gradient is 0 where it is 0. */
     std(axes?: number | readonly number[], opts?: VarOptions): Tensor;
     /** this where cond is true, `other` elsewhere (torch's `x.where(cond, y)`). */
     where(cond: TensorLike, other: Operand): Tensor;
+    /** Elements start, start + step, … before `end` along `axis` (torch's `x[..., start:end:step]`; negative bounds count from the end). Copies. */
     slice(axis: number, start?: number, end?: number, step?: number): Tensor<D>;
+    /** Pieces along `axis` (default 0) of `sizes` elements each (the last may be shorter), or of the given sizes (torch.split). */
     split(sizes: number | readonly number[], axis?: number): Tensor<D>[];
+    /** `chunks` pieces along `axis` (default 0) of ⌈n/chunks⌉ elements, the last shorter (torch.chunk). */
     chunk(chunks: number, axis?: number): Tensor<D>[];
+    /** Values picked along `axis` by an int32 `index` of the same rank; the result has index's shape (torch.gather). */
     gather(axis: number, index: TensorLike): Tensor;
+    /** Slices `index[j]` along `axis`, for a 1-D int32 `index` (torch.index_select). */
     indexSelect(axis: number, index: TensorLike): Tensor;
+    /** Padded: `pads` are (before, after) pairs starting from the last axis, as torch.nn.functional.pad. */
     pad(pads: readonly number[], opts?: PadOptions): Tensor;
+    /** Repeated `reps[i]` times along each axis (torch's Tensor.repeat: reps has at least ndim entries). */
     repeat(reps: readonly number[]): Tensor;
+    /** As `repeat`, with `reps` shorter than ndim padded with leading 1s (torch.tile). */
     tile(reps: readonly number[]): Tensor;
   }
 }

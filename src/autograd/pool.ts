@@ -51,7 +51,12 @@ export const f32Pool = new Pool<Float32Array>((n) => new Float32Array(n));
 export const i32Pool = new Pool<Int32Array>((n) => new Int32Array(n));
 
 /** What the pools hold and how often they had to allocate (for tests and benchmarks). */
-export function poolStats(): { allocations: number; idleBytes: number } {
+export function poolStats(): {
+  /** Buffers the pools had to allocate so far (a steady training loop stops adding to it). */
+  allocations: number;
+  /** Bytes held by idle buffers waiting for reuse. */
+  idleBytes: number;
+} {
   return {
     allocations: f32Pool.allocations + i32Pool.allocations,
     idleBytes: f32Pool.idleBytes + i32Pool.idleBytes,

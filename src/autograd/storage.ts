@@ -6,7 +6,9 @@
  */
 import { f32Pool, i32Pool } from './pool.js';
 
+/** A tensor's element type: float32 values, or int32 indices and labels (never differentiated). */
 export type DType = 'float32' | 'int32';
+/** The typed array holding a tensor of dtype `D`: Int32Array for int32, Float32Array for float32. */
 export type ArrayOf<D extends DType> = D extends 'int32' ? Int32Array : Float32Array;
 
 export class Storage<D extends DType = DType> {

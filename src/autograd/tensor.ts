@@ -20,7 +20,9 @@ export type { ArrayOf, DType } from './storage.js';
 
 /** Anything with a typed array and a shape: a Tensor, or a plain `{ data, shape }`. */
 export interface TensorLike {
+  /** The values, row-major. */
   readonly data: Float32Array | Int32Array;
+  /** The dimensions; `data.length` is their product. */
   readonly shape: readonly number[];
 }
 
@@ -34,8 +36,27 @@ export function shapeStr(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }
 
+/**
+ * A tensor that records the operations applied to it so that gradients flow back through them
+ * (`torch.Tensor` with autograd): a shape, a dtype (float32 or int32) and a dense row-major
+ * typed array. Make one with {@link tensor}, {@link zeros}, {@link randn}…; operations are
+ * functions (`autograd.matmul(a, b)`) and methods (`a.matmul(b)`).
+ *
+ * @example
+ * ```ts
+ * import { tensor } from 'descent-ml';
+ *
+ * const w = tensor([[1, 2], [3, 4]], { requiresGrad: true });
+ * const x = tensor([[1], [1]]);
+ * const loss = w.matmul(x).square().sum();
+ * loss.backward();
+ * console.log(loss.item(), w.grad?.toArray()); // 58, [[6, 6], [14, 14]]
+ * ```
+ */
 export class Tensor<D extends DType = 'float32'> {
+  /** The dimensions, outermost first (`[]` for a scalar). */
   readonly shape: readonly number[];
+  /** Element type: `'float32'` (differentiable) or `'int32'` (indices, labels). */
   readonly dtype: D;
   /** Number of elements. */
   readonly size: number;
@@ -84,6 +105,7 @@ export class Tensor<D extends DType = 'float32'> {
     return this._storage.buf;
   }
 
+  /** Number of dimensions (`shape.length`). */
   get ndim(): number {
     return this.shape.length;
   }
@@ -165,6 +187,7 @@ export class Tensor<D extends DType = 'float32'> {
     this._storage.drop();
   }
 
+  /** `Tensor([2, 3], float32, requiresGrad)`: shape, dtype and whether it requires grad (not the values). */
   toString(): string {
     return `Tensor(${shapeStr(this.shape)}, ${this.dtype}${this._requiresGrad ? ', requiresGrad' : ''})`;
   }

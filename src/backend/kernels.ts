@@ -13,30 +13,62 @@
 
 /** Unary elementwise ops; the numeric codes are shared with the native addon. */
 export const UNARY_CODES = {
+  /** −x. */
   neg: 0,
+  /** |x|. */
   abs: 1,
+  /** x². */
   square: 2,
+  /** √x. */
   sqrt: 3,
+  /** eˣ. */
   exp: 4,
+  /** ln x. */
   log: 5,
+  /** 1/x. */
   reciprocal: 6,
+  /** 1/(1 + e⁻ˣ). */
   sigmoid: 16,
+  /** tanh x. */
   tanh: 17,
+  /** max(x, 0). */
   relu: 18,
+  /** x, or alpha·x below 0 (alpha = negative slope). */
   leakyRelu: 19,
+  /** x, or alpha·(eˣ − 1) below 0. */
   elu: 20,
+  /** scale·elu(x, α) with PyTorch's SELU constants. */
   selu: 21,
+  /** x·Φ(x) (exact, erf form). */
   gelu: 22,
+  /** GELU's tanh approximation (PyTorch's `approximate='tanh'`). */
   geluTanh: 23,
+  /** x·sigmoid(x). */
   silu: 24,
+  /** x·tanh(softplus(x)). */
   mish: 25,
+  /** log(1 + e^(alpha·x))/alpha, or x where alpha·x > beta (alpha, beta = PyTorch's beta, threshold). */
   softplus: 26,
+  /** relu6(x + 3)/6. */
   hardSigmoid: 27,
 } as const;
+/** The name of a unary elementwise op (a key of {@link UNARY_CODES}). */
 export type UnaryOp = keyof typeof UNARY_CODES;
 
-/** Binary elementwise ops (`out = a op b`); `max`/`min` propagate NaN like `torch.maximum`. */
+/**
+ * Binary elementwise ops (`out = a op b`); `max`/`min` propagate NaN like `torch.maximum`.
+ * The numeric codes are shared with the native addon.
+ *
+ * @namespace
+ * @property add - `a + b`.
+ * @property sub - `a − b`.
+ * @property mul - `a · b`.
+ * @property div - `a / b`.
+ * @property max - `max(a, b)`, NaN propagating (torch.maximum).
+ * @property min - `min(a, b)`, NaN propagating (torch.minimum).
+ */
 export const BINARY_CODES = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5 } as const;
+/** The name of a binary elementwise op (a key of {@link BINARY_CODES}). */
 export type BinaryOp = keyof typeof BINARY_CODES;
 
 /**
@@ -47,11 +79,17 @@ export type BinaryOp = keyof typeof BINARY_CODES;
  * p -= lr * g.
  */
 export interface SgdStepOptions {
+  /** Learning rate. PyTorch: `lr`. */
   lr: number;
+  /** Momentum factor (0: none). PyTorch: `momentum`. */
   momentum: number;
+  /** Dampening of the momentum's gradient term. PyTorch: `dampening`. */
   dampening: number;
+  /** L2 penalty added to the gradient. PyTorch: `weight_decay`. */
   weightDecay: number;
+  /** Nesterov momentum. PyTorch: `nesterov`. */
   nesterov: boolean;
+  /** Ascend instead of descend. PyTorch: `maximize`. */
   maximize: boolean;
   /** True on the first step, when the momentum buffer is initialised to g. */
   firstStep: boolean;
@@ -67,14 +105,23 @@ export interface SgdStepOptions {
  * `step` is the 1-based count after incrementing.
  */
 export interface AdamStepOptions {
+  /** Learning rate. PyTorch: `lr`. */
   lr: number;
+  /** Decay of the first-moment average. PyTorch: `betas[0]`. */
   beta1: number;
+  /** Decay of the second-moment average. PyTorch: `betas[1]`. */
   beta2: number;
+  /** Added to the denominator for stability. PyTorch: `eps`. */
   eps: number;
+  /** Weight decay: L2 in the gradient, or decoupled (AdamW) with `decoupled`. PyTorch: `weight_decay`. */
   weightDecay: number;
+  /** Decoupled weight decay (AdamW): p *= 1 − lr·weightDecay. */
   decoupled: boolean;
+  /** Use the running maximum of the second moment (Reddi et al. 2018). PyTorch: `amsgrad`. */
   amsgrad: boolean;
+  /** Ascend instead of descend. PyTorch: `maximize`. */
   maximize: boolean;
+  /** The 1-based step count, for the bias corrections. */
   step: number;
 }
 
@@ -130,22 +177,40 @@ export type OptimKind = keyof typeof OPTIM_KINDS;
  * implied by the output size (the caller computes it: torch's formula, 'same', ceil mode).
  */
 export interface Window2d {
+  /** Batch size N. */
   n: number;
+  /** Channels C. */
   c: number;
+  /** Input height. */
   h: number;
+  /** Input width. */
   w: number;
+  /** Kernel height. */
   kh: number;
+  /** Kernel width. */
   kw: number;
+  /** Vertical stride. */
   strideH: number;
+  /** Horizontal stride. */
   strideW: number;
+  /** Zero rows added at the top. */
   padH: number;
+  /** Zero columns added at the left. */
   padW: number;
+  /** Vertical spacing between kernel taps (1: dense). */
   dilationH: number;
+  /** Horizontal spacing between kernel taps (1: dense). */
   dilationW: number;
+  /** Output height. */
   outH: number;
+  /** Output width. */
   outW: number;
 }
 
+/**
+ * The raw kernel contract both backends implement (native SIMD and pure JS). Nothing is
+ * validated here: use the checked {@link Ops} unless shapes were validated already.
+ */
 export interface Kernels {
   /** `out[i] = op(x[i])`; `out` may be `x` itself (in place). `alpha`/`beta`: see the file header. */
   unary(op: UnaryOp, out: Float32Array, x: Float32Array, alpha: number, beta: number): void;
@@ -164,11 +229,13 @@ export interface Kernels {
   binaryScalar(op: BinaryOp, out: Float32Array, x: Float32Array, s: number): void;
   /** `y[i] += alpha * x[i]`. */
   axpy(alpha: number, x: Float32Array, y: Float32Array): void;
+  /** `out[i] = value`. */
   fill(out: Float32Array, value: number): void;
   /** `a[i] += w·(b[i] − a[i])` with torch.lerp's formula (b − (b − a)(1 − w) when |w| ≥ 0.5). */
   lerp(a: Float32Array, b: Float32Array, w: number): void;
   /** `out[i] = min(max(x[i], lo), hi)`, NaN kept; `out` may be `x` itself. */
   clamp(out: Float32Array, x: Float32Array, lo: number, hi: number): void;
+  /** `dst[i] = src[i]` (equal lengths). */
   copy(dst: Float32Array, src: Float32Array): void;
 
   /**

@@ -11,10 +11,17 @@ import { oneOf } from './validate.js';
 import { wasmKernels } from './wasm/kernels.js';
 import { loadWasm } from './wasm/load.js';
 
+/**
+ * A backend: `'native'` (Rust SIMD kernels through napi-rs), `'wasm'` (the same kernels
+ * compiled to WebAssembly SIMD128) or `'js'` (pure JavaScript, same results API).
+ */
 export type BackendName = 'js' | 'native' | 'wasm';
+/** Every backend name, in the order `setBackend` and `DESCENT_BACKEND` accept them. */
 export const BACKEND_NAMES: readonly BackendName[] = ['js', 'native', 'wasm'];
 
+/** A description of a backend's configuration, from `Backend.info()`. */
 export interface BackendInfo {
+  /** Which backend this is. */
   name: BackendName;
   /** Instruction set in use: avx512, avx2, neon, scalar, simd128 (wasm) — or 'none' for js. */
   simd: string;
@@ -26,7 +33,12 @@ export interface BackendInfo {
   minNativeLength: number;
 }
 
+/**
+ * A backend: the checked {@link Ops} over its kernels, plus the raw kernels. Get the active one
+ * with `getBackend()` or a specific one with `backend(name)`.
+ */
 export interface Backend extends Ops {
+  /** Which backend this is. */
   readonly name: BackendName;
   /** A fresh description (the SIMD cap and routing can change at run time). */
   info(): BackendInfo;

@@ -60,7 +60,12 @@ export const OPTIMIZERS: Record<string, OptimizerEntry> = {
   schedulefree: {
     label: 'Schedule-Free AdamW',
     lr: 2.5e-3,
-    make: (p, lr) => new optim.AdamWScheduleFree(p, { lr }),
+    // Built in train mode (it starts in eval mode); fit switches it per epoch by itself.
+    make: (p, lr) => {
+      const o = new optim.AdamWScheduleFree(p, { lr });
+      o.train();
+      return o;
+    },
   },
   muon: {
     label: 'Muon',

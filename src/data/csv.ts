@@ -11,6 +11,7 @@ import { describe, knownKeys, oneOf, options as optionsObject } from '../backend
 import type { Tensor } from '../nn/tensor.js';
 import { TensorDataset } from './tensor-dataset.js';
 
+/** Options of {@link parseCsv} and {@link readCsv}. */
 export interface CsvOptions {
   /** Field delimiter, one character (default `,`). */
   delimiter?: string;
@@ -37,6 +38,7 @@ export interface CsvOptions {
   name?: string;
 }
 
+/** A parsed numeric CSV: features, optional labels and column names. */
 export interface CsvData {
   /** Features as [rows, cols] float32. */
   x: Tensor;

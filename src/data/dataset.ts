@@ -7,7 +7,9 @@ import { bool, describe, knownKeys, options, positiveInt } from '../backend/vali
 import type { Target } from '../nn/loss.js';
 import type { Tensor } from '../nn/tensor.js';
 
+/** One batch of a {@link Dataset} pass. Its buffers are reused by the next batch: copy what you keep. */
 export interface Batch {
+  /** Inputs [size, ...inputShape]. */
   x: Tensor;
   /** Class indices or dense targets for the batch's samples. */
   y: Target;
@@ -15,16 +17,24 @@ export interface Batch {
   size: number;
 }
 
+/** Options of {@link Dataset.batches} (the `DataLoader` arguments that matter here). */
 export interface BatchOptions {
+  /** Samples per batch (an integer ≥ 1). PyTorch: `batch_size`. */
   batchSize: number;
+  /** Visit the samples in a seeded random order (default false). PyTorch: `shuffle`. */
   shuffle?: boolean;
   /** Seed of the shuffle for this pass (the training loop passes seed + epoch). */
   seed?: number;
-  /** Drop a last, shorter batch (default false). */
+  /** Drop a last, shorter batch (default false). PyTorch: `drop_last`. */
   dropLast?: boolean;
 }
 
+/**
+ * The dataset contract `fit`, `evaluate` and `predict` read (a map-style dataset with a built-in
+ * loader): a fixed per-sample input shape and passes in batches.
+ */
 export interface Dataset {
+  /** Number of samples. */
   readonly length: number;
   /** Per-sample input shape (without the batch axis). */
   readonly inputShape: readonly number[];

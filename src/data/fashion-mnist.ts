@@ -16,6 +16,7 @@ import { bool, options as checkObject, knownKeys, optionsOf } from '../backend/v
 import { readIdx } from './idx.js';
 import { fromBytes, TensorDataset } from './tensor-dataset.js';
 
+/** The ten class names by label (0 = 'T-shirt/top' … 9 = 'Ankle boot'). */
 export const FASHION_MNIST_CLASSES: readonly string[] = Object.freeze([
   'T-shirt/top',
   'Trouser',
@@ -49,8 +50,13 @@ const FILES = {
   testLabels: 't10k-labels-idx1-ubyte',
 } as const;
 
+/**
+ * Where the data was found: the `dir` option, the {@link FASHION_MNIST_ENV} variable, Debian's
+ * package directory, or the subset bundled with the library.
+ */
 export type FashionMnistSource = 'dir' | 'env' | 'debian' | 'bundled';
 
+/** Options of {@link loadFashionMnist}. */
 export interface FashionMnistOptions {
   /** A folder with the four IDX files (gzipped `.gz` or plain). */
   dir?: string;
@@ -62,11 +68,21 @@ export interface FashionMnistOptions {
    * Standardise after scaling to [0, 1]: `true` uses the training set's mean and standard
    * deviation (over all pixels) for both sets, or give them. Default: no standardisation.
    */
-  normalize?: boolean | { mean: number; std: number };
+  normalize?:
+    | boolean
+    | {
+        /** Subtracted from every pixel (after scaling to [0, 1]). */
+        mean: number;
+        /** Divides every pixel after the mean is subtracted. */
+        std: number;
+      };
 }
 
+/** Fashion-MNIST as loaded: the training and test sets and where they came from. */
 export interface FashionMnist {
+  /** 60,000 training images (6,000 in the bundled subset) with labels 0–9. */
   train: TensorDataset;
+  /** 10,000 test images (1,000 in the bundled subset) with labels 0–9. */
   test: TensorDataset;
   /** Which of the places in the lookup order supplied the data. */
   source: FashionMnistSource;
@@ -75,7 +91,12 @@ export interface FashionMnist {
   /** Class names by label. */
   classes: readonly string[];
   /** The mean and std applied, when normalised. */
-  normalization: { mean: number; std: number } | null;
+  normalization: {
+    /** The mean subtracted. */
+    mean: number;
+    /** The standard deviation divided by. */
+    std: number;
+  } | null;
 }
 
 /** The file for `base` in `dir` (gzipped preferred), or null. */
@@ -102,7 +123,9 @@ function missingError(dir: string, how: string): Error {
 
 /** Resolves the folder to read, following the lookup order. */
 export function locateFashionMnist(options: Pick<FashionMnistOptions, 'dir' | 'subset'> = {}): {
+  /** The folder holding the four IDX files. */
   path: string;
+  /** Which place in the lookup order it is. */
   source: FashionMnistSource;
 } {
   optionsOf('locateFashionMnist', options, ['dir', 'subset']);

@@ -22,7 +22,9 @@ import { basename, dirname, join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { bool, describe, optionsOf } from '../backend/validate.js';
 
+/** Element types an IDX file can hold (its dtype code 0x08–0x0E). */
 export type IdxDtype = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
+/** The typed array of an IDX array's elements, one per {@link IdxDtype}. */
 export type IdxData =
   | Uint8Array
   | Int8Array
@@ -31,20 +33,27 @@ export type IdxData =
   | Float32Array
   | Float64Array;
 
+/** An array as IDX stores it: a shape and its elements, row-major. */
 export interface IdxArray<D extends IdxData = IdxData> {
+  /** The dimensions (at most 255), outermost first. */
   shape: number[];
+  /** The elements, row-major, native-endian. */
   data: D;
 }
 
+/** An IDX file as read: its array and the dtype declared in the file. */
 export interface IdxReadResult extends IdxArray {
+  /** The element type declared in the file. */
   dtype: IdxDtype;
 }
 
+/** Options of {@link readIdx} and {@link parseIdx}. */
 export interface IdxReadOptions {
   /** Largest data section accepted, in bytes (default 1 GiB). */
   maxBytes?: number;
 }
 
+/** Options of {@link writeIdx}. */
 export interface IdxWriteOptions {
   /** Gzip the file (default: true when the path ends in `.gz`). */
   gzip?: boolean;

@@ -14,6 +14,7 @@ import { numel, shapeStr, type Tensor } from '../nn/tensor.js';
 import { Rng } from '../random.js';
 import { type Batch, type BatchOptions, batchOptions, type Dataset } from './dataset.js';
 
+/** Options of {@link TensorDataset}. */
 export interface TensorDatasetOptions {
   /** Number of classes for class-index targets (default: largest label + 1). */
   numClasses?: number;
@@ -24,6 +25,7 @@ export interface TensorDatasetOptions {
   indices?: ArrayLike<number>;
 }
 
+/** Options of {@link TensorDataset.split}. */
 export interface SplitOptions {
   /** Assign samples to the two parts at random (default true); false: validation = the last samples. */
   shuffle?: boolean;
@@ -72,6 +74,24 @@ export function permutation(n: number, seed = 0): Int32Array {
   return order;
 }
 
+/**
+ * An in-memory dataset over an input tensor [N, ...] and its targets (torch.utils.data.TensorDataset
+ * with a built-in loader): unshuffled batches are views, shuffled ones are gathered into reused
+ * buffers, and the seeded shuffle gives the same order on every backend.
+ *
+ * @example
+ * ```ts
+ * import { data } from 'descent-ml';
+ *
+ * const x = { data: new Float32Array(100 * 3), shape: [100, 3] };
+ * const y = new Int32Array(100).map((_, i) => i % 2);
+ * const [trainSet, valSet] = new data.TensorDataset(x, y).split(0.2, { seed: 1 });
+ * for (const batch of trainSet.batches({ batchSize: 16, shuffle: true, seed: 0 })) {
+ *   console.log(batch.size, batch.x.shape); // 16 [16, 3]
+ * }
+ * console.log(valSet.length); // 20
+ * ```
+ */
 export class TensorDataset implements Dataset {
   /** The stored inputs [N, ...inputShape] (shared by subsets). */
   readonly x: Tensor;
@@ -79,10 +99,13 @@ export class TensorDataset implements Dataset {
   readonly y: Int32Array | Tensor;
   /** The stored samples this dataset consists of, or null for all of them in order. */
   readonly indices: Int32Array | null;
+  /** Number of samples. */
   readonly length: number;
+  /** Per-sample input shape (without the batch axis). */
   readonly inputShape: readonly number[];
   /** Per-sample shape of dense targets, or null for class indices. */
   readonly targetShape: readonly number[] | null;
+  /** Number of classes for class-index targets, or null for dense targets. */
   readonly numClasses: number | null;
   private readonly sampleSize: number;
   private readonly targetSize: number;
@@ -256,7 +279,12 @@ export class TensorDataset implements Dataset {
   }
 
   /** Sample `i`'s input (a view) and target (a class index or a view). */
-  get(i: number): { x: Float32Array; y: number | Float32Array } {
+  get(i: number): {
+    /** The input, a view of [...inputShape] values. */
+    x: Float32Array;
+    /** The class index, or a view of the dense target. */
+    y: number | Float32Array;
+  } {
     if (!Number.isInteger(i) || i < 0 || i >= this.length)
       throw new RangeError(`TensorDataset.get: index ${i} is not in [0, ${this.length})`);
     const s = this.storedIndex(i);
@@ -394,9 +422,11 @@ export class TensorDataset implements Dataset {
 // ---------------------------------------------------------------------------------------------
 // Transforms applied once, producing Float32 storage (never per batch).
 
+/** Per-channel (or global) input statistics from {@link computeStats}. */
 export interface Stats {
   /** One mean per channel (the first per-sample axis), or a single one. */
   mean: number[];
+  /** One population standard deviation per channel, or a single one (1 where it is 0). */
   std: number[];
 }
 

@@ -38,7 +38,12 @@ const SPEC = spec<Resolved>(
   false,
 );
 
+/**
+ * `torch.optim.lr_scheduler.ChainedScheduler`: steps every scheduler in turn on each `step()`,
+ * so chainable schedulers compose multiplicatively (e.g. ConstantLR warm-up × ExponentialLR).
+ */
 export class ChainedScheduler extends BaseScheduler {
+  /** The chained schedulers, stepped in this order. */
   readonly schedulers: BaseScheduler[];
 
   constructor(schedulers: BaseScheduler[], options: ChainedSchedulerOptions = {}) {

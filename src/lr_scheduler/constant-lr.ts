@@ -16,9 +16,9 @@ import {
 } from './scheduler.js';
 
 export interface ConstantLROptions extends SchedulerOptions {
-  /** The factor, in [0, 1]. Default 1/3. */
+  /** The factor, in [0, 1]. Default 1/3. torch: `factor`. */
   factor?: number;
-  /** Steps during which the factor applies. Default 5. */
+  /** Steps during which the factor applies (an integer ≥ 0). Default 5. torch: `total_iters`. */
   totalIters?: number;
 }
 
@@ -27,8 +27,14 @@ const SPEC = spec<Required<ConstantLROptions>>(
   { factor: within(0, 1), totalIters: integer(0) },
 );
 
+/**
+ * `torch.optim.lr_scheduler.ConstantLR`: multiplies the lr by a constant `factor` for the
+ * first `totalIters` steps (a simple warm-up), then restores it.
+ */
 export class ConstantLR extends LRScheduler {
+  /** The factor applied until `totalIters`. */
   factor: number;
+  /** Step at which the factor is undone. */
   totalIters: number;
 
   constructor(optimizer: SchedulableOptimizer, options: ConstantLROptions = {}) {

@@ -21,9 +21,9 @@ import {
 } from './scheduler.js';
 
 export interface CosineAnnealingLROptions extends SchedulerOptions {
-  /** Half-period, in steps (torch's `T_max`). */
+  /** Half-period, in steps (an integer ≥ 1); required. torch: `T_max`. */
   tMax: number;
-  /** Minimum lr. Default 0. */
+  /** Minimum lr. Default 0. torch: `eta_min`. */
   etaMin?: number;
 }
 
@@ -32,8 +32,33 @@ const SPEC = spec<Required<CosineAnnealingLROptions>>(
   { tMax: required(integer(1)), etaMin: finiteNumber },
 );
 
+/**
+ * Cosine annealing (Loshchilov & Hutter 2017, "SGDR", without restarts), as
+ * `torch.optim.lr_scheduler.CosineAnnealingLR`: the lr follows a half cosine from its initial
+ * value down to `etaMin` over `tMax` steps.
+ *
+ * @example
+ * ```ts
+ * import { lrScheduler, nn, optim, train } from 'descent-ml';
+ *
+ * const model = new nn.Model(
+ *   new nn.Sequential([new nn.Linear(4, 16), new nn.ReLU(), new nn.Linear(16, 3)]),
+ *   [4],
+ *   { seed: 1 },
+ * );
+ * const optimizer = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+ * // Stepped once per epoch: from 0.1 at epoch 0 down to 1e-4 at epoch 50.
+ * const scheduler = new lrScheduler.CosineAnnealingLR(optimizer, { tMax: 50, etaMin: 1e-4 });
+ * for (let epoch = 0; epoch < 50; epoch++) {
+ *   // ... one epoch of batches: forward, backward, optimizer.step(), optimizer.zeroGrad()
+ *   scheduler.step();
+ * }
+ * ```
+ */
 export class CosineAnnealingLR extends LRScheduler {
+  /** Half-period, in steps (torch's `T_max`). */
   tMax: number;
+  /** Minimum lr (torch's `eta_min`). */
   etaMin: number;
 
   constructor(optimizer: SchedulableOptimizer, options: CosineAnnealingLROptions) {

@@ -20,11 +20,11 @@ import {
 } from './scheduler.js';
 
 export interface CosineAnnealingWarmRestartsOptions extends SchedulerOptions {
-  /** Steps until the first restart (torch's `T_0`, an integer ≥ 1). */
+  /** Steps until the first restart (an integer ≥ 1); required. torch: `T_0`. */
   t0: number;
-  /** Factor growing T_i after each restart (torch's `T_mult`, an integer ≥ 1). Default 1. */
+  /** Factor growing T_i after each restart (an integer ≥ 1). Default 1. torch: `T_mult`. */
   tMult?: number;
-  /** Minimum lr. Default 0. */
+  /** Minimum lr. Default 0. torch: `eta_min`. */
   etaMin?: number;
 }
 
@@ -33,11 +33,19 @@ const SPEC = spec<Required<CosineAnnealingWarmRestartsOptions>>(
   { t0: required(integer(1)), tMult: integer(1), etaMin: finiteNumber },
 );
 
+/**
+ * SGDR (Loshchilov & Hutter 2017, "SGDR: Stochastic Gradient Descent with Warm Restarts"), as
+ * `torch.optim.lr_scheduler.CosineAnnealingWarmRestarts`: cosine annealing to `etaMin` that
+ * restarts at the initial lr every T_i steps, T_i growing by `tMult` after each restart.
+ */
 export class CosineAnnealingWarmRestarts extends LRScheduler {
+  /** Length of the first cycle (torch's `T_0`). */
   t0: number;
   /** Length of the current cycle (torch's `T_i`). */
   tI: number;
+  /** Factor growing the cycle length after each restart (torch's `T_mult`). */
   tMult: number;
+  /** Minimum lr (torch's `eta_min`). */
   etaMin: number;
   /** Epochs since the last restart (torch's `T_cur`; fractional after `step(epoch)`). */
   tCur: number;

@@ -35,30 +35,34 @@ import {
   within,
 } from './scheduler.js';
 
+/**
+ * CyclicLR's amplitude policy: `'triangular'` constant amplitude, `'triangular2'` halved every
+ * cycle, `'exp_range'` scaled by gamma^step (torch's `mode`).
+ */
 export type CyclicMode = 'triangular' | 'triangular2' | 'exp_range';
 
 export interface CyclicLROptions extends SchedulerOptions {
-  /** Lower lr boundary (one value, or one per group). */
+  /** Lower lr boundary (one value, or one per group); required. torch: `base_lr`. */
   baseLr: number | number[];
-  /** Upper lr boundary (one value, or one per group). */
+  /** Upper lr boundary (one value, or one per group); required. torch: `max_lr`. */
   maxLr: number | number[];
-  /** Steps in the increasing half of a cycle (> 0). Default 2000. */
+  /** Steps in the increasing half of a cycle (> 0). Default 2000. torch: `step_size_up`. */
   stepSizeUp?: number;
-  /** Steps in the decreasing half (≥ 0). Default null: stepSizeUp. */
+  /** Steps in the decreasing half (≥ 0). Default null: stepSizeUp. torch: `step_size_down`. */
   stepSizeDown?: number | null;
-  /** Amplitude policy (ignored with scaleFn). Default 'triangular'. */
+  /** Amplitude policy (ignored with scaleFn). Default 'triangular'. torch: `mode`. */
   mode?: CyclicMode;
-  /** Base of 'exp_range' scaling, gamma^step. Default 1. */
+  /** Base of 'exp_range' scaling, gamma^step. Default 1. torch: `gamma`. */
   gamma?: number;
-  /** Custom amplitude scaling, in [0, 1] for x ≥ 0 (overrides `mode`). Default null. */
+  /** Custom amplitude scaling, in [0, 1] for x ≥ 0 (overrides `mode`). Default null. torch: `scale_fn`. */
   scaleFn?: ((x: number) => number) | null;
-  /** Whether scaleFn takes the cycle number or the step index. Default 'cycle'. */
+  /** Whether scaleFn takes the cycle number or the step index. Default 'cycle'. torch: `scale_mode`. */
   scaleMode?: 'cycle' | 'iterations';
-  /** Cycle momentum (or betas[0]) inversely to the lr. Default true. */
+  /** Cycle momentum (or betas[0]) inversely to the lr. Default true. torch: `cycle_momentum`. */
   cycleMomentum?: boolean;
-  /** Lower momentum boundary (one value, or one per group). Default 0.8. */
+  /** Lower momentum boundary (one value, or one per group). Default 0.8. torch: `base_momentum`. */
   baseMomentum?: number | number[];
-  /** Upper momentum boundary (one value, or one per group). Default 0.9. */
+  /** Upper momentum boundary (one value, or one per group). Default 0.9. torch: `max_momentum`. */
   maxMomentum?: number | number[];
 }
 
@@ -108,17 +112,31 @@ function cyclicSpec(groups: number) {
   );
 }
 
+/**
+ * Cyclical learning rates (Smith 2017, "Cyclical Learning Rates for Training Neural
+ * Networks"), as `torch.optim.lr_scheduler.CyclicLR`: the lr cycles between `baseLr` and
+ * `maxLr`, and the momentum (or Adam's betas[0]) inversely. Step it after every batch.
+ */
 export class CyclicLR extends LRScheduler {
+  /** Upper lr boundary per group (torch's `max_lrs`). */
   maxLrs: number[];
+  /** Steps per cycle: stepSizeUp + stepSizeDown. */
   totalSize: number;
+  /** Fraction of the cycle spent increasing: stepSizeUp / totalSize. */
   stepRatio: number;
+  /** The amplitude policy ({@link CyclicMode}; unused when a custom `scaleFn` is given). */
   mode: string;
+  /** Base of 'exp_range' scaling. */
   gamma: number;
+  /** Whether the scaling function takes the cycle number or the step index. */
   scaleMode: 'cycle' | 'iterations';
+  /** Whether momentum (or betas[0]) cycles inversely to the lr. */
   cycleMomentum: boolean;
   /** Whether momentum cycling drives betas[0] rather than momentum. */
   useBeta1 = false;
+  /** Lower momentum boundary per group (empty without `cycleMomentum`). */
   baseMomentums: number[] = [];
+  /** Upper momentum boundary per group (empty without `cycleMomentum`). */
   maxMomentums: number[] = [];
   /** The custom scaling function, or null. */
   scaleFnCustom: ((x: number) => number) | null;

@@ -12,13 +12,15 @@ import {
 } from './scheduler.js';
 
 export interface ExponentialLROptions extends SchedulerOptions {
-  /** Multiplicative factor per step. */
+  /** Multiplicative factor per step (finite); required. torch: `gamma`. */
   gamma: number;
 }
 
 const SPEC = spec<Required<ExponentialLROptions>>({}, { gamma: required(finiteNumber) });
 
+/** `torch.optim.lr_scheduler.ExponentialLR`: multiplies the lr by `gamma` every step. */
 export class ExponentialLR extends LRScheduler {
+  /** Multiplicative factor per step. */
   gamma: number;
 
   constructor(optimizer: SchedulableOptimizer, options: ExponentialLROptions) {

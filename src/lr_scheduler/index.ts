@@ -21,10 +21,12 @@ export { PolynomialLR, type PolynomialLROptions } from './polynomial-lr.js';
 export { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from './reduce-lr-on-plateau.js';
 export {
   BaseScheduler,
+  type Group,
   LRScheduler,
   type SchedulableOptimizer,
   type SchedulerOptions,
   type SchedulerStateDict,
+  type StateCheck,
 } from './scheduler.js';
 export { SequentialLR, type SequentialLROptions } from './sequential-lr.js';
 export { StepLR, type StepLROptions } from './step-lr.js';

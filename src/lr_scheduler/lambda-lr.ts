@@ -67,6 +67,10 @@ export function loadLambdasState(list: readonly LrLambda[], saved: unknown): voi
   });
 }
 
+/**
+ * `torch.optim.lr_scheduler.LambdaLR`: sets each group's lr to its initial lr times
+ * `lrLambda(epoch)`.
+ */
 export class LambdaLR extends LRScheduler {
   /** One function per group. */
   lrLambdas: LrLambda[];

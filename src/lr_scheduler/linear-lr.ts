@@ -16,11 +16,11 @@ import {
 } from './scheduler.js';
 
 export interface LinearLROptions extends SchedulerOptions {
-  /** Factor at step 0, in (0, 1]. Default 1/3. */
+  /** Factor at step 0, in (0, 1]. Default 1/3. torch: `start_factor`. */
   startFactor?: number;
-  /** Factor from step totalIters on, in [0, 1]. Default 1. */
+  /** Factor from step totalIters on, in [0, 1]. Default 1. torch: `end_factor`. */
   endFactor?: number;
-  /** Steps of the linear change. Default 5. */
+  /** Steps of the linear change (an integer ≥ 0). Default 5. torch: `total_iters`. */
   totalIters?: number;
 }
 
@@ -29,9 +29,16 @@ const SPEC = spec<Required<LinearLROptions>>(
   { startFactor: within(0, 1, true), endFactor: within(0, 1), totalIters: integer(0) },
 );
 
+/**
+ * `torch.optim.lr_scheduler.LinearLR`: scales the lr by a factor changing linearly from
+ * `startFactor` to `endFactor` over `totalIters` steps (the usual linear warm-up).
+ */
 export class LinearLR extends LRScheduler {
+  /** Factor at step 0. */
   startFactor: number;
+  /** Factor from step `totalIters` on. */
   endFactor: number;
+  /** Steps of the linear change. */
   totalIters: number;
 
   constructor(optimizer: SchedulableOptimizer, options: LinearLROptions = {}) {

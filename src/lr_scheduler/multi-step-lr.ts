@@ -17,9 +17,9 @@ import {
 } from './scheduler.js';
 
 export interface MultiStepLROptions extends SchedulerOptions {
-  /** Step indices (integers ≥ 0, any order; repeats decay repeatedly). */
+  /** Step indices (integers ≥ 0, any order; repeats decay repeatedly); required. torch: `milestones`. */
   milestones: number[];
-  /** Multiplicative factor of the decay. Default 0.1. */
+  /** Multiplicative factor of the decay. Default 0.1. torch: `gamma`. */
   gamma?: number;
 }
 
@@ -34,9 +34,11 @@ const SPEC = spec<Required<MultiStepLROptions>>(
   { milestones: required(milestoneList), gamma: finiteNumber },
 );
 
+/** `torch.optim.lr_scheduler.MultiStepLR`: multiplies the lr by `gamma` at each milestone step. */
 export class MultiStepLR extends LRScheduler {
   /** The milestones, sorted (torch keeps a Counter). */
   milestones: number[];
+  /** Multiplicative factor applied at each milestone. */
   gamma: number;
 
   constructor(optimizer: SchedulableOptimizer, options: MultiStepLROptions) {

@@ -19,6 +19,10 @@ export interface MultiplicativeLROptions extends SchedulerOptions {
   lrLambda: LrLambda | LrLambda[];
 }
 
+/**
+ * `torch.optim.lr_scheduler.MultiplicativeLR`: multiplies each group's lr by `lrLambda(epoch)`
+ * at every step (after the first).
+ */
 export class MultiplicativeLR extends LRScheduler {
   /** One function per group. */
   lrLambdas: LrLambda[];

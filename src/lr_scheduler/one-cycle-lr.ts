@@ -33,27 +33,29 @@ import {
 } from './scheduler.js';
 
 export interface OneCycleLROptions extends SchedulerOptions {
-  /** Peak lr (one value, or one per group). */
+  /** Peak lr (one value, or one per group); required. torch: `max_lr`. */
   maxLr: number | number[];
-  /** Steps in the cycle; or give `epochs` and `stepsPerEpoch`. */
+  /** Steps in the cycle (an integer ≥ 1); or give `epochs` and `stepsPerEpoch`. Default null. torch: `total_steps`. */
   totalSteps?: number | null;
+  /** Epochs of training (an integer ≥ 1), with `stepsPerEpoch`, when `totalSteps` is null. Default null. torch: `epochs`. */
   epochs?: number | null;
+  /** Steps (batches) per epoch (an integer ≥ 1), with `epochs`. Default null. torch: `steps_per_epoch`. */
   stepsPerEpoch?: number | null;
-  /** Fraction of the cycle spent increasing the lr, in [0, 1]. Default 0.3. */
+  /** Fraction of the cycle spent increasing the lr, in [0, 1]. Default 0.3. torch: `pct_start`. */
   pctStart?: number;
-  /** 'cos' or 'linear'. Default 'cos'. */
+  /** Annealing shape, 'cos' or 'linear'. Default 'cos'. torch: `anneal_strategy`. */
   annealStrategy?: 'cos' | 'linear';
-  /** Cycle momentum (or betas[0]) inversely to the lr. Default true. */
+  /** Cycle momentum (or betas[0]) inversely to the lr. Default true. torch: `cycle_momentum`. */
   cycleMomentum?: boolean;
-  /** Momentum at the lr's peak (one value, or one per group). Default 0.85. */
+  /** Momentum at the lr's peak (one value, or one per group). Default 0.85. torch: `base_momentum`. */
   baseMomentum?: number | number[];
-  /** Momentum at the start and end (one value, or one per group). Default 0.95. */
+  /** Momentum at the start and end (one value, or one per group). Default 0.95. torch: `max_momentum`. */
   maxMomentum?: number | number[];
-  /** Initial lr = maxLr / divFactor. Default 25. */
+  /** Initial lr = maxLr / divFactor, > 0. Default 25. torch: `div_factor`. */
   divFactor?: number;
-  /** Minimum lr = initial lr / finalDivFactor. Default 1e4. */
+  /** Minimum lr = initial lr / finalDivFactor, > 0. Default 1e4. torch: `final_div_factor`. */
   finalDivFactor?: number;
-  /** Use the original paper's three phases. Default false. */
+  /** Use the original paper's three phases. Default false. torch: `three_phase`. */
   threePhase?: boolean;
 }
 
@@ -61,10 +63,15 @@ type Resolved = Required<OneCycleLROptions>;
 
 /** One phase of the schedule: its last step and the group keys it goes from and to. */
 export interface SchedulePhase {
+  /** The phase's last step (0-based; the next phase starts here). */
   endStep: number;
+  /** Group key of the lr the phase starts from (`'initialLr'`, `'maxLr'`). */
   startLr: string;
+  /** Group key of the lr the phase ends at (`'maxLr'`, `'initialLr'`, `'minLr'`). */
   endLr: string;
+  /** Group key of the momentum the phase starts from (`'maxMomentum'`, `'baseMomentum'`). */
   startMomentum: string;
+  /** Group key of the momentum the phase ends at. */
   endMomentum: string;
 }
 
@@ -109,10 +116,36 @@ function oneCycleSpec(groups: number) {
   );
 }
 
+/**
+ * The 1cycle policy (Smith & Topin 2018, "Super-Convergence"), as
+ * `torch.optim.lr_scheduler.OneCycleLR`: the lr warms up from maxLr/divFactor to `maxLr`,
+ * then anneals far below the start, with momentum moving inversely. Step it after every batch.
+ *
+ * @example
+ * ```ts
+ * import { lrScheduler, optim } from 'descent-ml';
+ *
+ * const w = { data: new Float32Array([3, -2]), grad: new Float32Array(2) };
+ * const opt = new optim.SGD([w], { lr: 0.01, momentum: 0.9 });
+ * const sched = new lrScheduler.OneCycleLR(opt, { maxLr: 0.1, epochs: 10, stepsPerEpoch: 100 });
+ * for (let epoch = 0; epoch < 10; epoch++) {
+ *   for (let batch = 0; batch < 100; batch++) {
+ *     for (let j = 0; j < 2; j++) w.grad[j] = 2 * w.data[j];
+ *     opt.step();
+ *     sched.step(); // after the optimizer step, once per batch
+ *   }
+ * }
+ * console.log(sched.getLastLr()); // ≈ [9e-7], near the minimum maxLr / 25 / 1e4 = 4e-7
+ * ```
+ */
 export class OneCycleLR extends LRScheduler {
+  /** Steps in the cycle (from `totalSteps`, or epochs × stepsPerEpoch). */
   totalSteps: number;
+  /** The phases of the schedule, in order (two, or three with `threePhase`). */
   schedulePhases: SchedulePhase[];
+  /** Annealing shape between a phase's endpoints. */
   annealStrategy: 'cos' | 'linear';
+  /** Whether momentum (or betas[0]) moves inversely to the lr. */
   cycleMomentum: boolean;
   /** Whether momentum cycling drives betas[0] rather than momentum. */
   useBeta1 = false;

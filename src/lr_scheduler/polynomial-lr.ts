@@ -16,9 +16,9 @@ import {
 } from './scheduler.js';
 
 export interface PolynomialLROptions extends SchedulerOptions {
-  /** Steps of the decay. Default 5. */
+  /** Steps of the decay (an integer ≥ 0). Default 5. torch: `total_iters`. */
   totalIters?: number;
-  /** The polynomial's power. Default 1. */
+  /** The polynomial's power. Default 1. torch: `power`. */
   power?: number;
 }
 
@@ -27,8 +27,14 @@ const SPEC = spec<Required<PolynomialLROptions>>(
   { totalIters: integer(0), power: finiteNumber },
 );
 
+/**
+ * `torch.optim.lr_scheduler.PolynomialLR`: decays the lr as (1 − t/totalIters)^power to 0 at
+ * step `totalIters`.
+ */
 export class PolynomialLR extends LRScheduler {
+  /** Steps of the decay. */
   totalIters: number;
+  /** The polynomial's power. */
   power: number;
 
   constructor(optimizer: SchedulableOptimizer, options: PolynomialLROptions = {}) {

@@ -26,22 +26,23 @@ import {
   within,
 } from './scheduler.js';
 
+/** Options of {@link ReduceLROnPlateau} (no `lastEpoch`, as in torch). */
 export interface ReduceLROnPlateauOptions {
-  /** 'min': reduce when the metric stops decreasing; 'max': when it stops increasing. */
+  /** 'min': reduce when the metric stops decreasing; 'max': when it stops increasing. Default 'min'. torch: `mode`. */
   mode?: 'min' | 'max';
-  /** new lr = lr × factor, in [0, 1). Default 0.1. */
+  /** new lr = lr × factor, in [0, 1). Default 0.1. torch: `factor`. */
   factor?: number;
-  /** Steps without improvement tolerated before reducing. Default 10. */
+  /** Steps without improvement tolerated before reducing (an integer ≥ 0). Default 10. torch: `patience`. */
   patience?: number;
-  /** Improvement needed to count as one. Default 1e-4. */
+  /** Improvement needed to count as one. Default 1e-4. torch: `threshold`. */
   threshold?: number;
-  /** 'rel': best × (1 ∓ threshold); 'abs': best ∓ threshold. Default 'rel'. */
+  /** 'rel': best × (1 ∓ threshold); 'abs': best ∓ threshold. Default 'rel'. torch: `threshold_mode`. */
   thresholdMode?: 'rel' | 'abs';
-  /** Steps to wait after a reduction. Default 0. */
+  /** Steps to wait after a reduction before counting bad steps again (an integer ≥ 0). Default 0. torch: `cooldown`. */
   cooldown?: number;
-  /** Lower bound on the lr (one value, or one per group). Default 0. */
+  /** Lower bound on the lr, ≥ 0 (one value, or one per group). Default 0. torch: `min_lr`. */
   minLr?: number | number[];
-  /** Reductions smaller than this are skipped. Default 1e-8. */
+  /** Reductions smaller than this are skipped, ≥ 0. Default 1e-8. torch: `eps`. */
   eps?: number;
   /** Scale each group's `weightDecay` with its lr (see scheduler.ts). Default false. */
   scaleWeightDecay?: boolean;
@@ -82,23 +83,37 @@ function plateauSpec(groups: number) {
 const encode = (x: number): number | string => (Number.isFinite(x) ? x : String(x));
 const decode = (x: number | string): number => (typeof x === 'number' ? x : Number(x));
 
+/**
+ * `torch.optim.lr_scheduler.ReduceLROnPlateau`: multiplies the lr by `factor` when a monitored
+ * metric (e.g. validation loss) has not improved for `patience` steps. `step(metric)` takes
+ * the metric, once per epoch.
+ */
 export class ReduceLROnPlateau extends BaseScheduler {
   /** Steps taken. */
   lastEpoch = 0;
+  /** new lr = lr × factor at a reduction. */
   factor: number;
   /** One lower bound per group. */
   minLrs: number[];
   /** The scalar `minLr` given (null if one per group), to refill `minLrs` for new groups. */
   defaultMinLr: number | null;
+  /** Steps without improvement tolerated before reducing. */
   patience: number;
+  /** Steps to wait after a reduction. */
   cooldown: number;
+  /** Reductions smaller than this are skipped. */
   eps: number;
+  /** Whether a lower ('min') or higher ('max') metric is an improvement. */
   mode: 'min' | 'max';
+  /** Improvement needed to count as one. */
   threshold: number;
+  /** Whether `threshold` is relative to the best metric ('rel') or absolute ('abs'). */
   thresholdMode: 'rel' | 'abs';
   /** The best metric so far (±Infinity before the first). */
   best: number;
+  /** Steps of cooldown left (0: not in cooldown). */
   cooldownCounter = 0;
+  /** Consecutive steps without improvement (reset by an improvement or a reduction). */
   numBadEpochs = 0;
 
   constructor(optimizer: SchedulableOptimizer, options: ReduceLROnPlateauOptions = {}) {
@@ -130,6 +145,7 @@ export class ReduceLROnPlateau extends BaseScheduler {
     return this.mode === 'min' ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
   }
 
+  /** Whether the scheduler is in the cooldown after a reduction. */
   get inCooldown(): boolean {
     return this.cooldownCounter > 0;
   }

@@ -26,13 +26,20 @@ import { bool, type Check, type OptionSpec, resolveOptions } from '../optim/opti
 
 /** What a scheduler needs from an optimizer: its parameter groups, each with an `lr`. */
 export interface SchedulableOptimizer {
-  readonly paramGroups: ReadonlyArray<{ lr: number }>;
+  /** The parameter groups; the scheduler writes each group's `lr` (and keeps its bookkeeping keys there). */
+  readonly paramGroups: ReadonlyArray<{
+    /** The group's learning rate, set by the scheduler at every step. */
+    lr: number;
+  }>;
   /** The optimizer's default options (tells `momentum` from `betas` for momentum cycling). */
   readonly defaults?: object;
 }
 
-/** A param group as schedulers see it. */
-export type Group = Record<string, unknown> & { lr: number };
+/** A param group as schedulers see it: its `lr` and any other keys (options, bookkeeping). */
+export type Group = Record<string, unknown> & {
+  /** The group's learning rate. */
+  lr: number;
+};
 
 /** Options every scheduler takes. */
 export interface SchedulerOptions {
@@ -398,6 +405,7 @@ export function stateNullable(check: StateCheck): StateCheck {
  * thing.)
  */
 export abstract class BaseScheduler {
+  /** The optimizer whose groups' `lr` this scheduler sets. */
   readonly optimizer: SchedulableOptimizer;
   /** Whether each group's `weightDecay` follows its lr (see the module comment). */
   scaleWeightDecay: boolean;

@@ -24,9 +24,9 @@ import {
 } from './scheduler.js';
 
 export interface SequentialLROptions extends SchedulerOptions {
-  /** The schedulers, all on this optimizer, in order (not ReduceLROnPlateau). */
+  /** The schedulers, all on this optimizer, in order (not ReduceLROnPlateau); required. torch: `schedulers`. */
   schedulers: BaseScheduler[];
-  /** Steps at which the next scheduler takes over (one fewer than schedulers, ascending). */
+  /** Steps at which the next scheduler takes over (one fewer than schedulers, ascending); required. torch: `milestones`. */
   milestones: number[];
 }
 
@@ -97,9 +97,16 @@ const SPEC = spec<Resolved>(
   },
 );
 
+/**
+ * `torch.optim.lr_scheduler.SequentialLR`: runs one scheduler after another, switching at the
+ * milestone steps (e.g. LinearLR warm-up, then CosineAnnealingLR).
+ */
 export class SequentialLR extends BaseScheduler {
+  /** Index of the last step taken. */
   lastEpoch: number;
+  /** The schedulers, in the order they run. */
   readonly schedulers: BaseScheduler[];
+  /** Steps at which the next scheduler takes over. */
   milestones: number[];
 
   constructor(optimizer: SchedulableOptimizer, options: SequentialLROptions) {

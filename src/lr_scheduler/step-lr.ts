@@ -17,9 +17,9 @@ import {
 } from './scheduler.js';
 
 export interface StepLROptions extends SchedulerOptions {
-  /** Period of the decay, in steps (an integer ≥ 1). */
+  /** Period of the decay, in steps (an integer ≥ 1); required. torch: `step_size`. */
   stepSize: number;
-  /** Multiplicative factor of the decay. Default 0.1. */
+  /** Multiplicative factor of the decay. Default 0.1. torch: `gamma`. */
   gamma?: number;
 }
 
@@ -28,8 +28,11 @@ const SPEC = spec<Required<StepLROptions>>(
   { stepSize: required(integer(1)), gamma: finiteNumber },
 );
 
+/** `torch.optim.lr_scheduler.StepLR`: multiplies the lr by `gamma` every `stepSize` steps. */
 export class StepLR extends LRScheduler {
+  /** Period of the decay, in steps. */
   stepSize: number;
+  /** Multiplicative factor of the decay. */
   gamma: number;
 
   constructor(optimizer: SchedulableOptimizer, options: StepLROptions) {

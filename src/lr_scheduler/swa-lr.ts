@@ -22,19 +22,28 @@ import {
 } from './scheduler.js';
 
 export interface SWALROptions extends SchedulerOptions {
-  /** The lr to anneal to: one for all groups or one per group. */
+  /** The lr to anneal to: one for all groups or one per group; required. torch: `swa_lr`. */
   swaLr: number | number[];
-  /** Steps of the annealing phase (default 10). */
+  /** Steps of the annealing phase (an integer ≥ 0). Default 10. torch: `anneal_epochs`. */
   annealEpochs?: number;
+  /** Shape of the annealing, 'cos' or 'linear'. Default 'cos'. torch: `anneal_strategy`. */
   annealStrategy?: 'cos' | 'linear';
 }
 
 const cosine = (t: number) => (1 - Math.cos(Math.PI * t)) / 2;
 const linear = (t: number) => t;
 
+/**
+ * `torch.optim.swa_utils.SWALR`, for stochastic weight averaging (Izmailov et al. 2018): anneals
+ * each group's lr to its `swaLr` over `annealEpochs` steps, then holds it. Use with
+ * {@link optim.AveragedParams}.
+ */
 export class SWALR extends LRScheduler {
+  /** The lr annealed to, one per group. */
   swaLrs: number[];
+  /** Steps of the annealing phase. */
   annealEpochs: number;
+  /** Shape of the annealing. */
   annealStrategy: 'cos' | 'linear';
 
   constructor(optimizer: SchedulableOptimizer, options: SWALROptions) {

@@ -13,8 +13,14 @@ import { allocArena } from '../memory.js';
 import type { Model } from '../nn/model.js';
 import type { Param } from '../optim/optimizer.js';
 
+/**
+ * A copy of a model's parameters in one flat arena, with a gradient arena beside it, that the
+ * meta-learners' inner loops adapt (as `params` and `grads` are laid out in `nn.Model`).
+ */
 export class FastWeights {
+  /** The copied parameters, in the model's arena layout. */
   readonly params: Float32Array;
+  /** Their gradients, same layout. */
   readonly grads: Float32Array;
   /** Leaf tensors over the views, in `model.parameters()` order (for withParameters). */
   readonly tensors: Tensor[];
@@ -47,6 +53,7 @@ export class FastWeights {
     for (const p of this.list) noteWrite(p.data);
   }
 
+  /** Sets every gradient to 0. */
   zeroGrad(): void {
     getBackend().kernelsFor(this.grads.length).fill(this.grads, 0);
   }

@@ -17,12 +17,20 @@ import type { Task, TaskFamily } from './task.js';
 
 /** A dataset with class labels: a TensorDataset, or inputs [N, …] and N labels. */
 export interface LabelledData {
-  readonly x: { readonly data: Float32Array; readonly shape: readonly number[] };
+  /** Inputs [N, …]. */
+  readonly x: {
+    /** The values, row-major. */
+    readonly data: Float32Array;
+    /** [N, ...sampleShape]. */
+    readonly shape: readonly number[];
+  };
+  /** N class labels (an Int32Array; anything else is refused). */
   readonly y: Int32Array | unknown;
   /** The stored samples it consists of (a TensorDataset subset), or null/absent for all. */
   readonly indices?: Int32Array | null;
 }
 
+/** Options of {@link FewShotTasks}. */
 export interface FewShotOptions {
   /** N: classes per task. */
   ways: number;
@@ -36,6 +44,7 @@ export interface FewShotOptions {
   seed?: number;
 }
 
+/** An N-way K-shot task: labels 0…N−1 in support and query sets. */
 export interface FewShotTask extends Task {
   /** The original label of each task label: task label i is class `classes[i]`. */
   readonly classes: readonly number[];
@@ -66,10 +75,15 @@ function tooManyWays(fn: string, ways: number, classes: readonly number[]): void
     );
 }
 
+/** N-way K-shot classification tasks (Vinyals et al. 2016) sampled from a labelled dataset. */
 export class FewShotTasks implements TaskFamily<FewShotTask> {
+  /** N: classes per task. */
   readonly ways: number;
+  /** K: support examples per class. */
   readonly shots: number;
+  /** Query examples per class. */
   readonly queries: number;
+  /** The dataset labels tasks draw their classes from. */
   readonly classes: readonly number[];
   private readonly data: Float32Array;
   private readonly sampleShape: readonly number[];
@@ -216,13 +230,16 @@ function pick(a: Int32Array, m: number, u: Float32Array, at: number): void {
  * tasks the test images of labels 5–9 (Sandal, Shirt, Sneaker, Bag, Ankle boot).
  */
 export const FASHION_MNIST_META_CLASSES: Readonly<{
+  /** Labels of the meta-training classes (0–4). */
   train: readonly number[];
+  /** Labels of the meta-testing classes (5–9). */
   test: readonly number[];
 }> = Object.freeze({
   train: Object.freeze([0, 1, 2, 3, 4]),
   test: Object.freeze([5, 6, 7, 8, 9]),
 });
 
+/** Options of {@link fashionMnistTasks}. */
 export interface FashionMnistTaskOptions extends Omit<FewShotOptions, 'classes'> {
   /** 'train': meta-training tasks; 'test': meta-testing tasks (disjoint classes). */
   split: 'train' | 'test';
@@ -230,6 +247,7 @@ export interface FashionMnistTaskOptions extends Omit<FewShotOptions, 'classes'>
   data?: FashionMnist;
   /** Passed to loadFashionMnist when `data` is not given. */
   subset?: boolean;
+  /** Directory of the Fashion-MNIST files, passed to `loadFashionMnist` when `data` is not given. */
   dir?: string;
 }
 

@@ -3,6 +3,8 @@
  * `nn.Model`, with the inner and outer optimizers as parameters, and the task families of the
  * MAML paper (sine regression, N-way K-shot classification, here from Fashion-MNIST).
  */
+
+export type { FastWeights } from './fast-weights.js';
 export {
   FASHION_MNIST_META_CLASSES,
   type FashionMnistTaskOptions,

@@ -19,10 +19,13 @@ import { checkTasks, isFamily, type Task, type TaskFamily, type TaskSet } from '
 
 /** A loss that puts itself on the tape (every loss in nn.losses). */
 export interface TapeLoss {
+  /** The loss's name, used in error messages. */
   readonly name: string;
+  /** The loss of `pred` against `target` as a recorded scalar tensor (differentiable). */
   apply(pred: Tensor, target: Target | TensorLike): Tensor;
 }
 
+/** The inner loop's settings: task loss, inner optimizer, its learning rate and steps. */
 export interface InnerLoopOptions {
   /** The task loss, e.g. new nn.losses.MSELoss() or CrossEntropyLoss(). */
   loss: TapeLoss;
@@ -30,19 +33,21 @@ export interface InnerLoopOptions {
   innerOptimizer?: OptimizerClass;
   /** Its options other than the learning rate (e.g. { momentum: 0.9 }). */
   innerOptions?: object;
-  /** Inner learning rate α (default 0.01, the MAML paper's for sine). */
+  /** Inner learning rate α (default 0.01, the MAML paper's for sine). MAML reference code (cbfinn/maml): `update_lr`. */
   innerLr?: number;
-  /** Inner steps per task in meta-training, and the default for evaluate/adapt (default 1). */
+  /** Inner steps per task in meta-training, and the default for evaluate/adapt (default 1). MAML reference code (cbfinn/maml): `num_updates`. */
   innerSteps?: number;
 }
 
+/** Options shared by every meta-learner: the inner loop's plus the outer optimizer and meta-batch size. */
 export interface LearnerOptions extends InnerLoopOptions {
   /** An optimizer over the model's parameters (e.g. new optim.Adam(model.parameters(), { lr: 1e-3 })). */
   outerOptimizer: OptimizerLike;
-  /** Tasks per meta-batch when `step` is given a task family (default 25). */
+  /** Tasks per meta-batch when `step` is given a task family (default 25). MAML reference code (cbfinn/maml): `meta_batch_size`. */
   tasksPerBatch?: number;
 }
 
+/** Options of {@link MetaLearner.evaluate} and {@link MetaLearner.adapt}. */
 export interface AdaptOptions {
   /** Adaptation steps (default the learner's innerSteps). */
   steps?: number;
@@ -56,26 +61,42 @@ export interface Evaluation {
   lossStd: number[];
   /** Mean query accuracy for tasks with class labels (argmax of the output), else null. */
   accuracy: number[] | null;
+  /** Standard deviation of the query accuracy over tasks, or null without class labels. */
   accuracyStd: number[] | null;
+  /** Number of tasks evaluated. */
   tasks: number;
 }
 
 const COMMON = ['loss', 'innerOptimizer', 'innerOptions', 'innerLr', 'innerSteps'];
 
+/**
+ * The base of the meta-learners ({@link MAML}, {@link Reptile}, {@link Pretraining}): the inner
+ * loop on a flat copy of the parameters, the meta-step driver (`step`) and evaluation by
+ * adaptation (`evaluate`, `adapt`, `predict`). A subclass implements `metaGradient`.
+ */
 export abstract class MetaLearner {
+  /** The model being meta-trained (its parameters change only in `step`). */
   readonly model: Model;
+  /** The task loss. */
   readonly loss: TapeLoss;
+  /** The inner optimizer's class, built afresh for every task. */
   readonly innerOptimizer: OptimizerClass;
+  /** Inner learning rate α. */
   readonly innerLr: number;
+  /** Inner steps per task in meta-training, and the default number of adaptation steps. */
   readonly innerSteps: number;
+  /** The optimizer of the meta-update (over the model's parameters). */
   readonly outerOptimizer: OptimizerLike;
+  /** Tasks per meta-batch when `step` samples from a family. */
   readonly tasksPerBatch: number;
   /** The inner optimizer's checked options (lr included). */
   protected readonly innerConfig: Record<string, unknown>;
+  /** The flat copy of the parameters the inner loop adapts (reused for every task). */
   protected readonly fast: FastWeights;
   private labels = new Int32Array(0);
 
   constructor(
+    /** The algorithm's name (`'MAML'`, `'Reptile'`, `'Pretraining'`), used in error messages. */
     readonly name: string,
     model: Model,
     options: LearnerOptions,
@@ -186,7 +207,12 @@ export abstract class MetaLearner {
   }
 
   /** Query loss and accuracy (null for non-label targets) at the fast weights, recording nothing. */
-  protected score(set: TaskSet): { loss: number; accuracy: number | null } {
+  protected score(set: TaskSet): {
+    /** The query loss. */
+    loss: number;
+    /** The fraction of correct argmax predictions, or null for non-label targets. */
+    accuracy: number | null;
+  } {
     return noGrad(() =>
       this.model.withParameters(this.fast.tensors, () => {
         const out = this.model.forward(set.x);

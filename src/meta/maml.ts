@@ -16,12 +16,39 @@ import { sgdOptions, TensorSGD } from './inner.js';
 import { backwardScaled, type LearnerOptions, MetaLearner } from './learner.js';
 import type { Task } from './task.js';
 
+/** Options of {@link MAML}. */
 export interface MAMLOptions extends LearnerOptions {
   /** First-order MAML (default false: second order, which needs the SGD inner optimizer). */
   firstOrder?: boolean;
 }
 
+/**
+ * Model-Agnostic Meta-Learning (Finn, Abbeel & Levine 2017): second order through the inner SGD
+ * updates, or first order (FOMAML) with any inner optimizer.
+ *
+ * @example
+ * ```ts
+ * import { meta, nn, optim } from 'descent-ml';
+ *
+ * const model = new nn.Model(
+ *   new nn.Sequential([new nn.Linear(1, 40), new nn.ReLU(), new nn.Linear(40, 1)]),
+ *   [1],
+ *   { seed: 0 },
+ * );
+ * const maml = new meta.MAML(model, {
+ *   loss: new nn.losses.MSELoss(),
+ *   innerLr: 0.01,
+ *   outerOptimizer: new optim.Adam(model.parameters(), { lr: 1e-3 }),
+ *   tasksPerBatch: 10,
+ * });
+ * const tasks = new meta.SineTasks({ shots: 10, seed: 1 });
+ * for (let i = 0; i < 100; i++) maml.step(tasks);
+ * const result = maml.evaluate(tasks.sample(20), { steps: 5 });
+ * console.log(result.loss); // query loss after 0…5 adaptation steps
+ * ```
+ */
 export class MAML extends MetaLearner {
+  /** Whether the meta-gradient is first order (FOMAML). */
   readonly firstOrder: boolean;
   /** The inner SGD's options, in tensor operations (second order). */
   private readonly sgd: TensorSGD | null;

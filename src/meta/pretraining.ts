@@ -8,8 +8,13 @@ import type { Model } from '../nn/model.js';
 import { backwardScaled, type LearnerOptions, MetaLearner } from './learner.js';
 import type { Task } from './task.js';
 
+/** Options of {@link Pretraining}: those of every meta-learner. */
 export type PretrainingOptions = LearnerOptions;
 
+/**
+ * The pre-training baseline of Finn et al. 2017 (§5.1): one model trained jointly on every
+ * task's points, no inner loop; fine-tuned at test time like the meta-learners.
+ */
 export class Pretraining extends MetaLearner {
   constructor(model: Model, options: PretrainingOptions) {
     super('Pretraining', model, options);

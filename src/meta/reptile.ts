@@ -10,8 +10,13 @@ import type { Model } from '../nn/model.js';
 import { type LearnerOptions, MetaLearner } from './learner.js';
 import type { Task } from './task.js';
 
+/** Options of {@link Reptile}: those of every meta-learner. */
 export type ReptileOptions = LearnerOptions;
 
+/**
+ * Reptile (Nichol, Achiam & Schulman 2018, batched): moves θ towards the mean of the task-adapted
+ * parameters; any inner optimizer, no second-order terms.
+ */
 export class Reptile extends MetaLearner {
   constructor(model: Model, options: ReptileOptions) {
     super('Reptile', model, options);

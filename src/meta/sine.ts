@@ -8,6 +8,7 @@ import { options as checkObject, count, knownKeys } from '../backend/validate.js
 import { Rng } from '../random.js';
 import type { Task, TaskFamily } from './task.js';
 
+/** Options of {@link SineTasks}. */
 export interface SineTaskOptions {
   /** K: support points per task (default 10). */
   shots?: number;
@@ -17,13 +18,19 @@ export interface SineTaskOptions {
   seed?: number;
 }
 
+/** A sine regression task y = A·sin(x − φ); support and query sets are [n, 1]. */
 export interface SineTask extends Task {
+  /** A, drawn from {@link SINE_AMPLITUDE}. */
   readonly amplitude: number;
+  /** φ in radians, drawn from {@link SINE_PHASE}. */
   readonly phase: number;
 }
 
+/** Range [lo, hi] of a task's amplitude A (uniform), as in the MAML paper. */
 export const SINE_AMPLITUDE: readonly [number, number] = [0.1, 5];
+/** Range [lo, hi] of a task's phase φ in radians (uniform). */
 export const SINE_PHASE: readonly [number, number] = [0, Math.PI];
+/** Range [lo, hi] of the inputs x (uniform). */
 export const SINE_INPUT: readonly [number, number] = [-5, 5];
 
 /** A·sin(x − φ): the task's true curve at x. */
@@ -31,8 +38,11 @@ export function sineValue(task: { amplitude: number; phase: number }, x: number)
   return task.amplitude * Math.sin(x - task.phase);
 }
 
+/** The MAML paper's sine-regression task family (Finn et al. 2017, §5.1), from a seeded stream. */
 export class SineTasks implements TaskFamily<SineTask> {
+  /** K: support points per task. */
   readonly shots: number;
+  /** Query points per task. */
   readonly queries: number;
   private readonly rng: Rng;
 

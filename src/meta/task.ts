@@ -11,17 +11,23 @@ import { numel, shapeStr } from '../nn/tensor.js';
 
 /** Inputs [n, …] and targets: class indices (Int32Array of n) or a float32 tensor [n, …]. */
 export interface TaskSet {
+  /** Inputs [n, ...inputShape] (float32). */
   readonly x: TensorLike;
+  /** Targets: n class labels, or a float32 tensor [n, …] for regression. */
   readonly y: Int32Array | TensorLike;
 }
 
+/** One meta-learning task (Finn et al. 2017's D_train and D_test of a task). */
 export interface Task {
+  /** The points the model adapts on in the inner loop. */
   readonly support: TaskSet;
+  /** The points that score the adapted model (the meta-objective). */
   readonly query: TaskSet;
 }
 
 /** Anything that samples tasks (a learner's `step` draws `tasksPerBatch` from it). */
 export interface TaskFamily<T extends Task = Task> {
+  /** `n` fresh tasks, drawn from the family's own seeded stream. */
   sample(n: number): T[];
 }
 

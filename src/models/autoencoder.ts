@@ -31,8 +31,10 @@ import {
 import { subSeed } from './seeds.js';
 import { recorded, scratch } from './tape.js';
 
+/** The autoencoder's reconstruction loss: 'bce' (BCE on logits, inputs in [0, 1]) or 'mse'. */
 export type ReconstructionLoss = 'bce' | 'mse';
 
+/** Options of {@link Autoencoder}: a built-in architecture (`kind` and its sizes) or your own `encoder` and `decoder`. */
 export interface AutoencoderOptions {
   /** 'mlp' (default) or 'conv' (images [C, H, W], H and W multiples of 4). */
   kind?: 'mlp' | 'conv';
@@ -44,27 +46,42 @@ export interface AutoencoderOptions {
   hidden?: readonly number[];
   /** Conv channels of the two stride-2 stages (default [16, 32]). */
   channels?: readonly number[];
+  /** Hidden-layer activation of the built-in networks (default 'relu'). */
   activation?: HiddenActivation;
   /** 'bce' (default; inputs in [0, 1]) or 'mse'. */
   loss?: ReconstructionLoss;
   /** Default { type: optim.Adam, lr: 1e-3 }. */
   optimizer?: OptimizerSpec;
+  /** Seeds the initial weights (default 0). */
   seed?: number;
-  /** Your own networks: sample → code, code → sample (logits for 'bce'). */
+  /** Your own network sample → code (with `decoder`; then leave out the architecture options). */
   encoder?: Model;
+  /** Your own network code → sample (logits for 'bce'), with `encoder`. */
   decoder?: Model;
 }
 
 const ARCH = ['kind', 'inputShape', 'latent', 'hidden', 'channels', 'activation'];
 const KEYS = [...ARCH, 'loss', 'optimizer', 'seed', 'encoder', 'decoder'];
 
+/**
+ * An autoencoder (Hinton & Salakhutdinov 2006) with its own training step: an encoder to a
+ * `latent`-sized code and a decoder back, trained to reconstruct the input with BCE on logits
+ * (inputs in [0, 1]) or MSE. Built-in MLP or convolutional architectures, or any two models.
+ */
 export class Autoencoder {
+  /** Sample → code network. */
   readonly encoder: Model;
+  /** Code → sample network (logits for 'bce'). */
   readonly decoder: Model;
+  /** The optimizer over the encoder's and decoder's parameters. */
   readonly optimizer: Optimizer<object>;
+  /** Shape of one sample (without the batch axis). */
   readonly inputShape: readonly number[];
+  /** Number of code values per sample. */
   readonly latent: number;
+  /** The reconstruction loss. */
   readonly loss: ReconstructionLoss;
+  /** Training steps taken. */
   steps = 0;
   private readonly criterion: BCEWithLogitsLoss | MSELoss;
 
@@ -153,7 +170,10 @@ export class Autoencoder {
   }
 
   /** One optimizer step on a batch [n, …inputShape]; returns its loss before the step. */
-  step(x: Tensor | TensorLike): { loss: number } {
+  step(x: Tensor | TensorLike): {
+    /** The batch's mean reconstruction loss before the step. */
+    loss: number;
+  } {
     const t = this.check('Autoencoder.step', x);
     const train = { training: true };
     const { result, leaves } = recorded(
@@ -170,7 +190,13 @@ export class Autoencoder {
   }
 
   /** The mean reconstruction loss over a set [N, …inputShape], without training. */
-  evaluate(x: Tensor | TensorLike, options: { batchSize?: number } = {}): { loss: number } {
+  evaluate(
+    x: Tensor | TensorLike,
+    options: { batchSize?: number } = {},
+  ): {
+    /** Mean reconstruction loss over the set. */
+    loss: number;
+  } {
     const fn = 'Autoencoder.evaluate';
     checkOptions(fn, options, ['batchSize']);
     const size = positive(fn, 'batchSize', options.batchSize, 500);
@@ -202,6 +228,7 @@ export class Autoencoder {
     });
   }
 
+  /** Reconstructions of a batch, `decode(encode(x))` (probabilities for 'bce'), recording nothing. */
   reconstruct(x: Tensor | TensorLike): Tensor {
     return this.decode(this.encode(x));
   }

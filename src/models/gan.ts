@@ -36,8 +36,10 @@ import {
 import { subSeed } from './seeds.js';
 import { recorded } from './tape.js';
 
+/** The generator's last activation: 'linear' (none), 'tanh' (data in [−1, 1]) or 'sigmoid' (data in [0, 1]). */
 export type GeneratorOutput = 'linear' | 'tanh' | 'sigmoid';
 
+/** Options of {@link GAN}: a built-in architecture (`kind` and its sizes) or your own `generator` and `discriminator`. */
 export interface GANOptions {
   /** 'mlp' (default) or 'dcgan' (images [C, 28, 28]). */
   kind?: 'mlp' | 'dcgan';
@@ -69,8 +71,9 @@ export interface GANStep {
   lossD: number;
   /** The generator's non-saturating loss, through the updated discriminator. */
   lossG: number;
-  /** Mean D(x) on the real batch and mean D(G(z)) on the fakes, as probabilities, before D's step. */
+  /** Mean D(x) on the real batch, as a probability, before D's step. */
   dReal: number;
+  /** Mean D(G(z)) on the fakes, as a probability, before D's step. */
   dFake: number;
 }
 
@@ -84,12 +87,35 @@ const OUTPUTS: Record<GeneratorOutput, () => Layer[]> = {
   sigmoid: () => [new Sigmoid()],
 };
 
+/**
+ * A generative adversarial network (Goodfellow et al. 2014) with the non-saturating generator
+ * loss and separate optimizers for generator and discriminator; each `step` updates D on real
+ * and fake data, then G through the updated D, as PyTorch's DCGAN example. Built-in MLP and
+ * DCGAN (Radford et al. 2016, 28×28 images) architectures, or any two models.
+ *
+ * @example
+ * ```ts
+ * import { models } from 'descent-ml';
+ *
+ * const ring = new models.EightGaussians({ seed: 1 });
+ * const gan = new models.GAN({ latent: 8, hidden: [128, 128], seed: 1 });
+ * for (let i = 0; i < 2000; i++) gan.step(ring.sample(128));
+ * const { modes, highQuality } = ring.coverage(gan.sample(1000));
+ * console.log(`${modes}/8 modes covered, ${(100 * highQuality).toFixed(1)}% high quality`);
+ * ```
+ */
 export class GAN {
+  /** Noise [latent] → sample network. */
   readonly generator: Model;
+  /** Sample → one logit (real vs fake) network. */
   readonly discriminator: Model;
+  /** The generator's optimizer. */
   readonly optimizerG: Optimizer<object>;
+  /** The discriminator's optimizer. */
   readonly optimizerD: Optimizer<object>;
+  /** Shape of one sample (without the batch axis). */
   readonly dataShape: readonly number[];
+  /** Number of noise values per sample. */
   readonly latent: number;
   /** Steps taken. */
   steps = 0;

@@ -7,6 +7,6 @@
  */
 export { Autoencoder, type AutoencoderOptions, type ReconstructionLoss } from './autoencoder.js';
 export { GAN, type GANOptions, type GANStep, type GeneratorOutput } from './gan.js';
-export type { HiddenActivation, OptimizerClass, OptimizerSpec } from './options.js';
+export type { ACTIVATIONS, HiddenActivation, OptimizerClass, OptimizerSpec } from './options.js';
 export { type Coverage, EightGaussians, type EightGaussiansOptions } from './rings.js';
 export { type Likelihood, VAE, type VAEOptions, type VAEStep, type VAETerms } from './vae.js';

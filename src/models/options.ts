@@ -28,18 +28,29 @@ export type OptimizerClass = new (params: Param[], options?: any) => Optimizer<a
 export interface OptimizerSpec {
   /** The class (default optim.Adam). */
   type?: OptimizerClass;
+  /** Learning rate; omitted, the optimizer's own default (a model's default spec, used when the whole spec is omitted, has 1e-3 for Autoencoder and VAE, 2e-4 for GAN). */
   lr?: number;
   [option: string]: unknown;
 }
 
-/** Hidden-layer activations the built-in architectures take by name. */
+/**
+ * Hidden-layer activations the built-in architectures take by name: `relu`, `leakyrelu`
+ * (slope 0.2), `tanh`, `elu`, `silu`. Exported as a type only (its keys are
+ * {@link HiddenActivation}).
+ */
 export const ACTIVATIONS = {
+  /** `nn.ReLU`. */
   relu: () => new ReLU(),
+  /** `nn.LeakyReLU` with negative slope 0.2 (the DCGAN discriminator's). */
   leakyrelu: () => new LeakyReLU(0.2),
+  /** `nn.Tanh`. */
   tanh: () => new Tanh(),
+  /** `nn.ELU` with α = 1. */
   elu: () => new ELU(),
+  /** `nn.SiLU` (Swish). */
   silu: () => new SiLU(),
 } satisfies Record<string, () => Layer>;
+/** Name of a hidden-layer activation of the built-in architectures: 'relu', 'leakyrelu' (slope 0.2), 'tanh', 'elu' or 'silu'. */
 export type HiddenActivation = keyof typeof ACTIVATIONS;
 
 /** Refuses a non-object and unknown keys (with a did-you-mean). */

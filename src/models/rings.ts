@@ -13,6 +13,7 @@ import { shapeStr } from '../nn/tensor.js';
 import { Rng } from '../random.js';
 import { checkOptions, positiveNumber, seedOf } from './options.js';
 
+/** Options of {@link EightGaussians}. */
 export interface EightGaussiansOptions {
   /** Radius of the ring (default 2). */
   radius?: number;
@@ -22,6 +23,7 @@ export interface EightGaussiansOptions {
   seed?: number;
 }
 
+/** How well generated points cover the ring's modes (what {@link EightGaussians.coverage} returns). */
 export interface Coverage {
   /** Modes covered (0–8). */
   modes: number;
@@ -33,8 +35,16 @@ export interface Coverage {
 
 export const MODES = 8;
 
+/**
+ * The 8-Gaussian ring, the standard test of a GAN's mode coverage (Metz et al. 2017;
+ * Srivastava et al. 2017): eight Gaussians of deviation `std` at equal angles on a circle of
+ * `radius`. A point is high-quality within 3σ of a mode's centre; a mode is covered when at
+ * least `minShare` of the samples (default 1%) are high-quality points of it.
+ */
 export class EightGaussians {
+  /** Radius of the ring. */
   readonly radius: number;
+  /** Standard deviation of each Gaussian. */
   readonly std: number;
   /** The modes' centres, [x0, y0, x1, y1, …] at angles 0, π/4, … */
   readonly centres: Float64Array;
@@ -73,7 +83,7 @@ export class EightGaussians {
     return wrap(xy, [n, 2], 'float32');
   }
 
-  /** Which modes generated points [n, 2] cover (see the file's comment for the criteria). */
+  /** Which modes generated points [n, 2] cover (criteria in the class description). */
   coverage(points: Tensor | TensorLike, options: { minShare?: number } = {}): Coverage {
     const fn = 'EightGaussians.coverage';
     checkOptions(fn, options, ['minShare']);

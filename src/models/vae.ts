@@ -39,8 +39,10 @@ import {
 import { subSeed } from './seeds.js';
 import { recorded, scratch } from './tape.js';
 
+/** The decoder's distribution p(x|z): 'bernoulli' (logits, data in [0, 1]) or 'gaussian'. */
 export type Likelihood = 'bernoulli' | 'gaussian';
 
+/** Options of {@link VAE}: the built-in MLP's sizes or your own `encoder` and `decoder`, the likelihood and KL warm-up. */
 export interface VAEOptions {
   /** Shape of one sample (default [784]). */
   inputShape?: readonly number[];
@@ -48,6 +50,7 @@ export interface VAEOptions {
   latent?: number;
   /** Hidden widths of the MLP encoder; the decoder mirrors them (default [256]). */
   hidden?: readonly number[];
+  /** Hidden-layer activation of the built-in MLPs (default 'relu'). */
   activation?: HiddenActivation;
   /** The decoder's distribution (default 'bernoulli'). */
   likelihood?: Likelihood;
@@ -73,16 +76,19 @@ export interface VAEStep {
   recon: number;
   /** KL(q(z|x) ‖ p(z)). */
   kl: number;
-  /** The KL weight this step used (warm-up), and what it minimised: recon + β·kl. */
+  /** The KL weight this step used (warm-up). */
   beta: number;
+  /** What the step minimised: recon + β·kl. */
   loss: number;
 }
 
+/** The VAE objective on a batch as tensors on the tape (what `VAE.terms` returns). */
 export interface VAETerms {
   /** (recon + β·kl) / n: what a step minimises. */
   loss: Tensor;
-  /** Both summed over the batch. */
+  /** The reconstruction term −log p(x|z), summed over the batch. */
   recon: Tensor;
+  /** KL(q(z|x) ‖ p(z)), summed over the batch. */
   kl: Tensor;
 }
 
@@ -99,15 +105,28 @@ const KEYS = [
 ];
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
+/**
+ * A variational autoencoder (Kingma & Welling 2014) with its own training step: a Gaussian
+ * encoder q(z|x), a Bernoulli or Gaussian decoder p(x|z) and the prior N(0, I), trained on the
+ * ELBO with one reparameterised sample and the closed-form KL; optional KL warm-up (Bowman et
+ * al. 2016). ELBO, reconstruction and KL are reported per sample in nats.
+ */
 export class VAE {
+  /** Sample → [2·latent] network (μ, then log σ²). */
   readonly encoder: Model;
+  /** [latent] → the sample's values (logits or means; also log σ² for a learned Gaussian). */
   readonly decoder: Model;
+  /** The optimizer over the encoder's and decoder's parameters. */
   readonly optimizer: Optimizer<object>;
+  /** Shape of one sample (without the batch axis). */
   readonly inputShape: readonly number[];
+  /** Number of latent dimensions. */
   readonly latent: number;
+  /** The decoder's distribution. */
   readonly likelihood: Likelihood;
   /** The fixed σ of a Gaussian likelihood, or null (learned, or Bernoulli). */
   readonly outputStd: number | null;
+  /** Steps over which the KL weight β rises linearly from 0 to 1 (0: β = 1 throughout). */
   readonly klWarmup: number;
   /** Training steps taken; the KL warm-up follows it (set it when resuming from a checkpoint). */
   steps = 0;
@@ -296,7 +315,14 @@ export class VAE {
   evaluate(
     x: Tensor | TensorLike,
     options: { batchSize?: number; seed?: number } = {},
-  ): { elbo: number; recon: number; kl: number } {
+  ): {
+    /** Mean ELBO per sample (nats; higher is better). */
+    elbo: number;
+    /** Mean reconstruction term −E[log p(x|z)] per sample. */
+    recon: number;
+    /** Mean KL(q(z|x) ‖ p(z)) per sample. */
+    kl: number;
+  } {
     const fn = 'VAE.evaluate';
     checkOptions(fn, options, ['batchSize', 'seed']);
     const size = positive(fn, 'batchSize', options.batchSize, 500);
@@ -318,7 +344,12 @@ export class VAE {
   }
 
   /** q(z|x): μ and log σ² [n, latent] (recording nothing). */
-  encode(x: Tensor | TensorLike): { mu: Tensor; logvar: Tensor } {
+  encode(x: Tensor | TensorLike): {
+    /** Posterior means μ [n, latent]. */
+    mu: Tensor;
+    /** Posterior log-variances log σ² [n, latent]. */
+    logvar: Tensor;
+  } {
     const t = batchOf('VAE.encode', 'x', x, this.inputShape);
     return noGrad(() => {
       const [mu, logvar] = chunk(

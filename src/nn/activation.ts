@@ -9,9 +9,15 @@ import type { UnaryOp } from '../backend/kernels.js';
 import { finite, noMoreArgs, oneOf } from '../backend/validate.js';
 import { type ForwardOptions, Layer } from './layer.js';
 
+/**
+ * An element-wise activation layer over any unary kernel op; the named subclasses below
+ * (`nn.ReLU`, `nn.GELU`, …) are the `torch.nn` activations. Any input shape; the output has
+ * the input's shape.
+ */
 export class Activation extends Layer {
   /** `alpha`/`beta`: the kernel's parameters (see kernels.ts); refused for ops that ignore them. */
   constructor(
+    /** The unary kernel op this layer applies (`'relu'`, `'gelu'`, `'softplus'`, …). */
     readonly op: UnaryOp,
     private readonly alpha = 0,
     private readonly beta = 0,
@@ -40,24 +46,28 @@ export class Activation extends Layer {
   }
 }
 
+/** Logistic sigmoid, y = 1 / (1 + e^−x) (`torch.nn.Sigmoid`). */
 export class Sigmoid extends Activation {
   constructor(...extra: never[]) {
     noMoreArgs('Sigmoid', extra, 'no arguments');
     super('sigmoid');
   }
 }
+/** Hyperbolic tangent, y = tanh(x) (`torch.nn.Tanh`). */
 export class Tanh extends Activation {
   constructor(...extra: never[]) {
     noMoreArgs('Tanh', extra, 'no arguments');
     super('tanh');
   }
 }
+/** Rectified linear unit, y = max(0, x) (`torch.nn.ReLU`). */
 export class ReLU extends Activation {
   constructor(...extra: never[]) {
     noMoreArgs('ReLU', extra, 'no arguments');
     super('relu');
   }
 }
+/** y = x for x ≥ 0, `negativeSlope`·x otherwise; `negativeSlope` defaults to 0.01 (`torch.nn.LeakyReLU`). */
 export class LeakyReLU extends Activation {
   constructor(negativeSlope = 0.01, ...extra: never[]) {
     finite('LeakyReLU', 'negativeSlope', negativeSlope);
@@ -65,6 +75,7 @@ export class LeakyReLU extends Activation {
     super('leakyRelu', negativeSlope);
   }
 }
+/** Exponential linear unit, y = x for x > 0, α(eˣ − 1) otherwise; α defaults to 1 (`torch.nn.ELU`, Clevert et al. 2015). */
 export class ELU extends Activation {
   constructor(alpha = 1, ...extra: never[]) {
     finite('ELU', 'alpha', alpha);
@@ -72,12 +83,14 @@ export class ELU extends Activation {
     super('elu', alpha);
   }
 }
+/** Scaled ELU with the fixed self-normalising constants (`torch.nn.SELU`, Klambauer et al. 2017). */
 export class SELU extends Activation {
   constructor(...extra: never[]) {
     noMoreArgs('SELU', extra, 'no arguments');
     super('selu');
   }
 }
+/** Gaussian error linear unit, y = x·Φ(x), exact (erf) or tanh approximation (`torch.nn.GELU`, Hendrycks & Gimpel 2016). */
 export class GELU extends Activation {
   /** `approximate`: 'none' (erf form, default) or 'tanh', as torch.nn.GELU. */
   constructor(approximate: 'none' | 'tanh' = 'none', ...extra: never[]) {
@@ -86,7 +99,7 @@ export class GELU extends Activation {
     super(approximate === 'tanh' ? 'geluTanh' : 'gelu');
   }
 }
-/** SiLU, also called Swish. */
+/** Sigmoid linear unit, y = x·σ(x), also called Swish (`torch.nn.SiLU`, exported too as `Swish`). */
 export class SiLU extends Activation {
   constructor(...extra: never[]) {
     noMoreArgs('SiLU', extra, 'no arguments');
@@ -94,12 +107,14 @@ export class SiLU extends Activation {
   }
 }
 export { SiLU as Swish };
+/** y = x·tanh(softplus(x)) (`torch.nn.Mish`, Misra 2019). */
 export class Mish extends Activation {
   constructor(...extra: never[]) {
     noMoreArgs('Mish', extra, 'no arguments');
     super('mish');
   }
 }
+/** y = log(1 + e^(βx)) / β, linear where βx > `threshold`; β = 1 and threshold = 20 by default (`torch.nn.Softplus`). */
 export class Softplus extends Activation {
   constructor(beta = 1, threshold = 20, ...extra: never[]) {
     finite('Softplus', 'beta', beta);
@@ -109,6 +124,7 @@ export class Softplus extends Activation {
     super('softplus', beta, threshold);
   }
 }
+/** Piecewise-linear sigmoid, y = clamp(x/6 + 1/2, 0, 1) (`torch.nn.Hardsigmoid`). */
 export class Hardsigmoid extends Activation {
   constructor(...extra: never[]) {
     noMoreArgs('Hardsigmoid', extra, 'no arguments');

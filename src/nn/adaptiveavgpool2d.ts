@@ -18,6 +18,10 @@ import { noMoreArgs } from '../backend/validate.js';
 import { type ForwardOptions, Layer } from './layer.js';
 import { chw, GeometryCache, images } from './window2d.js';
 
+/**
+ * Adaptive 2-D average pooling to a fixed output size whatever the input size
+ * (`torch.nn.AdaptiveAvgPool2d`, NCHW): [N, C, H, W] → [N, C, oh, ow].
+ */
 export class AdaptiveAvgPool2d extends Layer {
   /** [height, width]; null keeps the input's. */
   readonly outputSize: readonly [number | null, number | null];

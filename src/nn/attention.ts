@@ -21,29 +21,31 @@ import {
 import { Rng } from '../random.js';
 import { type ForwardOptions, Layer, type ParamSpec } from './layer.js';
 
+/** Options of {@link MultiheadAttention}. */
 export interface MultiheadAttentionOptions {
-  /** Dropout on the attention weights in training (default 0). */
+  /** Dropout on the attention weights in training (default 0). PyTorch: `dropout`. */
   dropout?: number;
-  /** In- and out-projection biases (default true). */
+  /** In- and out-projection biases (default true). PyTorch: `bias`. */
   bias?: boolean;
-  /** Key features (default embedDim). */
+  /** Key features (default embedDim). PyTorch: `kdim`. */
   kdim?: number;
-  /** Value features (default embedDim). */
+  /** Value features (default embedDim). PyTorch: `vdim`. */
   vdim?: number;
-  /** Inputs and output as [batch, len, features] (default false: [len, batch, features]). */
+  /** Inputs and output as [batch, len, features] (default false: [len, batch, features], as PyTorch). PyTorch: `batch_first`. */
   batchFirst?: boolean;
 }
 
+/** Options of {@link MultiheadAttention.forward}: masks and what to return. */
 export interface MultiheadAttentionForwardOptions extends ForwardOptions {
-  /** [N, S] (or [S]): int32 true = ignore that key; float32 added to the scores. */
+  /** [N, S] (or [S]): int32 true = ignore that key; float32 added to the scores. Default: none. PyTorch: `key_padding_mask`. */
   keyPaddingMask?: TensorLike | null;
-  /** [L, S] or [N·numHeads, L, S]: int32 true = may not attend; float32 added. */
+  /** [L, S] or [N·numHeads, L, S]: int32 true = may not attend; float32 added. Default: none. PyTorch: `attn_mask`. */
   attnMask?: TensorLike | null;
-  /** Return the attention weights (default true, as torch). */
+  /** Return the attention weights (default true, as torch). PyTorch: `need_weights`. */
   needWeights?: boolean;
-  /** Average the weights over heads (default true): [N, L, S], else [N, numHeads, L, S]. */
+  /** Average the weights over heads (default true): [N, L, S], else [N, numHeads, L, S]. PyTorch: `average_attn_weights`. */
   averageAttnWeights?: boolean;
-  /** Each query attends only to keys at or before its position. */
+  /** Each query attends only to keys at or before its position (default false). PyTorch: `is_causal`. */
   isCausal?: boolean;
 }
 
@@ -132,17 +134,41 @@ export function attentionWeights(
   return w;
 }
 
+/**
+ * Multi-head scaled dot-product attention (`torch.nn.MultiheadAttention`, Vaswani et al.
+ * 2017): `forward(query, key, value, options)` returns `[output, weights]`. Parameter names
+ * and order are PyTorch's, so a torch state dict loads by name.
+ *
+ * @example
+ * ```ts
+ * import { nn, Rng, randn } from 'descent-ml';
+ *
+ * const mha = new nn.MultiheadAttention(32, 4, { batchFirst: true });
+ * const model = new nn.Model(mha, [10, 32], { seed: 0 });
+ * const x = randn([2, 10, 32], new Rng(1)); // [batch, len, embedDim]
+ * const [out, weights] = mha.forward(x, x, x, { isCausal: true }); // [2, 10, 32], [2, 10, 10]
+ * ```
+ */
 export class MultiheadAttention extends Layer {
+  /** Dropout probability on the attention weights, in training. */
   readonly dropout: number;
+  /** Whether the projections have biases. */
   readonly bias: boolean;
+  /** Features of the key input. */
   readonly kdim: number;
+  /** Features of the value input. */
   readonly vdim: number;
+  /** Whether inputs and output are [batch, len, features] (true) or [len, batch, features]. */
   readonly batchFirst: boolean;
+  /** Features per head, embedDim / numHeads. */
   readonly headDim: number;
+  /** This layer's random stream for attention dropout (set by the model through `setRng`). */
   protected rng: Rng | null = null;
 
   constructor(
+    /** Model width E: features of the query and of the output. */
     readonly embedDim: number,
+    /** Number of parallel heads; must divide embedDim. */
     readonly numHeads: number,
     options: MultiheadAttentionOptions = {},
   ) {

@@ -13,20 +13,32 @@ import { checkLayerOptions } from './conv-common.js';
 import { type ForwardOptions, Layer } from './layer.js';
 import { checkPoolPadding, chw, flag, GeometryCache, images, type Pair, pair } from './window2d.js';
 
+/** Options of {@link AvgPool2d}. */
 export interface AvgPool2dOptions {
-  /** Default: the kernel size. */
+  /** Window step, [height, width] or one number. Default: the kernel size. PyTorch: `stride`. */
   stride?: Pair;
+  /** Implicit zero padding on each side, [height, width] or one number; at most half the kernel. Default 0. PyTorch: `padding`. */
   padding?: Pair;
+  /** Use ceil instead of floor for the output size (a last partial window when it starts inside the input). Default false. PyTorch: `ceil_mode`. */
   ceilMode?: boolean;
-  /** Whether the zero padding counts in the divisor (default true, as torch). */
+  /** Whether the zero padding counts in the divisor (default true, as torch). PyTorch: `count_include_pad`. */
   countIncludePad?: boolean;
 }
 
+/**
+ * 2-D average pooling over NCHW images (`torch.nn.AvgPool2d`): [N, C, H, W] → [N, C, Ho, Wo]
+ * with Ho = ⌊(H + 2·padding − kernel) / stride⌋ + 1 (⌈⌉ in ceil mode).
+ */
 export class AvgPool2d extends Layer {
+  /** Window size [height, width]. */
   readonly kernelSize: readonly [number, number];
+  /** Window step [height, width]. */
   readonly stride: readonly [number, number];
+  /** Zero padding on each side [height, width]. */
   readonly padding: readonly [number, number];
+  /** Whether the output size rounds up (a last partial window). */
   readonly ceilMode: boolean;
+  /** Whether the zero padding counts in each window's divisor. */
   readonly countIncludePad: boolean;
   private readonly geometry = new GeometryCache((shape) =>
     this.geometryOf(`${this.name}.forward`, shape),

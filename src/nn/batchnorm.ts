@@ -26,21 +26,26 @@ import { bool, finite, optionsOf, positiveInt, unused } from '../backend/validat
 import { type ForwardOptions, Layer, type ParamSpec, type StateBuffer } from './layer.js';
 import { numel, shapeStr } from './tensor.js';
 
+/** Options of {@link BatchNorm1d} and {@link BatchNorm2d}. */
 export interface BatchNormOptions {
-  /** Added to the variance before the square root (default 1e-5). */
+  /** Added to the variance before the square root (default 1e-5). PyTorch: `eps`. */
   eps?: number;
-  /** Running-statistics factor (default 0.1); null for a cumulative average. */
+  /** Running-statistics factor, running ← (1 − momentum)·running + momentum·batch (default 0.1); null for a cumulative average. PyTorch: `momentum`. */
   momentum?: number | null;
-  /** Learnable γ and β (default true). */
+  /** Learnable per-channel γ (ones) and β (zeros) (default true). PyTorch: `affine`. */
   affine?: boolean;
-  /** Keep running statistics and use them in eval (default true). */
+  /** Keep running statistics and use them in eval (default true); false normalises with batch statistics in eval too. PyTorch: `track_running_stats`. */
   trackRunningStats?: boolean;
 }
 
 abstract class BatchNorm extends Layer {
+  /** Added to the variance before the square root. */
   readonly eps: number;
+  /** Running-statistics factor; null for a cumulative average. */
   readonly momentum: number | null;
+  /** Whether the layer has learnable per-channel γ and β. */
   readonly affine: boolean;
+  /** Whether running statistics are kept and used in eval. */
   readonly trackRunningStats: boolean;
   /** Running mean per channel (null without `trackRunningStats`). */
   readonly runningMean: Float32Array | null;
@@ -50,6 +55,7 @@ abstract class BatchNorm extends Layer {
   readonly numBatchesTracked: Float32Array | null;
 
   constructor(
+    /** Number of channels C. */
     readonly numFeatures: number,
     options: BatchNormOptions,
     private readonly kind: string,
@@ -155,7 +161,10 @@ abstract class BatchNorm extends Layer {
   }
 }
 
-/** `torch.nn.BatchNorm1d`: input [N, C] or [N, C, L]. */
+/**
+ * Batch normalisation over [N, C] or [N, C, L] (`torch.nn.BatchNorm1d`, Ioffe & Szegedy 2015):
+ * batch statistics per channel in training, running statistics in eval.
+ */
 export class BatchNorm1d extends BatchNorm {
   protected readonly ranks = [1, 2];
   protected readonly expected = '[batch, C] or [batch, C, L]';
@@ -164,7 +173,10 @@ export class BatchNorm1d extends BatchNorm {
   }
 }
 
-/** `torch.nn.BatchNorm2d`: input [N, C, H, W]. */
+/**
+ * Batch normalisation over [N, C, H, W] (`torch.nn.BatchNorm2d`, Ioffe & Szegedy 2015): batch
+ * statistics per channel in training, running statistics in eval.
+ */
 export class BatchNorm2d extends BatchNorm {
   protected readonly ranks = [3];
   protected readonly expected = '[batch, C, H, W]';

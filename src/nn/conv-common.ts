@@ -17,6 +17,10 @@ import {
 import { checkInit } from './init.js';
 import { shapeStr } from './tensor.js';
 
+/**
+ * How a convolution pads its input (PyTorch's `padding_mode`): `'zeros'` (implicit zeros),
+ * `'reflect'` (mirror without the edge), `'replicate'` (repeat the edge) or `'circular'` (wrap).
+ */
 export type PaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
 
 const MODES: readonly PaddingMode[] = ['zeros', 'reflect', 'replicate', 'circular'];

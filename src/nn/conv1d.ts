@@ -28,17 +28,23 @@ import { type ForwardOptions, Layer, type ParamSpec } from './layer.js';
 import { shapeStr } from './tensor.js';
 import { flag, GeometryCache } from './window2d.js';
 
+/** Options of {@link Conv1d}. */
 export interface Conv1dOptions {
+  /** Step of the kernel along the length. Default 1. PyTorch: `stride`. */
   stride?: number;
-  /** Padding per side, or 'same' (output length = input length, stride 1) or 'valid' (0). */
+  /** Padding per side, or 'same' (output length = input length, stride 1) or 'valid' (0). Default 0. PyTorch: `padding`. */
   padding?: number | 'same' | 'valid';
+  /** Spacing between kernel taps. Default 1. PyTorch: `dilation`. */
   dilation?: number;
-  /** Channel groups (default 1): divides inChannels and outChannels; weight [out, in/groups, k]. */
+  /** Channel groups (default 1): divides inChannels and outChannels; weight [out, in/groups, k]. PyTorch: `groups`. */
   groups?: number;
-  /** How the padding is filled: 'zeros' (default), 'reflect', 'replicate' or 'circular'. */
+  /** How the padding is filled: 'zeros' (default), 'reflect', 'replicate' or 'circular'. PyTorch: `padding_mode`. */
   paddingMode?: PaddingMode;
+  /** Whether the layer adds a learnable bias per output channel. Default true. PyTorch: `bias`. */
   bias?: boolean;
+  /** Initialiser of the weight. Default U(−1/√fan_in, 1/√fan_in), PyTorch's default (kaiming_uniform with a = √5). */
   weightInit?: Init;
+  /** Initialiser of the bias (refused with `bias: false`). Default U(−1/√fan_in, 1/√fan_in), as PyTorch. */
   biasInit?: Init;
 }
 
@@ -53,13 +59,24 @@ const KEYS = [
   'biasInit',
 ] as const;
 
+/**
+ * 1-D convolution over [N, C, L] sequences (`torch.nn.Conv1d`): weight [out, in/groups, k],
+ * bias [out]; output length ⌊(L + padL + padR − dilation·(k − 1) − 1) / stride⌋ + 1.
+ */
 export class Conv1d extends Layer {
+  /** Kernel length. */
   readonly kernelSize: number;
+  /** Step of the kernel along the length. */
   readonly stride: number;
+  /** Spacing between kernel taps. */
   readonly dilation: number;
+  /** Padding per side, or 'same' / 'valid' as given. */
   readonly padding: number | 'same' | 'valid';
+  /** Number of channel groups. */
   readonly groups: number;
+  /** How the padding is filled. */
   readonly paddingMode: PaddingMode;
+  /** Whether the layer has a bias. */
   readonly bias: boolean;
   /** [before, after] filled by the pad op when paddingMode is not 'zeros'. */
   private readonly modePads: readonly [number, number] | null;
@@ -70,7 +87,9 @@ export class Conv1d extends Layer {
   );
 
   constructor(
+    /** Channels of the input (C of [N, C, L]). */
     readonly inChannels: number,
+    /** Channels of the output. */
     readonly outChannels: number,
     kernelSize: number,
     options: Conv1dOptions = {},

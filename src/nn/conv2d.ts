@@ -46,17 +46,23 @@ import type { Init } from './init.js';
 import { type ForwardOptions, Layer, type ParamSpec } from './layer.js';
 import { chw, flag, GeometryCache, images, type Pair, pair } from './window2d.js';
 
+/** Options of {@link Conv2d}. */
 export interface Conv2dOptions {
+  /** Step of the window, [height, width] or one number. Default 1. PyTorch: `stride`. */
   stride?: Pair;
-  /** Padding per side, or 'same' (output size = input size, stride 1) or 'valid' (0). */
+  /** Padding per side ([height, width] or one number), or 'same' (output size = input size, stride 1) or 'valid' (0). Default 0. PyTorch: `padding`. */
   padding?: Pair | 'same' | 'valid';
+  /** Spacing between kernel taps, [height, width] or one number. Default 1. PyTorch: `dilation`. */
   dilation?: Pair;
-  /** Channel groups (default 1): divides inChannels and outChannels; weight [out, in/groups, kh, kw]. */
+  /** Channel groups (default 1): divides inChannels and outChannels; weight [out, in/groups, kh, kw]. PyTorch: `groups`. */
   groups?: number;
-  /** How the padding is filled: 'zeros' (default), 'reflect', 'replicate' or 'circular'. */
+  /** How the padding is filled: 'zeros' (default), 'reflect', 'replicate' or 'circular'. PyTorch: `padding_mode`. */
   paddingMode?: PaddingMode;
+  /** Whether the layer adds a learnable bias per output channel. Default true. PyTorch: `bias`. */
   bias?: boolean;
+  /** Initialiser of the weight. Default U(−1/√fan_in, 1/√fan_in), PyTorch's default (kaiming_uniform with a = √5). */
   weightInit?: Init;
+  /** Initialiser of the bias (refused with `bias: false`). Default U(−1/√fan_in, 1/√fan_in), as PyTorch. */
   biasInit?: Init;
 }
 
@@ -71,13 +77,25 @@ const KEYS = [
   'biasInit',
 ] as const;
 
+/**
+ * 2-D convolution over NCHW images (`torch.nn.Conv2d`): weight [out, in/groups, kh, kw], bias
+ * [out]; [N, in, H, W] → [N, out, Ho, Wo] with
+ * Ho = ⌊(H + 2·padding − dilation·(kh − 1) − 1) / stride⌋ + 1. Any image size the kernel fits.
+ */
 export class Conv2d extends Layer {
+  /** Kernel size [height, width]. */
   readonly kernelSize: readonly [number, number];
+  /** Step of the window [height, width]. */
   readonly stride: readonly [number, number];
+  /** Spacing between kernel taps [height, width]. */
   readonly dilation: readonly [number, number];
+  /** Padding per side [height, width], or 'same' / 'valid' as given. */
   readonly padding: readonly [number, number] | 'same' | 'valid';
+  /** Number of channel groups. */
   readonly groups: number;
+  /** How the padding is filled. */
   readonly paddingMode: PaddingMode;
+  /** Whether the layer has a bias. */
   readonly bias: boolean;
   /** [top, bottom], [left, right] filled by the pad op when paddingMode is not 'zeros'. */
   private readonly modePads: ReadonlyArray<readonly [number, number]> | null;
@@ -88,7 +106,9 @@ export class Conv2d extends Layer {
   );
 
   constructor(
+    /** Channels of the input (C of [N, C, H, W]). */
     readonly inChannels: number,
+    /** Channels of the output (number of filters). */
     readonly outChannels: number,
     kernelSize: Pair,
     options: Conv2dOptions = {},

@@ -23,19 +23,25 @@ import type { Init } from './init.js';
 import { type ForwardOptions, Layer, type ParamSpec } from './layer.js';
 import { chw, flag, GeometryCache, images, type Pair, pair } from './window2d.js';
 
+/** Options of {@link ConvTranspose2d}. */
 export interface ConvTranspose2dOptions {
+  /** Step of the window over the output (the upsampling factor), [height, width] or one number. Default 1. PyTorch: `stride`. */
   stride?: Pair;
-  /** Rows/columns trimmed from each side of the full output (default 0). */
+  /** Rows/columns trimmed from each side of the full output (default 0). PyTorch: `padding`. */
   padding?: Pair;
-  /** Extra rows/columns at the bottom/right, below the stride or the dilation (default 0). */
+  /** Extra rows/columns at the bottom/right, below the stride or the dilation (default 0). PyTorch: `output_padding`. */
   outputPadding?: Pair;
+  /** Spacing between kernel taps, [height, width] or one number. Default 1. PyTorch: `dilation`. */
   dilation?: Pair;
-  /** Channel groups (default 1): divides inChannels and outChannels; weight [in, out/groups, kh, kw]. */
+  /** Channel groups (default 1): divides inChannels and outChannels; weight [in, out/groups, kh, kw]. PyTorch: `groups`. */
   groups?: number;
-  /** 'zeros' only, as in torch. */
+  /** 'zeros' only, as in torch (accepted for compatibility). PyTorch: `padding_mode`. */
   paddingMode?: 'zeros';
+  /** Whether the layer adds a learnable bias per output channel. Default true. PyTorch: `bias`. */
   bias?: boolean;
+  /** Initialiser of the weight. Default U(−1/√fan_in, 1/√fan_in), PyTorch's default (kaiming_uniform with a = √5). */
   weightInit?: Init;
+  /** Initialiser of the bias (refused with `bias: false`). Default U(−1/√fan_in, 1/√fan_in), as PyTorch. */
   biasInit?: Init;
 }
 
@@ -51,13 +57,25 @@ const KEYS = [
   'biasInit',
 ] as const;
 
+/**
+ * Transposed 2-D convolution over NCHW images (`torch.nn.ConvTranspose2d`), the gradient of
+ * Conv2d with respect to its input: weight [in, out/groups, kh, kw], bias [out]; output size
+ * (H − 1)·stride − 2·padding + dilation·(kh − 1) + outputPadding + 1 per axis.
+ */
 export class ConvTranspose2d extends Layer {
+  /** Kernel size [height, width]. */
   readonly kernelSize: readonly [number, number];
+  /** Step over the output [height, width]. */
   readonly stride: readonly [number, number];
+  /** Rows/columns trimmed from each side of the output [height, width]. */
   readonly padding: readonly [number, number];
+  /** Extra rows/columns at the bottom/right of the output [height, width]. */
   readonly outputPadding: readonly [number, number];
+  /** Spacing between kernel taps [height, width]. */
   readonly dilation: readonly [number, number];
+  /** Number of channel groups. */
   readonly groups: number;
+  /** Whether the layer has a bias. */
   readonly bias: boolean;
   private readonly weightInit: Init;
   private readonly biasInit: Init;
@@ -66,7 +84,9 @@ export class ConvTranspose2d extends Layer {
   );
 
   constructor(
+    /** Channels of the input (C of [N, C, H, W]). */
     readonly inChannels: number,
+    /** Channels of the output. */
     readonly outChannels: number,
     kernelSize: Pair,
     options: ConvTranspose2dOptions = {},

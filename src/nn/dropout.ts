@@ -14,10 +14,17 @@ import { describe, noMoreArgs } from '../backend/validate.js';
 import { Rng } from '../random.js';
 import { type ForwardOptions, Layer } from './layer.js';
 
+/**
+ * Inverted dropout (`torch.nn.Dropout`, Srivastava et al. 2014): in training each element is
+ * zeroed with probability `p` and the survivors are scaled by 1/(1 − p); in eval it is the
+ * identity. Masks are drawn from the layer's own seeded stream, so runs are reproducible.
+ */
 export class Dropout extends Layer {
+  /** This layer's random stream (set by the model through `setRng`; `new Rng(0)` if used without one). */
   protected rng: Rng | null = null;
 
   constructor(
+    /** Probability of zeroing an element, in [0, 1]. Default 0.5. */
     readonly p = 0.5,
     ...extra: never[]
   ) {

@@ -24,17 +24,25 @@ import { shapeStr } from './tensor.js';
 
 /** A tensor of integer indices. */
 export interface IndexTensor {
+  /** The indices, row-major. */
   readonly data: Int32Array;
+  /** Shape of the index array (its element count is `data.length`). */
   readonly shape: readonly number[];
 }
 
+/** Options of {@link Embedding}. */
 export interface EmbeddingOptions {
-  /** Row whose gradient is not accumulated and whose initial value is 0 (negative: from the end). */
+  /** Row whose gradient is not accumulated and whose initial value is 0 (negative: from the end). Default: none. PyTorch: `padding_idx`. */
   paddingIdx?: number;
-  /** Initialiser of the table (default N(0, 1)). */
+  /** Initialiser of the table (default N(0, 1), as PyTorch). */
   weightInit?: Init;
 }
 
+/**
+ * A learnable lookup table (`torch.nn.Embedding`): integer indices of any shape S (Int32Array,
+ * or Float32Array holding integers) → vectors of shape [...S, embeddingDim]. Weight
+ * [numEmbeddings, embeddingDim] initialised N(0, 1).
+ */
 export class Embedding extends Layer {
   /** The padding row in [0, numEmbeddings), or null. */
   readonly paddingIdx: number | null;
@@ -42,7 +50,9 @@ export class Embedding extends Layer {
   protected override readonly takesIndices = true;
 
   constructor(
+    /** Size of the vocabulary: indices lie in [0, numEmbeddings). */
     readonly numEmbeddings: number,
+    /** Length of each embedding vector. */
     readonly embeddingDim: number,
     options: EmbeddingOptions = {},
   ) {

@@ -11,9 +11,15 @@ import type { Tensor, TensorLike } from '../autograd/tensor.js';
 import { describe, noMoreArgs } from '../backend/validate.js';
 import { type ForwardOptions, Layer } from './layer.js';
 
+/**
+ * Merges the axes `startDim`..`endDim` into one (`torch.nn.Flatten`); dims count the batch
+ * axis as 0, so the default (1, −1) turns [N, C, H, W] into [N, C·H·W]. A view, no copy.
+ */
 export class Flatten extends Layer {
   constructor(
+    /** First axis merged (batch axis = 0, which is refused; negative counts from the end). Default 1. */
     readonly startDim = 1,
+    /** Last axis merged, inclusive (negative counts from the end). Default −1. */
     readonly endDim = -1,
     ...extra: never[]
   ) {

@@ -10,6 +10,10 @@ import { noMoreArgs } from '../backend/validate.js';
 import { type ForwardOptions, Layer } from './layer.js';
 import { chw, GeometryCache, images } from './window2d.js';
 
+/**
+ * Global average pooling: [N, C, H, W] → [N, C], the mean of each H×W plane (what
+ * `torch.nn.AdaptiveAvgPool2d(1)` followed by `torch.flatten(x, 1)` computes).
+ */
 export class GlobalAvgPool2d extends Layer {
   private readonly geometry = new GeometryCache((shape) =>
     globalGeometry(`${this.name}.forward`, shape),

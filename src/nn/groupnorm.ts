@@ -17,19 +17,29 @@ import {
 } from '../backend/validate.js';
 import { type ForwardOptions, Layer, type ParamSpec } from './layer.js';
 
+/** Options of {@link GroupNorm}. */
 export interface GroupNormOptions {
-  /** Added to the variance (default 1e-5). */
+  /** Added to the variance for numerical stability (default 1e-5). PyTorch: `eps`. */
   eps?: number;
-  /** Learnable per-channel γ and β (default true). */
+  /** Learnable per-channel γ (ones) and β (zeros) (default true). PyTorch: `affine`. */
   affine?: boolean;
 }
 
+/**
+ * Group normalisation (`torch.nn.GroupNorm`, Wu & He 2018): the channels of each sample split
+ * into `numGroups` groups, each normalised by its own mean and variance, then a per-channel
+ * affine map. Input [N, C, *]; the same computation in training and eval.
+ */
 export class GroupNorm extends Layer {
+  /** Added to the variance for numerical stability. */
   readonly eps: number;
+  /** Whether the layer has learnable per-channel γ and β. */
   readonly affine: boolean;
 
   constructor(
+    /** Number of groups; must divide `numChannels`. */
     readonly numGroups: number,
+    /** Number of channels C of the input [N, C, *]. */
     readonly numChannels: number,
     options: GroupNormOptions = {},
   ) {

@@ -19,6 +19,7 @@ abstract class Elementwise extends Layer {
   }
 }
 
+/** y = x·relu6(x + 3)/6 (`torch.nn.Hardswish`, MobileNetV3, Howard et al. 2019). Any input shape. */
 export class Hardswish extends Elementwise {
   constructor(...rest: never[]) {
     super();
@@ -39,9 +40,12 @@ export class Hardswish extends Elementwise {
   }
 }
 
+/** y = clamp(x, minVal, maxVal) (`torch.nn.Hardtanh`; ReLU6 is `new Hardtanh(0, 6)`). Any input shape. */
 export class Hardtanh extends Elementwise {
   constructor(
+    /** Lower clip value. Default −1. PyTorch: `min_val`. */
     readonly minVal = -1,
+    /** Upper clip value (greater than minVal). Default 1. PyTorch: `max_val`. */
     readonly maxVal = 1,
     ...rest: never[]
   ) {

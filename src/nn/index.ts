@@ -47,6 +47,7 @@ export {
 } from './layer.js';
 export { LayerNorm, type LayerNormOptions } from './layernorm.js';
 export { Linear, type LinearOptions } from './linear.js';
+export type { Loss, Target } from './loss.js';
 export * as losses from './losses/index.js';
 export { MaxPool2d, type MaxPool2dOptions } from './maxpool2d.js';
 export { Model, type ModelOptions } from './model.js';
@@ -65,7 +66,7 @@ export { Reshape } from './reshape.js';
 export { Residual } from './residual.js';
 export { Sequential } from './sequential.js';
 export { LogSoftmax, Softmax } from './softmax.js';
-export { numel, Scratch, shapeStr } from './tensor.js';
+export { numel, Scratch, shapeStr, type Tensor as DenseTensor } from './tensor.js';
 export {
   type TransformerEncoderForwardOptions,
   TransformerEncoderLayer,

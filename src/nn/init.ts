@@ -8,6 +8,7 @@
 import { f32, finite, knownKeys, oneOf, options, unused } from '../backend/validate.js';
 import { Rng } from '../random.js';
 
+/** The nonlinearity a gain is computed for (`torch.nn.init.calculate_gain`'s names, camelCase). */
 export type Nonlinearity = 'linear' | 'conv' | 'sigmoid' | 'tanh' | 'relu' | 'leakyRelu' | 'selu';
 
 const NONLINEARITIES: readonly Nonlinearity[] = [
@@ -51,7 +52,16 @@ export function gain(nonlinearity: Nonlinearity, param?: number): number {
   }
 }
 
-export function fans(shape: readonly number[]): { fanIn: number; fanOut: number } {
+/**
+ * Fan-in and fan-out of a weight of shape [out, in, ...kernel] (at least 2-D), as PyTorch's
+ * `_calculate_fan_in_and_fan_out`: fanIn = in·∏kernel, fanOut = out·∏kernel.
+ */
+export function fans(shape: readonly number[]): {
+  /** in·∏kernel. */
+  fanIn: number;
+  /** out·∏kernel. */
+  fanOut: number;
+} {
   if (shape.length < 2)
     throw new RangeError(
       `init: fan in/out need a tensor of ≥ 2 dimensions, got shape [${shape.join(', ')}]`,
@@ -60,19 +70,89 @@ export function fans(shape: readonly number[]): { fanIn: number; fanOut: number 
   return { fanIn: shape[1] * receptive, fanOut: shape[0] * receptive };
 }
 
+/**
+ * A parameter initialiser, as a layer's `weightInit`/`biasInit` (the `torch.nn.init`
+ * functions): zeros, ones, constant, U(a, b), N(mean, std²), Xavier/Glorot (Glorot & Bengio
+ * 2010), Kaiming/He (He et al. 2015), LeCun, or orthogonal (Saxe et al. 2014). Fans are
+ * computed as by {@link fans}.
+ */
 export type Init =
-  | { kind: 'zeros' }
-  | { kind: 'ones' }
-  | { kind: 'constant'; value: number }
-  | { kind: 'uniform'; a: number; b: number }
-  | { kind: 'normal'; mean: number; std: number }
-  | { kind: 'xavierUniform'; gain?: number }
-  | { kind: 'xavierNormal'; gain?: number }
-  | { kind: 'kaimingUniform'; a?: number; mode?: 'fanIn' | 'fanOut'; nonlinearity?: Nonlinearity }
-  | { kind: 'kaimingNormal'; a?: number; mode?: 'fanIn' | 'fanOut'; nonlinearity?: Nonlinearity }
-  | { kind: 'lecunUniform' }
-  | { kind: 'lecunNormal' }
-  | { kind: 'orthogonal'; gain?: number };
+  | {
+      /** All zeros (`nn.init.zeros_`). */
+      kind: 'zeros';
+    }
+  | {
+      /** All ones (`nn.init.ones_`). */
+      kind: 'ones';
+    }
+  | {
+      /** Every element `value` (`nn.init.constant_`). */
+      kind: 'constant';
+      /** The constant. */
+      value: number;
+    }
+  | {
+      /** U(a, b) (`nn.init.uniform_`). */
+      kind: 'uniform';
+      /** Lower bound. */
+      a: number;
+      /** Upper bound (≥ a). */
+      b: number;
+    }
+  | {
+      /** N(mean, std²) (`nn.init.normal_`). */
+      kind: 'normal';
+      /** Mean. */
+      mean: number;
+      /** Standard deviation (≥ 0). */
+      std: number;
+    }
+  | {
+      /** U(−b, b), b = gain·√(6 / (fanIn + fanOut)) (`nn.init.xavier_uniform_`). */
+      kind: 'xavierUniform';
+      /** Scale factor. Default 1. */
+      gain?: number;
+    }
+  | {
+      /** N(0, std²), std = gain·√(2 / (fanIn + fanOut)) (`nn.init.xavier_normal_`). */
+      kind: 'xavierNormal';
+      /** Scale factor. Default 1. */
+      gain?: number;
+    }
+  | {
+      /** U(−b, b), b = √3·gain(nonlinearity, a)/√fan (`nn.init.kaiming_uniform_`). */
+      kind: 'kaimingUniform';
+      /** Negative slope of the rectifier, used with `'leakyRelu'` only. Default 0. */
+      a?: number;
+      /** Which fan: `'fanIn'` preserves the forward variance, `'fanOut'` the backward. Default `'fanIn'`. */
+      mode?: 'fanIn' | 'fanOut';
+      /** Nonlinearity the gain is computed for. Default `'leakyRelu'` (with a = 0, √2 as for ReLU), as PyTorch. */
+      nonlinearity?: Nonlinearity;
+    }
+  | {
+      /** N(0, std²), std = gain(nonlinearity, a)/√fan (`nn.init.kaiming_normal_`). */
+      kind: 'kaimingNormal';
+      /** Negative slope of the rectifier, used with `'leakyRelu'` only. Default 0. */
+      a?: number;
+      /** Which fan: `'fanIn'` preserves the forward variance, `'fanOut'` the backward. Default `'fanIn'`. */
+      mode?: 'fanIn' | 'fanOut';
+      /** Nonlinearity the gain is computed for. Default `'leakyRelu'` (with a = 0, √2 as for ReLU), as PyTorch. */
+      nonlinearity?: Nonlinearity;
+    }
+  | {
+      /** U(−b, b), b = √(3 / fanIn) (LeCun uniform, Keras's `lecun_uniform`). */
+      kind: 'lecunUniform';
+    }
+  | {
+      /** N(0, 1/fanIn) (LeCun normal, for SELU networks; Keras's `lecun_normal` is truncated, this is not). */
+      kind: 'lecunNormal';
+    }
+  | {
+      /** A (semi-)orthogonal matrix over the weight flattened to [out, in·∏kernel], times gain (`nn.init.orthogonal_`). */
+      kind: 'orthogonal';
+      /** Scale factor. Default 1. */
+      gain?: number;
+    };
 
 export const INIT_KINDS = [
   'zeros',

@@ -19,21 +19,30 @@ import {
 import { type ForwardOptions, Layer, type ParamSpec, type StateBuffer } from './layer.js';
 import { shapeStr } from './tensor.js';
 
+/** Options of {@link InstanceNorm2d}. */
 export interface InstanceNormOptions {
-  /** Added to the variance (default 1e-5). */
+  /** Added to the variance (default 1e-5). PyTorch: `eps`. */
   eps?: number;
-  /** Running-statistics factor (default 0.1). */
+  /** Running-statistics factor, with `trackRunningStats` (default 0.1). PyTorch: `momentum`. */
   momentum?: number;
-  /** Learnable per-channel γ and β (default false, as torch). */
+  /** Learnable per-channel γ and β (default false, as torch). PyTorch: `affine`. */
   affine?: boolean;
-  /** Keep running statistics and use them in eval (default false, as torch). */
+  /** Keep running statistics and use them in eval (default false, as torch). PyTorch: `track_running_stats`. */
   trackRunningStats?: boolean;
 }
 
+/**
+ * Instance normalisation over [N, C, H, W] (`torch.nn.InstanceNorm2d`, Ulyanov et al. 2016):
+ * each channel of each sample normalised by its own mean and variance over H×W.
+ */
 export class InstanceNorm2d extends Layer {
+  /** Added to the variance before the square root. */
   readonly eps: number;
+  /** Running-statistics factor. */
   readonly momentum: number;
+  /** Whether the layer has learnable per-channel γ and β. */
   readonly affine: boolean;
+  /** Whether running statistics are kept and used in eval. */
   readonly trackRunningStats: boolean;
   /** Running mean per channel (null without `trackRunningStats`). */
   readonly runningMean: Float32Array | null;
@@ -41,6 +50,7 @@ export class InstanceNorm2d extends Layer {
   readonly runningVar: Float32Array | null;
 
   constructor(
+    /** Number of channels C. */
     readonly numFeatures: number,
     options: InstanceNormOptions = {},
   ) {

@@ -21,6 +21,7 @@ import type { Rng } from '../random.js';
 import type { Init } from './init.js';
 import { shapeStr } from './tensor.js';
 
+/** Options of a standard layer's `forward(x, options)`. */
 export interface ForwardOptions {
   /** Training mode for this call: dropout drops, batch norm uses batch statistics (default: the layer's `training`, false unless `train()` was called). */
   training?: boolean;
@@ -39,8 +40,11 @@ export interface BackwardOptions {
 
 /** A parameter a layer needs, before storage exists. */
 export interface ParamSpec {
+  /** Parameter name within its layer (`weight`, `bias`), used in state dicts and errors. */
   name: string;
+  /** Shape of the parameter (e.g. `[outFeatures, inFeatures]` for a linear weight). */
   shape: number[];
+  /** How the model fills the parameter when it allocates it. */
   init: Init;
   /** Whether L1/L2 penalties and max-norm constraints apply (weights yes, biases no). */
   regularize: boolean;
@@ -48,9 +52,13 @@ export interface ParamSpec {
 
 /** A bound parameter: the optimizer's {data, grad}, its name and shape, and its leaf tensor. */
 export interface LayerParam extends Param {
+  /** Parameter name, prefixed by the model with the layer's dotted path (e.g. `1.0.weight`). */
   name: string;
+  /** Shape of the parameter. */
   shape: readonly number[];
+  /** Gradient accumulator: a view of the model's gradient arena, same length as `data`. */
   grad: Float32Array;
+  /** Whether L1/L2 penalties and max-norm constraints apply (weights yes, biases no). */
   regularize: boolean;
   /** The parameter as a leaf tensor requiring grad over the arena views (set by Model). */
   tensor?: Tensor;
@@ -58,17 +66,28 @@ export interface LayerParam extends Param {
 
 /** Non-trainable state saved with the model (batch-norm running statistics). */
 export interface StateBuffer {
+  /** Buffer name within its layer (e.g. `runningMean`); the model prefixes the layer path. */
   name: string;
+  /** The buffer's values, updated in place by the layer. */
   data: Float32Array;
 }
 
+/**
+ * Base class of every layer (PyTorch's `torch.nn.Module`). A layer declares its parameters
+ * (`paramSpecs`), receives them from its {@link Model} (`bind`) and computes `forward` with
+ * tensor operations, which autograd differentiates; there is no backward to write. Shapes
+ * exclude the batch axis.
+ */
 export abstract class Layer {
   /** Set by the model to a unique path such as `2:Conv2d`; defaults to the class name. */
   name: string;
+  /** Per-sample input shape (without the batch axis), fixed by `build`; `[]` before. */
   inputShape: readonly number[] = [];
+  /** Per-sample output shape (without the batch axis), computed by `build`; `[]` before. */
   outputShape: readonly number[] = [];
   /** Mode used when a forward is not given `training` (see `train()`/`eval()`). */
   training = false;
+  /** This layer's own parameters as bound by the model, in `paramSpecs()` order. */
   protected bound: LayerParam[] = [];
   /** @internal The model whose arena holds this layer's parameters. */
   _owner: object | null = null;

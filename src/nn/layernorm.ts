@@ -14,19 +14,29 @@ import { bool, describe, finite, optionsOf } from '../backend/validate.js';
 import { type ForwardOptions, Layer, type ParamSpec } from './layer.js';
 import { shapeStr } from './tensor.js';
 
+/** Options of {@link LayerNorm}. */
 export interface LayerNormOptions {
-  /** Added to the variance (default 1e-5). */
+  /** Added to the variance (default 1e-5). PyTorch: `eps`. */
   eps?: number;
-  /** Learnable per-element γ (and β) (default true). */
+  /** Learnable per-element γ (and β) (default true). PyTorch: `elementwise_affine`. */
   elementwiseAffine?: boolean;
-  /** Learnable β, when elementwiseAffine (default true). */
+  /** Learnable β, when elementwiseAffine (default true). PyTorch: `bias`. */
   bias?: boolean;
 }
 
+/**
+ * Layer normalisation (`torch.nn.LayerNorm`, Ba et al. 2016): normalises each sample over its
+ * trailing `normalizedShape` axes, then a per-element affine map. Any leading axes; the same
+ * computation in training and eval.
+ */
 export class LayerNorm extends Layer {
+  /** The trailing axes normalised over (e.g. `[dModel]`). */
   readonly normalizedShape: readonly number[];
+  /** Added to the variance before the square root. */
   readonly eps: number;
+  /** Whether the layer has a learnable γ (weight) of shape `normalizedShape`. */
   readonly elementwiseAffine: boolean;
+  /** Whether the layer has a learnable β (bias); false without `elementwiseAffine`. */
   readonly bias: boolean;
 
   constructor(normalizedShape: number | readonly number[], options: LayerNormOptions = {}) {

@@ -10,19 +10,47 @@ import { bool, optionsOf, positiveInt, unused } from '../backend/validate.js';
 import { checkInit, type Init } from './init.js';
 import { type ForwardOptions, Layer, type ParamSpec } from './layer.js';
 
+/** Options of {@link Linear}. */
 export interface LinearOptions {
+  /** Whether the layer adds a learnable bias. Default true. PyTorch: `bias`. */
   bias?: boolean;
+  /** Initialiser of the weight [out, in]. Default U(−1/√in, 1/√in), PyTorch's default. */
   weightInit?: Init;
+  /** Initialiser of the bias (refused with `bias: false`). Default U(−1/√in, 1/√in), as PyTorch. */
   biasInit?: Init;
 }
 
+/**
+ * Fully connected layer (`torch.nn.Linear`): y = x·Wᵀ + b over the last axis, W of shape
+ * [outFeatures, inFeatures]; any leading axes ([..., in] → [..., out]).
+ *
+ * @example
+ * ```ts
+ * import { nn, optim, tensor } from 'descent-ml';
+ *
+ * const net = new nn.Sequential([new nn.Linear(4, 16), new nn.ReLU(), new nn.Linear(16, 1)]);
+ * const model = new nn.Model(net, [4], { seed: 0 });
+ * const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
+ * const lossFn = new nn.losses.MSELoss();
+ *
+ * const x = tensor(new Float32Array(8 * 4).fill(0.5), [8, 4]);
+ * const y = tensor(new Float32Array(8).fill(1), [8, 1]);
+ * model.zeroGrad();
+ * const loss = lossFn.apply(model.forward(x), y);
+ * loss.backward();
+ * opt.step();
+ * ```
+ */
 export class Linear extends Layer {
+  /** Whether the layer has a bias. */
   readonly bias: boolean;
   private readonly weightInit: Init;
   private readonly biasInit: Init;
 
   constructor(
+    /** Size of the input's last axis. */
     readonly inFeatures: number,
+    /** Size of the output's last axis. */
     readonly outFeatures: number,
     options: LinearOptions = {},
   ) {

@@ -9,7 +9,12 @@ import type { Tensor } from './tensor.js';
 /** Class indices (one per sample) or a dense target with the prediction's shape. */
 export type Target = Int32Array | Tensor;
 
+/**
+ * What every loss class implements (`nn.losses.*`): `forward` for the reduced value (and
+ * dL/dpred), `apply` for the loss on the autograd tape.
+ */
 export interface Loss {
+  /** Name used in error messages. */
   readonly name: string;
   /**
    * Loss of `pred` against `target` (reduced as the loss was configured, 'mean' by default);

@@ -13,19 +13,33 @@ import { checkLayerOptions } from './conv-common.js';
 import { type ForwardOptions, Layer } from './layer.js';
 import { checkPoolPadding, chw, flag, GeometryCache, images, type Pair, pair } from './window2d.js';
 
+/** Options of {@link MaxPool2d}. */
 export interface MaxPool2dOptions {
-  /** Default: the kernel size. */
+  /** Window step, [height, width] or one number. Default: the kernel size. PyTorch: `stride`. */
   stride?: Pair;
+  /** Implicit padding (never selected) on each side, [height, width] or one number; at most half the kernel. Default 0. PyTorch: `padding`. */
   padding?: Pair;
+  /** Spacing between window elements, [height, width] or one number. Default 1. PyTorch: `dilation`. */
   dilation?: Pair;
+  /** Use ceil instead of floor for the output size (a last partial window when it starts inside the input). Default false. PyTorch: `ceil_mode`. */
   ceilMode?: boolean;
 }
 
+/**
+ * 2-D max pooling over NCHW images (`torch.nn.MaxPool2d`): [N, C, H, W] → [N, C, Ho, Wo] with
+ * Ho = ⌊(H + 2·padding − dilation·(kernel − 1) − 1) / stride⌋ + 1 (⌈⌉ in ceil mode). The
+ * gradient goes to the first maximum of each window, as in PyTorch.
+ */
 export class MaxPool2d extends Layer {
+  /** Window size [height, width]. */
   readonly kernelSize: readonly [number, number];
+  /** Window step [height, width]. */
   readonly stride: readonly [number, number];
+  /** Padding on each side [height, width]; padded positions are never selected. */
   readonly padding: readonly [number, number];
+  /** Spacing between window elements [height, width]. */
   readonly dilation: readonly [number, number];
+  /** Whether the output size rounds up (a last partial window). */
   readonly ceilMode: boolean;
   private readonly geometry = new GeometryCache((shape) =>
     this.geometryOf(`${this.name}.forward`, shape),

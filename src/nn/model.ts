@@ -25,8 +25,9 @@ import {
 } from './layer.js';
 import { numel, shapeStr } from './tensor.js';
 
+/** Options of {@link Model}. */
 export interface ModelOptions {
-  /** Seed of the parameter initialisation (default 0). */
+  /** Seed of the parameter initialisation and of every layer's random stream (dropout), an integer ≥ 0 (default 0). */
   seed?: number;
 }
 
@@ -43,6 +44,35 @@ function walk(
   layer.children().forEach((c, i) => walk(c, path ? `${path}.${i}` : String(i), out, seen));
 }
 
+/**
+ * A built network: the root layer plus storage. Every parameter lives in one flat
+ * Float32Array (`params`) and every gradient in a second (`grads`), so an optimizer updates the
+ * whole model in one fused call and a checkpoint is two buffers; initialisation is seeded.
+ * Wrap a layer tree in a Model before calling it (PyTorch modules own their parameters; here
+ * the Model allocates them).
+ *
+ * @example
+ * ```ts
+ * import { nn, optim, tensor } from 'descent-ml';
+ *
+ * const model = new nn.Model(
+ *   new nn.Sequential([new nn.Linear(2, 8), new nn.Tanh(), new nn.Linear(8, 3)]),
+ *   [2],
+ *   { seed: 42 },
+ * );
+ * const opt = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+ * const ce = new nn.losses.CrossEntropyLoss();
+ * const x = tensor(new Float32Array([0, 1, 1, 0, 1, 1, 0, 0]), [4, 2]);
+ * const labels = new Int32Array([1, 1, 0, 2]);
+ *
+ * for (let epoch = 0; epoch < 100; epoch++) {
+ *   model.zeroGrad();
+ *   ce.apply(model.forward(x, { training: true }), labels).backward();
+ *   opt.step();
+ * }
+ * console.log(model.summary());
+ * ```
+ */
 export class Model {
   private readonly shapes: { input: readonly number[]; output: readonly number[] } | null;
   /** All parameters, back to back. */
@@ -57,6 +87,7 @@ export class Model {
   private previous: Node | null = null;
 
   constructor(
+    /** The root layer (often a {@link Sequential}). */
     readonly net: Layer,
     inputShape?: readonly number[] | null,
     options: ModelOptions = {},
@@ -155,6 +186,7 @@ export class Model {
     return this.all;
   }
 
+  /** Total number of parameter elements (the length of `params`). */
   get paramCount(): number {
     return this.params.length;
   }

@@ -11,15 +11,22 @@ import type { Tensor, TensorLike } from '../autograd/tensor.js';
 import { describe, knownKeys, options as optionsCheck, positiveInt } from '../backend/validate.js';
 import { type ForwardOptions, Layer, type ParamSpec } from './layer.js';
 
+/** Options of {@link PReLU}. */
 export interface PReLUOptions {
-  /** Initial slope (default 0.25). */
+  /** Initial slope (default 0.25). PyTorch: `init`. */
   init?: number;
 }
 
+/**
+ * Parametric ReLU (`torch.nn.PReLU`, He et al. 2015): y = x for x > 0, a·x otherwise, with a
+ * learned slope a shared by all channels or one per channel (axis 1).
+ */
 export class PReLU extends Layer {
+  /** Initial value of the slope. */
   readonly init: number;
 
   constructor(
+    /** Number of slopes: 1 (shared, the default) or the channel count C of [N, C, …]. PyTorch: `num_parameters`. */
     readonly numParameters = 1,
     options: PReLUOptions = {},
   ) {

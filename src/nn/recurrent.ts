@@ -39,34 +39,39 @@ import { Rng } from '../random.js';
 import { type ForwardOptions, Layer, type ParamSpec } from './layer.js';
 import { shapeStr } from './tensor.js';
 
+/** Options of {@link RNN}, {@link LSTM} and {@link GRU}. */
 export interface RecurrentOptions {
-  /** Biases b_ih and b_hh (default true). */
+  /** Biases b_ih and b_hh (default true). PyTorch: `bias`. */
   bias?: boolean;
-  /** Stacked recurrent layers (default 1). */
+  /** Stacked recurrent layers (default 1). PyTorch: `num_layers`. */
   numLayers?: number;
-  /** Output every step [N, T, D·H] (true) or only the final states [N, D·H] (default false). */
+  /** Output every step [N, T, D·H] (true) or only the final states [N, D·H] (default false; Keras's `return_sequences`, PyTorch always returns the sequence). */
   returnSequences?: boolean;
-  /** Both directions, outputs side by side on the feature axis (default false). */
+  /** Both directions, outputs side by side on the feature axis (default false). PyTorch: `bidirectional`. */
   bidirectional?: boolean;
-  /** Dropout probability on each layer's output but the last's, in training (default 0). */
+  /** Dropout probability on each layer's output but the last's, in training (default 0; needs numLayers > 1). PyTorch: `dropout`. */
   dropout?: number;
-  /** Input and output [N, T, ·] (default true) or time-major [T, N, ·] (torch's default). */
+  /** Input and output [N, T, ·] (default true, unlike PyTorch) or time-major [T, N, ·] (PyTorch's default). PyTorch: `batch_first`. */
   batchFirst?: boolean;
 }
 
+/** Options of {@link RNN}. */
 export interface RNNOptions extends RecurrentOptions {
-  /** 'tanh' (default) or 'relu'. */
+  /** The cell's activation: 'tanh' (default) or 'relu'. PyTorch: `nonlinearity`. */
   nonlinearity?: 'tanh' | 'relu';
 }
 
 /** Initial states, [numLayers·D, N, H] each (omitted: zeros). `c` is the LSTM's cell state. */
 export interface RecurrentState {
+  /** Initial hidden states [numLayers·D, N, H] (PyTorch's h_0); omitted or null: zeros. */
   h?: Tensor | TensorLike | null;
+  /** Initial cell states [numLayers·D, N, H] (PyTorch's c_0, LSTM only); omitted or null: zeros. */
   c?: Tensor | TensorLike | null;
 }
 
 /** What `forwardWithState` returns: the output as `forward`'s, and the final states. */
 export interface RecurrentOutput {
+  /** What `forward` returns: the sequence [N, T, D·H] with `returnSequences`, else the final states [N, D·H]. */
   output: Tensor;
   /** Final hidden states [numLayers·D, N, H]. */
   h: Tensor;
@@ -83,22 +88,37 @@ const OPTION_KEYS = [
   'batchFirst',
 ] as const;
 
+/**
+ * Base of the recurrent layers {@link RNN}, {@link LSTM} and {@link GRU}: stacked, optionally
+ * bidirectional, with PyTorch's parameter names and layout (so a torch state dict maps one to
+ * one). Input [N, T, inputSize] (batch-first, the default here) or [T, N, inputSize].
+ */
 export abstract class Recurrent extends Layer {
+  /** Whether the layers have the biases b_ih and b_hh. */
   readonly bias: boolean;
+  /** Number of stacked recurrent layers. */
   readonly numLayers: number;
+  /** Whether `forward` returns every step's output or only the final states. */
   readonly returnSequences: boolean;
+  /** Whether each layer runs in both directions. */
   readonly bidirectional: boolean;
+  /** Dropout probability between stacked layers, in training. */
   readonly dropout: number;
+  /** Whether input and output are [N, T, ·] (true) or [T, N, ·]. */
   readonly batchFirst: boolean;
   /** Gates per hidden unit: 1 (RNN), 4 (LSTM), 3 (GRU). */
   readonly gateCount: number;
   /** Directions: 1, or 2 when bidirectional. */
   readonly directions: number;
+  /** This layer's random stream for the inter-layer dropout (set by the model through `setRng`). */
   protected rng: Rng | null = null;
 
+  /** @internal Subclasses pass their cell kind; build an RNN, LSTM or GRU instead. */
   protected constructor(
     private readonly cell: CellKind,
+    /** Features per time step of the input. */
     readonly inputSize: number,
+    /** Features of the hidden state H. */
     readonly hiddenSize: number,
     options: RecurrentOptions,
     extraKeys: readonly string[],
@@ -321,6 +341,7 @@ function finalOutput(h: Tensor): Tensor {
 
 /** Elman RNN, `torch.nn.RNN`: h' = act(W_ih x + b_ih + W_hh h + b_hh), act tanh or relu. */
 export class RNN extends Recurrent {
+  /** The cell's activation. */
   readonly nonlinearity: 'tanh' | 'relu';
   constructor(inputSize: number, hiddenSize: number, options: RNNOptions = {}) {
     const nl = (options as RNNOptions | null)?.nonlinearity ?? 'tanh';

@@ -10,7 +10,12 @@ import { describe, noMoreArgs } from '../backend/validate.js';
 import { type ForwardOptions, Layer } from './layer.js';
 import { numel } from './tensor.js';
 
+/**
+ * Reshapes each sample to `shape`, keeping the batch axis (`x.reshape(batch, ...shape)`; one
+ * entry may be −1, inferred). A view, no copy.
+ */
 export class Reshape extends Layer {
+  /** Target per-sample shape as given (−1 marks the inferred axis). */
   readonly shape: readonly number[];
 
   constructor(shape: readonly number[], ...extra: never[]) {

@@ -12,9 +12,16 @@ import { describe, noMoreArgs } from '../backend/validate.js';
 import { type ForwardOptions, Layer } from './layer.js';
 import { shapeStr } from './tensor.js';
 
+/**
+ * A residual block (He et al. 2016): y = body(x) + shortcut(x), the shortcut being the identity
+ * unless given (e.g. a 1×1 convolution when the shapes change). Both branches must produce
+ * the same shape.
+ */
 export class Residual extends Layer {
   constructor(
+    /** The residual branch F(x). */
     readonly body: Layer,
+    /** The shortcut branch; null (default) is the identity. */
     readonly shortcut: Layer | null = null,
     ...extra: never[]
   ) {

@@ -8,7 +8,12 @@ import type { Tensor } from '../autograd/tensor.js';
 import { describe, noMoreArgs } from '../backend/validate.js';
 import { type ForwardOptions, Layer } from './layer.js';
 
+/**
+ * A container that applies its layers in order, each one's output the next one's input
+ * (`torch.nn.Sequential`).
+ */
 export class Sequential extends Layer {
+  /** The layers, in application order (a copy of the array given). */
   readonly layers: Layer[];
 
   constructor(layers: Layer[], name?: string, ...extra: never[]) {

@@ -12,6 +12,7 @@ import { shapeStr } from './tensor.js';
 
 abstract class Normalized extends Layer {
   constructor(
+    /** Axis normalised over, counting the batch axis as 0 (dim 1 of [N, C] is the classes); negative counts from the end. */
     readonly dim: number,
     private readonly log: boolean,
   ) {
@@ -55,6 +56,7 @@ abstract class Normalized extends Layer {
   }
 }
 
+/** Softmax over axis `dim` (`torch.nn.Softmax`; `dim` is required): values in (0, 1) summing to 1 along it. */
 export class Softmax extends Normalized {
   constructor(dim: number, ...rest: never[]) {
     super(dim, false);
@@ -62,6 +64,7 @@ export class Softmax extends Normalized {
   }
 }
 
+/** log(softmax(x)) over axis `dim`, computed stably (`torch.nn.LogSoftmax`; `dim` is required). Pairs with NLLLoss. */
 export class LogSoftmax extends Normalized {
   constructor(dim: number, ...rest: never[]) {
     super(dim, true);

@@ -1,17 +1,25 @@
 /** A dense row-major float32 tensor: a Float32Array view and its shape (batch first). */
 import { describe, noMoreArgs } from '../backend/validate.js';
 
+/**
+ * A plain dense tensor: row-major float32 values and their shape (batch first), as datasets,
+ * `fit` and the losses' `forward` take it. A float32 autograd `Tensor` satisfies it.
+ */
 export interface Tensor {
+  /** The values, row-major. */
   readonly data: Float32Array;
+  /** The shape; the product of its entries is `data.length`. */
   readonly shape: readonly number[];
 }
 
+/** Number of elements of a shape (the product of its entries; 1 for `[]`). */
 export function numel(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;
   return n;
 }
 
+/** A shape as text, `[2, 3]`, for messages. */
 export function shapeStr(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }

@@ -33,29 +33,31 @@ import { Rng } from '../random.js';
 import { attentionSpecs, attentionWeights, probability, size } from './attention.js';
 import { type ForwardOptions, Layer, type ParamSpec } from './layer.js';
 
+/** Options of {@link TransformerEncoderLayer}. */
 export interface TransformerEncoderLayerOptions {
-  /** Hidden size of the feed-forward block (default 2048). */
+  /** Hidden size of the feed-forward block (default 2048). PyTorch: `dim_feedforward`. */
   dimFeedforward?: number;
-  /** Dropout probability everywhere (default 0.1). */
+  /** Dropout probability on the attention weights, inside the feed-forward block and on both residual branches (default 0.1). PyTorch: `dropout`. */
   dropout?: number;
-  /** Feed-forward activation (default 'relu'). */
+  /** Feed-forward activation (default 'relu'). PyTorch: `activation`. */
   activation?: 'relu' | 'gelu';
-  /** Layer-norm ε (default 1e-5). */
+  /** Layer-norm ε (default 1e-5). PyTorch: `layer_norm_eps`. */
   layerNormEps?: number;
-  /** [batch, len, dModel] (default false: [len, batch, dModel]). */
+  /** [batch, len, dModel] (default false: [len, batch, dModel], as PyTorch). PyTorch: `batch_first`. */
   batchFirst?: boolean;
-  /** Pre-norm (default false: post-norm). */
+  /** Pre-norm, layer norm before each sub-block (default false: post-norm, after the residual sum). PyTorch: `norm_first`. */
   normFirst?: boolean;
-  /** Biases in the linear layers, the attention and the layer norms (default true). */
+  /** Biases in the linear layers, the attention and the layer norms (default true). PyTorch: `bias`. */
   bias?: boolean;
 }
 
+/** Options of {@link TransformerEncoderLayer.forward}: masks and training mode. */
 export interface TransformerEncoderForwardOptions extends ForwardOptions {
-  /** Attention mask [L, L] or [N·nhead, L, L]: int32 true = may not attend; float32 added. */
+  /** Attention mask [L, L] or [N·nhead, L, L]: int32 true = may not attend; float32 added. Default: none. PyTorch: `src_mask`. */
   srcMask?: TensorLike | null;
-  /** [N, L]: int32 true = padding (ignored as a key); float32 added. */
+  /** Shape [N, L]; int32 true = padding (ignored as a key); float32 added. Default: none. PyTorch: `src_key_padding_mask`. */
   srcKeyPaddingMask?: TensorLike | null;
-  /** Causal self-attention (torch takes it as a hint that srcMask is causal; here it applies it). */
+  /** Causal self-attention (default false; torch takes it as a hint that srcMask is causal, here it applies it). PyTorch: `is_causal`. */
   isCausal?: boolean;
 }
 
@@ -70,18 +72,34 @@ const CTOR_KEYS = [
 ];
 const FORWARD_KEYS = ['training', 'srcMask', 'srcKeyPaddingMask', 'isCausal'];
 
+/**
+ * One Transformer encoder block (`torch.nn.TransformerEncoderLayer`, Vaswani et al. 2017):
+ * self-attention then a feed-forward block, each with dropout and a residual connection,
+ * layer-normalised after (post-norm, default) or before (`normFirst`, Xiong et al. 2020).
+ * PyTorch's parameter names, so a torch state dict loads by name.
+ */
 export class TransformerEncoderLayer extends Layer {
+  /** Hidden size of the feed-forward block. */
   readonly dimFeedforward: number;
+  /** Dropout probability (attention weights, feed-forward, residual branches), in training. */
   readonly dropout: number;
+  /** Feed-forward activation. */
   readonly activation: 'relu' | 'gelu';
+  /** Layer-norm ε. */
   readonly layerNormEps: number;
+  /** Whether input and output are [batch, len, dModel] (true) or [len, batch, dModel]. */
   readonly batchFirst: boolean;
+  /** Whether layer norm comes before each sub-block (pre-norm) instead of after. */
   readonly normFirst: boolean;
+  /** Whether the linear layers, attention and layer norms have biases. */
   readonly bias: boolean;
+  /** This layer's random stream for dropout (set by the model through `setRng`). */
   protected rng: Rng | null = null;
 
   constructor(
+    /** Model width: features of input and output. */
     readonly dModel: number,
+    /** Number of attention heads; must divide dModel. */
     readonly nhead: number,
     options: TransformerEncoderLayerOptions = {},
   ) {

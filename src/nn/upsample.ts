@@ -17,9 +17,15 @@ import type { Tensor, TensorLike } from '../autograd/tensor.js';
 import { type ForwardOptions, Layer } from './layer.js';
 import { chw, GeometryCache, images } from './window2d.js';
 
+/** Options of {@link Upsample}: exactly one of `size` and `scaleFactor`, plus mode and alignment (as `torch.nn.Upsample`). */
 export type UpsampleOptions = InterpolateOptions;
 
+/**
+ * Resamples NCHW images to a size or by a scale factor (`torch.nn.Upsample`), nearest
+ * (default) or bilinear: [N, C, H, W] → [N, C, outH, outW].
+ */
 export class Upsample extends Layer {
+  /** @internal The parsed options: size or scale factor per axis, mode, alignCorners, recompute. */
   readonly spec: InterpolateSpec;
   private readonly geometry = new GeometryCache(
     (shape): InterpolateGeometry => interpolateGeometry(`${this.name}.forward`, shape, this.spec),

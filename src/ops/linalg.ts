@@ -13,18 +13,27 @@ import {
 } from '../backend/validate.js';
 import type { Pick } from './pick.js';
 
+/** Sizes and scalars of `ops.gemm` (BLAS sgemm's arguments, row-major). */
 export interface GemmOptions {
+  /** Rows of op(A) and of C. */
   m: number;
+  /** Columns of op(B) and of C. */
   n: number;
+  /** Columns of op(A) = rows of op(B) (the summed dimension). */
   k: number;
+  /** Use Aᵀ: A is stored k×m (default false). */
   transA?: boolean;
+  /** Use Bᵀ: B is stored n×k (default false). */
   transB?: boolean;
+  /** Scale of op(A)·op(B) (default 1). */
   alpha?: number;
+  /** Scale of C's old contents (default 0: C is overwritten). */
   beta?: number;
 }
 
 const GEMM_KEYS = ['m', 'n', 'k', 'transA', 'transB', 'alpha', 'beta'] as const;
 
+/** Options of `ops.softmaxCrossEntropy` (fused softmax and negative log-likelihood over rows of logits). */
 export interface CrossEntropyOptions {
   /** Where to write the gradient with respect to the logits (same shape), if wanted. */
   grad?: Float32Array;

@@ -10,12 +10,25 @@ import { ElementwiseOptimizer } from './elementwise.js';
 import type { OptimizerFlags, ParamGroup, ParamsInput } from './optimizer.js';
 import { bool, interval, nonNegative, type OptionSpec, pair } from './options.js';
 
+/** Options of {@link AdaBelief} (optax's names and defaults; there is no `torch.optim` counterpart). */
 export interface AdaBeliefOptions {
+  /** Learning rate η, ≥ 0. Default 0.001. optax: `learning_rate`. */
   lr: number;
+  /**
+   * [β₁, β₂], each in [0, 1): decay of the gradient's running average m and of the running
+   * variance s of g − m. Default [0.9, 0.999]. optax: `b1`, `b2`.
+   */
   betas: [number, number];
+  /** Added to √ŝ in the denominator, ≥ 0. Default 1e-16. optax: `eps`. */
   eps: number;
+  /** Added to s at every step (inside the square root), ≥ 0. Default 1e-16. optax: `eps_root`. */
   epsRoot: number;
+  /**
+   * Decoupled weight decay λ: λθ is added to the update before scaling by η (as optax's
+   * `add_decayed_weights`), ≥ 0. Default 0 (exactly optax.adabelief).
+   */
   weightDecay: number;
+  /** Maximize the objective (step along +gradient) instead of minimizing. Default false. */
   maximize: boolean;
 }
 
@@ -38,6 +51,11 @@ export const ADABELIEF_SPEC: OptionSpec<AdaBeliefOptions> = {
   },
 };
 
+/**
+ * AdaBelief (Zhuang et al. 2020, "AdaBelief Optimizer: Adapting Stepsizes by the Belief in
+ * Observed Gradients"), as `optax.adabelief`: Adam whose second moment tracks the variance of
+ * the gradient around its running mean. State: `expAvg`, `expAvgVar`.
+ */
 export class AdaBelief extends ElementwiseOptimizer<AdaBeliefOptions> {
   protected readonly kind = 'adabelief' as const;
   protected readonly hyperLength = 8;

@@ -7,11 +7,17 @@ import { ElementwiseOptimizer } from './elementwise.js';
 import type { OptimizerFlags, ParamGroup, ParamsInput } from './optimizer.js';
 import { bool, interval, nonNegative, type OptionSpec } from './options.js';
 
+/** Options of {@link Adadelta}. */
 export interface AdadeltaOptions {
+  /** Scale η applied to the computed update δ, ≥ 0. Default 1. PyTorch: `lr`. */
   lr: number;
+  /** Decay rate ρ of the running averages of g² and δ², in [0, 1]. Default 0.9. PyTorch: `rho`. */
   rho: number;
+  /** Added inside both square roots for numerical stability, ≥ 0. Default 1e-6. PyTorch: `eps`. */
   eps: number;
+  /** L2 penalty λ added to the gradient, ≥ 0. Default 0. PyTorch: `weight_decay`. */
   weightDecay: number;
+  /** Maximize the objective (step along +gradient) instead of minimizing. Default false. PyTorch: `maximize`. */
   maximize: boolean;
 }
 
@@ -26,6 +32,11 @@ export const ADADELTA_SPEC: OptionSpec<AdadeltaOptions> = {
   },
 };
 
+/**
+ * Adadelta (Zeiler 2012, "ADADELTA: An Adaptive Learning Rate Method"), as
+ * `torch.optim.Adadelta`: step sizes from the ratio of running RMS of past updates and of
+ * gradients. State: `squareAvg`, `accDelta`.
+ */
 export class Adadelta extends ElementwiseOptimizer<AdadeltaOptions> {
   protected readonly kind = 'adadelta' as const;
   protected readonly hyperLength = 5;

@@ -7,13 +7,19 @@ import { ElementwiseOptimizer } from './elementwise.js';
 import type { OptimizerFlags, ParamGroup, ParamsInput } from './optimizer.js';
 import { bool, nonNegative, type OptionSpec } from './options.js';
 
+/** Options of {@link Adagrad}. */
 export interface AdagradOptions {
+  /** Learning rate η, ≥ 0. Default 0.01. PyTorch: `lr`. */
   lr: number;
+  /** Learning-rate decay: step t uses η / (1 + (t − 1)·lrDecay), ≥ 0. Default 0. PyTorch: `lr_decay`. */
   lrDecay: number;
+  /** L2 penalty λ added to the gradient, ≥ 0. Default 0. PyTorch: `weight_decay`. */
   weightDecay: number;
-  /** Initial value of the sum of squared gradients. */
+  /** Initial value of the sum of squared gradients, ≥ 0. Default 0. PyTorch: `initial_accumulator_value`. */
   initialAccumulatorValue: number;
+  /** Added to √s in the denominator for numerical stability, ≥ 0. Default 1e-10. PyTorch: `eps`. */
   eps: number;
+  /** Maximize the objective (step along +gradient) instead of minimizing. Default false. PyTorch: `maximize`. */
   maximize: boolean;
 }
 
@@ -36,6 +42,10 @@ export const ADAGRAD_SPEC: OptionSpec<AdagradOptions> = {
   },
 };
 
+/**
+ * Adagrad (Duchi, Hazan & Singer 2011), as `torch.optim.Adagrad`: per-element step sizes
+ * shrinking with the accumulated sum of squared gradients. State: `sum`.
+ */
 export class Adagrad extends ElementwiseOptimizer<AdagradOptions> {
   protected readonly kind = 'adagrad' as const;
   protected readonly hyperLength = 6;

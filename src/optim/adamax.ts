@@ -7,11 +7,20 @@ import { ElementwiseOptimizer } from './elementwise.js';
 import type { OptimizerFlags, ParamGroup, ParamsInput } from './optimizer.js';
 import { bool, interval, nonNegative, type OptionSpec, pair } from './options.js';
 
+/** Options of {@link Adamax}. */
 export interface AdamaxOptions {
+  /** Learning rate η, ≥ 0. Default 0.002. PyTorch: `lr`. */
   lr: number;
+  /**
+   * [β₁, β₂], each in [0, 1): decay of the gradient's running average and of the infinity norm
+   * u. Default [0.9, 0.999]. PyTorch: `betas`.
+   */
   betas: [number, number];
+  /** Added to |g| in u's update for numerical stability, ≥ 0. Default 1e-8. PyTorch: `eps`. */
   eps: number;
+  /** L2 penalty λ added to the gradient, ≥ 0. Default 0. PyTorch: `weight_decay`. */
   weightDecay: number;
+  /** Maximize the objective (step along +gradient) instead of minimizing. Default false. PyTorch: `maximize`. */
   maximize: boolean;
 }
 
@@ -26,6 +35,10 @@ export const ADAMAX_SPEC: OptionSpec<AdamaxOptions> = {
   },
 };
 
+/**
+ * Adamax (Kingma & Ba 2015, §7.1), as `torch.optim.Adamax`: Adam with the infinity norm of
+ * past gradients in place of the second moment. State: `expAvg`, `expInf`.
+ */
 export class Adamax extends ElementwiseOptimizer<AdamaxOptions> {
   protected readonly kind = 'adamax' as const;
   protected readonly hyperLength = 7;

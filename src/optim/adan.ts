@@ -14,12 +14,23 @@ import { ElementwiseOptimizer } from './elementwise.js';
 import type { OptimizerFlags, ParamGroup, ParamsInput } from './optimizer.js';
 import { bool, type Check, interval, nonNegative, type OptionSpec } from './options.js';
 
+/** Options of {@link Adan} (optax's names and defaults; there is no `torch.optim` counterpart). */
 export interface AdanOptions {
+  /** Learning rate η, ≥ 0. Default 0.001. optax: `learning_rate`. */
   lr: number;
+  /**
+   * Decay rates [β₁, β₂, β₃], each in [0, 1), of the gradient, gradient-difference and squared
+   * averages (optax's convention, not the paper's 1 − β). Default [0.98, 0.92, 0.99].
+   * optax: `b1`, `b2`, `b3`.
+   */
   betas: [number, number, number];
+  /** Added to the denominator √(n̂ + ε_root), ≥ 0. Default 1e-8. optax: `eps`. */
   eps: number;
+  /** Added to n̂ inside the square root, ≥ 0. Default 1e-8. optax: `eps_root`. */
   epsRoot: number;
+  /** Weight decay λ: λθ added to the update before scaling by η (optax's), ≥ 0. Default 0. optax: `weight_decay`. */
   weightDecay: number;
+  /** Maximize the objective (step along +gradient) instead of minimizing. Default false. */
   maximize: boolean;
 }
 
@@ -52,6 +63,11 @@ export const ADAN_SPEC: OptionSpec<AdanOptions> = {
   },
 };
 
+/**
+ * Adan (Xie et al. 2022, "Adan: Adaptive Nesterov Momentum Algorithm for Faster Optimizing
+ * Deep Models"), as `optax.adan`: Nesterov-style momentum estimated from the gradient and its
+ * step-to-step difference. State: `expAvg`, `expAvgDiff`, `expAvgSq`, `prevGrad`.
+ */
 export class Adan extends ElementwiseOptimizer<AdanOptions> {
   protected readonly kind = 'adan' as const;
   protected readonly hyperLength = 9;

@@ -9,15 +9,19 @@ import type { GroupState, OptimizerFlags, ParamGroup, ParamsInput } from './opti
 import { anyFinite, bool, nonNegative, type OptionSpec } from './options.js';
 import { ScalarStateOptimizer } from './scalar-elementwise.js';
 
+/** Options of {@link ASGD}. */
 export interface ASGDOptions {
+  /** Initial learning rate, ≥ 0. Default 0.01. PyTorch: `lr`. */
   lr: number;
-  /** λ, the decay term. */
+  /** λ, the decay term, ≥ 0. Default 1e-4. PyTorch: `lambd`. */
   lambd: number;
-  /** α, the power of the η update. */
+  /** α, the power of the η update, ≥ 0. Default 0.75. PyTorch: `alpha`. */
   alpha: number;
-  /** The step at which averaging starts. */
+  /** The step at which averaging starts. Default 1e6. PyTorch: `t0`. */
   t0: number;
+  /** L2 penalty added to the gradient, ≥ 0. Default 0. PyTorch: `weight_decay`. */
   weightDecay: number;
+  /** Maximize the objective (step along +gradient) instead of minimizing. Default false. PyTorch: `maximize`. */
   maximize: boolean;
 }
 
@@ -33,6 +37,11 @@ export const ASGD_SPEC: OptionSpec<ASGDOptions> = {
   },
 };
 
+/**
+ * Averaged SGD (Polyak & Juditsky 1992; Bottou 2012), as `torch.optim.ASGD`: SGD with a
+ * decaying step size that also keeps a running average `ax` of the iterates (the averaged
+ * parameters; it does not replace `data`). State: `ax`, per-parameter scalars `eta`, `mu`.
+ */
 export class ASGD extends ScalarStateOptimizer<ASGDOptions> {
   protected readonly kind = 'asgd' as const;
   protected readonly hyperLength = 5;

@@ -11,10 +11,14 @@ import type { Param } from './optimizer.js';
 import { choice, interval, type OptionSpec, resolveOptions } from './options.js';
 import { checkEncoded, decodeInto, type EncodedBuffer, encode } from './state-dict.js';
 
+/** Options of {@link AveragedParams}. */
 export interface AveragingOptions {
-  /** 'swa': equal-weight running mean (default); 'ema': exponential moving average. */
+  /**
+   * `'swa'`: equal-weight running mean (PyTorch's default `avg_fn`); `'ema'`: exponential
+   * moving average (`get_ema_multi_avg_fn`). Default `'swa'`.
+   */
   mode: 'swa' | 'ema';
-  /** EMA decay (default 0.999, as torch's example). */
+  /** EMA decay in [0, 1]; only for `'ema'` (giving it with `'swa'` is refused). Default 0.999 (PyTorch's `decay`). */
   decay: number;
 }
 
@@ -23,12 +27,22 @@ const SPEC: OptionSpec<AveragingOptions> = {
   checks: { mode: choice(['swa', 'ema']), decay: interval(0, 1, true) },
 };
 
+/** {@link AveragedParams}' state as JSON-serialisable data. */
 export interface AveragingState {
+  /** Number of updates folded in so far. */
   nAveraged: number;
+  /** The averaged weights, one per parameter, in the constructor's order. */
   averages: EncodedBuffer[];
 }
 
+/**
+ * Stochastic weight averaging (Izmailov et al. 2018) or an exponential moving average of the
+ * weights, as `torch.optim.swa_utils.AveragedModel` on flat parameters: call `update()` after
+ * optimizer steps, then `swap()` or `copyTo()` to evaluate with the averaged weights.
+ * Batch-norm running statistics are not averaged (recompute them, as PyTorch's `update_bn`).
+ */
 export class AveragedParams {
+  /** The resolved options. */
   readonly options: AveragingOptions;
   /** Number of updates so far (torch's `n_averaged`). */
   nAveraged = 0;
@@ -92,10 +106,12 @@ export class AveragedParams {
     this.params.forEach((p, i) => b.kernelsFor(p.data.length).copy(p.data, this.averages[i]));
   }
 
+  /** The update count and the averaged weights, JSON-serialisable and lossless. */
   stateDict(): AveragingState {
     return { nAveraged: this.nAveraged, averages: this.averages.map(encode) };
   }
 
+  /** Restores a state from `stateDict()` (validated before anything is written). */
   loadStateDict(sd: AveragingState): void {
     const fn = 'AveragedParams.loadStateDict';
     if (

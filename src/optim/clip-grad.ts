@@ -6,6 +6,7 @@ import { getBackend } from '../backend/select.js';
 import { bool, describe, optionsOf } from '../backend/validate.js';
 import type { Param } from './optimizer.js';
 
+/** Options of {@link clipGradNorm} (`torch.nn.utils.clip_grad_norm_`'s keyword arguments). */
 export interface ClipGradNormOptions {
   /** The p of the p-norm: any number > 0, or Infinity (default 2). */
   normType?: number;

@@ -9,9 +9,13 @@ import { type GroupState, Optimizer, type Param, type ParamGroup } from './optim
 
 /** Parameters [start, end) of a group, contiguous in data, grad and state. */
 export interface Run {
+  /** Index (in the group) of the run's first parameter. */
   start: number;
+  /** Index one past the run's last parameter. */
   end: number;
+  /** One view over the run's parameter values, back to back. */
   data: Float32Array;
+  /** One view over the run's gradients, parallel to `data`. */
   grad: Float32Array;
   /** State views in kernel slot order (null for unused slots). */
   states: (Float32Array | null)[];
@@ -29,6 +33,12 @@ function adjacent(a: Float32Array, b: Float32Array): boolean {
   return a.buffer === b.buffer && a.byteOffset + a.byteLength === b.byteOffset;
 }
 
+/**
+ * Base of the optimizers whose update is elementwise (SGD, Adam, RMSprop, …): each step is one
+ * fused `optimStep` kernel call per run of parameters contiguous in memory, without
+ * allocation once the runs are known. Subclasses give the kernel `kind`, the state `slots`
+ * and the `hyper`parameters.
+ */
 export abstract class ElementwiseOptimizer<O extends object> extends Optimizer<O> {
   private readonly cache = new WeakMap<GroupState, RunCache>();
   private readonly hyperBufs = new WeakMap<GroupState, Float64Array>();

@@ -25,8 +25,10 @@ export {
   type OptimizerLike,
   type Param,
   type ParamGroup,
+  type ParamLike,
   type ParamsInput,
 } from './optimizer.js';
+export type { Check, OptionSpec } from './options.js';
 export { RAdam, type RAdamOptions } from './radam.js';
 export { RMSprop, type RMSpropOptions } from './rmsprop.js';
 export { Rprop, type RpropOptions } from './rprop.js';
@@ -40,5 +42,5 @@ export {
   type SGDScheduleFreeOptions,
 } from './schedule-free.js';
 export { SGD, type SGDOptions } from './sgd.js';
-export type { OptimizerStateDict } from './state-dict.js';
+export type { EncodedBuffer, OptimizerStateDict } from './state-dict.js';
 export { Yogi, type YogiOptions } from './yogi.js';

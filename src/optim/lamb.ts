@@ -9,12 +9,19 @@ import { ElementwiseOptimizer } from './elementwise.js';
 import type { OptimizerFlags, ParamGroup, ParamsInput } from './optimizer.js';
 import { bool, interval, nonNegative, type OptionSpec, pair } from './options.js';
 
+/** Options of {@link LAMB} (optax's names and defaults; there is no `torch.optim` counterpart). */
 export interface LAMBOptions {
+  /** Learning rate η, ≥ 0. Default 0.001. optax: `learning_rate`. */
   lr: number;
+  /** [β₁, β₂], each in [0, 1): Adam's moment decay rates. Default [0.9, 0.999]. optax: `b1`, `b2`. */
   betas: [number, number];
+  /** Added to the denominator √(v̂ + ε_root), ≥ 0. Default 1e-6. optax: `eps`. */
   eps: number;
+  /** Added to v̂ inside the square root, ≥ 0. Default 0. optax: `eps_root`. */
   epsRoot: number;
+  /** Weight decay λ: λθ added to the Adam update before the trust ratio, ≥ 0. Default 0. optax: `weight_decay`. */
   weightDecay: number;
+  /** Maximize the objective (step along +gradient) instead of minimizing. Default false. */
   maximize: boolean;
 }
 
@@ -37,6 +44,11 @@ export const LAMB_SPEC: OptionSpec<LAMBOptions> = {
   },
 };
 
+/**
+ * LAMB (You et al. 2020, "Large Batch Optimization for Deep Learning: Training BERT in 76
+ * minutes", ICLR), as `optax.lamb`: the Adam update rescaled per tensor by the trust ratio
+ * ‖θ‖/‖u‖, for large-batch training. State: `expAvg`, `expAvgSq`.
+ */
 export class LAMB extends ElementwiseOptimizer<LAMBOptions> {
   protected readonly kind = 'lamb' as const;
   protected readonly hyperLength = 8;

@@ -10,13 +10,21 @@ import { ElementwiseOptimizer } from './elementwise.js';
 import type { OptimizerFlags, ParamGroup, ParamsInput } from './optimizer.js';
 import { bool, nonNegative, type OptionSpec } from './options.js';
 
+/** Options of {@link LARS} (optax's names and defaults; there is no `torch.optim` counterpart). */
 export interface LARSOptions {
+  /** Learning rate η, ≥ 0. Default 0.001. optax: `learning_rate`. */
   lr: number;
+  /** Momentum μ of the trace of η-scaled steps, ≥ 0 (0: no trace). Default 0.9. optax: `momentum`. */
   momentum: number;
+  /** Weight decay λ: λθ added to the gradient before the trust ratio, ≥ 0. Default 0. optax: `weight_decay`. */
   weightDecay: number;
+  /** Trust coefficient c in r = c·‖θ‖/(‖u‖ + ε), ≥ 0. Default 0.001. optax: `trust_coefficient`. */
   trustCoefficient: number;
+  /** Added to ‖u‖ in the trust ratio, ≥ 0. Default 0. optax: `eps`. */
   eps: number;
+  /** Nesterov momentum. Default false. optax: `nesterov`. */
   nesterov: boolean;
+  /** Maximize the objective (step along +gradient) instead of minimizing. Default false. */
   maximize: boolean;
 }
 
@@ -41,6 +49,11 @@ export const LARS_SPEC: OptionSpec<LARSOptions> = {
   },
 };
 
+/**
+ * LARS (You et al. 2017, "Large Batch Training of Convolutional Networks"), as `optax.lars`
+ * without masks: SGD with momentum whose step is rescaled per tensor by the layer-wise trust
+ * ratio c·‖θ‖/‖u‖. State: `trace` when `momentum` > 0.
+ */
 export class LARS extends ElementwiseOptimizer<LARSOptions> {
   protected readonly kind = 'lars' as const;
   protected readonly hyperLength = 7;

@@ -19,15 +19,23 @@ import {
 import { bool, choice, count, nonNegative, type OptionSpec } from './options.js';
 import { checkEncoded, decodeInto, type EncodedBuffer, encode } from './state-dict.js';
 
+/** Options of {@link LBFGS}. */
 export interface LBFGSOptions {
+  /** Step length along the search direction (the line search's initial step), ≥ 0. Default 1. PyTorch: `lr`. */
   lr: number;
+  /** Maximum iterations per `step()`, an integer ≥ 0. Default 20. PyTorch: `max_iter`. */
   maxIter: number;
-  /** Maximum function evaluations per step; null means maxIter · 5/4 (rounded down). */
+  /** Maximum function evaluations per step; null means maxIter · 5/4 (rounded down). Default null. PyTorch: `max_eval`. */
   maxEval: number | null;
+  /** Stop when the largest absolute gradient element is ≤ this, ≥ 0. Default 1e-7. PyTorch: `tolerance_grad`. */
   toleranceGrad: number;
+  /** Stop when the loss or the parameters change by less than this, ≥ 0. Default 1e-9. PyTorch: `tolerance_change`. */
   toleranceChange: number;
+  /** Number of (s, y) pairs kept for the inverse-Hessian estimate, an integer ≥ 0. Default 100. PyTorch: `history_size`. */
   historySize: number;
+  /** `'strong_wolfe'` for a strong-Wolfe line search, null for a fixed step `lr`. Default null. PyTorch: `line_search_fn`. */
   lineSearchFn: 'strong_wolfe' | null;
+  /** Maximize the closure's value instead of minimizing it. Default false. */
   maximize: boolean;
 }
 
@@ -64,6 +72,13 @@ interface History {
   ro: number[];
 }
 
+/**
+ * L-BFGS (Liu & Nocedal 1989; Nocedal 1980), as `torch.optim.LBFGS`: a quasi-Newton method
+ * from the last `historySize` steps, with an optional strong-Wolfe line search. Every `step`
+ * needs a closure and runs up to `maxIter` iterations. One parameter group only; it keeps up
+ * to 2·`historySize` vectors as long as all parameters together, so it suits small models and
+ * full-batch problems.
+ */
 export class LBFGS extends Optimizer<LBFGSOptions> {
   private readonly n: number;
   private readonly flatGrad: Float32Array;
@@ -157,6 +172,10 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
     return this.pool.pop() ?? allocArena([this.n])[0];
   }
 
+  /**
+   * Runs up to `maxIter` L-BFGS iterations, calling `closure` (required) to re-evaluate the loss
+   * and gradients; returns the loss from the first evaluation, as PyTorch.
+   */
   override step(closure?: Closure): number {
     const fn = 'LBFGS.step';
     if (typeof closure !== 'function') {
@@ -488,6 +507,7 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
       if (typeof r !== 'number') throw new TypeError(`${fn}: extra.ro must hold numbers`);
   }
 
+  /** Restores the history, direction and counters saved by `extraState`. */
   protected override loadExtraState(extra: unknown): void {
     this.resetHistory();
     if (extra === undefined) {

@@ -9,10 +9,18 @@ import { ElementwiseOptimizer } from './elementwise.js';
 import type { OptimizerFlags, ParamGroup, ParamsInput } from './optimizer.js';
 import { bool, interval, nonNegative, type OptionSpec, pair } from './options.js';
 
+/** Options of {@link Lion} (defaults as lucidrains/lion-pytorch; there is no `torch.optim` counterpart). */
 export interface LionOptions {
+  /** Learning rate η, ≥ 0 (typically 3–10× smaller than AdamW's). Default 1e-4. */
   lr: number;
+  /**
+   * [β₁, β₂], each in [0, 1): β₁ interpolates the update direction c, β₂ decays the momentum m.
+   * Default [0.9, 0.99]. optax: `b1`, `b2`.
+   */
   betas: [number, number];
+  /** Decoupled weight decay λ: θ ← θ − ηλθ, ≥ 0. Default 0 (optax's default is 1e-3). optax: `weight_decay`. */
   weightDecay: number;
+  /** Maximize the objective (step along +gradient) instead of minimizing. Default false. */
   maximize: boolean;
 }
 
@@ -26,6 +34,11 @@ export const LION_SPEC: OptionSpec<LionOptions> = {
   },
 };
 
+/**
+ * Lion (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms"), as `optax.lion`:
+ * the step is the sign of an interpolation of momentum and gradient, so every element moves by
+ * ±η. One state buffer: `expAvg`.
+ */
 export class Lion extends ElementwiseOptimizer<LionOptions> {
   protected readonly kind = 'lion' as const;
   protected readonly hyperLength = 5;

@@ -12,11 +12,18 @@ import type { Closure, OptimizerLike } from './optimizer.js';
 import { choice, count, interval, type OptionSpec, resolveOptions } from './options.js';
 import { checkEncoded, decodeInto, encode, type OptimizerStateDict } from './state-dict.js';
 
+/** Options of {@link Lookahead} (the reference implementation's names, camelCased). */
 export interface LookaheadOptions {
-  /** Inner steps between syncs (paper: 5 or 10). */
+  /** Inner steps between syncs, an integer ≥ 1 (paper: 5 or 10). Default 5. */
   k: number;
-  /** Slow-weights step size (paper: 0.5). */
+  /** Slow-weights step size α in [0, 1] (paper: 0.5). Default 0.5. */
   alpha: number;
+  /**
+   * What happens to the inner optimizer's momentum at a sync: `'none'` keeps it, `'reset'`
+   * zeroes it, `'pullback'` interpolates it like the weights. It acts on a `momentumBuffer`
+   * (SGD, RMSprop or Muon with momentum > 0); with any other optimizer (Adam's moments are
+   * not momentum buffers) a value other than `'none'` is refused. Default `'none'`.
+   */
   pullbackMomentum: 'none' | 'reset' | 'pullback';
 }
 
@@ -32,13 +39,22 @@ const SPEC: OptionSpec<LookaheadOptions> = {
   },
 };
 
+/**
+ * Lookahead (Zhang, Lucas, Hinton & Ba 2019, "Lookahead Optimizer: k steps forward, 1 step
+ * back") around any optimizer, after the authors' reference (michaelrzhang/lookahead): every
+ * `k` inner steps the slow weights move toward the fast ones, φ ← φ + α(θ − φ), and the fast
+ * weights restart from them. It is an {@link OptimizerLike}, so `fit` and the schedulers take
+ * it as they take the inner optimizer.
+ */
 export class Lookahead implements OptimizerLike {
+  /** The resolved options. */
   readonly options: LookaheadOptions;
   private counter = 0;
   private readonly slow: Float32Array[][];
   private readonly cachedMom: Float32Array[][] | null;
 
   constructor(
+    /** The inner ("fast") optimizer; the slow weights start as its parameters' current values. */
     readonly optimizer: OptimizerLike,
     options: Partial<LookaheadOptions> = {},
   ) {
@@ -55,6 +71,19 @@ export class Lookahead implements OptimizerLike {
         'Lookahead: pullbackMomentum needs an optimizer from this library (to reach its momentum buffers)',
       );
     }
+    // The reference reads state['momentum_buffer'] and fails without one; an option that
+    // would do nothing (Adam, SGD without momentum) is refused here rather than ignored.
+    if (this.options.pullbackMomentum !== 'none') {
+      const momentum = (g: object) => (g as { momentum?: unknown }).momentum;
+      const gi = optimizer.paramGroups.findIndex((g) => {
+        const m = momentum(g);
+        return !(typeof m === 'number' && m > 0);
+      });
+      if (gi >= 0)
+        throw new TypeError(
+          `Lookahead: pullbackMomentum '${this.options.pullbackMomentum}' needs an optimizer with a momentum buffer (SGD, RMSprop or Muon with momentum > 0); paramGroups[${gi}] of ${optimizer.constructor.name} has none`,
+        );
+    }
     this.slow = optimizer.paramGroups.map((g) => {
       const arenas = allocArena(g.params.map((p) => p.data.length));
       g.params.forEach((p, i) => arenas[i].set(p.data));
@@ -66,14 +95,17 @@ export class Lookahead implements OptimizerLike {
         : null;
   }
 
+  /** The inner optimizer's parameter groups (a scheduler setting `lr` here sets the inner optimizer's). */
   get paramGroups() {
     return this.optimizer.paramGroups;
   }
 
+  /** Zeroes the gradients through the inner optimizer. */
   zeroGrad(setToNull = false): void {
     this.optimizer.zeroGrad(setToNull);
   }
 
+  /** One inner step (with `closure`, if given), then a sync every `k`-th call. Returns the inner step's loss. */
   step(closure?: Closure): number | undefined {
     const loss = this.optimizer.step(closure);
     this.counter++;
@@ -110,6 +142,7 @@ export class Lookahead implements OptimizerLike {
     });
   }
 
+  /** The inner optimizer's state dict, with the slow weights and the step counter in `extra.lookahead`. */
   stateDict(): OptimizerStateDict {
     return {
       ...this.optimizer.stateDict(),
@@ -124,6 +157,7 @@ export class Lookahead implements OptimizerLike {
     };
   }
 
+  /** Restores a state dict from a Lookahead's `stateDict()` (inner state included). */
   loadStateDict(sd: OptimizerStateDict): void {
     const fn = 'Lookahead.loadStateDict';
     const e = (sd?.extra as { lookahead?: Record<string, unknown>; inner?: unknown } | undefined)

@@ -18,19 +18,45 @@ import {
 } from './optimizer.js';
 import { bool, choice, count, interval, nonNegative, type OptionSpec, pair } from './options.js';
 
+/**
+ * Options of {@link Muon}: `torch.optim.Muon`'s for matrices, and `adamw*` options for the
+ * other parameters.
+ */
 export interface MuonOptions {
+  /** Learning rate η of the matrix (Muon) update, ≥ 0; before `adjustLrFn`'s scaling. Default 0.001. PyTorch: `lr`. */
   lr: number;
+  /** Decoupled weight decay λ of the matrices: θ ← θ(1 − ηλ), ≥ 0. Default 0.1. PyTorch: `weight_decay`. */
   weightDecay: number;
+  /** Momentum μ: b ← b + (1 − μ)(g − b), ≥ 0. Default 0.95. PyTorch: `momentum`. */
   momentum: number;
+  /** Nesterov momentum: orthogonalise g + μ(b − g) instead of b. Default true. PyTorch: `nesterov`. */
   nesterov: boolean;
+  /**
+   * Coefficients [a, b, c] of the quintic Newton–Schulz iteration X ← aX + (bA + cA²)X.
+   * Default [3.4445, -4.775, 2.0315]. PyTorch: `ns_coefficients`.
+   */
   nsCoefficients: [number, number, number];
+  /** Lower bound on ‖u‖_F when normalizing before the iteration (u / max(‖u‖_F, ε)), ≥ 0. Default 1e-7. PyTorch: `eps`. */
   eps: number;
+  /** Number of Newton–Schulz iterations, an integer in [0, 100). Default 5. PyTorch: `ns_steps`. */
   nsSteps: number;
+  /**
+   * How the step of a rows×cols matrix is scaled: `'original'` (or null) by
+   * √max(1, rows/cols), `'match_rms_adamw'` by 0.2·√max(rows, cols) (so `lr` and `weightDecay`
+   * can be AdamW's), `'spectral_unclamped'` by √(rows/cols) (not in PyTorch). Default null.
+   * PyTorch: `adjust_lr_fn`.
+   */
   adjustLrFn: 'original' | 'match_rms_adamw' | 'spectral_unclamped' | null;
-  /** AdamW options for the parameters that are not matrices. */
+  /**
+   * Learning rate of the AdamW update of the parameters that are not matrices, ≥ 0. Default
+   * 0.001. Schedulers change `lr` only, not this.
+   */
   adamwLr: number;
+  /** AdamW's [β₁, β₂] for the non-matrix parameters, each in [0, 1). Default [0.9, 0.999]. */
   adamwBetas: [number, number];
+  /** AdamW's ε for the non-matrix parameters, ≥ 0. Default 1e-8. */
   adamwEps: number;
+  /** AdamW's decoupled weight decay for the non-matrix parameters, ≥ 0. Default 0.01. */
   adamwWeightDecay: number;
 }
 
@@ -108,6 +134,14 @@ interface Scratch {
   b: Float32Array;
 }
 
+/**
+ * Muon (Jordan et al. 2024, "Muon: An optimizer for hidden layers in neural networks"), as
+ * `torch.optim.Muon` for 2-D parameters: SGD-momentum whose update is orthogonalised by a
+ * Newton–Schulz iteration. Parameters that are not matrices (biases, norm scales, and any
+ * `{ data, grad }` without a `shape`) get AdamW with the `adamw*` options, as in Jordan's
+ * reference (torch.optim.Muon refuses them). State: `momentumBuffer` (matrices), `expAvg`,
+ * `expAvgSq` (others).
+ */
 export class Muon extends Optimizer<MuonOptions> {
   private readonly scratch = new Map<string, Scratch>();
   private readonly hyper = new Float64Array(9);

@@ -9,14 +9,21 @@ import type { GroupState, OptimizerFlags, ParamGroup, ParamsInput } from './opti
 import { bool, interval, nonNegative, type OptionSpec, pair } from './options.js';
 import { ScalarStateOptimizer } from './scalar-elementwise.js';
 
+/** Options of {@link NAdam}. */
 export interface NAdamOptions {
+  /** Learning rate η, ≥ 0. Default 0.002. PyTorch: `lr`. */
   lr: number;
+  /** [β₁, β₂], each in [0, 1): Adam's moment decay rates. Default [0.9, 0.999]. PyTorch: `betas`. */
   betas: [number, number];
+  /** Added to the denominator for numerical stability, ≥ 0. Default 1e-8. PyTorch: `eps`. */
   eps: number;
+  /** Weight decay λ, ≥ 0 (L2 on the gradient, or decoupled with `decoupledWeightDecay`). Default 0. PyTorch: `weight_decay`. */
   weightDecay: number;
-  /** ψ, the momentum schedule's decay. */
+  /** ψ, the momentum schedule's decay, ≥ 0. Default 0.004. PyTorch: `momentum_decay`. */
   momentumDecay: number;
+  /** Decoupled weight decay θ ← θ(1 − ηλ) (NAdamW). Default false. PyTorch: `decoupled_weight_decay`. */
   decoupledWeightDecay: boolean;
+  /** Maximize the objective (step along +gradient) instead of minimizing. Default false. PyTorch: `maximize`. */
   maximize: boolean;
 }
 
@@ -41,6 +48,11 @@ export const NADAM_SPEC: OptionSpec<NAdamOptions> = {
   },
 };
 
+/**
+ * NAdam (Dozat 2016, "Incorporating Nesterov Momentum into Adam"), as `torch.optim.NAdam`:
+ * Adam with Nesterov momentum and a warming momentum schedule μₜ. State: `expAvg`,
+ * `expAvgSq`, per-parameter scalar `muProduct`.
+ */
 export class NAdam extends ScalarStateOptimizer<NAdamOptions> {
   protected readonly kind = 'nadam' as const;
   protected readonly hyperLength = 9;

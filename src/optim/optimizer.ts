@@ -16,20 +16,35 @@ import { asParam } from './tensor-param.js';
 
 /** A parameter: its values and its gradient (null: no gradient this step, skipped). */
 export interface Param {
+  /** The parameter's values, updated in place by `step()` (row-major, `shape` if given). */
   data: Float32Array;
+  /**
+   * Its gradient, as long as `data`; `null` skips the parameter this step (PyTorch's
+   * `p.grad is None`). `zeroGrad()` zeroes it or sets it to `null`.
+   */
   grad: Float32Array | null;
   /** Tensor shape, used by optimizers that treat matrices specially (Muon). */
   shape?: readonly number[];
 }
 
 /** A parameter group: its parameters and its (mutable) options. */
-export type ParamGroup<O> = O & { params: Param[] };
+export type ParamGroup<O> = O & {
+  /** The group's parameters (each in one group only). */
+  params: Param[];
+};
 
 /** A parameter: `{ data, grad }`, or a leaf tensor that requires grad. */
 export type ParamLike = Param | Tensor;
 
 /** Constructor input: parameters, or groups of parameters with per-group option overrides. */
-export type ParamsInput<O> = ParamLike[] | Array<Partial<O> & { params: ParamLike[] }>;
+export type ParamsInput<O> =
+  | ParamLike[]
+  | Array<
+      Partial<O> & {
+        /** The group's parameters; its other keys override the constructor's options. */
+        params: ParamLike[];
+      }
+    >;
 
 /** Optimizer-wide switches that are not per-group hyperparameters. */
 export interface OptimizerFlags {
@@ -37,14 +52,28 @@ export interface OptimizerFlags {
   skipNonFinite?: boolean;
 }
 
+/**
+ * Re-evaluates the model and returns the loss: zero the gradients, run forward and backward,
+ * return the loss as a number (PyTorch's `closure` argument to `step`).
+ */
 export type Closure = () => number;
 
 /** What wrappers (Lookahead, SAM) and schedulers need of an optimizer. */
 export interface OptimizerLike {
-  readonly paramGroups: ReadonlyArray<{ params: Param[]; lr: number }>;
+  /** The parameter groups; schedulers write each group's `lr`. */
+  readonly paramGroups: ReadonlyArray<{
+    /** The group's parameters. */
+    params: Param[];
+    /** The group's learning rate (mutable: schedulers set it between steps). */
+    lr: number;
+  }>;
+  /** One optimization step; returns the closure's loss, if a closure was given. */
   step(closure?: Closure): number | undefined;
+  /** Zeroes every gradient, or sets them to `null` with `setToNull`. */
   zeroGrad(setToNull?: boolean): void;
+  /** The optimizer's full state as JSON-serialisable data. */
   stateDict(): OptimizerStateDict;
+  /** Restores a state from `stateDict()`. */
   loadStateDict(sd: OptimizerStateDict): void;
   /** Group `gi`'s arena for state `name`, when the optimizer keeps flat state. */
   stateBuffer?(gi: number, name: string): Float32Array | undefined;
@@ -54,6 +83,7 @@ export interface OptimizerLike {
 export class GroupState {
   /** Element offset of each parameter in the group's arenas. */
   readonly offsets: number[] = [];
+  /** Total number of elements over the group's parameters (the length of each arena). */
   readonly total: number;
   /** State buffers by name, each as long as the group, allocated on first use. */
   readonly arenas = new Map<string, Float32Array>();
@@ -98,6 +128,7 @@ export class GroupState {
     return a.subarray(this.offsets[i], this.offsets[i] + len);
   }
 
+  /** The per-parameter scalar series `name` (one entry per parameter), created (filled with `init`) if missing. */
   scalar(name: string, init = 0): Float64Array {
     let s = this.scalars.get(name);
     if (!s) {
@@ -142,12 +173,31 @@ function overlaps(a: Float32Array, b: Float32Array): boolean {
   );
 }
 
+/**
+ * The base of every optimizer, as `torch.optim.Optimizer`: parameter groups whose options
+ * can be changed between steps (schedulers write `lr`), per-parameter state, `zeroGrad`,
+ * `step(closure?)`, and lossless JSON state dicts. Options and gradients are validated before
+ * anything is written, so a step refused by validation leaves parameters and state untouched.
+ *
+ * Subclasses implement `updateGroup` (and `stateNames`); most element-wise optimizers extend
+ * {@link ElementwiseOptimizer} instead.
+ *
+ * @typeParam O the optimizer's options (e.g. {@link AdamOptions})
+ */
 export abstract class Optimizer<O extends object> {
+  /**
+   * The parameter groups, each its parameters plus its resolved options (PyTorch's
+   * `param_groups`). Options may be changed in place between steps; they are re-checked at
+   * every step.
+   */
   readonly paramGroups: ParamGroup<O>[] = [];
+  /** The constructor's options with defaults filled in; groups added later start from these. */
   readonly defaults: Readonly<O>;
   /** Steps skipped because a gradient was not finite (with `skipNonFinite`). */
   skippedSteps = 0;
+  /** Per-group state (arenas, step counts), parallel to `paramGroups`. */
   protected readonly groupStates: GroupState[] = [];
+  /** The resolved optimizer-wide switches ({@link OptimizerFlags}). */
   protected readonly flags: Required<OptimizerFlags>;
 
   /**
@@ -355,6 +405,7 @@ export abstract class Optimizer<O extends object> {
   /** Validates extra state (throwing) without applying it. */
   protected checkExtraState(_fn: string, _extra: unknown): void {}
 
+  /** Applies extra state that `checkExtraState` accepted (the counterpart of `extraState`). */
   protected loadExtraState(_extra: unknown): void {}
 
   /** The full state as plain JSON-serialisable data, lossless. */

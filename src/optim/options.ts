@@ -5,10 +5,20 @@
  */
 import { describe, knownKeys } from '../backend/validate.js';
 
+/**
+ * Validates one option value, throwing a TypeError/RangeError that names `fn` (the optimizer)
+ * and `name` (the option); returns nothing when `v` is acceptable.
+ */
 export type Check = (fn: string, name: string, v: unknown) => void;
 
+/**
+ * An optimizer's option table, passed to the {@link Optimizer} constructor by subclasses:
+ * every option's default and its check. Unknown option names are refused.
+ */
 export interface OptionSpec<O> {
+  /** Every option's default (PyTorch's defaults, camelCase names). */
   defaults: O;
+  /** One {@link Check} per option, run at construction, on `addParamGroup` and at every step. */
   checks: { [K in keyof O]: Check };
   /** Checks across options (e.g. Nesterov needs momentum). */
   cross?: (fn: string, o: O) => void;

@@ -8,12 +8,19 @@ import { ElementwiseOptimizer } from './elementwise.js';
 import type { OptimizerFlags, ParamGroup, ParamsInput } from './optimizer.js';
 import { bool, interval, nonNegative, type OptionSpec, pair } from './options.js';
 
+/** Options of {@link RAdam}. */
 export interface RAdamOptions {
+  /** Learning rate η, ≥ 0. Default 0.001. PyTorch: `lr`. */
   lr: number;
+  /** [β₁, β₂], each in [0, 1): Adam's moment decay rates. Default [0.9, 0.999]. PyTorch: `betas`. */
   betas: [number, number];
+  /** Added to the denominator √v for numerical stability, ≥ 0. Default 1e-8. PyTorch: `eps`. */
   eps: number;
+  /** Weight decay λ, ≥ 0 (L2 on the gradient, or decoupled with `decoupledWeightDecay`). Default 0. PyTorch: `weight_decay`. */
   weightDecay: number;
+  /** Decoupled weight decay θ ← θ(1 − ηλ) (RAdamW). Default false. PyTorch: `decoupled_weight_decay`. */
   decoupledWeightDecay: boolean;
+  /** Maximize the objective (step along +gradient) instead of minimizing. Default false. PyTorch: `maximize`. */
   maximize: boolean;
 }
 
@@ -36,6 +43,12 @@ export const RADAM_SPEC: OptionSpec<RAdamOptions> = {
   },
 };
 
+/**
+ * RAdam (Liu et al. 2020, "On the Variance of the Adaptive Learning Rate and Beyond"), as
+ * `torch.optim.RAdam`: Adam with a rectification term that falls back to SGD with momentum
+ * while the second-moment estimate's variance is intractable (early steps). State: `expAvg`,
+ * `expAvgSq`.
+ */
 export class RAdam extends ElementwiseOptimizer<RAdamOptions> {
   protected readonly kind = 'radam' as const;
   protected readonly hyperLength = 11;

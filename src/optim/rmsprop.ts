@@ -9,13 +9,24 @@ import { ElementwiseOptimizer } from './elementwise.js';
 import type { OptimizerFlags, ParamGroup, ParamsInput } from './optimizer.js';
 import { bool, nonNegative, type OptionSpec } from './options.js';
 
+/** Options of {@link RMSprop}. */
 export interface RMSpropOptions {
+  /** Learning rate η, ≥ 0. Default 0.01. PyTorch: `lr`. */
   lr: number;
+  /** Smoothing constant α of the running average of g², ≥ 0. Default 0.99. PyTorch: `alpha`. */
   alpha: number;
+  /** Added to the denominator for numerical stability, ≥ 0. Default 1e-8. PyTorch: `eps`. */
   eps: number;
+  /** L2 penalty λ added to the gradient, ≥ 0. Default 0. PyTorch: `weight_decay`. */
   weightDecay: number;
+  /** Momentum factor μ, ≥ 0 (0: no momentum buffer). Default 0. PyTorch: `momentum`. */
   momentum: number;
+  /**
+   * Centered RMSprop (Graves 2013): normalize by an estimate of the gradient's variance
+   * (v − ḡ²) instead of its second moment. Default false. PyTorch: `centered`.
+   */
   centered: boolean;
+  /** Maximize the objective (step along +gradient) instead of minimizing. Default false. PyTorch: `maximize`. */
   maximize: boolean;
 }
 
@@ -40,6 +51,11 @@ export const RMSPROP_SPEC: OptionSpec<RMSpropOptions> = {
   },
 };
 
+/**
+ * RMSprop (Hinton 2012, Coursera lecture 6e; centered variant Graves 2013), as
+ * `torch.optim.RMSprop`: divides the gradient by a running RMS of recent gradients. State:
+ * `squareAvg` (plus `gradAvg` when centered, `momentumBuffer` with momentum).
+ */
 export class RMSprop extends ElementwiseOptimizer<RMSpropOptions> {
   protected readonly kind = 'rmsprop' as const;
   protected readonly hyperLength = 7;

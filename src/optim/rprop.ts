@@ -8,13 +8,15 @@ import { ElementwiseOptimizer } from './elementwise.js';
 import type { OptimizerFlags, ParamGroup, ParamsInput } from './optimizer.js';
 import { anyFinite, bool, nonNegative, type OptionSpec, pair } from './options.js';
 
+/** Options of {@link Rprop}. */
 export interface RpropOptions {
-  /** Initial step size. */
+  /** Initial step size, ≥ 0. Default 0.01. PyTorch: `lr`. */
   lr: number;
-  /** [η⁻, η⁺], the multiplicative decrease and increase: 0 < η⁻ < 1 < η⁺. */
+  /** [η⁻, η⁺], the multiplicative decrease and increase: 0 < η⁻ < 1 < η⁺. Default [0.5, 1.2]. PyTorch: `etas`. */
   etas: [number, number];
-  /** [min, max] step size. */
+  /** [min, max] step size. Default [1e-6, 50]. PyTorch: `step_sizes`. */
   stepSizes: [number, number];
+  /** Maximize the objective (step along +gradient) instead of minimizing. Default false. PyTorch: `maximize`. */
   maximize: boolean;
 }
 
@@ -36,6 +38,11 @@ export const RPROP_SPEC: OptionSpec<RpropOptions> = {
   },
 };
 
+/**
+ * Rprop (Riedmiller & Braun 1993, "A Direct Adaptive Method for Faster Backpropagation
+ * Learning: The RPROP Algorithm"), as `torch.optim.Rprop`: per-element step sizes adapted by
+ * the sign of successive gradients (full-batch training). State: `prev`, `stepSize`.
+ */
 export class Rprop extends ElementwiseOptimizer<RpropOptions> {
   protected readonly kind = 'rprop' as const;
   protected readonly hyperLength = 5;

@@ -11,8 +11,11 @@ import type { Closure, OptimizerLike } from './optimizer.js';
 import { bool, nonNegative, type OptionSpec, resolveOptions } from './options.js';
 import type { OptimizerStateDict } from './state-dict.js';
 
+/** Options of {@link SAM} (the reference davda54/sam's names). */
 export interface SAMOptions {
+  /** Radius ρ of the neighbourhood the ascent step explores, ≥ 0. Default 0.05. */
   rho: number;
+  /** Adaptive SAM (ASAM, Kwon et al. 2021): scale the perturbation by |θ|. Default false. */
   adaptive: boolean;
 }
 
@@ -21,13 +24,22 @@ const SPEC: OptionSpec<SAMOptions> = {
   checks: { rho: nonNegative, adaptive: bool },
 };
 
+/**
+ * Sharpness-Aware Minimization (Foret, Kleiner, Mobahi & Neyshabur 2021, "Sharpness-Aware
+ * Minimization for Efficiently Improving Generalization") around any optimizer, after the
+ * reference davda54/sam: each step evaluates the gradient at the worst point within radius ρ
+ * and lets the inner optimizer step with it. Two forward/backward passes per step, so `step`
+ * needs a closure.
+ */
 export class SAM implements OptimizerLike {
+  /** The resolved options. */
   readonly options: SAMOptions;
   /** θ saved before the ascent step; scratch for s⊙g. */
   private readonly saved: Float32Array[][];
   private readonly scratch: Float32Array[][];
 
   constructor(
+    /** The inner ("base") optimizer that takes the actual step. */
     readonly optimizer: OptimizerLike,
     options: Partial<SAMOptions> = {},
   ) {
@@ -44,17 +56,20 @@ export class SAM implements OptimizerLike {
     this.scratch = optimizer.paramGroups.map((g) => allocArena(lengths(g)));
   }
 
+  /** The inner optimizer's parameter groups (schedulers set `lr` here). */
   get paramGroups() {
     return this.optimizer.paramGroups;
   }
 
+  /** Zeroes the gradients through the inner optimizer. */
   zeroGrad(setToNull = false): void {
     this.optimizer.zeroGrad(setToNull);
   }
 
   /**
-   * `closure` computes the loss and writes the gradients (it runs twice: at θ and at θ + ε).
-   * Returns the loss at θ.
+   * `closure` computes the loss and writes the gradients (it runs twice: at θ and at θ + ε,
+   * and nothing zeroes the gradients in between, so a closure that accumulates must zero
+   * them first). Returns the loss at θ.
    */
   step(closure?: Closure): number {
     if (typeof closure !== 'function') {
@@ -105,10 +120,12 @@ export class SAM implements OptimizerLike {
     return loss;
   }
 
+  /** The inner optimizer's state dict (SAM keeps no state across steps). */
   stateDict(): OptimizerStateDict {
     return this.optimizer.stateDict();
   }
 
+  /** Restores the inner optimizer's state. */
   loadStateDict(sd: OptimizerStateDict): void {
     this.optimizer.loadStateDict(sd);
   }

@@ -9,6 +9,10 @@ import type { Backend } from '../backend/select.js';
 import { ElementwiseOptimizer, type Run } from './elementwise.js';
 import type { GroupState, ParamGroup } from './optimizer.js';
 
+/**
+ * Base of the elementwise optimizers that also keep per-parameter scalar state (NAdam's μ
+ * product, ASGD's η and μ): parameters share a kernel call only while their scalars agree.
+ */
 export abstract class ScalarStateOptimizer<O extends object> extends ElementwiseOptimizer<O> {
   private readonly scalarLists = new WeakMap<GroupState, Float64Array[]>();
 

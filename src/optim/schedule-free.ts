@@ -22,22 +22,41 @@ import {
   pair,
 } from './options.js';
 
+/** Options of {@link SGDScheduleFree} (the reference `schedulefree` package's, camelCased). */
 export interface SGDScheduleFreeOptions {
+  /** Learning rate η, ≥ 0 (no decay schedule needed; warm-up via `warmupSteps`). Default 1. Reference: `lr`. */
   lr: number;
+  /** Averaging momentum β in (0, 1) exclusive: where gradients are taken between z and x. Default 0.9. Reference: `momentum`. */
   momentum: number;
+  /** Decoupled weight decay λ: λy is added to the (normalized) gradient, ≥ 0. Default 0. Reference: `weight_decay`. */
   weightDecay: number;
+  /** Steps over which the learning rate rises linearly from lr/warmupSteps to lr, an integer ≥ 0. Default 0. Reference: `warmup_steps`. */
   warmupSteps: number;
+  /** Polynomial weighting of the average: step k's weight grows as (k + 1)^r. Default 0. Reference: `r`. */
   r: number;
+  /** Step k's averaging weight also scales as lr_max^weightLrPower (lr_max: the largest warmed-up lr so far). Default 2. Reference: `weight_lr_power`. */
   weightLrPower: number;
 }
 
+/** Options of {@link AdamWScheduleFree} (the reference `schedulefree` package's, camelCased). */
 export interface AdamWScheduleFreeOptions {
+  /** Learning rate η, ≥ 0 (no decay schedule needed; warm-up via `warmupSteps`). Default 0.0025. Reference: `lr`. */
   lr: number;
+  /**
+   * The pair [β₁, β₂]: β₁ in (0, 1) exclusive is the averaging momentum (as SGD's
+   * `momentum`), β₂ in [0, 1) the decay of the second-moment average. Default [0.9, 0.999].
+   * Reference: `betas`.
+   */
   betas: [number, number];
+  /** Added to the denominator for numerical stability, ≥ 0. Default 1e-8. Reference: `eps`. */
   eps: number;
+  /** Decoupled weight decay λ: λy is added to the (normalized) gradient, ≥ 0. Default 0. Reference: `weight_decay`. */
   weightDecay: number;
+  /** Steps over which the learning rate rises linearly from lr/warmupSteps to lr, an integer ≥ 0. Default 0. Reference: `warmup_steps`. */
   warmupSteps: number;
+  /** Polynomial weighting of the average: step k's weight grows as (k + 1)^r. Default 0. Reference: `r`. */
   r: number;
+  /** Step k's averaging weight also scales as lr_max^weightLrPower (lr_max: the largest warmed-up lr so far). Default 2. Reference: `weight_lr_power`. */
   weightLrPower: number;
 }
 
@@ -134,6 +153,7 @@ abstract class ScheduleFree<O extends Common> extends ElementwiseOptimizer<O> {
     return s;
   }
 
+  /** One step; throws unless every group is in train mode (call `train()` first). */
   override step(closure?: Closure): number | undefined {
     this.paramGroups.forEach((g, i) => {
       if (!this.schedOf(g).trainMode) {
@@ -195,6 +215,7 @@ abstract class ScheduleFree<O extends Common> extends ElementwiseOptimizer<O> {
     }
   }
 
+  /** Advances the group's warm-up and averaging weights, then runs the fused step. */
   protected override updateGroup(group: ParamGroup<O>, st: GroupState, b: Backend): void {
     const s = this.schedOf(group);
     const k = s.k;
@@ -250,6 +271,7 @@ abstract class ScheduleFree<O extends Common> extends ElementwiseOptimizer<O> {
     });
   }
 
+  /** Restores every group's averaging state ({@link ScheduleFreeGroupState}). */
   protected override loadExtraState(extra: unknown): void {
     const groups = (extra as { groups: ScheduleFreeGroupState[] }).groups;
     this.paramGroups.forEach((g, i) => {
@@ -259,7 +281,13 @@ abstract class ScheduleFree<O extends Common> extends ElementwiseOptimizer<O> {
   }
 }
 
-/** Schedule-free SGD (`schedulefree.SGDScheduleFree`): lr 1, momentum 0.9. */
+/**
+ * Schedule-free SGD (Defazio et al. 2024, "The Road Less Scheduled"), as
+ * `schedulefree.SGDScheduleFree`: momentum via interpolation between an SGD sequence z and
+ * its running average x, so no learning-rate decay schedule is needed. The optimizer starts in
+ * eval mode: call `train()` before training steps and `eval()` before evaluating or saving.
+ * State: `z`.
+ */
 export class SGDScheduleFree extends ScheduleFree<SGDScheduleFreeOptions> {
   protected readonly adam = false;
 
@@ -275,7 +303,12 @@ export class SGDScheduleFree extends ScheduleFree<SGDScheduleFreeOptions> {
   }
 }
 
-/** Schedule-free AdamW (`schedulefree.AdamWScheduleFree`): lr 0.0025, betas [0.9, 0.999]. */
+/**
+ * Schedule-free AdamW (Defazio et al. 2024, "The Road Less Scheduled"), as
+ * `schedulefree.AdamWScheduleFree`: the schedule-free averaging of {@link SGDScheduleFree}
+ * on Adam-normalized gradients. The optimizer starts in eval mode: call `train()` before
+ * training steps and `eval()` before evaluating or saving. State: `z`, `expAvgSq`.
+ */
 export class AdamWScheduleFree extends ScheduleFree<AdamWScheduleFreeOptions> {
   protected readonly adam = true;
 

@@ -4,17 +4,30 @@
  */
 import { describe } from '../backend/validate.js';
 
+/** A state buffer in a state dict: its little-endian bytes as base64 (lossless through JSON). */
 export interface EncodedBuffer {
+  /** Element type: `'float32'` for per-element buffers, `'float64'` for scalar series. */
   dtype: 'float32' | 'float64';
+  /** Number of elements (not bytes). */
   length: number;
+  /** The elements' little-endian bytes, base64-encoded. */
   base64: string;
 }
 
+/**
+ * An optimizer's state as plain JSON-serialisable data (PyTorch's `optimizer.state_dict()`),
+ * from `stateDict()`, for `loadStateDict()` on an optimizer over the same parameters.
+ */
 export interface OptimizerStateDict {
   /** Per parameter (global index over all groups, as in PyTorch): its step and buffers. */
   state: Record<string, Record<string, number | EncodedBuffer>>;
   /** Group options (without the tensors) and the indices of their parameters. */
-  paramGroups: Array<Record<string, unknown> & { params: number[] }>;
+  paramGroups: Array<
+    Record<string, unknown> & {
+      /** Global indices (into `state`) of the group's parameters. */
+      params: number[];
+    }
+  >;
   /** Optimizer-specific extra state (LBFGS history, wrapper counters, …). */
   extra?: unknown;
 }

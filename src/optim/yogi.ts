@@ -9,11 +9,17 @@ import { ElementwiseOptimizer } from './elementwise.js';
 import type { OptimizerFlags, ParamGroup, ParamsInput } from './optimizer.js';
 import { bool, interval, nonNegative, type OptionSpec, pair } from './options.js';
 
+/** Options of {@link Yogi} (optax's names and defaults; there is no `torch.optim` counterpart). */
 export interface YogiOptions {
+  /** Learning rate η, ≥ 0. Default 0.01. optax: `learning_rate`. */
   lr: number;
+  /** [β₁, β₂], each in [0, 1): decay rates of m and of v's additive update. Default [0.9, 0.999]. optax: `b1`, `b2`. */
   betas: [number, number];
+  /** Added to √v̂ in the denominator, ≥ 0. Default 0.001. optax: `eps`. */
   eps: number;
+  /** Initial value of both moments m and v, ≥ 0. Default 1e-6. optax: `initial_accumulator_value`. */
   initialAccumulatorValue: number;
+  /** Maximize the objective (step along +gradient) instead of minimizing. Default false. */
   maximize: boolean;
 }
 
@@ -34,6 +40,11 @@ export const YOGI_SPEC: OptionSpec<YogiOptions> = {
   },
 };
 
+/**
+ * Yogi (Zaheer et al. 2018, "Adaptive Methods for Nonconvex Optimization"), as `optax.yogi`:
+ * Adam whose second moment moves additively toward g², so it cannot grow or shrink too fast.
+ * State: `expAvg`, `expAvgSq`.
+ */
 export class Yogi extends ElementwiseOptimizer<YogiOptions> {
   protected readonly kind = 'yogi' as const;
   protected readonly hyperLength = 6;

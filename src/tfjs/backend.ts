@@ -22,6 +22,11 @@ const POOL_MAX_PER_LENGTH = 32;
 
 type Entry = { values?: BackendValues; complexTensorInfos?: unknown };
 
+/**
+ * The `descent` TensorFlow.js backend: tfjs-backend-cpu's `MathBackendCPU` with descent's
+ * kernels registered for the ops in `DESCENT_KERNELS`, and kernel outputs recycled from
+ * disposed tensors' arrays. Registered on import; select it with `tf.setBackend('descent')`.
+ */
 export class DescentBackend extends MathBackendCPU {
   private readonly pool = new Map<number, Float32Array[]>();
   private readonly intPool = new Map<number, Int32Array[]>();
@@ -60,12 +65,14 @@ export class DescentBackend extends MathBackendCPU {
     return v;
   }
 
+  /** Stores `values` as a new tensor (tfjs's `KernelBackend.write`), tracking its buffer for recycling. */
   override write(values: BackendValues, shape: number[], dtype: DataType): DataId {
     const id = super.write(values, shape, dtype);
     this.use(values, 1);
     return id;
   }
 
+  /** Stores `values` under an existing `dataId` (tfjs's `KernelBackend.move`), tracking its buffer. */
   override move(
     dataId: DataId,
     values: BackendValues,
@@ -77,6 +84,7 @@ export class DescentBackend extends MathBackendCPU {
     this.use(values, 1);
   }
 
+  /** The tensor's values (tfjs's `readSync`); the array handed out is never recycled afterwards. */
   override readSync(dataId: DataId): BackendValues {
     this.escape(this.entry(dataId));
     return super.readSync(dataId);
@@ -110,7 +118,12 @@ export class DescentBackend extends MathBackendCPU {
   }
 
   /** What the backend keeps besides tensors (diagnostics, tests): pooled bytes, attachments. */
-  retained(): { pooledBytes: number; attachments: number } {
+  retained(): {
+    /** Bytes of arrays held in the pool for reuse. */
+    pooledBytes: number;
+    /** Stored tensors with a kernel attachment. */
+    attachments: number;
+  } {
     return { pooledBytes: this.pooledBytes, attachments: this.attached.size };
   }
 

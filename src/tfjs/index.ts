@@ -17,6 +17,7 @@ import { descentKernels } from './all.js';
 import { DescentBackend } from './backend.js';
 import type { KernelArgs } from './kernels.js';
 
+/** The name the backend is registered under: `await tf.setBackend(BACKEND_NAME)`. */
 export const BACKEND_NAME = 'descent';
 
 /** Names of the kernels that run on descent's kernels (float32); the rest are tfjs cpu's. */

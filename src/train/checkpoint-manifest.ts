@@ -8,6 +8,7 @@
  */
 import { describe } from '../backend/validate.js';
 
+/** The `format` tag every checkpoint manifest carries; a manifest with another tag is refused. */
 export const CHECKPOINT_FORMAT = 'descent-checkpoint';
 /** The newest version this library reads; it writes 1, or 2 for several models. */
 export const CHECKPOINT_VERSION = 2;
@@ -16,27 +17,40 @@ export const WEIGHTS_FILE = 'weights.bin';
 
 /** Limits enforced before allocating. */
 export const LIMITS = {
+  /** Largest `manifest.json` read, in bytes (64 MiB). */
   manifestBytes: 64 * 2 ** 20,
+  /** Most layers an architecture may list. */
   layers: 100_000,
+  /** Most buffers the weights table may list. */
   buffers: 1_000_000,
+  /** Highest rank (number of dimensions) of a buffer's shape. */
   rank: 8,
   /** Elements of one buffer (4 GiB of float32). */
   bufferElements: 2 ** 30,
   /** Bytes of the weights file. */
   totalBytes: 2 ** 40,
+  /** Longest parameter, buffer, layer or model name, in characters. */
   nameLength: 512,
+  /** Longest string anywhere in the manifest, in characters. */
   stringLength: 2 ** 20,
+  /** Deepest nesting of the free-form JSON sections (layer configs, optimizer state, extra). */
   jsonDepth: 64,
 } as const;
 
+/** What a saved buffer holds: a model parameter, a layer's state buffer (running statistics) or an optimizer series. */
 export type BufferRole = 'param' | 'state' | 'optimizer';
+/** Element type of a saved buffer: float32, or float64 for optimizer series kept in float64. */
 export type BufferDtype = 'float32' | 'float64';
 
+/** One row of the weights table: where a buffer lies in `weights.bin` and its checksum. */
 export interface BufferEntry {
   /** Parameter name (`0.weight`), state buffer name, or `optimizer:<n>`. */
   name: string;
+  /** What the buffer holds. */
   role: BufferRole;
+  /** Element type of the stored bytes. */
   dtype: BufferDtype;
+  /** Shape of the buffer (a flat length for state and optimizer buffers). */
   shape: number[];
   /** Byte offset in the weights file. */
   offset: number;
@@ -44,15 +58,19 @@ export interface BufferEntry {
   sha256: string;
 }
 
+/** One layer of a saved architecture, as recorded by `saveCheckpoint` (see `walkLayers`). */
 export interface LayerDescription {
   /** Dotted position ('' for the root). */
   path: string;
+  /** The layer's class name (`Linear`, `Conv2d`). */
   className: string;
   /** The layer's name in the model (`1:ReLU`). */
   name: string;
   /** Constructor arguments (JSON), or null when the layer does not describe itself. */
   config: Record<string, unknown> | null;
+  /** Per-sample input shape (no batch dimension). */
   inputShape: number[];
+  /** Per-sample output shape (no batch dimension). */
   outputShape: number[];
   /** Its own parameters' names. */
   params: string[];
@@ -60,27 +78,47 @@ export interface LayerDescription {
 
 /** A free-form state (optimizer, scheduler, callback) with buffers replaced by `{ $buffer: name }`. */
 export interface StateEntry {
+  /** Class name of the object saved (`Adam`, `StepLR`, `EarlyStopping`); checked on restore. */
   className: string;
+  /** Its `stateDict()`, as JSON. */
   state: unknown;
 }
 
+/** A model's saved architecture: shapes, parameter count and every layer. */
 export interface Architecture {
+  /** The model's per-sample input shape. */
   inputShape: number[];
+  /** The model's per-sample output shape. */
   outputShape: number[];
+  /** Total number of parameter elements. */
   paramCount: number;
+  /** Every layer, depth first from the root (path ''). */
   layers: LayerDescription[];
 }
 
 /** One of several models saved together (version 2): its buffers are named `<name>:…`. */
 export interface ModelEntry {
+  /** The model's name, as given in `models`; prefixes its buffer names. */
   name: string;
+  /** The model's architecture. */
   architecture: Architecture;
   /** Each layer's generator state, as `rng.layers` for a single model. */
-  rngLayers: Array<{ path: string; state: number[] }>;
+  rngLayers: Array<{
+    /** The layer's dotted path. */
+    path: string;
+    /** Its generator state (four uint32). */
+    state: number[];
+  }>;
 }
 
+/**
+ * The contents of a checkpoint's `manifest.json`, validated on load before anything is allocated.
+ * Read it through {@link LoadedCheckpoint.manifest}.
+ */
 export interface CheckpointManifest {
+  /** Always {@link CHECKPOINT_FORMAT}. */
   format: typeof CHECKPOINT_FORMAT;
+  /** Format version: 1 for one model, 2 for several saved together. */
   version: number;
   /** Epochs completed. */
   epoch: number;
@@ -88,18 +126,36 @@ export interface CheckpointManifest {
   architecture: Architecture | null;
   /** Several models saved together (version 2); absent for one model. */
   models?: ModelEntry[];
-  weights: { file: string; byteLength: number; buffers: BufferEntry[] };
+  /** The weights file and its table of buffers. */
+  weights: {
+    /** File name of the weights in the checkpoint directory (`weights.bin`). */
+    file: string;
+    /** Exact size of the weights file in bytes. */
+    byteLength: number;
+    /** Every buffer stored, with its offset and checksum. */
+    buffers: BufferEntry[];
+  };
+  /** The optimizer's state, or null when none was saved. */
   optimizer: StateEntry | null;
+  /** The learning-rate scheduler's state, or null when none was saved. */
   scheduler: StateEntry | null;
+  /** Generator states, so that a resumed run draws the same numbers. */
   rng: {
     /** Seed of the data shuffle; epoch e shuffles with seed + e. */
     seed: number;
     /** The next epoch to shuffle for (= epoch). */
     epoch: number;
     /** Each layer's generator state (xoshiro128**, four uint32); empty with `models`. */
-    layers: Array<{ path: string; state: number[] }>;
+    layers: Array<{
+      /** The layer's dotted path. */
+      path: string;
+      /** Its generator state (four uint32). */
+      state: number[];
+    }>;
   };
+  /** State of each callback that has a `stateDict()`. */
   callbacks: StateEntry[];
+  /** The `extra` data given to `saveCheckpoint` (plain JSON), or null. */
   extra: unknown;
 }
 

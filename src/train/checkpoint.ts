@@ -69,6 +69,7 @@ import { layerRng, walkLayers } from './introspect.js';
 
 export type { CheckpointManifest } from './checkpoint-manifest.js';
 
+/** What {@link saveCheckpoint} writes: a model (or several), optimizer, scheduler, callbacks and the epoch. */
 export interface SaveCheckpointOptions {
   /** The model; or `models` for several trained together. */
   model?: Model;
@@ -77,7 +78,9 @@ export interface SaveCheckpointOptions {
    * encoder and decoder): every parameter the optimizer updates must be in one of them.
    */
   models?: Record<string, Model>;
+  /** The optimizer whose `stateDict()` is saved (moments, step counts, param-group hyperparameters). */
   optimizer?: OptimizerLike;
+  /** The learning-rate scheduler whose `stateDict()` is saved. */
   scheduler?: SchedulerLike;
   /** Epochs completed (training resumes at this epoch index). */
   epoch: number;
@@ -89,6 +92,10 @@ export interface SaveCheckpointOptions {
   extra?: unknown;
 }
 
+/**
+ * The objects a checkpoint is restored into ({@link loadCheckpoint}, {@link LoadedCheckpoint.restore}).
+ * Everything is checked before anything is written.
+ */
 export interface RestoreTargets {
   /** The model of a one-model checkpoint. */
   model?: Model;
@@ -96,7 +103,9 @@ export interface RestoreTargets {
   models?: Record<string, Model>;
   /** Restored when given (the checkpoint must hold an optimizer state of the same class). */
   optimizer?: OptimizerLike;
+  /** Restored when given (the checkpoint must hold a scheduler state of the same class). */
   scheduler?: SchedulerLike;
+  /** Callbacks whose saved state is loaded with `loadStateDict`, matched by class name in order. */
   callbacks?: readonly Callback[];
 }
 
@@ -357,6 +366,7 @@ export class LoadedCheckpoint {
   constructor(
     /** The directory read (the `.prev` sibling when recovering from an interrupted save). */
     readonly dir: string,
+    /** The validated manifest (architecture, optimizer and scheduler state, generator states). */
     readonly manifest: CheckpointManifest,
     buffers: Map<string, Float32Array | Float64Array>,
   ) {

@@ -20,6 +20,7 @@ import { numel, sameShape, shapeStr, type Tensor } from '../nn/tensor.js';
 import { LBFGS } from '../optim/lbfgs.js';
 import type { OptimizerLike } from '../optim/optimizer.js';
 import { SAM } from '../optim/sam.js';
+import { AdamWScheduleFree, SGDScheduleFree } from '../optim/schedule-free.js';
 import type { Callback, Logs, SchedulerLike, TrainContext } from './callbacks/callback.js';
 import { ProgressBar } from './callbacks/progress-bar.js';
 import { TerminateOnNaN } from './callbacks/terminate-on-nan.js';
@@ -31,27 +32,47 @@ import { addSnakeAliases, valName } from './log-names.js';
 import { asDataset, isDataset, splitValidation } from './memory-dataset.js';
 import { type MetricAccumulator, type MetricName, makeMetrics } from './metric-accumulators.js';
 
+/** Options of {@link fit} (Keras's `model.fit` arguments). */
 export interface FitOptions {
+  /** The optimizer stepping the model's parameters (it must hold the model's parameters). */
   optimizer: OptimizerLike;
+  /** The loss to minimise, e.g. `new nn.losses.CrossEntropyLoss()`. */
   loss: Loss;
+  /** Number of epochs to train (an integer ≥ 1); with `initialEpoch`, training runs epochs initialEpoch…epochs−1. Keras: `epochs`. */
   epochs: number;
-  /** Samples per step (default 32); the dataset's length is full-batch descent, 1 per-sample. */
+  /** Samples per step (default 32); the dataset's length is full-batch descent, 1 per-sample. Keras: `batch_size`. */
   batchSize?: number;
-  /** Shuffle the training data each epoch (default true), with seed `seed + epoch`. */
+  /** Shuffle the training data each epoch (default true), with seed `seed + epoch`. Keras: `shuffle`. */
   shuffle?: boolean;
+  /** A learning-rate scheduler stepped per epoch or per batch (see `schedulerInterval`). Default none. */
   scheduler?: SchedulerLike;
   /** When the scheduler steps (default 'epoch'); ReduceLROnPlateau gets the monitored loss. */
   schedulerInterval?: 'step' | 'epoch';
-  validationData?: Dataset | { x: Tensor; y: Target };
-  /** Fraction of the samples (the last ones, before shuffling) held out for validation. */
+  /** Data evaluated after each epoch (logged as `valLoss` and `val<Metric>`); not with `validationSplit`. Keras: `validation_data`. */
+  validationData?:
+    | Dataset
+    | {
+        /** Inputs [N, ...inputShape]. */
+        x: Tensor;
+        /** Targets: class indices or a tensor of the prediction's shape. */
+        y: Target;
+      };
+  /** Fraction of the samples (the last ones, before shuffling) held out for validation. Keras: `validation_split`. */
   validationSplit?: number;
+  /** Metrics logged each epoch besides the loss (`'accuracy'`, `'mae'`, `'topK:5'`). Default none. Keras: `metrics`. */
   metrics?: MetricName[];
+  /**
+   * Callbacks called at train, epoch and batch boundaries. A {@link ProgressBar} is added when
+   * `verbose` is not 0 and none is given.
+   * Keras: `callbacks`.
+   */
   callbacks?: Callback[];
   /** Seed of the data shuffle (default 0, or the checkpoint's when resuming). */
   seed?: number;
   /**
    * 1: a progress bar (on a TTY); 2: one line per epoch; 0: silent. Default: 1 when stdout is
    * a TTY, else 2 (logs and CI jobs get a line per epoch, as Keras's verbose=2).
+   * Keras: `verbose`.
    */
   verbose?: 0 | 1 | 2;
   /**
@@ -59,7 +80,7 @@ export interface FitOptions {
    * returns the penalty, which is added to the logged loss.
    */
   regularize?: (model: Model) => number;
-  /** Index of the first epoch to train (default 0; the checkpoint's epoch when resuming). */
+  /** Index of the first epoch to train (default 0; the checkpoint's epoch when resuming). Keras: `initial_epoch`. */
   initialEpoch?: number;
   /** A checkpoint directory to restore model, optimizer, scheduler, generators and epoch from. */
   resumeFrom?: string;
@@ -88,14 +109,19 @@ export interface History {
   stopped: boolean;
 }
 
+/** Options of {@link evaluate}; give a loss, metrics or both. */
 export interface EvaluateOptions {
+  /** The loss whose mean over the data is returned as `loss`. Default none. */
   loss?: Loss;
+  /** Metrics returned by name. Default none. */
   metrics?: MetricName[];
-  /** Samples per forward pass (default 32). */
+  /** Samples per forward pass (default 32). Keras: `batch_size`. */
   batchSize?: number;
 }
 
+/** Options of {@link predict}. */
 export interface PredictOptions {
+  /** Samples per forward pass (default 32); affects memory, not the result. Keras: `batch_size`. */
   batchSize?: number;
 }
 
@@ -247,7 +273,32 @@ function runEvaluation(
   return logs;
 }
 
-/** Trains `model` on `data`; returns the per-epoch history. */
+/**
+ * Trains `model` on `data`; returns the per-epoch history (Keras's `model.fit`, with PyTorch's
+ * step order: zero grads, forward, loss, backward, `optimizer.step()`, scheduler).
+ *
+ * @example
+ * ```ts
+ * import { nn, optim, train } from 'descent-ml';
+ *
+ * const x = { data: new Float32Array(64 * 4).map(() => Math.random()), shape: [64, 4] };
+ * const y = new Int32Array(64).map((_, i) => i % 3);
+ * const model = new nn.Model(
+ *   new nn.Sequential([new nn.Linear(4, 16), new nn.ReLU(), new nn.Linear(16, 3)]),
+ *   [4],
+ *   { seed: 1 },
+ * );
+ * const history = train.fit(model, { x, y }, {
+ *   optimizer: new optim.Adam(model.parameters(), { lr: 1e-2 }),
+ *   loss: new nn.losses.CrossEntropyLoss(),
+ *   epochs: 5,
+ *   batchSize: 16,
+ *   metrics: ['accuracy'],
+ *   verbose: 0,
+ * });
+ * console.log(history.loss.at(-1), history.metrics.accuracy.at(-1));
+ * ```
+ */
 export function fit(
   model: Model,
   data: Dataset | { x: Tensor; y: Target },
@@ -378,6 +429,13 @@ export function fit(
   const batchBegin = hook(callbacks, 'onBatchBegin');
   const batchEnd = hook(callbacks, 'onBatchEnd');
   const closureMode = optimizer instanceof LBFGS || optimizer instanceof SAM;
+  // Schedule-Free steps at y and evaluates at the averaged x (Defazio et al. 2024): as the
+  // reference's training loops do, steps run in train mode, and validation, the epoch's
+  // callbacks (checkpoints) and the model fit returns see eval mode.
+  const modes =
+    optimizer instanceof SGDScheduleFree || optimizer instanceof AdamWScheduleFree
+      ? optimizer
+      : null;
   // TerminateOnNaN says it itself.
   let nonFiniteSeen = callbacks.some((c) => c instanceof TerminateOnNaN);
   const plateau = scheduler !== null && isPlateau(scheduler);
@@ -441,6 +499,7 @@ export function fit(
     let batch = 0;
     let lr = optimizer.paramGroups[0]?.lr ?? Number.NaN;
     let stop = false;
+    modes?.train();
     for (const b of train.batches({ batchSize, shuffle, seed: seed + epoch })) {
       const rows = b.x.shape[0];
       if (batchBegin.length > 0) {
@@ -480,6 +539,7 @@ export function fit(
       }
     }
     const trainSeconds = (performance.now() - t0) / 1000;
+    modes?.eval();
     epochLogs.loss = seen > 0 ? lossSum / seen : Number.NaN;
     for (const m of trainMetrics) epochLogs[m.name] = m.value();
     if (validation) {

@@ -9,9 +9,16 @@ export {
   saveCheckpoint,
 } from './checkpoint.js';
 export {
+  type Architecture,
+  type BufferDtype,
+  type BufferEntry,
+  type BufferRole,
   CHECKPOINT_FORMAT,
   CHECKPOINT_VERSION,
+  type LayerDescription,
   LIMITS as CHECKPOINT_LIMITS,
+  type ModelEntry,
+  type StateEntry,
 } from './checkpoint-manifest.js';
 export {
   type EvaluateOptions,
@@ -22,7 +29,7 @@ export {
   type PredictOptions,
   predict,
 } from './fit.js';
-export { layerConfig, layerRng, walkLayers } from './introspect.js';
+export { type LayerEntry, layerConfig, layerRng, walkLayers } from './introspect.js';
 export { type ArrayData, MemoryDataset } from './memory-dataset.js';
 export type { MetricName } from './metric-accumulators.js';
 export { restoreSnapshot, takeSnapshot } from './snapshot.js';

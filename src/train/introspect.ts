@@ -23,7 +23,9 @@ import type { Model } from '../nn/model.js';
 import { Sequential } from '../nn/sequential.js';
 import { Rng } from '../random.js';
 
+/** A layer found by {@link walkLayers}, with its position in the model. */
 export interface LayerEntry {
+  /** The layer itself. */
   layer: Layer;
   /** Dotted position ('' for the root, then '0', '1.0', …), as `Model` names parameters. */
   path: string;

@@ -11,7 +11,9 @@ import { Rng } from '../random.js';
 
 /** Inputs and targets as arrays: x [N, ...], y class indices [N] or dense [N, ...]. */
 export interface ArrayData {
+  /** Inputs, shape [N, ...inputShape]. */
   x: Tensor;
+  /** Targets: class indices (length N) or a dense tensor [N, ...]. */
   y: Target;
 }
 
@@ -37,6 +39,7 @@ function isTensor(v: unknown): v is Tensor {
 
 /** Samples held in memory; shuffled batches are gathered into reusable buffers. */
 export class MemoryDataset implements Dataset {
+  /** Number of samples. */
   readonly length: number;
   readonly inputShape: readonly number[];
   readonly numClasses: number | null;
@@ -49,7 +52,9 @@ export class MemoryDataset implements Dataset {
   private draws = new Float32Array(0);
 
   constructor(
+    /** All inputs back to back, `length × prod(inputShape)` values. */
     readonly x: Float32Array,
+    /** Class indices (Int32Array, one per sample) or dense targets (Float32Array, `length × prod(targetShape)`). */
     readonly y: Float32Array | Int32Array,
     length: number,
     inputShape: readonly number[],

@@ -16,6 +16,10 @@ import type { Target } from '../nn/loss.js';
 import { sameShape, shapeStr, type Tensor } from '../nn/tensor.js';
 import { accuracy, meanAbsoluteError, topKAccuracy } from './metrics.js';
 
+/**
+ * A metric `fit` and `evaluate` can log: `'accuracy'` (alias `'acc'`; binary accuracy at 0.5 for
+ * a single output), `'mae'` (alias `'meanAbsoluteError'`), or `'topK:k'` (e.g. `'topK:5'`).
+ */
 export type MetricName = 'accuracy' | 'acc' | 'mae' | 'meanAbsoluteError' | `topK:${number}`;
 
 export interface MetricAccumulator {

@@ -60,39 +60,70 @@ import { numel, shapeStr } from '../nn/tensor.js';
 const LE = endianness() === 'LE';
 const MAX_JSON_BYTES = 64 * 2 ** 20;
 const MAX_WEIGHT_BYTES = 2 ** 34;
+/** File name `saveTfjs` gives the weights next to `model.json`. */
 export const TFJS_WEIGHTS_FILE = 'weights.bin';
 const KERAS_VERSION = 'tfjs-layers 4.22.0';
 
+/** One weight of a TensorFlow.js weights manifest (`tf.io.WeightsManifestEntry`). */
 export interface WeightSpec {
+  /** Keras weight name (`dense/kernel`). */
   name: string;
+  /** Shape in Keras's layout (channels last, Dense kernels [in, out]). */
   shape: number[];
+  /** Always float32 (quantised or other dtypes are refused on import). */
   dtype: 'float32';
 }
 
+/** A TensorFlow.js layers-model `model.json` (what `tf.loadLayersModel` reads); Sequential models only. */
 export interface TfjsModelJson {
+  /** Always `'layers-model'`. */
   format: 'layers-model';
+  /** Producer of the file (`'descent'` when written here). */
   generatedBy: string;
+  /** Converter that produced the file, or null. */
   convertedBy: string | null;
+  /** The Keras model config. */
   modelTopology: {
+    /** Always `'Sequential'`. */
     class_name: 'Sequential';
-    config: { name: string; layers: KerasLayer[] };
+    /** The model's name and its layers in order. */
+    config: {
+      /** Model name (`'sequential'` when written here). */
+      name: string;
+      /** The layers, input to output. */
+      layers: KerasLayer[];
+    };
+    /** Keras version string the config follows. */
     keras_version: string;
+    /** Keras backend name (`'tensor_flow.js'`). */
     backend: string;
   };
-  weightsManifest: Array<{ paths: string[]; weights: WeightSpec[] }>;
+  /** Weight groups: the files holding them and the weights in file order. */
+  weightsManifest: Array<{
+    /** Weight file names, relative to `model.json`, concatenated in order. */
+    paths: string[];
+    /** The weights stored back to back in those files. */
+    weights: WeightSpec[];
+  }>;
 }
 
+/** One layer of a Keras Sequential config. */
 export interface KerasLayer {
+  /** Keras class name (`Dense`, `Conv2D`, `BatchNormalization`). */
   class_name: string;
+  /** The layer's Keras config (units, filters, activation, …). */
   config: Record<string, unknown>;
 }
 
+/** A model in TensorFlow.js layers format, in memory: `model.json` and its weights. */
 export interface TfjsArtifacts {
+  /** The parsed `model.json`. */
   modelJson: TfjsModelJson;
   /** The weights, in `weightsManifest` order. */
   weightData: ArrayBuffer;
 }
 
+/** Options of {@link fromTfjs} and {@link loadTfjs}. */
 export interface FromTfjsOptions {
   /** 'error' (default) refuses a final softmax; 'drop' leaves it out (the model outputs logits). */
   finalSoftmax?: 'error' | 'drop';

@@ -34,7 +34,7 @@ export interface FusedAttentionArgs {
   v: Projection;
   /** Inputs are [len, N, features] (else [N, len, features]). */
   seqFirst: boolean;
-  /** [3E]: the q, k, v biases back to back. */
+  /** Shape [3E]; the q, k, v biases back to back. */
   inBias: Tensor | null;
   outW: Tensor;
   outB: Tensor | null;

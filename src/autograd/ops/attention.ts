@@ -146,14 +146,15 @@ function dropOpt(fn: string, o: Record<string, unknown>): { p: number; rng: Rng 
   return { p, rng };
 }
 
+/** Options of {@link scaledDotProductAttention} (torch.nn.functional.scaled_dot_product_attention's keywords). */
 export interface ScaledDotProductAttentionOptions {
-  /** Broadcast to [..., L, S]: int32 → true (nonzero) may attend; float32 → added to the scores. */
+  /** Broadcast to [..., L, S]: int32 → true (nonzero) may attend; float32 → added to the scores. PyTorch: `attn_mask`. */
   attnMask?: TensorLike | null;
-  /** Dropout on the attention weights (default 0; needs `rng`). */
+  /** Dropout on the attention weights (default 0; needs `rng`). PyTorch: `dropout_p`. */
   dropoutP?: number;
-  /** Each query attends only to keys at or before its position (top-left aligned). */
+  /** Each query attends only to keys at or before its position (top-left aligned; default false). PyTorch: `is_causal`. */
   isCausal?: boolean;
-  /** Score scale (default 1/√E). */
+  /** Score scale (default 1/√E). PyTorch: `scale`. */
   scale?: number | null;
   /** Generator for dropout. */
   rng?: Rng;
@@ -221,7 +222,9 @@ export interface MultiHeadAttentionWeights {
   inProjWeight?: TensorLike | null;
   /** Separate projections [E, E], [E, kdim], [E, vdim] (instead of inProjWeight). */
   qProjWeight?: TensorLike | null;
+  /** Key projection [E, kdim] (with `qProjWeight` and `vProjWeight`). */
   kProjWeight?: TensorLike | null;
+  /** Value projection [E, vdim] (with `qProjWeight` and `kProjWeight`). */
   vProjWeight?: TensorLike | null;
   /** [3E] (q, k, v biases back to back). */
   inProjBias?: TensorLike | null;
@@ -231,22 +234,25 @@ export interface MultiHeadAttentionWeights {
   outProjBias?: TensorLike | null;
 }
 
+/** Options of {@link multiHeadAttention} (torch.nn.functional.multi_head_attention_forward's, camelCase). */
 export interface MultiHeadAttentionOptions {
+  /** Number of heads; the embedding size must be divisible by it. PyTorch: `num_heads`. */
   numHeads: number;
-  /** Inputs as [batch, len, features] (default false: [len, batch, features], as torch). */
+  /** Inputs as [batch, len, features] (default false: [len, batch, features], as torch). PyTorch: `batch_first`. */
   batchFirst?: boolean;
-  /** [N, S] (or [S] unbatched): int32 true (nonzero) = ignore that key; float32 added. */
+  /** [N, S] (or [S] unbatched): int32 true (nonzero) = ignore that key; float32 added. PyTorch: `key_padding_mask`. */
   keyPaddingMask?: TensorLike | null;
-  /** [L, S] or [N·numHeads, L, S]: int32 true = may not attend; float32 added. */
+  /** [L, S] or [N·numHeads, L, S]: int32 true = may not attend; float32 added. PyTorch: `attn_mask`. */
   attnMask?: TensorLike | null;
-  /** Return the attention weights (default true). */
+  /** Return the attention weights (default true). PyTorch: `need_weights`. */
   needWeights?: boolean;
-  /** Average the returned weights over heads (default true): [N, L, S], else [N, H, L, S]. */
+  /** Average the returned weights over heads (default true): [N, L, S], else [N, H, L, S]. PyTorch: `average_attn_weights`. */
   averageAttnWeights?: boolean;
-  /** Apply the causal mask (torch takes it as a hint that attnMask is causal). */
+  /** Apply the causal mask (default false; torch takes it as a hint that attnMask is causal). PyTorch: `is_causal`. */
   isCausal?: boolean;
-  /** Dropout on the attention weights (default 0; needs `rng`). */
+  /** Dropout on the attention weights (default 0; needs `rng`). PyTorch: `dropout_p`. */
   dropoutP?: number;
+  /** Generator of the dropout draws (required when `dropoutP` > 0). */
   rng?: Rng;
 }
 

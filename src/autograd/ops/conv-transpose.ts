@@ -33,16 +33,17 @@ import {
   pair,
 } from './window.js';
 
+/** Options of {@link convTranspose2d} (torch.nn.functional.conv_transpose2d's keywords). */
 export interface ConvTranspose2dOptions {
-  /** Default 1. */
+  /** Step of the window, in input rows and columns (one number or [h, w]) (default 1). PyTorch: `stride`. */
   stride?: Pair;
-  /** Rows/columns trimmed from each side of the full output (default 0). */
+  /** Rows/columns trimmed from each side of the full output (default 0). PyTorch: `padding`. */
   padding?: Pair;
-  /** Extra rows/columns at the bottom/right of the output, below the stride or the dilation (default 0). */
+  /** Extra rows/columns at the bottom/right of the output, below the stride or the dilation (default 0). PyTorch: `output_padding`. */
   outputPadding?: Pair;
-  /** Default 1. */
+  /** Spacing between kernel taps (default 1: dense). PyTorch: `dilation`. */
   dilation?: Pair;
-  /** Channel groups (default 1): must divide the input and output channels. */
+  /** Channel groups (default 1): must divide the input and output channels. PyTorch: `groups`. */
   groups?: number;
 }
 

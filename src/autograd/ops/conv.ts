@@ -32,14 +32,15 @@ import {
   pair,
 } from './window.js';
 
+/** Options of {@link conv2d} (torch.nn.functional.conv2d's keywords). */
 export interface Conv2dOptions {
-  /** Default 1. */
+  /** Step of the window, in input rows and columns (one number or [h, w]) (default 1). PyTorch: `stride`. */
   stride?: Pair;
-  /** Zero padding per side, 'same' (output size = input size, stride 1) or 'valid' (default 0). */
+  /** Zero padding per side, 'same' (output size = input size, stride 1) or 'valid' (default 0). PyTorch: `padding`. */
   padding?: ConvPadding;
-  /** Default 1. */
+  /** Spacing between kernel taps (default 1: dense). PyTorch: `dilation`. */
   dilation?: Pair;
-  /** Channel groups (default 1): must divide the input and output channels; weight [out, in/groups, kh, kw]. */
+  /** Channel groups (default 1): must divide the input and output channels; weight [out, in/groups, kh, kw]. PyTorch: `groups`. */
   groups?: number;
 }
 

@@ -15,14 +15,15 @@ import { reshape } from './shape.js';
 import { asTensor } from './util.js';
 import { type ConvGeometry, checkOptions, convGeometry, groupsOf } from './window.js';
 
+/** Options of {@link conv1d} (torch.nn.functional.conv1d's keywords). */
 export interface Conv1dOptions {
-  /** Default 1. */
+  /** Step of the window, in input positions (default 1). PyTorch: `stride`. */
   stride?: number;
-  /** Zero padding per side, 'same' (output length = input length, stride 1) or 'valid' (default 0). */
+  /** Zero padding per side, 'same' (output length = input length, stride 1) or 'valid' (default 0). PyTorch: `padding`. */
   padding?: number | 'same' | 'valid';
-  /** Default 1. */
+  /** Spacing between kernel taps (default 1: dense). PyTorch: `dilation`. */
   dilation?: number;
-  /** Channel groups (default 1): must divide the input and output channels; weight [out, in/groups, k]. */
+  /** Channel groups (default 1): must divide the input and output channels; weight [out, in/groups, k]. PyTorch: `groups`. */
   groups?: number;
 }
 

@@ -14,8 +14,9 @@ import type { DType } from '../storage.js';
 import { shapeStr, type Tensor, type TensorLike } from '../tensor.js';
 import { asTensor, backendOf, kernels, out } from './util.js';
 
+/** Options of {@link embedding} (torch.nn.functional.embedding's `padding_idx`). */
 export interface EmbeddingOptions {
-  /** Row whose gradient is not accumulated (negative: counted from the end). */
+  /** Row whose gradient is not accumulated (negative: counted from the end). PyTorch: `padding_idx`. */
   paddingIdx?: number | null;
 }
 

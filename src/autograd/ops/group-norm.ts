@@ -182,12 +182,13 @@ function gnGradGraph(
   if (bi >= 0 && ctx.needs(bi)) ctx.give(bi, reshape(sumTo(dy, perChannel), [c]));
 }
 
+/** Options of {@link instanceNorm} (torch.nn.functional.instance_norm's keywords). */
 export interface InstanceNormOptions {
-  /** Normalise with each instance's statistics (default true); false uses the running ones. */
+  /** Normalise with each instance's statistics (default true); false uses the running ones. PyTorch: `use_input_stats`. */
   useInputStats?: boolean;
-  /** Running-statistics factor (default 0.1). */
+  /** Running-statistics factor (default 0.1). PyTorch: `momentum`. */
   momentum?: number;
-  /** Added to the variance (default 1e-5). */
+  /** Added to the variance (default 1e-5). PyTorch: `eps`. */
   eps?: number;
 }
 

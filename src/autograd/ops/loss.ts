@@ -15,7 +15,12 @@ import { asTensor, backendOf, out } from './util.js';
 
 /** What a loss object offers (nn's losses implement it). */
 export interface FusedLoss {
+  /** The loss's name, used in error messages. */
   readonly name: string;
+  /**
+   * The loss value (reduced to a number) of `pred` against `target`; when `grad` is given, also
+   * writes dLoss/dpred into it (pred's length).
+   */
   forward(
     pred: { data: Float32Array; shape: readonly number[] },
     target: unknown,

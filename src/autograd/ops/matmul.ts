@@ -14,6 +14,7 @@ import { sum } from './reduce.js';
 import { reshape } from './shape.js';
 import { asTensor, backendOf, kernels, out } from './util.js';
 
+/** Options of {@link matmul} and `Tensor.matmul`: transposed operands without a copy. */
 export interface MatmulOptions {
   /** Use the transpose of a's last two axes (default false). */
   transA?: boolean;

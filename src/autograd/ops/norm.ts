@@ -21,12 +21,13 @@ import { reshape } from './shape.js';
 import { sqrt } from './unary.js';
 import { asTensor, backendOf, kernels, num, out } from './util.js';
 
+/** Options of {@link batchNorm} (torch.nn.functional.batch_norm's keywords). */
 export interface BatchNormOptions {
-  /** Normalise with the batch's statistics and update the running ones (default false). */
+  /** Normalise with the batch's statistics and update the running ones (default false). PyTorch: `training`. */
   training?: boolean;
-  /** Running-statistics factor: running ← (1 − momentum)·running + momentum·batch (default 0.1). */
+  /** Running-statistics factor: running ← (1 − momentum)·running + momentum·batch (default 0.1). PyTorch: `momentum`. */
   momentum?: number;
-  /** Added to the variance before the square root (default 1e-5). */
+  /** Added to the variance before the square root (default 1e-5). PyTorch: `eps`. */
   eps?: number;
 }
 

@@ -17,12 +17,14 @@ import { indexSelect } from './gather.js';
 import { reshape } from './shape.js';
 import { asTensor, backendOf, out } from './util.js';
 
+/** How {@link pad} fills: a constant, the mirror without the edge (`reflect`), the edge repeated (`replicate`) or wrapped (`circular`); torch's modes. */
 export type PadMode = 'constant' | 'reflect' | 'replicate' | 'circular';
 
+/** Options of {@link pad} and `Tensor.pad`. */
 export interface PadOptions {
-  /** 'constant' (default), 'reflect' (mirror without the edge), 'replicate' (edge), 'circular' (wrap). */
+  /** 'constant' (default), 'reflect' (mirror without the edge), 'replicate' (edge), 'circular' (wrap). PyTorch: `mode`. */
   mode?: PadMode;
-  /** Fill value of 'constant' mode (default 0). */
+  /** Fill value of 'constant' mode (default 0). PyTorch: `value`. */
   value?: number;
 }
 

@@ -24,25 +24,27 @@ import {
   poolGeometry,
 } from './window.js';
 
+/** Options of {@link maxPool2d} (torch.nn.functional.max_pool2d's keywords). */
 export interface MaxPool2dOptions {
-  /** Default: the kernel size. */
+  /** Step of the window in rows and columns (default: the kernel size). PyTorch: `stride`. */
   stride?: Pair;
-  /** Implicit −∞ padding per side, at most half the kernel (default 0). */
+  /** Implicit −∞ padding per side, at most half the kernel (default 0). PyTorch: `padding`. */
   padding?: Pair;
-  /** Default 1. */
+  /** Spacing between kernel taps (default 1: dense). PyTorch: `dilation`. */
   dilation?: Pair;
-  /** Add a last partial window when it starts inside the (left-padded) input (default false). */
+  /** Add a last partial window when it starts inside the (left-padded) input (default false). PyTorch: `ceil_mode`. */
   ceilMode?: boolean;
 }
 
+/** Options of {@link avgPool2d} (torch.nn.functional.avg_pool2d's keywords). */
 export interface AvgPool2dOptions {
-  /** Default: the kernel size. */
+  /** Step of the window in rows and columns (default: the kernel size). PyTorch: `stride`. */
   stride?: Pair;
-  /** Zero padding per side, at most half the kernel (default 0). */
+  /** Zero padding per side, at most half the kernel (default 0). PyTorch: `padding`. */
   padding?: Pair;
-  /** As in MaxPool2dOptions (default false). */
+  /** As in MaxPool2dOptions (default false). PyTorch: `ceil_mode`. */
   ceilMode?: boolean;
-  /** Whether the zero padding counts in the divisor (default true, as torch). */
+  /** Whether the zero padding counts in the divisor (default true, as torch). PyTorch: `count_include_pad`. */
   countIncludePad?: boolean;
 }
 

@@ -29,6 +29,7 @@ import type { Tensor } from '../tensor.js';
 import { recurrentFormula } from './recurrent-formula.js';
 import { backendOf, kernels, out } from './util.js';
 
+/** The recurrent cell: Elman RNN with tanh or ReLU, LSTM or GRU (torch.nn.RNN's `nonlinearity`, LSTM, GRU). */
 export type CellKind = 'rnnTanh' | 'rnnRelu' | 'lstm' | 'gru';
 
 /** One direction's parameters (torch's weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k}). */

@@ -20,12 +20,13 @@ import { reshape } from './shape.js';
 import { asTensor, backendOf, kernels, out } from './util.js';
 import { where } from './where.js';
 
+/** Options of {@link variance} and {@link std} (torch.var's keywords; `keepdims` is torch's `keepdim`). */
 export interface VarOptions {
-  /** Subtracted from N in the divisor (default 1, Bessel's correction; torch's `correction`). */
+  /** Subtracted from N in the divisor (default 1, Bessel's correction; torch's `correction`). PyTorch: `correction`. */
   correction?: number;
-  /** torch's older form: true is correction 1, false is 0 (give one of the two). */
+  /** torch's older form: true is correction 1, false is 0 (give one of the two). PyTorch: `unbiased`. */
   unbiased?: boolean;
-  /** Keep reduced axes as size 1 (default false). */
+  /** Keep reduced axes as size 1 (default false). PyTorch: `keepdim`. */
   keepdims?: boolean;
 }
 

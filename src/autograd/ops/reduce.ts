@@ -11,8 +11,9 @@ import { expand, mul } from './elementwise.js';
 import { reshape } from './shape.js';
 import { asTensor, axisOf, backendOf, kernels, out } from './util.js';
 
+/** Options of the reductions (sum, mean, max, min, argmax, logsumexp). */
 export interface ReduceOptions {
-  /** Keep reduced axes as size 1 (default false). */
+  /** Keep reduced axes as size 1 (default false). PyTorch: `keepdim`. */
   keepdims?: boolean;
 }
 

@@ -178,30 +178,42 @@ export function clamp(x: TensorLike, lo = -Infinity, hi = Infinity): Tensor {
   );
 }
 
+/** eˣ elementwise (torch.exp). */
 export const exp = (x: TensorLike) => unary('exp', x);
+/** Natural logarithm elementwise (torch.log; NaN below 0, −∞ at 0). */
 export const log = (x: TensorLike) => unary('log', x);
+/** √x elementwise (torch.sqrt; NaN below 0). */
 export const sqrt = (x: TensorLike) => unary('sqrt', x);
+/** |x| elementwise (torch.abs; gradient 0 at 0). */
 export const abs = (x: TensorLike) => unary('abs', x);
+/** x² elementwise (torch.square). */
 export const square = (x: TensorLike) => unary('square', x);
+/** 1 / (1 + e⁻ˣ) elementwise (torch.sigmoid). */
 export const sigmoid = (x: TensorLike) => unary('sigmoid', x);
+/** Hyperbolic tangent elementwise (torch.tanh). */
 export const tanh = (x: TensorLike) => unary('tanh', x);
+/** max(x, 0) elementwise (torch.nn.functional.relu; gradient 0 at 0). */
 export const relu = (x: TensorLike) => unary('relu', x);
 /** LeakyReLU with `negativeSlope` (default 0.01). */
 export const leakyRelu = (x: TensorLike, negativeSlope = 0.01) => {
   finite('leakyRelu', 'negativeSlope', negativeSlope);
   return unary('leakyRelu', x, negativeSlope);
 };
+/** ELU: x for x > 0, alpha·(eˣ − 1) otherwise; `alpha` default 1 (torch.nn.functional.elu). */
 export const elu = (x: TensorLike, alpha = 1) => {
   finite('elu', 'alpha', alpha);
   return unary('elu', x, alpha);
 };
+/** SELU: scale·elu(x, α) with PyTorch's constants α ≈ 1.6733, scale ≈ 1.0507 (torch.nn.functional.selu). */
 export const selu = (x: TensorLike) => unary('selu', x);
 /** GELU; `approximate: 'tanh'` for the tanh form (torch.nn.functional.gelu). */
 export const gelu = (x: TensorLike, approximate: 'none' | 'tanh' = 'none') => {
   oneOf('gelu', 'approximate', approximate, ['none', 'tanh']);
   return unary(approximate === 'tanh' ? 'geluTanh' : 'gelu', x);
 };
+/** SiLU (swish): x·sigmoid(x) (torch.nn.functional.silu). */
 export const silu = (x: TensorLike) => unary('silu', x);
+/** Mish: x·tanh(softplus(x)) (torch.nn.functional.mish). */
 export const mish = (x: TensorLike) => unary('mish', x);
 /** Softplus with PyTorch's `beta` (scale) and `threshold`. */
 export const softplus = (x: TensorLike, beta = 1, threshold = 20) => {
@@ -209,6 +221,7 @@ export const softplus = (x: TensorLike, beta = 1, threshold = 20) => {
   finite('softplus', 'threshold', threshold);
   return unary('softplus', x, beta, threshold);
 };
+/** Hard sigmoid: relu6(x + 3) / 6, i.e. 0 below −3, 1 above 3 (torch.nn.functional.hardsigmoid). */
 export const hardSigmoid = (x: TensorLike) => unary('hardSigmoid', x);
 
 /** How many of the kernels' (alpha, beta) each op reads (kernels.ts); the others ignore them. */

@@ -18,18 +18,20 @@ import { type AxisPair, axisMatrix, axisPair, separable } from './pool-separable
 import { asTensor } from './util.js';
 import { checkOptions, flag, nchw, pair } from './window.js';
 
+/** Resampling of {@link interpolate}: nearest neighbour, or bilinear (torch's `mode`). */
 export type InterpolateMode = 'nearest' | 'bilinear';
 
+/** Options of {@link interpolate} (torch.nn.functional.interpolate's keywords, camelCase). */
 export interface InterpolateOptions {
-  /** Output [height, width] (or one number for both); exactly one of size and scaleFactor. */
+  /** Output [height, width] (or one number for both); exactly one of size and scaleFactor. PyTorch: `size`. */
   size?: number | readonly [number, number];
-  /** Output = floor(input·scaleFactor) per axis (one number or [height, width]). */
+  /** Output = floor(input·scaleFactor) per axis (one number or [height, width]). PyTorch: `scale_factor`. */
   scaleFactor?: number | readonly [number, number];
-  /** 'nearest' (default) or 'bilinear'. */
+  /** 'nearest' (default) or 'bilinear'. PyTorch: `mode`. */
   mode?: InterpolateMode;
-  /** Bilinear only: corner pixels' centres align (default false). */
+  /** Bilinear only: corner pixels' centres align (default false). PyTorch: `align_corners`. */
   alignCorners?: boolean;
-  /** With scaleFactor: map positions by in/out instead of 1/scaleFactor (default false). */
+  /** With scaleFactor: map positions by in/out instead of 1/scaleFactor (default false). PyTorch: `recompute_scale_factor`. */
   recomputeScaleFactor?: boolean;
 }
 
@@ -43,10 +45,15 @@ export const INTERPOLATE_KEYS = [
 
 /** Options resolved, before an input size is known. */
 export interface InterpolateSpec {
+  /** Output [height, width], or null when given by `scaleFactor`. */
   readonly size: readonly [number, number] | null;
+  /** Scale per axis [height, width], or null when `size` is given. */
   readonly scaleFactor: readonly [number, number] | null;
+  /** The resampling mode. */
   readonly mode: InterpolateMode;
+  /** Bilinear: align the corner pixels of input and output (torch's `align_corners`). */
   readonly alignCorners: boolean;
+  /** Compute the sampling scale from the output size, not `scaleFactor` (torch's `recompute_scale_factor`). */
   readonly recompute: boolean;
 }
 

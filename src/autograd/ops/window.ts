@@ -12,7 +12,7 @@ import { shapeStr } from '../tensor.js';
 /** A size given once for both axes or as [height, width]. */
 export type Pair = number | readonly [number, number];
 
-/** Conv padding: per side, or 'same' (output size = input size, stride 1) or 'valid' (0). */
+/** Conv padding: zeros per side (one number or [height, width]), or 'same' (output size = input size, stride 1) or 'valid' (0). */
 export type ConvPadding = Pair | 'same' | 'valid';
 
 /** Parses a `Pair` argument whose entries must be integers ≥ `min`. */

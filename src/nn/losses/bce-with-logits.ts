@@ -39,17 +39,27 @@ import {
   withTemps,
 } from './common.js';
 
+/** Options of {@link BCEWithLogitsLoss}. */
 export interface BCEWithLogitsLossOptions extends ReductionOptions {
-  /** Per-element weight: the prediction's length, or its last dimension (broadcast). */
+  /** Per-element weight: the prediction's length, or its last dimension (broadcast). Default: none. PyTorch: `weight`. */
   weight?: Float32Array;
-  /** Positive-class weight: the prediction's length, or its last dimension (broadcast). */
+  /** Positive-class weight, multiplying the y·log σ(x) term (> 1 raises recall): the prediction's length, or its last dimension (broadcast). Default: none. PyTorch: `pos_weight`. */
   posWeight?: Float32Array;
 }
 
+/**
+ * Sigmoid plus binary cross-entropy on logits (`torch.nn.BCEWithLogitsLoss`), numerically
+ * stable for any logit; targets in [0, 1] of the logits' shape, optional per-element
+ * `weight` and positive-class `posWeight`.
+ */
 export class BCEWithLogitsLoss implements Loss {
+  /** Name used in error messages: the class name, or the function's (e.g. `crossEntropy`) when a functional loss built it. */
   readonly name = lossName('BCEWithLogitsLoss');
+  /** How the per-element (or per-sample) terms are reduced: 'mean', 'sum' or 'none'. */
   readonly reduction: Reduction;
+  /** Per-element weight (the prediction's length or its last dimension), or null. */
   readonly weight: Float32Array | null;
+  /** Positive-class weight (the prediction's length or its last dimension), or null. */
   readonly posWeight: Float32Array | null;
 
   constructor(options?: BCEWithLogitsLossOptions) {

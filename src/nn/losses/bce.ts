@@ -31,14 +31,18 @@ import {
   withTemps,
 } from './common.js';
 
+/** Options of {@link BCELoss}. */
 export interface BCELossOptions extends ReductionOptions {
-  /** Per-element weight: the prediction's length, or its last dimension (broadcast). */
+  /** Per-element weight: the prediction's length, or its last dimension (broadcast). Default: none. PyTorch: `weight`. */
   weight?: Float32Array;
 }
 
 export class BCELoss implements Loss {
+  /** Name used in error messages: the class name, or the function's (e.g. `crossEntropy`) when a functional loss built it. */
   readonly name = lossName('BCELoss');
+  /** How the per-element (or per-sample) terms are reduced: 'mean', 'sum' or 'none'. */
   readonly reduction: Reduction;
+  /** Per-element weight (the prediction's length or its last dimension), or null. */
   readonly weight: Float32Array | null;
 
   constructor(options?: BCELossOptions) {

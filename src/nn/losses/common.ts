@@ -24,8 +24,9 @@ import { numel, sameShape, shapeStr, type Tensor } from '../tensor.js';
  */
 export type Reduction = 'mean' | 'sum' | 'none';
 
+/** Options of the losses that only take a reduction ({@link MSELoss}, {@link L1Loss}). */
 export interface ReductionOptions {
-  /** 'mean' (default, torch's), 'sum', or 'none' (a tensor of the unreduced terms; `apply` only). */
+  /** 'mean' (default, torch's), 'sum', or 'none' (a tensor of the unreduced terms; `apply` only). PyTorch: `reduction`. */
   reduction?: Reduction;
 }
 

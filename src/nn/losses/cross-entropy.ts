@@ -46,20 +46,41 @@ import {
   scanLabels,
 } from './common.js';
 
+/** Options of {@link CrossEntropyLoss}. */
 export interface CrossEntropyLossOptions extends ReductionOptions {
-  /** One weight per class (a rescaling of each class's loss). */
+  /** One weight per class (a rescaling of each class's loss). Default: none. PyTorch: `weight`. */
   weight?: Float32Array;
-  /** ε in [0, 1] (default 0): the target is mixed with the uniform distribution. */
+  /** ε in [0, 1] (default 0): the target becomes (1 − ε)·target + ε/classes. PyTorch: `label_smoothing`. */
   labelSmoothing?: number;
-  /** Label value whose rows are skipped (default −100); labels only. */
+  /** Label value whose rows are skipped (default −100); labels only. PyTorch: `ignore_index`. */
   ignoreIndex?: number;
 }
 
+/**
+ * Softmax cross-entropy (`torch.nn.CrossEntropyLoss`) of logits [batch, classes] (or
+ * [N, C, d₁, …] with `apply`) against integer labels (Int32Array) or class probabilities
+ * (a tensor of the logits' shape), with class weights, label smoothing and `ignoreIndex`.
+ *
+ * @example
+ * ```ts
+ * import { nn, tensor } from 'descent-ml';
+ *
+ * const ce = new nn.losses.CrossEntropyLoss({ labelSmoothing: 0.1 });
+ * const logits = tensor(new Float32Array([2, 0.5, -1, 0.1, 1.2, 0.3]), [2, 3]);
+ * const labels = new Int32Array([0, 1]);
+ * const loss = ce.apply(logits, labels); // a scalar tensor on the tape
+ * ```
+ */
 export class CrossEntropyLoss implements Loss {
+  /** Name used in error messages: the class name, or the function's (e.g. `crossEntropy`) when a functional loss built it. */
   readonly name = lossName('CrossEntropyLoss');
+  /** How the per-element (or per-sample) terms are reduced: 'mean', 'sum' or 'none'. */
   readonly reduction: Reduction;
+  /** One weight per class, or null. */
   readonly weight: Float32Array | null;
+  /** ε in [0, 1]: the target mixed with the uniform distribution. */
   readonly labelSmoothing: number;
+  /** Label value whose rows are skipped (labels only). */
   readonly ignoreIndex: number;
 
   constructor(options?: CrossEntropyLossOptions) {

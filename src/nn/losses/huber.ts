@@ -46,14 +46,22 @@ export function huberSum(
   });
 }
 
+/** Options of {@link HuberLoss}. */
 export interface HuberLossOptions extends ReductionOptions {
-  /** Threshold between the quadratic and linear parts (> 0, default 1). */
+  /** Threshold between the quadratic and linear parts (> 0, default 1). PyTorch: `delta`. */
   delta?: number;
 }
 
+/**
+ * Huber loss (`torch.nn.HuberLoss`, Huber 1964): per element ½d² if |d| < δ else
+ * δ(|d| − ½δ), d = pred − target; quadratic near 0, linear (robust to outliers) beyond δ.
+ */
 export class HuberLoss implements Loss {
+  /** Name used in error messages: the class name, or the function's (e.g. `crossEntropy`) when a functional loss built it. */
   readonly name = lossName('HuberLoss');
+  /** How the per-element (or per-sample) terms are reduced: 'mean', 'sum' or 'none'. */
   readonly reduction: Reduction;
+  /** Threshold δ between the quadratic and linear parts. */
   readonly delta: number;
 
   constructor(options?: HuberLossOptions) {

@@ -34,18 +34,27 @@ import {
 
 const FLT_MIN = 1.1754943508222875e-38;
 
+/** KLDivLoss's reductions: 'batchmean' divides the sum by the batch size (the true KL per sample). */
 export type KLDivReduction = 'mean' | 'sum' | 'batchmean' | 'none';
 
+/** Options of {@link KLDivLoss}. */
 export interface KLDivLossOptions {
-  /** 'mean' (default, torch's: over all elements), 'batchmean', 'sum' or 'none' (`apply` only). */
+  /** 'mean' (default, torch's: over all elements), 'batchmean', 'sum' or 'none' (`apply` only). PyTorch: `reduction`. */
   reduction?: KLDivReduction;
-  /** The target holds log-probabilities (default false). */
+  /** The target holds log-probabilities (default false). PyTorch: `log_target`. */
   logTarget?: boolean;
 }
 
+/**
+ * Kullback–Leibler divergence (`torch.nn.KLDivLoss`): pred holds log-probabilities, the
+ * target probabilities (or log-probabilities with `logTarget`); per element t·(log t − x).
+ */
 export class KLDivLoss implements Loss {
+  /** Name used in error messages: the class name, or the function's (e.g. `crossEntropy`) when a functional loss built it. */
   readonly name = lossName('KLDivLoss');
+  /** How the terms are reduced: 'mean', 'batchmean', 'sum' or 'none'. */
   readonly reduction: KLDivReduction;
+  /** Whether the target holds log-probabilities. */
   readonly logTarget: boolean;
 
   constructor(options?: KLDivLossOptions) {

@@ -23,8 +23,11 @@ import {
   withTemps,
 } from './common.js';
 
+/** Mean absolute error (`torch.nn.L1Loss`): reduce(|pred − target|) over every element. */
 export class L1Loss implements Loss {
+  /** Name used in error messages: the class name, or the function's (e.g. `crossEntropy`) when a functional loss built it. */
   readonly name = lossName('L1Loss');
+  /** How the per-element (or per-sample) terms are reduced: 'mean', 'sum' or 'none'. */
   readonly reduction: Reduction;
 
   constructor(options?: ReductionOptions) {

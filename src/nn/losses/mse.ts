@@ -24,8 +24,13 @@ import {
   withTemps,
 } from './common.js';
 
+/**
+ * Mean squared error (`torch.nn.MSELoss`): reduce((pred − target)²) over every element.
+ */
 export class MSELoss implements Loss {
+  /** Name used in error messages: the class name, or the function's (e.g. `crossEntropy`) when a functional loss built it. */
   readonly name = lossName('MSELoss');
+  /** How the per-element (or per-sample) terms are reduced: 'mean', 'sum' or 'none'. */
   readonly reduction: Reduction;
 
   constructor(options?: ReductionOptions) {

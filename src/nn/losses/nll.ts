@@ -34,17 +34,26 @@ import {
   scanLabels,
 } from './common.js';
 
+/** Options of {@link NLLLoss}. */
 export interface NLLLossOptions extends ReductionOptions {
-  /** One weight per class. */
+  /** One weight per class. Default: none. PyTorch: `weight`. */
   weight?: Float32Array;
-  /** Label value whose rows are skipped (default −100). */
+  /** Label value whose rows are skipped (default −100). PyTorch: `ignore_index`. */
   ignoreIndex?: number;
 }
 
+/**
+ * Negative log-likelihood (`torch.nn.NLLLoss`) of log-probabilities [batch, classes] (e.g. a
+ * LogSoftmax output) against integer class labels: ℓ_r = −w[y_r]·x[r, y_r].
+ */
 export class NLLLoss implements Loss {
+  /** Name used in error messages: the class name, or the function's (e.g. `crossEntropy`) when a functional loss built it. */
   readonly name = lossName('NLLLoss');
+  /** How the per-element (or per-sample) terms are reduced: 'mean', 'sum' or 'none'. */
   readonly reduction: Reduction;
+  /** One weight per class, or null. */
   readonly weight: Float32Array | null;
+  /** Label value whose rows are skipped. */
   readonly ignoreIndex: number;
 
   constructor(options?: NLLLossOptions) {

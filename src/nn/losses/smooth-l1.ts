@@ -25,14 +25,22 @@ import {
 } from './common.js';
 import { huberSum } from './huber.js';
 
+/** Options of {@link SmoothL1Loss}. */
 export interface SmoothL1LossOptions extends ReductionOptions {
-  /** Threshold between the quadratic and linear parts (≥ 0, default 1; 0 gives L1). */
+  /** Threshold between the quadratic and linear parts (≥ 0, default 1; 0 gives L1). PyTorch: `beta`. */
   beta?: number;
 }
 
+/**
+ * Smooth L1 loss (`torch.nn.SmoothL1Loss`): per element ½d²/β if |d| < β else |d| − ½β,
+ * d = pred − target (Huber(β)/β; β = 0 is L1).
+ */
 export class SmoothL1Loss implements Loss {
+  /** Name used in error messages: the class name, or the function's (e.g. `crossEntropy`) when a functional loss built it. */
   readonly name = lossName('SmoothL1Loss');
+  /** How the per-element (or per-sample) terms are reduced: 'mean', 'sum' or 'none'. */
   readonly reduction: Reduction;
+  /** Threshold β between the quadratic and linear parts. */
   readonly beta: number;
 
   constructor(options?: SmoothL1LossOptions) {

@@ -16,10 +16,11 @@ import {
 import { describe, knownKeys } from '../../backend/validate.js';
 import { BaseCallback, type Logs } from './callback.js';
 
+/** Options of {@link CSVLogger}. */
 export interface CSVLoggerOptions {
-  /** Field separator (default ','). */
+  /** Field separator (default ','). Keras: `separator`. */
   separator?: string;
-  /** Append to an existing file instead of overwriting it (default false). */
+  /** Append to an existing file instead of overwriting it (default false). Keras: `append`. */
   append?: boolean;
 }
 
@@ -53,9 +54,16 @@ function parseHeader(line: string, sep: string): string[] {
   return out;
 }
 
+/**
+ * Streams each epoch's logs to a CSV file, one row per epoch (Keras's `CSVLogger`); each row
+ * is written and fsynced on its own, so a crash leaves whole rows only.
+ */
 export class CSVLogger extends BaseCallback {
+  /** The CSV file written. */
   readonly path: string;
+  /** Field separator. */
   readonly separator: string;
+  /** Whether rows are appended to an existing file (its header's columns are kept). */
   readonly append: boolean;
   private columns: string[] | null = null;
   private pendingNewline = false;
@@ -85,6 +93,7 @@ export class CSVLogger extends BaseCallback {
       );
   }
 
+  /** Truncates the file, or with `append` reads the existing header. */
   onTrainBegin(): void {
     this.columns = null;
     this.pendingNewline = false;
@@ -112,6 +121,7 @@ export class CSVLogger extends BaseCallback {
     this.pendingNewline = false;
   }
 
+  /** Writes one row: `epoch` then every log value (the header first, from the first epoch's keys). */
   onEpochEnd(epoch: number, logs: Logs): void {
     if (this.columns === null) {
       this.columns = ['epoch', ...Object.keys(logs)];

@@ -10,19 +10,21 @@ import { restoreSnapshot, takeSnapshot } from '../snapshot.js';
 import { BaseCallback, type Logs } from './callback.js';
 import { type MonitorMode, monitorKey, monitorValue, resolveMode } from './monitor.js';
 
+/** Options of {@link EarlyStopping} (Keras's `EarlyStopping` arguments, camelCase). */
 export interface EarlyStoppingOptions {
   /** Quantity to watch (default 'valLoss'; Keras's 'val_loss' is accepted). */
   monitor?: string;
-  /** Smallest change that counts as an improvement (absolute; default 0). */
+  /** Smallest change that counts as an improvement (absolute; default 0). Keras: `min_delta`. */
   minDelta?: number;
-  /** Epochs without improvement after which training stops (default 0). */
+  /** Epochs without improvement after which training stops (default 0). Keras: `patience`. */
   patience?: number;
+  /** Whether lower (`'min'`) or higher (`'max'`) is better; `'auto'` (default) picks max for accuracy-like names, else min. Keras: `mode`. */
   mode?: MonitorMode;
-  /** A value the quantity must beat for the wait to reset. */
+  /** A value the quantity must beat for the wait to reset. Keras: `baseline`. */
   baseline?: number;
-  /** Copy the best epoch's weights back at the end (default false). */
+  /** Copy the best epoch's weights back at the end (default false). Keras: `restore_best_weights`. */
   restoreBestWeights?: boolean;
-  /** Epochs to wait before monitoring starts (default 0). */
+  /** Epochs to wait before monitoring starts (default 0). Keras: `start_from_epoch`. */
   startFromEpoch?: number;
 }
 
@@ -36,21 +38,36 @@ const KEYS = [
   'startFromEpoch',
 ];
 
+/**
+ * Stops training when a monitored quantity has stopped improving (Keras 3's `EarlyStopping`),
+ * optionally restoring the best epoch's weights at the end.
+ */
 export class EarlyStopping extends BaseCallback {
+  /** The log key watched (camelCase; `val_loss` is read as `valLoss`). */
   readonly monitor: string;
+  /** The resolved direction: `'min'` when lower is better. */
   readonly mode: 'min' | 'max';
+  /** Epochs without improvement after which training stops. */
   readonly patience: number;
+  /** The value an improvement must also beat to reset the wait, if any. */
   readonly baseline: number | undefined;
+  /** Whether the best epoch's parameters are copied back when training ends. */
   readonly restoreBestWeights: boolean;
+  /** Epochs (0-based index) before which the quantity is not monitored. */
   readonly startFromEpoch: number;
   /** Signed as in Keras: negative in 'min' mode. */
   private readonly minDelta: number;
+  /** Epochs since the last improvement. */
   wait = 0;
+  /** The 0-based epoch at which training was stopped, or 0 when it was not. */
   stoppedEpoch = 0;
+  /** The best monitored value so far, or null before the first monitored epoch. */
   best: number | null = null;
+  /** The 0-based epoch of `best`. */
   bestEpoch = 0;
   private bestWeights: Float32Array | null = null;
   private snapshot: Float32Array | null = null;
+  /** Set once the monitored key was missing from the logs (warned once per callback). */
   warned = false;
 
   constructor(options: EarlyStoppingOptions = {}) {
@@ -90,6 +107,7 @@ export class EarlyStopping extends BaseCallback {
       : value - this.minDelta < reference;
   }
 
+  /** Resets the counters and the best value. */
   onTrainBegin(): void {
     this.wait = 0;
     this.stoppedEpoch = 0;
@@ -104,6 +122,7 @@ export class EarlyStopping extends BaseCallback {
     this.bestWeights = this.snapshot;
   }
 
+  /** Compares the monitored value with the best and sets `stopTraining` after `patience` epochs without improvement. */
   onEpochEnd(epoch: number, logs: Logs): void {
     const current = monitorValue(this, this.monitor, logs);
     if (current === undefined || epoch < this.startFromEpoch) return;
@@ -125,6 +144,7 @@ export class EarlyStopping extends BaseCallback {
     }
   }
 
+  /** With `restoreBestWeights`, copies the best epoch's parameters and state buffers back. */
   onTrainEnd(): void {
     if (this.restoreBestWeights && this.bestWeights !== null)
       restoreSnapshot(this.ctx().model, this.bestWeights);
@@ -139,6 +159,7 @@ export class EarlyStopping extends BaseCallback {
     };
   }
 
+  /** Restores the counters and best value saved by `stateDict()`. */
   loadStateDict(state: unknown): void {
     const fn = 'EarlyStopping.loadStateDict';
     const s = state as { wait?: unknown; best?: unknown; bestEpoch?: unknown };

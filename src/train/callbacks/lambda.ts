@@ -2,12 +2,19 @@
 import { describe, knownKeys } from '../../backend/validate.js';
 import { BaseCallback, type Logs } from './callback.js';
 
+/** The hooks of a {@link LambdaCallback}; each is optional and has the meaning of the {@link Callback} hook of the same name. */
 export interface LambdaCallbackOptions {
+  /** Called once before the first epoch. */
   onTrainBegin?: (logs: Logs) => void;
+  /** Called once when training ends. */
   onTrainEnd?: (logs: Logs) => void;
+  /** Called before each epoch (0-based). */
   onEpochBegin?: (epoch: number, logs: Logs) => void;
+  /** Called after each epoch with its logs. */
   onEpochEnd?: (epoch: number, logs: Logs) => void;
+  /** Called before each batch (0-based index within the epoch). */
   onBatchBegin?: (batch: number, logs: Logs) => void;
+  /** Called after each batch with the (reused) batch logs. */
   onBatchEnd?: (batch: number, logs: Logs) => void;
 }
 
@@ -20,6 +27,7 @@ const HOOKS = [
   'onBatchEnd',
 ] as const;
 
+/** A callback built from plain functions (Keras's `LambdaCallback`). */
 export class LambdaCallback extends BaseCallback {
   constructor(hooks: LambdaCallbackOptions) {
     super();

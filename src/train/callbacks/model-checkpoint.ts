@@ -10,27 +10,39 @@ import { saveCheckpoint } from '../checkpoint.js';
 import { BaseCallback, type Logs } from './callback.js';
 import { type MonitorMode, monitorKey, monitorValue, resolveMode } from './monitor.js';
 
+/** Options of {@link ModelCheckpoint}. */
 export interface ModelCheckpointOptions {
-  /** Checkpoint directory; `{epoch}` is replaced by the epoch number (1-based). */
+  /** Checkpoint directory; `{epoch}` is replaced by the epoch number (1-based). Keras: `filepath`. */
   dir: string;
-  /** Save only when the monitored quantity improves (default false). */
+  /** Save only when the monitored quantity improves (default false). Keras: `save_best_only`. */
   saveBestOnly?: boolean;
-  /** Quantity compared with `saveBestOnly` (default 'valLoss'). */
+  /** Quantity compared with `saveBestOnly` (default 'valLoss'). Keras: `monitor`. */
   monitor?: string;
+  /** Whether lower or higher is better; `'auto'` (default) picks max for accuracy-like names, else min. Keras: `mode`. */
   mode?: MonitorMode;
   /** JSON data saved with every checkpoint (its manifest's `extra`), e.g. the run's settings. */
   extra?: unknown;
 }
 
+/**
+ * Saves a full checkpoint (model, optimizer, scheduler, generators, epoch, callback state) at
+ * the end of each epoch, or only on improvement with `saveBestOnly` (Keras's `ModelCheckpoint`).
+ * Resume with `fit(..., { resumeFrom: dir })`.
+ */
 export class ModelCheckpoint extends BaseCallback {
+  /** The checkpoint directory pattern (`{epoch}` is replaced by the 1-based epoch). */
   readonly dir: string;
+  /** Whether only improving epochs are saved. */
   readonly saveBestOnly: boolean;
+  /** The log key compared with `saveBestOnly`. */
   readonly monitor: string;
+  /** The resolved direction: `'min'` when lower is better. */
   readonly mode: 'min' | 'max';
   /** Best monitored value so far (±Infinity before the first). */
   best: number;
   /** Directories written, in order. */
   readonly saved: string[] = [];
+  /** Set once the monitored key was missing from the logs (warned once per callback). */
   warned = false;
   private readonly extra: unknown;
 
@@ -69,6 +81,7 @@ export class ModelCheckpoint extends BaseCallback {
     return this.dir.replaceAll('{epoch}', String(epoch + 1));
   }
 
+  /** Saves the checkpoint for this epoch (when it improves, with `saveBestOnly`). */
   onEpochEnd(epoch: number, logs: Logs): void {
     if (this.saveBestOnly) {
       const v = monitorValue(this, this.monitor, logs);
@@ -91,10 +104,12 @@ export class ModelCheckpoint extends BaseCallback {
     this.saved.push(dir);
   }
 
+  /** The best value so far, saved in checkpoints. */
   stateDict(): unknown {
     return { best: String(this.best) };
   }
 
+  /** Restores the best value saved by `stateDict()`. */
   loadStateDict(state: unknown): void {
     const s = state as { best?: unknown };
     if (s === null || typeof s !== 'object' || typeof s.best !== 'string')

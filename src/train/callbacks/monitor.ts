@@ -3,6 +3,10 @@ import { describe } from '../../backend/validate.js';
 import { camelName } from '../log-names.js';
 import type { Logs } from './callback.js';
 
+/**
+ * Whether a monitored quantity improves downwards (`'min'`), upwards (`'max'`), or `'auto'`:
+ * max for names containing acc, topK or fmeasure, min otherwise (Keras's `mode`).
+ */
 export type MonitorMode = 'auto' | 'min' | 'max';
 
 /** Keras spellings accepted: `val_loss` → `valLoss`, `val_accuracy` → `valAccuracy`, … */

@@ -9,12 +9,17 @@ import { BaseCallback, type Logs } from './callback.js';
 
 /** Where the bar is drawn: a writable with `isTTY` (process.stdout by default). */
 export interface ProgressStream {
+  /** Writes a string (no newline added). */
   write(s: string): unknown;
+  /** True on a terminal; with verbose 1 the bar is drawn only then. */
   isTTY?: boolean;
+  /** Terminal width in characters, used to cut the line; unknown when absent. */
   columns?: number;
 }
 
+/** Options of {@link ProgressBar}. */
 export interface ProgressBarOptions {
+  /** Where to draw (default `process.stdout`). */
   stream?: ProgressStream;
   /** Minimum milliseconds between redraws (default 100). */
   interval?: number;
@@ -36,6 +41,10 @@ function duration(s: number): string {
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
+/**
+ * A one-line progress bar per epoch (running loss and metrics, samples/s, ETA), like Keras's
+ * verbose output; `fit` adds one unless `verbose` is 0.
+ */
 export class ProgressBar extends BaseCallback {
   private readonly stream: ProgressStream;
   private readonly interval: number;
@@ -68,12 +77,14 @@ export class ProgressBar extends BaseCallback {
     positiveInt(fn, 'option width', this.width);
   }
 
+  /** Decides from the run's `verbose` whether to draw (1, on a TTY) or write epoch lines (2). */
   onTrainBegin(): void {
     const verbose = this.ctx().verbose;
     this.lines = verbose === 2;
     this.active = this.lines || (verbose === 1 && this.stream.isTTY === true);
   }
 
+  /** Starts the epoch's timer and counters. */
   onEpochBegin(epoch: number): void {
     if (!this.active) return;
     this.epoch = epoch;
@@ -98,6 +109,7 @@ export class ProgressBar extends BaseCallback {
     return `[${'='.repeat(full)}${head}${'.'.repeat(Math.max(0, this.width - full - head.length))}]`;
   }
 
+  /** Redraws the bar (at most every `interval` ms). */
   onBatchEnd(batch: number, logs: Logs): void {
     if (!this.active || this.lines) return;
     const size = logs.size ?? 0;
@@ -123,6 +135,7 @@ export class ProgressBar extends BaseCallback {
     this.draw(parts.join('  '));
   }
 
+  /** Writes the epoch's final line with its logs. */
   onEpochEnd(_epoch: number, logs: Logs): void {
     if (!this.active) return;
     const ctx = this.ctx();

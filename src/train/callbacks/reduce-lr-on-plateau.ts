@@ -11,29 +11,39 @@ import { ReduceLROnPlateau as PlateauScheduler } from '../../lr_scheduler/reduce
 import { BaseCallback, type Logs, type TrainContext } from './callback.js';
 import { type MonitorMode, monitorKey, monitorValue, resolveMode } from './monitor.js';
 
+/** Options of the {@link ReduceLROnPlateau} callback (Keras's arguments, camelCase). */
 export interface ReduceLROnPlateauCallbackOptions {
+  /** Quantity to watch (default 'valLoss'; Keras's 'val_loss' is accepted). */
   monitor?: string;
-  /** new lr = lr × factor (default 0.1). */
+  /** new lr = lr × factor (default 0.1). Keras: `factor`. */
   factor?: number;
   /** Epochs without improvement before the lr is reduced (Keras semantics; default 10). */
   patience?: number;
+  /** Whether lower or higher is better; `'auto'` (default) picks max for accuracy-like names, else min. Keras: `mode`. */
   mode?: MonitorMode;
-  /** Absolute improvement needed (default 1e-4). */
+  /** Absolute improvement needed (default 1e-4). Keras: `min_delta`. */
   minDelta?: number;
-  /** Epochs to wait after a reduction (default 0). */
+  /** Epochs to wait after a reduction (default 0). Keras: `cooldown`. */
   cooldown?: number;
-  /** Lower bound on the lr (default 0). */
+  /** Lower bound on the lr (default 0). Keras: `min_lr`. */
   minLr?: number;
 }
 
 const KEYS = ['monitor', 'factor', 'patience', 'mode', 'minDelta', 'cooldown', 'minLr'];
 
+/**
+ * Multiplies the learning rate by `factor` when a monitored quantity has not improved for
+ * `patience` epochs (Keras's `ReduceLROnPlateau` callback, built on `lrScheduler.ReduceLROnPlateau`).
+ */
 export class ReduceLROnPlateau extends BaseCallback {
+  /** The log key watched. */
   readonly monitor: string;
+  /** The resolved direction: `'min'` when lower is better. */
   readonly mode: 'min' | 'max';
   private readonly options: Required<Omit<ReduceLROnPlateauCallbackOptions, 'monitor' | 'mode'>>;
   /** The wrapped scheduler (created when training begins). */
   scheduler: PlateauScheduler | null = null;
+  /** Set once the monitored key was missing from the logs (warned once per callback). */
   warned = false;
 
   constructor(options: ReduceLROnPlateauCallbackOptions = {}) {
@@ -70,21 +80,25 @@ export class ReduceLROnPlateau extends BaseCallback {
     });
   }
 
+  /** Stores the context and builds the scheduler over the run's optimizer. */
   override setContext(ctx: TrainContext): void {
     super.setContext(ctx);
     this.scheduler = this.build(ctx.optimizer);
   }
 
+  /** Steps the scheduler with the monitored value. */
   onEpochEnd(_epoch: number, logs: Logs): void {
     const v = monitorValue(this, this.monitor, logs);
     if (v === undefined || !this.scheduler) return;
     this.scheduler.step(v);
   }
 
+  /** The wrapped scheduler's state, or null before training began. */
   stateDict(): unknown {
     return this.scheduler ? this.scheduler.stateDict() : null;
   }
 
+  /** Restores the wrapped scheduler's state (after `setContext`). */
   loadStateDict(state: unknown): void {
     if (state === null) return;
     if (!this.scheduler)
