@@ -29,6 +29,7 @@ export type {
 } from './backend/kernels.js';
 export { BINARY_CODES, UNARY_CODES } from './backend/kernels.js';
 export {
+  type Availability,
   BACKEND_NAMES,
   type Backend,
   type BackendInfo,

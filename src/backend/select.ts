@@ -146,14 +146,27 @@ export function backend(name: BackendName): Backend {
   return (nativeBackend = makeNative(n.binding));
 }
 
+/** Whether a backend loads here, and why not when it does not. */
+export type Availability =
+  | {
+      /** It loads. */
+      ok: true;
+    }
+  | {
+      /** It does not load. */
+      ok: false;
+      /** Why not (the loader's reason, in a sentence). */
+      reason: string;
+    };
+
 /** Whether the native addon loads here (and why not, if it does not). */
-export function nativeAvailable(): { ok: true } | { ok: false; reason: string } {
+export function nativeAvailable(): Availability {
   const n = loadNative();
   return 'error' in n ? { ok: false, reason: n.error } : { ok: true };
 }
 
 /** Whether the wasm module loads here (and why not, if it does not). */
-export function wasmAvailable(): { ok: true } | { ok: false; reason: string } {
+export function wasmAvailable(): Availability {
   const w = loadWasm();
   return 'error' in w ? { ok: false, reason: w.error } : { ok: true };
 }
