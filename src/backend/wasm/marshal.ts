@@ -25,7 +25,8 @@ const ALIGN = 64;
 
 /** `bytes` bytes of zeroed linear memory, or a RangeError naming the size. */
 export function wasmAlloc(e: WasmExports, bytes: number, what: string): number {
-  const p = bytes < WASM_MEMORY_LIMIT ? e.alloc(bytes) : 0;
+  // wasm32 returns addresses as i32: above 2 GiB they arrive negative unless read unsigned.
+  const p = bytes < WASM_MEMORY_LIMIT ? e.alloc(bytes) >>> 0 : 0;
   if (p === 0) {
     throw new RangeError(
       `${what}: cannot allocate ${bytes} bytes in WebAssembly memory (the module's limit is ${WASM_MEMORY_LIMIT} bytes, ${e.memory.buffer.byteLength} in use)`,
@@ -127,7 +128,11 @@ export class Marshal {
 
   /** The last error message the module recorded. */
   error(): string {
-    const bytes = new Uint8Array(this.e.memory.buffer, this.e.error_ptr(), this.e.error_len());
+    const bytes = new Uint8Array(
+      this.e.memory.buffer,
+      this.e.error_ptr() >>> 0,
+      this.e.error_len(),
+    );
     return new TextDecoder().decode(bytes);
   }
 }
