@@ -1,7 +1,7 @@
 /**
  * Backend selection: the default, `setBackend` and the `ops` proxy, `backend(name)`, the SIMD
  * cap, `setMinNativeLength`, and (in child processes running the built `dist/`) the
- * `DESCENT_BACKEND` and `DESCENT_NATIVE_PATH` environment variables.
+ * `DESCENT_BACKEND`, `DESCENT_NATIVE_PATH` and `DESCENT_WASM_PATH` environment variables.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +20,7 @@ import {
   setBackend,
   setMinNativeLength,
   setSimd,
+  wasmAvailable,
 } from '../src/backend/select.js';
 import { Rng } from '../src/random.js';
 import { buildDist } from './helpers/dist.js';
@@ -110,12 +111,27 @@ describe('in-process selection', () => {
   it('unknown backend names are a TypeError listing the valid ones', () => {
     for (const f of [() => backend('cuda' as never), () => setBackend('cuda' as never)]) {
       expect(f).toThrow(TypeError);
-      expect(f).toThrow(/backend: name must be one of js, native, got string "cuda"/);
+      expect(f).toThrow(/backend: name must be one of js, native, wasm, got string "cuda"/);
     }
     expect(() => backend('JS' as never)).toThrow(/did you mean "js"/);
     expect(() => backend(undefined as never)).toThrow(TypeError);
     expect(getBackend().name).toBe('native'); // a refused setBackend changes nothing
-    expect(BACKEND_NAMES).toEqual(['js', 'native']);
+    expect(BACKEND_NAMES).toEqual(['js', 'native', 'wasm']);
+  });
+
+  it("setBackend('wasm') runs the ops through the wasm module (simd128)", () => {
+    const prevMin = setMinNativeLength(0);
+    try {
+      const js = vi.spyOn(jsKernels, 'sum');
+      expect(wasmAvailable()).toEqual({ ok: true });
+      expect(setBackend('wasm').name).toBe('wasm');
+      expect(getBackend().info()).toMatchObject({ name: 'wasm', simd: 'simd128', threads: 1 });
+      expect(ops.sum(new Float32Array([1, 2, 3, 4]))).toBe(10);
+      expect(js).not.toHaveBeenCalled();
+      expect(Array.from(ops.relu(Float32Array.of(-1, 2)))).toEqual([0, 2]);
+    } finally {
+      setMinNativeLength(prevMin);
+    }
   });
 
   it('setMinNativeLength refuses negative and fractional values and returns the previous one', () => {
@@ -224,6 +240,7 @@ process.stdout.write(JSON.stringify(out));
     const childEnv: Record<string, string | undefined> = { ...process.env };
     delete childEnv.DESCENT_BACKEND;
     delete childEnv.DESCENT_NATIVE_PATH;
+    delete childEnv.DESCENT_WASM_PATH;
     const r = spawnSync(process.execPath, [script], {
       env: { ...childEnv, ...env },
       encoding: 'utf8',
@@ -269,13 +286,40 @@ process.stdout.write(JSON.stringify(out));
     expect(out.error?.message).toMatch(/"bogus"/);
   });
 
-  it('an unloadable DESCENT_NATIVE_PATH: js with exactly one notice line', () => {
+  it('DESCENT_BACKEND=wasm: wasm with simd128, silently', () => {
+    const { out, stderr } = probe({ DESCENT_BACKEND: 'wasm' });
+    expect(out).toMatchObject({ name: 'wasm', sum: 6, simd: 'simd128' });
+    expect(stderr).toBe('');
+  });
+
+  it('an unloadable DESCENT_NATIVE_PATH: wasm, silently (the next backend in order)', () => {
     const { out, stderr } = probe({ DESCENT_NATIVE_PATH: '/nonexistent/binding.cjs' });
+    expect(out).toMatchObject({ name: 'wasm', sum: 6, simd: 'simd128' });
+    expect(stderr).toBe('');
+  });
+
+  it('neither native nor wasm loads: js with exactly one notice line naming both reasons', () => {
+    const { out, stderr } = probe({
+      DESCENT_NATIVE_PATH: '/nonexistent/binding.cjs',
+      DESCENT_WASM_PATH: '/nonexistent/descent.wasm',
+    });
     expect(out).toMatchObject({ name: 'js', sum: 6 });
     const lines = stderr.split('\n').filter((l) => l.length > 0);
     expect(lines, stderr).toHaveLength(1);
     expect(lines[0]).toMatch(/native backend unavailable/);
     expect(lines[0]).toMatch(/\/nonexistent\/binding\.cjs/);
+    expect(lines[0]).toMatch(/wasm backend unavailable/);
+    expect(lines[0]).toMatch(/descent\.wasm/);
+  });
+
+  it('an unloadable DESCENT_WASM_PATH with DESCENT_BACKEND=wasm: an Error saying why', () => {
+    const { out } = probe({
+      DESCENT_WASM_PATH: '/nonexistent/descent.wasm',
+      DESCENT_BACKEND: 'wasm',
+    });
+    expect(out.sum).toBeUndefined();
+    expect(out.error?.cls).toBe('Error');
+    expect(out.error?.message).toMatch(/wasm backend cannot load/);
   });
 
   it('an unloadable DESCENT_NATIVE_PATH with DESCENT_BACKEND=native: an Error saying why', () => {

@@ -134,7 +134,7 @@ const STEP_CASES: Array<
   ],
 ];
 
-describe.each(['js', 'native'] as BackendName[])('%s backend', (backend) => {
+describe.each(['js', 'native', 'wasm'] as BackendName[])('%s backend', (backend) => {
   describe.each(OPTIMIZERS)('%s', (name) => {
     const C = ctorOf(name);
 

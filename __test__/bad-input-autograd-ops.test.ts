@@ -292,7 +292,7 @@ const CASES: Case[] = [
   ],
 ];
 
-describe.each(['js', 'native'] as BackendName[])('%s backend', (backend) => {
+describe.each(['js', 'native', 'wasm'] as BackendName[])('%s backend', (backend) => {
   it.each(CASES)('%s: refused by name, nothing changed', (_what, call, Err, msg) => {
     setBackend(backend);
     const a = x23();

@@ -130,7 +130,7 @@ const CASES: Case[] = [
   },
 ];
 
-for (const be of ['js', 'native'] as BackendName[]) {
+for (const be of ['js', 'native', 'wasm'] as BackendName[]) {
   describe(`autograd bad input (${be})`, () => {
     for (const c of CASES) {
       it(`${c.what}: ${c.error.name}, nothing changed`, () => {

@@ -1097,7 +1097,7 @@ afterAll(() => {
 
 describe('the table', () => {
   it('covers every function of the Ops object', () => {
-    for (const name of ['js', 'native'] as const) {
+    for (const name of ['js', 'native', 'wasm'] as const) {
       const b = backend(name) as unknown as Record<string, unknown>;
       const fns = Object.keys(b).filter((k) => typeof b[k] === 'function');
       const covered = new Set(SPECS.map((s) => s.key));
@@ -1126,21 +1126,25 @@ describe('the table', () => {
   });
 
   it('valid arguments of every spec are accepted on both backends', () => {
-    for (const name of ['js', 'native'] as const) {
+    for (const name of ['js', 'native', 'wasm'] as const) {
       const b = backend(name) as unknown as Record<string, Fn>;
       for (const spec of SPECS) expect(() => b[spec.key](...spec.valid()), spec.key).not.toThrow();
     }
   });
 });
 
-describe.each(['js', 'native'] as const)('%s backend: checked ops refuse bad input', (name) => {
-  const ops = backend(name);
-  for (const row of ROWS) {
-    const title = `${row.key}: ${row.what}`;
-    if (row.known) it.fails(`${title} [known src defect: ${row.known}]`, () => checkRow(ops, row));
-    else it(title, () => checkRow(ops, row));
-  }
-});
+describe.each(['js', 'native', 'wasm'] as const)(
+  '%s backend: checked ops refuse bad input',
+  (name) => {
+    const ops = backend(name);
+    for (const row of ROWS) {
+      const title = `${row.key}: ${row.what}`;
+      if (row.known)
+        it.fails(`${title} [known src defect: ${row.known}]`, () => checkRow(ops, row));
+      else it(title, () => checkRow(ops, row));
+    }
+  },
+);
 
 // ---------------------------------------------------------------------------------------------
 // Rng: constructor, fromState and the drawing methods (which run on the active backend).
@@ -1334,7 +1338,7 @@ const RNG_ROWS: RngRow[] = [
   ),
 ];
 
-describe.each(['js', 'native'] as const)('%s backend: Rng refuses bad input', (name) => {
+describe.each(['js', 'native', 'wasm'] as const)('%s backend: Rng refuses bad input', (name) => {
   let prev: BackendName = 'native';
   beforeAll(() => {
     prev = getBackend().name;

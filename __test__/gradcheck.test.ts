@@ -36,7 +36,7 @@ afterAll(() => {
   setMinNativeLength(prev);
 });
 
-describe.each(['js', 'native'] as const)('%s backend', (name) => {
+describe.each(['js', 'native', 'wasm'] as const)('%s backend', (name) => {
   for (const op of Object.keys(UNARY_CODES) as UnaryOp[]) {
     it(`${op} backward matches finite differences`, () => {
       const b = backend(name);

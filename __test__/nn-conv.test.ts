@@ -31,7 +31,7 @@ import {
   Tanh,
 } from '../src/nn/index.js';
 import { Rng } from '../src/random.js';
-import { nativeUnderTest } from './helpers/backends.js';
+import { nativeUnderTest, wasmUnderTest } from './helpers/backends.js';
 import { gradcheck } from './helpers/gradcheck.js';
 
 const initial = getBackend().name;
@@ -751,9 +751,8 @@ describe.each(['js', 'native'] as BackendName[])('%s backend', (name) => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Kernel parity, native vs JS.
+// Kernel parity, native and wasm vs JS.
 
-const native: Kernels = nativeUnderTest();
 const js: Kernels = jsKernels;
 const OFFSET = 3;
 
@@ -882,151 +881,156 @@ const POOL_GEOMS: Array<[Window2d, string]> = [
 const gName = (g: Window2d) =>
   `n${g.n} c${g.c} ${g.h}×${g.w} k${g.kh}×${g.kw} s${g.strideH}×${g.strideW} p${g.padH}×${g.padW} d${g.dilationH}×${g.dilationW} → ${g.outH}×${g.outW}`;
 
-describe('kernel parity native vs js (offset views, odd sizes)', () => {
-  it('im2col is bit-identical', () => {
-    CONV_GEOMS.forEach((g, t) => {
-      const x = rand(g.n * g.c * g.h * g.w, 100 + t);
-      const len = g.c * g.kh * g.kw * g.n * g.outH * g.outW;
-      const a = view(len);
-      const b = view(len);
-      native.im2col(a, x, g);
-      js.im2col(b, x, g);
-      expect(
-        Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(
-          Buffer.from(b.buffer, b.byteOffset, b.byteLength),
-        ),
-        gName(g),
-      ).toBe(true);
-    });
-  });
-
-  it('col2im agrees within 1e-5 of the sum of the terms’ magnitudes', () => {
-    CONV_GEOMS.forEach((g, t) => {
-      const len = g.c * g.kh * g.kw * g.n * g.outH * g.outW;
-      const cols = rand(len, 200 + t);
-      const n = g.n * g.c * g.h * g.w;
-      const a = view(n);
-      const b = view(n);
-      native.col2im(a, cols, g);
-      js.col2im(b, cols, g);
-      const mag = view(n);
-      js.col2im(mag, cols.map(Math.abs), g);
-      expect(
-        worstExcess(a, b, (i) => 1e-5 * Math.max(mag[i], FLT_MIN)),
-        gName(g),
-      ).toBeLessThanOrEqual(1);
-    });
-  });
-
-  it('maxPool2d values and indices are identical (ties, NaN, −∞); backward agrees', () => {
-    for (const [g, what] of POOL_GEOMS) {
-      const n = g.n * g.c * g.h * g.w;
-      const x = rand(n, 300);
-      for (let i = 0; i < n; i++) {
-        x[i] = Math.round(x[i] * 4) / 4; // ties
-        if (i % 53 === 11) x[i] = Number.NaN;
-        if (i % 61 === 3) x[i] = Number.NEGATIVE_INFINITY;
-      }
-      const m = g.n * g.c * g.outH * g.outW;
-      const [ya, yb] = [view(m), view(m)];
-      const [ia, ib] = [iview(m), iview(m)];
-      native.maxPool2d(ya, ia, x, g);
-      js.maxPool2d(yb, ib, x, g);
-      expect(Array.from(ia), what).toEqual(Array.from(ib));
-      expect(
-        worstExcess(ya, yb, () => FLT_MIN),
-        what,
-      ).toBe(0);
-      const dy = rand(m, 301);
-      const [da, db] = [view(n), view(n)];
-      native.maxPool2dBackward(da, ia, dy, g);
-      js.maxPool2dBackward(db, ib, dy, g);
-      const mag = view(n);
-      js.maxPool2dBackward(mag, ib, dy.map(Math.abs), g);
-      expect(
-        worstExcess(da, db, (i) => 1e-5 * Math.max(mag[i], FLT_MIN)),
-        what,
-      ).toBeLessThanOrEqual(1);
-    }
-  });
-
-  it('avgPool2d and its backward agree (countIncludePad both ways)', () => {
-    for (const [g, what] of POOL_GEOMS) {
-      const n = g.n * g.c * g.h * g.w;
-      const m = g.n * g.c * g.outH * g.outW;
-      const x = rand(n, 400);
-      const dy = rand(m, 401);
-      for (const cip of [true, false]) {
-        const [ya, yb, ym] = [view(m), view(m), view(m)];
-        native.avgPool2d(ya, x, g, cip);
-        js.avgPool2d(yb, x, g, cip);
-        js.avgPool2d(ym, x.map(Math.abs), g, cip);
+describe.each([
+  ['native', nativeUnderTest()],
+  ['wasm', wasmUnderTest()],
+] as [string, Kernels][])('%s', (_name, native) => {
+  describe('kernel parity vs js (offset views, odd sizes)', () => {
+    it('im2col is bit-identical', () => {
+      CONV_GEOMS.forEach((g, t) => {
+        const x = rand(g.n * g.c * g.h * g.w, 100 + t);
+        const len = g.c * g.kh * g.kw * g.n * g.outH * g.outW;
+        const a = view(len);
+        const b = view(len);
+        native.im2col(a, x, g);
+        js.im2col(b, x, g);
         expect(
-          worstExcess(ya, yb, (i) => 1e-5 * Math.max(ym[i], FLT_MIN)),
-          `${what} ${cip}`,
+          Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(
+            Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+          ),
+          gName(g),
+        ).toBe(true);
+      });
+    });
+
+    it('col2im agrees within 1e-5 of the sum of the terms’ magnitudes', () => {
+      CONV_GEOMS.forEach((g, t) => {
+        const len = g.c * g.kh * g.kw * g.n * g.outH * g.outW;
+        const cols = rand(len, 200 + t);
+        const n = g.n * g.c * g.h * g.w;
+        const a = view(n);
+        const b = view(n);
+        native.col2im(a, cols, g);
+        js.col2im(b, cols, g);
+        const mag = view(n);
+        js.col2im(mag, cols.map(Math.abs), g);
+        expect(
+          worstExcess(a, b, (i) => 1e-5 * Math.max(mag[i], FLT_MIN)),
+          gName(g),
         ).toBeLessThanOrEqual(1);
-        const [da, db, dm] = [view(n), view(n), view(n)];
-        native.avgPool2dBackward(da, dy, g, cip);
-        js.avgPool2dBackward(db, dy, g, cip);
-        js.avgPool2dBackward(dm, dy.map(Math.abs), g, cip);
+      });
+    });
+
+    it('maxPool2d values and indices are identical (ties, NaN, −∞); backward agrees', () => {
+      for (const [g, what] of POOL_GEOMS) {
+        const n = g.n * g.c * g.h * g.w;
+        const x = rand(n, 300);
+        for (let i = 0; i < n; i++) {
+          x[i] = Math.round(x[i] * 4) / 4; // ties
+          if (i % 53 === 11) x[i] = Number.NaN;
+          if (i % 61 === 3) x[i] = Number.NEGATIVE_INFINITY;
+        }
+        const m = g.n * g.c * g.outH * g.outW;
+        const [ya, yb] = [view(m), view(m)];
+        const [ia, ib] = [iview(m), iview(m)];
+        native.maxPool2d(ya, ia, x, g);
+        js.maxPool2d(yb, ib, x, g);
+        expect(Array.from(ia), what).toEqual(Array.from(ib));
         expect(
-          worstExcess(da, db, (i) => 1e-5 * Math.max(dm[i], FLT_MIN)),
-          `${what} ${cip}`,
+          worstExcess(ya, yb, () => FLT_MIN),
+          what,
+        ).toBe(0);
+        const dy = rand(m, 301);
+        const [da, db] = [view(n), view(n)];
+        native.maxPool2dBackward(da, ia, dy, g);
+        js.maxPool2dBackward(db, ib, dy, g);
+        const mag = view(n);
+        js.maxPool2dBackward(mag, ib, dy.map(Math.abs), g);
+        expect(
+          worstExcess(da, db, (i) => 1e-5 * Math.max(mag[i], FLT_MIN)),
+          what,
         ).toBeLessThanOrEqual(1);
       }
-    }
-  });
+    });
 
-  it('the addon refuses what would be unsafe (a direct caller, no TS checks in between)', () => {
-    const n = loadNative();
-    if ('error' in n) throw new Error(n.error);
-    const b = n.binding;
-    const geo = (g: Window2d) =>
-      Float64Array.from([
-        g.n,
-        g.c,
-        g.h,
-        g.w,
-        g.kh,
-        g.kw,
-        g.strideH,
-        g.strideW,
-        g.padH,
-        g.padW,
-        g.dilationH,
-        g.dilationW,
-        g.outH,
-        g.outW,
-      ]);
-    const g = poolWindow([1, 1, 4, 4, 2, 2, 2, 2, 0, 0, 1, 1], false);
-    const x = new Float32Array(16);
-    const y = new Float32Array(4);
-    const idx = new Int32Array([0, 3, 16, 5]);
-    expect(() => b.maxPool2dBackward(x, idx, y, geo(g))).toThrow(
-      /maxPool2dBackward: indices\[2\] = 16 is outside the plane \[0, 16\)/,
-    );
-    idx[2] = -1;
-    expect(() => b.maxPool2dBackward(x, idx, y, geo(g))).toThrow(/outside the plane/);
-    expect(() => b.im2col(new Float32Array(3), x, geo(g))).toThrow(
-      /im2col: cols has length 3, expected 16/,
-    );
-    expect(() =>
-      b.col2im(x, x, geo({ ...g, kh: 1, kw: 1, strideH: 1, strideW: 1, outH: 4, outW: 4 })),
-    ).toThrow(/col2im: dx overlaps cols/);
-    expect(() => b.maxPool2d(y, idx, x, geo({ ...g, strideH: 0 }))).toThrow(
-      /maxPool2d: strides and dilations must be positive/,
-    );
-    expect(() => b.avgPool2d(y, x, geo({ ...g, dilationH: 2 }), true)).toThrow(
-      /avgPool2d: dilation must be 1/,
-    );
-    expect(() => b.avgPool2d(y, x, new Float64Array(13), true)).toThrow(
-      /avgPool2d: geometry has length 13, expected 14/,
-    );
-    expect(() => b.avgPool2d(y, x, geo({ ...g, n: 1.5 }), true)).toThrow(
-      /avgPool2d: n must be a non-negative integer, got 1.5/,
-    );
-    expect(() => b.im2col(new Float32Array(4), x, geo({ ...g, n: 2 ** 40, c: 2 ** 40 }))).toThrow(
-      /overflows/,
-    );
+    it('avgPool2d and its backward agree (countIncludePad both ways)', () => {
+      for (const [g, what] of POOL_GEOMS) {
+        const n = g.n * g.c * g.h * g.w;
+        const m = g.n * g.c * g.outH * g.outW;
+        const x = rand(n, 400);
+        const dy = rand(m, 401);
+        for (const cip of [true, false]) {
+          const [ya, yb, ym] = [view(m), view(m), view(m)];
+          native.avgPool2d(ya, x, g, cip);
+          js.avgPool2d(yb, x, g, cip);
+          js.avgPool2d(ym, x.map(Math.abs), g, cip);
+          expect(
+            worstExcess(ya, yb, (i) => 1e-5 * Math.max(ym[i], FLT_MIN)),
+            `${what} ${cip}`,
+          ).toBeLessThanOrEqual(1);
+          const [da, db, dm] = [view(n), view(n), view(n)];
+          native.avgPool2dBackward(da, dy, g, cip);
+          js.avgPool2dBackward(db, dy, g, cip);
+          js.avgPool2dBackward(dm, dy.map(Math.abs), g, cip);
+          expect(
+            worstExcess(da, db, (i) => 1e-5 * Math.max(dm[i], FLT_MIN)),
+            `${what} ${cip}`,
+          ).toBeLessThanOrEqual(1);
+        }
+      }
+    });
+
+    it('the addon refuses what would be unsafe (a direct caller, no TS checks in between)', () => {
+      const n = loadNative();
+      if ('error' in n) throw new Error(n.error);
+      const b = n.binding;
+      const geo = (g: Window2d) =>
+        Float64Array.from([
+          g.n,
+          g.c,
+          g.h,
+          g.w,
+          g.kh,
+          g.kw,
+          g.strideH,
+          g.strideW,
+          g.padH,
+          g.padW,
+          g.dilationH,
+          g.dilationW,
+          g.outH,
+          g.outW,
+        ]);
+      const g = poolWindow([1, 1, 4, 4, 2, 2, 2, 2, 0, 0, 1, 1], false);
+      const x = new Float32Array(16);
+      const y = new Float32Array(4);
+      const idx = new Int32Array([0, 3, 16, 5]);
+      expect(() => b.maxPool2dBackward(x, idx, y, geo(g))).toThrow(
+        /maxPool2dBackward: indices\[2\] = 16 is outside the plane \[0, 16\)/,
+      );
+      idx[2] = -1;
+      expect(() => b.maxPool2dBackward(x, idx, y, geo(g))).toThrow(/outside the plane/);
+      expect(() => b.im2col(new Float32Array(3), x, geo(g))).toThrow(
+        /im2col: cols has length 3, expected 16/,
+      );
+      expect(() =>
+        b.col2im(x, x, geo({ ...g, kh: 1, kw: 1, strideH: 1, strideW: 1, outH: 4, outW: 4 })),
+      ).toThrow(/col2im: dx overlaps cols/);
+      expect(() => b.maxPool2d(y, idx, x, geo({ ...g, strideH: 0 }))).toThrow(
+        /maxPool2d: strides and dilations must be positive/,
+      );
+      expect(() => b.avgPool2d(y, x, geo({ ...g, dilationH: 2 }), true)).toThrow(
+        /avgPool2d: dilation must be 1/,
+      );
+      expect(() => b.avgPool2d(y, x, new Float64Array(13), true)).toThrow(
+        /avgPool2d: geometry has length 13, expected 14/,
+      );
+      expect(() => b.avgPool2d(y, x, geo({ ...g, n: 1.5 }), true)).toThrow(
+        /avgPool2d: n must be a non-negative integer, got 1.5/,
+      );
+      expect(() => b.im2col(new Float32Array(4), x, geo({ ...g, n: 2 ** 40, c: 2 ** 40 }))).toThrow(
+        /overflows/,
+      );
+    });
   });
 });

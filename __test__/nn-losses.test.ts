@@ -26,7 +26,7 @@ import {
   meanAbsoluteError,
   topKAccuracy,
 } from '../src/train/metrics.js';
-import { nativeUnderTest } from './helpers/backends.js';
+import { nativeUnderTest, wasmUnderTest } from './helpers/backends.js';
 
 const {
   BCEWithLogitsLoss,
@@ -743,8 +743,10 @@ describe.each(['js', 'native'] as BackendName[])('%s backend', (name) => {
   });
 });
 
-describe('fused loss kernels: native vs js', () => {
-  const native = nativeUnderTest();
+describe.each([
+  ['native', nativeUnderTest()],
+  ['wasm', wasmUnderTest()],
+] as [string, Kernels][])('fused loss kernels: %s vs js', (_name, native) => {
   const js: Kernels = jsKernels;
   const OFFSET = 3;
   const rand = (n: number, lo: number, hi: number, seed: number) => {

@@ -9,7 +9,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { add, mul, noGrad, poolStats, sum, type Tensor, tensor } from '../src/autograd/index.js';
 import { dropout } from '../src/autograd/ops/dropout.js';
 import { jsKernels, seedState } from '../src/backend/js/index.js';
@@ -36,7 +36,7 @@ import {
 } from '../src/nn/index.js';
 import { Rng } from '../src/random.js';
 import { loadCheckpoint, saveCheckpoint } from '../src/train/checkpoint.js';
-import { nativeUnderTest } from './helpers/backends.js';
+import { nativeUnderTest, wasmUnderTest } from './helpers/backends.js';
 import { gradcheck } from './helpers/gradcheck.js';
 import { gradgradcheck, gradcheck as tensorGradcheck } from './helpers/tensor-gradcheck.js';
 
@@ -51,7 +51,8 @@ afterAll(() => {
 // Kernel parity
 // ---------------------------------------------------------------------------------------
 
-const native: Kernels = nativeUnderTest();
+/** The kernels under test against js: native, then wasm (set by each parity block). */
+let native: Kernels = nativeUnderTest();
 const js: Kernels = jsKernels;
 const OFFSET = 3;
 const SENTINEL = 12345;
@@ -137,7 +138,13 @@ const SIZES: Array<[number, number]> = [
   [64, 100], // large enough to split rows over threads
 ];
 
-describe('parity: recurrent cell kernels, native vs js', () => {
+describe.each([
+  ['native', nativeUnderTest()],
+  ['wasm', wasmUnderTest()],
+] as [string, Kernels][])('parity: recurrent cell kernels, %s vs js', (name, kernels) => {
+  beforeAll(() => {
+    native = kernels;
+  });
   for (const [rows, H] of SIZES) {
     for (const withY of [false, true]) {
       it(`vanilla RNN (tanh, relu), rows ${rows}, H ${H}, ${withY ? 'sequence' : 'last step'}`, () => {
@@ -332,43 +339,45 @@ describe('parity: recurrent cell kernels, native vs js', () => {
     }
   }
 
-  it('the addon refuses short strided views and overlapping outputs', () => {
-    const [rows, H] = [2, 3];
-    const G = 4 * H;
-    const gates = new Float32Array(rows * T * G);
-    const hp = new Float32Array(rows * G);
-    const [cPrev, c, h] = [0, 1, 2].map(() => new Float32Array(rows * H));
-    // One row short: the last row of step 2 ends past the buffer.
-    expect(() =>
-      native.lstmCellForward(rows, H, gates, 2 * G + 1, T * G, hp, cPrev, c, h, null, 0, 0),
-    ).toThrow(/gates has length 72, .* need 73/);
-    expect(() =>
-      native.lstmCellForward(rows, H, gates, 0, G - 1, hp, cPrev, c, h, null, 0, 0),
-    ).toThrow(/stride 11 is less than the row width 12/);
-    expect(() =>
-      native.lstmCellForward(rows, H, gates, 0, T * G, hp, cPrev, cPrev, h, null, 0, 0),
-    ).toThrow(/c overlaps cPrev/);
-    expect(() =>
-      native.lstmCellForward(rows, H, gates, 0, T * G, hp, cPrev, c, h, gates, 0, H),
-    ).toThrow(/overlaps/);
-    expect(() =>
-      native.gruCellForward(
-        rows,
-        H,
-        new Float32Array(rows * 3 * H),
-        0,
-        3 * H,
-        new Float32Array(rows * 3 * H),
-        new Float32Array(3 * H - 1),
-        cPrev,
-        c,
-        h,
-        null,
-        0,
-        0,
-      ),
-    ).toThrow(/bhh has length 8, expected 9/);
-  });
+  // The addon's own argument checks; the wasm kernels, like js, trust the checked ops.
+  if (name === 'native')
+    it('the addon refuses short strided views and overlapping outputs', () => {
+      const [rows, H] = [2, 3];
+      const G = 4 * H;
+      const gates = new Float32Array(rows * T * G);
+      const hp = new Float32Array(rows * G);
+      const [cPrev, c, h] = [0, 1, 2].map(() => new Float32Array(rows * H));
+      // One row short: the last row of step 2 ends past the buffer.
+      expect(() =>
+        native.lstmCellForward(rows, H, gates, 2 * G + 1, T * G, hp, cPrev, c, h, null, 0, 0),
+      ).toThrow(/gates has length 72, .* need 73/);
+      expect(() =>
+        native.lstmCellForward(rows, H, gates, 0, G - 1, hp, cPrev, c, h, null, 0, 0),
+      ).toThrow(/stride 11 is less than the row width 12/);
+      expect(() =>
+        native.lstmCellForward(rows, H, gates, 0, T * G, hp, cPrev, cPrev, h, null, 0, 0),
+      ).toThrow(/c overlaps cPrev/);
+      expect(() =>
+        native.lstmCellForward(rows, H, gates, 0, T * G, hp, cPrev, c, h, gates, 0, H),
+      ).toThrow(/overlaps/);
+      expect(() =>
+        native.gruCellForward(
+          rows,
+          H,
+          new Float32Array(rows * 3 * H),
+          0,
+          3 * H,
+          new Float32Array(rows * 3 * H),
+          new Float32Array(3 * H - 1),
+          cPrev,
+          c,
+          h,
+          null,
+          0,
+          0,
+        ),
+      ).toThrow(/bhh has length 8, expected 9/);
+    });
 });
 
 // ---------------------------------------------------------------------------------------

@@ -388,16 +388,19 @@ const rows = OPTIMIZER_NAMES.flatMap((name) =>
   }),
 );
 
-describe.each(['js', 'native'] as BackendName[])('optim conformance: %s backend', (backendName) => {
-  it.each(rows)('%s', (_title, name, problem, cell) => {
-    setBackend(backendName);
-    const ratio = run(name, problem, cell.lr, cell.steps);
-    report.push(
-      `${backendName.padEnd(6)} ${name.padEnd(18)} ${problem.padEnd(14)} ${ratio.toExponential(2).padStart(9)} ≤ ${cell.factor} (reference ${cell.ref})`,
-    );
-    expect(
-      ratio,
-      `${name} on ${problem} (${backendName}): final/initial loss ${ratio.toExponential(3)}, required ≤ ${cell.factor} (the reference reaches ${cell.ref})`,
-    ).toBeLessThanOrEqual(cell.factor);
-  });
-});
+describe.each(['js', 'native', 'wasm'] as BackendName[])(
+  'optim conformance: %s backend',
+  (backendName) => {
+    it.each(rows)('%s', (_title, name, problem, cell) => {
+      setBackend(backendName);
+      const ratio = run(name, problem, cell.lr, cell.steps);
+      report.push(
+        `${backendName.padEnd(6)} ${name.padEnd(18)} ${problem.padEnd(14)} ${ratio.toExponential(2).padStart(9)} ≤ ${cell.factor} (reference ${cell.ref})`,
+      );
+      expect(
+        ratio,
+        `${name} on ${problem} (${backendName}): final/initial loss ${ratio.toExponential(3)}, required ≤ ${cell.factor} (the reference reaches ${cell.ref})`,
+      ).toBeLessThanOrEqual(cell.factor);
+    });
+  },
+);

@@ -430,11 +430,14 @@ describe('optim golden fixture', () => {
   });
 });
 
-describe.each(['js', 'native'] as BackendName[])('optim golden: %s backend', (backendName) => {
-  describe.each(['separate', 'arena'] as Layout[])('%s layout', (layout) => {
-    it.each(fixture.cases.map((c) => [c.id, c] as const))('%s', (_id, c) => {
-      setBackend(backendName);
-      runCase(c, layout);
+describe.each(['js', 'native', 'wasm'] as BackendName[])(
+  'optim golden: %s backend',
+  (backendName) => {
+    describe.each(['separate', 'arena'] as Layout[])('%s layout', (layout) => {
+      it.each(fixture.cases.map((c) => [c.id, c] as const))('%s', (_id, c) => {
+        setBackend(backendName);
+        runCase(c, layout);
+      });
     });
-  });
-});
+  },
+);

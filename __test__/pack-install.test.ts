@@ -4,8 +4,8 @@
  * a PATH that holds only `node` (no cargo, rustc, cc or python3). With both tarballs,
  * `require('descent-ml')` and `import('descent-ml')` load the native backend and train bit for bit
  * as the repository does, on Node 20 and on Node 22 (from the npm registry's
- * node-<platform>-<arch> package); with the main tarball alone the js backend takes over and
- * the same run agrees within float32 tolerance. The published types are checked against a
+ * node-<platform>-<arch> package); with the main tarball alone the wasm backend (the .wasm
+ * ships inside it) takes over and the same run agrees within float32 tolerance. The published types are checked against a
  * program that uses the API (and against misuses that must not type-check). With
  * @tensorflow/tfjs-core and -backend-cpu installed beside it, `descent-ml/tfjs` registers the
  * `descent` backend from import and require; without them it fails naming the missing peer.
@@ -151,10 +151,11 @@ describe('npm pack, then install without a toolchain', () => {
     expect(reference.losses.at(-1)).toBeLessThan(reference.losses[0] * 0.8);
   });
 
-  it('main tarball alone: the js backend, the same API, results within float32 tolerance', () => {
+  it('main tarball alone: the wasm backend, the same API, results within float32 tolerance', () => {
     for (const mode of ['cjs', 'esm'] as const) {
       const p = probeIn(mainOnly, mode);
-      expect(p.backend, mode).toBe('js');
+      expect(p.backend, mode).toBe('wasm');
+      expect(p.simd, mode).toBe('simd128');
       expect(p.losses.length).toBe(reference.losses.length);
       for (let i = 0; i < p.losses.length; i++)
         expect(Math.abs(p.losses[i] - reference.losses[i]), `loss ${i}`).toBeLessThan(1e-4);

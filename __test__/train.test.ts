@@ -67,7 +67,7 @@ function scores(values: number[]): LambdaCallback {
   });
 }
 
-describe.each(['js', 'native'] as BackendName[])('%s backend', (name) => {
+describe.each(['js', 'native', 'wasm'] as BackendName[])('%s backend', (name) => {
   it('an MLP learns a 3-class problem; history, evaluate and predict agree', () => {
     setBackend(name);
     const train = blobs(300, 1);

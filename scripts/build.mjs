@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// Builds the TypeScript (always) and the native addon in release mode (when cargo exists).
-// Without a Rust toolchain the install still succeeds and the js backend is used.
-// Flags: --native-only, --ts-only.
+// Builds the TypeScript (always), the native addon in release mode and the wasm module
+// (when cargo exists). Without a Rust toolchain the install still succeeds and the js
+// backend is used. Flags: --native-only, --ts-only, --wasm-only.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,7 +24,7 @@ function haveCargo() {
 
 let failed = false;
 
-if (!args.has('--native-only')) {
+if (!args.has('--native-only') && !args.has('--wasm-only')) {
   if (!existsSync(bin('tsc'))) {
     console.error('descent build: TypeScript is not installed (run `npm install` first)');
     process.exit(1);
@@ -35,7 +35,7 @@ if (!args.has('--native-only')) {
   }
 }
 
-if (!args.has('--ts-only')) {
+if (!args.has('--ts-only') && !args.has('--wasm-only')) {
   if (!haveCargo()) {
     console.warn(
       'descent build: cargo not found; skipping the native addon (the js backend will be used)',
@@ -63,6 +63,38 @@ if (!args.has('--ts-only')) {
         'descent build: the native addon failed to build (the js backend will be used)',
       );
       failed = args.has('--native-only');
+    }
+  }
+}
+
+// The wasm module (crates/wasm → wasm/descent.wasm, shipped in the main package): the
+// backend of every platform without a native addon. The target is added through rustup when
+// missing (a no-op when present); flags (SIMD128, memory limit) are in .cargo/config.toml.
+if (!args.has('--ts-only') && !args.has('--native-only')) {
+  const target = 'wasm32-unknown-unknown';
+  if (!haveCargo()) {
+    console.warn('descent build: cargo not found; skipping the wasm module');
+  } else {
+    const rustup = spawnSync('rustup', ['target', 'add', target], { cwd: root, stdio: 'inherit' });
+    if (rustup.error) console.warn('descent build: rustup not found; assuming the wasm32 target');
+    const status = run('cargo', [
+      'build',
+      '--release',
+      '--package',
+      'descent-wasm',
+      '--lib',
+      '--target',
+      target,
+    ]);
+    if (status === 0) {
+      mkdirSync(join(root, 'wasm'), { recursive: true });
+      copyFileSync(
+        join(root, 'target', target, 'release', 'descent_wasm.wasm'),
+        join(root, 'wasm', 'descent.wasm'),
+      );
+    } else {
+      console.error('descent build: the wasm module failed to build (the js backend will be used)');
+      failed ||= args.has('--wasm-only');
     }
   }
 }

@@ -160,6 +160,7 @@ function checkPackages() {
       'README.md',
       'LICENSE',
       'package.json',
+      'wasm/descent.wasm', // the backend of every platform without a prebuilt addon
       pkg.types.replace(/^\.\//, ''),
     ])
       if (!files.includes(need)) fail(`main package: ${need} is missing`);

@@ -29,6 +29,7 @@ export type {
 } from './backend/kernels.js';
 export { BINARY_CODES, UNARY_CODES } from './backend/kernels.js';
 export {
+  type Availability,
   BACKEND_NAMES,
   type Backend,
   type BackendInfo,
@@ -41,6 +42,7 @@ export {
   setBackend,
   setMinNativeLength,
   setSimd,
+  wasmAvailable,
 } from './backend/select.js';
 /** Running lists of `descent compare` run specs: on local processes or on a BullMQ queue. */
 export * as experiments from './cli/experiments.js';

@@ -1,6 +1,8 @@
 import { jsKernels } from '../../src/backend/js/index.js';
 import type { Kernels } from '../../src/backend/kernels.js';
 import { loadNative, nativeKernels } from '../../src/backend/native.js';
+import { wasmKernels } from '../../src/backend/wasm/kernels.js';
+import { loadWasm } from '../../src/backend/wasm/load.js';
 
 /**
  * The native kernels. The test suite needs them (the parity tests are the point); a missing
@@ -16,10 +18,20 @@ export function nativeUnderTest(): Kernels {
   return nativeKernels(n.binding);
 }
 
+/** The wasm kernels; like the addon, a module that does not load is a failure, not a skip. */
+export function wasmUnderTest(): Kernels {
+  const w = loadWasm();
+  if ('error' in w) {
+    throw new Error(`the wasm module did not load (${w.error}); build it with \`npm run build\``);
+  }
+  return wasmKernels(w.exports);
+}
+
 /** Every backend the kernel tests run against, as [name, kernels] pairs. */
 export function kernelsUnderTest(): Array<[string, Kernels]> {
   return [
     ['js', jsKernels],
     ['native', nativeUnderTest()],
+    ['wasm', wasmUnderTest()],
   ];
 }

@@ -6,7 +6,7 @@
 // --max-epochs, or --budget seconds of training+evaluation have passed. Prints one JSON
 // object on stdout.
 //
-//   node benchmarks/lib/train-child.mjs <native|js|tfjs-wasm|tfjs-cpu> [--net mlp|cnn]
+//   node benchmarks/lib/train-child.mjs <native|js|wasm|tfjs-wasm|tfjs-cpu> [--net mlp|cnn]
 //     [--target 0.88] [--max-epochs 15] [--min-epochs 1] [--budget 600] [--subset]
 //     [--rss-every 50] [--seed 1]
 //
@@ -97,7 +97,7 @@ function endEpoch(epoch, valAccuracy, trainSec, evalSec, samplesPerSec, partial 
 const sumTrain = () => epochs.reduce((a, e) => a + e.trainSec, 0);
 
 let extra = {};
-if (impl === 'native' || impl === 'js') {
+if (impl === 'native' || impl === 'js' || impl === 'wasm') {
   lib.setBackend(impl);
   const { descentNet } = await import('./train-data.mjs');
   const model = new lib.nn.Model(descentNet(lib, net), net.flatten ? [784] : [1, 28, 28], {

@@ -1,24 +1,29 @@
 /**
- * Backend selection: `native` when its addon loads, else `js` with a one-line notice.
- * `DESCENT_BACKEND=js|native` or `setBackend()` override; asking for `native` when it cannot
- * load is an error that says why.
+ * Backend selection: `native` when its addon loads, else `wasm` when its module loads, else
+ * `js` with a one-line notice. `DESCENT_BACKEND=js|native|wasm` or `setBackend()` override;
+ * asking for `native` or `wasm` when it cannot load is an error that says why.
  */
 import { createOps, type Ops } from '../ops/index.js';
 import { jsKernels } from './js/index.js';
 import type { Kernels } from './kernels.js';
 import { loadNative, type NativeBinding, nativeKernels } from './native.js';
 import { oneOf } from './validate.js';
+import { wasmKernels } from './wasm/kernels.js';
+import { loadWasm } from './wasm/load.js';
 
-/** A backend: `'native'` (Rust SIMD kernels through napi-rs) or `'js'` (pure JavaScript, same results API). */
-export type BackendName = 'js' | 'native';
+/**
+ * A backend: `'native'` (Rust SIMD kernels through napi-rs), `'wasm'` (the same kernels
+ * compiled to WebAssembly SIMD128) or `'js'` (pure JavaScript, same results API).
+ */
+export type BackendName = 'js' | 'native' | 'wasm';
 /** Every backend name, in the order `setBackend` and `DESCENT_BACKEND` accept them. */
-export const BACKEND_NAMES: readonly BackendName[] = ['js', 'native'];
+export const BACKEND_NAMES: readonly BackendName[] = ['js', 'native', 'wasm'];
 
 /** A description of a backend's configuration, from `Backend.info()`. */
 export interface BackendInfo {
   /** Which backend this is. */
   name: BackendName;
-  /** Instruction set in use: avx512, avx2, neon, scalar — or 'none' for the js backend. */
+  /** Instruction set in use: avx512, avx2, neon, scalar, simd128 (wasm) — or 'none' for js. */
   simd: string;
   /** Widest instruction set the CPU supports ('unknown' when the addon is not loaded). */
   detectedSimd: string;
@@ -53,6 +58,7 @@ let minNativeLength = DEFAULT_MIN_NATIVE_LENGTH;
 
 let jsBackend: Backend | undefined;
 let nativeBackend: Backend | undefined;
+let wasmBackend: Backend | undefined;
 let active: Backend | undefined;
 
 function makeJs(): Backend {
@@ -95,10 +101,41 @@ function makeNative(b: NativeBinding): Backend {
   });
 }
 
-/** The backend called `name`, without making it active. Throws if `native` cannot load. */
+/** The wasm kernels, with the same small-call routing to JS as native (a call into the
+ * module plus the argument copies costs more than a short JS loop). */
+function makeWasm(k: Kernels, simd: string): Backend {
+  const pick = (n: number) => (n < minNativeLength ? jsKernels : k);
+  const ops = createOps(pick);
+  return Object.assign(ops, {
+    name: 'wasm' as const,
+    kernels: k,
+    kernelsFor: pick,
+    info: (): BackendInfo => ({
+      name: 'wasm',
+      simd,
+      detectedSimd: simd,
+      threads: 1,
+      minNativeLength,
+    }),
+  });
+}
+
+/** The backend called `name`, without making it active. Throws if it cannot load. */
 export function backend(name: BackendName): Backend {
   oneOf('backend', 'name', name, BACKEND_NAMES);
   if (name === 'js') return (jsBackend ??= makeJs());
+  if (name === 'wasm') {
+    if (wasmBackend) return wasmBackend;
+    const w = loadWasm();
+    if ('error' in w) {
+      throw new Error(
+        `descent: the wasm backend cannot load: ${w.error}. Build it with \`npm run build\` (needs cargo and \`rustup target add wasm32-unknown-unknown\`), or use the js backend (DESCENT_BACKEND=js).`,
+      );
+    }
+    // simd_level codes are crates/kernels' Level: 5 = simd128, else scalar.
+    const simd = w.exports.simd_level() === 5 ? 'simd128' : 'scalar';
+    return (wasmBackend = makeWasm(wasmKernels(w.exports), simd));
+  }
   if (nativeBackend) return nativeBackend;
   const n = loadNative();
   if ('error' in n) {
@@ -109,10 +146,29 @@ export function backend(name: BackendName): Backend {
   return (nativeBackend = makeNative(n.binding));
 }
 
+/** Whether a backend loads here, and why not when it does not. */
+export type Availability =
+  | {
+      /** It loads. */
+      ok: true;
+    }
+  | {
+      /** It does not load. */
+      ok: false;
+      /** Why not (the loader's reason, in a sentence). */
+      reason: string;
+    };
+
 /** Whether the native addon loads here (and why not, if it does not). */
-export function nativeAvailable(): { ok: true } | { ok: false; reason: string } {
+export function nativeAvailable(): Availability {
   const n = loadNative();
   return 'error' in n ? { ok: false, reason: n.error } : { ok: true };
+}
+
+/** Whether the wasm module loads here (and why not, if it does not). */
+export function wasmAvailable(): Availability {
+  const w = loadWasm();
+  return 'error' in w ? { ok: false, reason: w.error } : { ok: true };
 }
 
 function initial(): Backend {
@@ -123,8 +179,10 @@ function initial(): Backend {
   }
   const n = loadNative();
   if ('binding' in n) return backend('native');
+  const w = loadWasm();
+  if ('exports' in w) return backend('wasm');
   process.stderr.write(
-    `descent: native backend unavailable (${n.error}); using the js backend. Set DESCENT_BACKEND=js to silence this.\n`,
+    `descent: native backend unavailable (${n.error}) and wasm backend unavailable (${w.error}); using the js backend. Set DESCENT_BACKEND=js to silence this.\n`,
   );
   return backend('js');
 }

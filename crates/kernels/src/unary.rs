@@ -98,10 +98,10 @@ const GELU_3B: f32 = (3.0 * 2.0 * 0.797_884_560_802_865_4_f64 * 0.044_715) as f3
 fn gelu_tanh_arg<S: Simd>(s: S, x: S::V) -> (S::V, S::V) {
     let (a, b) = (s.splat(GELU_A), s.splat(GELU_B));
     let xx = s.mul(x, x);
-    let xx_err = s.fma(x, x, s.neg(xx));
+    let xx_err = s.fma_exact(x, x, s.neg(xx));
     let inner = s.fma(b, xx, a);
     let u2 = s.mul(x, inner);
-    let u2_err = s.fma(x, inner, s.neg(u2));
+    let u2_err = s.fma_exact(x, inner, s.neg(u2));
     let c = s.fma(s.mul(x, b), xx_err, u2_err);
     // Where x² or 2u overflow the remainders are NaN or ±∞ (x = −3.6e16: ∞, and then
     // 0·∞ = NaN below; found by the elementwise fuzz target); no correction is needed there.

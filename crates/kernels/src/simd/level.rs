@@ -9,6 +9,8 @@ pub enum Level {
     Neon = 2,
     Avx2 = 3,
     Avx512 = 4,
+    /// WebAssembly SIMD128 (4 lanes), on wasm32 builds only.
+    Simd128 = 5,
 }
 
 impl Level {
@@ -18,6 +20,7 @@ impl Level {
             Level::Neon => "neon",
             Level::Avx2 => "avx2",
             Level::Avx512 => "avx512",
+            Level::Simd128 => "simd128",
         }
     }
 
@@ -27,6 +30,7 @@ impl Level {
             "neon" => Some(Level::Neon),
             "avx2" => Some(Level::Avx2),
             "avx512" => Some(Level::Avx512),
+            "simd128" => Some(Level::Simd128),
             _ => None,
         }
     }
@@ -41,6 +45,7 @@ fn from_u8(v: u8) -> Level {
         2 => Level::Neon,
         3 => Level::Avx2,
         4 => Level::Avx512,
+        5 => Level::Simd128,
         _ => Level::Scalar,
     }
 }
@@ -71,6 +76,12 @@ fn detect() -> Level {
             return Level::Neon;
         }
     }
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    {
+        // Compiled in: a module using SIMD128 only validates on engines that have it.
+        return Level::Simd128;
+    }
+    #[allow(unreachable_code)]
     Level::Scalar
 }
 
@@ -107,8 +118,11 @@ pub fn level() -> Level {
 }
 
 fn supported(want: Level, detected: Level) -> bool {
+    // Neon and Simd128 are each alone on their architecture; x86 levels are ordered.
+    let alone = |l: Level| matches!(l, Level::Neon | Level::Simd128);
     want == Level::Scalar
-        || (want <= detected && (want == Level::Neon) == (detected == Level::Neon))
+        || want == detected
+        || (want <= detected && !alone(want) && !alone(detected))
 }
 
 /// Caps the instruction set at `want` (`None` restores the detected one). Returns the level

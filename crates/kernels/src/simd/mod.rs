@@ -18,6 +18,11 @@ pub use avx2::Avx2;
 #[cfg(target_arch = "x86_64")]
 pub use avx512::Avx512;
 
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod wasm128;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub use wasm128::Wasm128;
+
 #[cfg(target_arch = "aarch64")]
 mod neon;
 #[cfg(target_arch = "aarch64")]
@@ -44,6 +49,12 @@ pub trait Simd: Copy + Send + Sync + 'static {
     fn div(self, a: Self::V, b: Self::V) -> Self::V;
     /// `a * b + c`, fused where the instruction set has FMA.
     fn fma(self, a: Self::V, b: Self::V, c: Self::V) -> Self::V;
+    /// `a * b + c` rounded once, for error terms such as `fma(a, b, -(a * b))`: [`Self::fma`]
+    /// where that is fused, an exact emulation where it is not (SIMD128).
+    #[inline(always)]
+    fn fma_exact(self, a: Self::V, b: Self::V, c: Self::V) -> Self::V {
+        self.fma(a, b, c)
+    }
     /// IEEE min/max semantics of the hardware: if either operand is NaN the second is returned.
     fn min(self, a: Self::V, b: Self::V) -> Self::V;
     fn max(self, a: Self::V, b: Self::V) -> Self::V;
@@ -119,6 +130,15 @@ macro_rules! simd_fn {
                 if $crate::simd::level() == $crate::simd::Level::Neon {
                     // SAFETY: `level()` never reports more than the CPU supports.
                     return unsafe { neon($crate::simd::Neon::new_unchecked() $(, $arg)*) };
+                }
+            }
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            {
+                // The whole module is compiled with simd128: no target_feature wrapper.
+                #[allow(clippy::too_many_arguments, unused_unsafe)]
+                fn simd128<$S: $crate::simd::Simd>($s: $S $(, $arg: $ty)*) $(-> $ret)? $body
+                if $crate::simd::level() == $crate::simd::Level::Simd128 {
+                    return simd128($crate::simd::Wasm128::new() $(, $arg)*);
                 }
             }
             #[allow(clippy::too_many_arguments)]
