@@ -13,15 +13,37 @@ import { BaseCallback, type Logs } from '../train/callbacks/callback.js';
 import { fit } from '../train/fit.js';
 import { buildNet, type ModelSpec, OPTIMIZERS, SCHEDULES } from './registry.js';
 
+/**
+ * One training run on Fashion-MNIST: the model, the optimizer and its schedule, the budget and
+ * the seed. {@link gridRuns} builds a list of them; {@link runOnPool} and {@link runOnQueue} run
+ * them.
+ */
 export interface RunSpec {
   /** The compared condition (one line in the charts; seeds are averaged within it). */
   group: string;
+  /**
+   * The optimizer by name: `sgd`, `momentum` (SGD, momentum 0.9), `nesterov`, `adagrad`,
+   * `adadelta`, `rmsprop`, `adam`, `adamw` (weight decay 0.01), `adamax`, `nadam`, `radam`,
+   * `amsgrad`, `lion`, `adabelief`, `yogi`, `adan`, `lamb`, `lookahead` (over Adam),
+   * `schedulefree` (Schedule-Free AdamW) or `muon`; otherwise the library's defaults.
+   */
   optimizer: string;
+  /** Learning rate (the peak rate for schedules that vary it). */
   lr: number;
+  /**
+   * Learning-rate schedule by name, stepped every batch over the whole run: `constant`, `step`
+   * (×0.3 every third of the run), `exponential` (to 0.02× at the end), `cosine`,
+   * `warmrestarts` (cosine restarts, first period 1/7 of the run, doubling), `warmupcosine`
+   * (linear warm-up over the first 10%, then cosine) or `onecycle` (peak 2 × `lr`).
+   */
   schedule: string;
+  /** Training samples per optimizer step. */
   batchSize: number;
+  /** Passes over the training set. */
   epochs: number;
+  /** Seeds the weight initialisation, dropout and the per-epoch shuffle (`seed + epoch`). */
   seed: number;
+  /** The network to train. */
   model: ModelSpec;
   /** L2 penalty (added to the gradients as λ·w, reported in the loss). */
   l2: number;
@@ -31,36 +53,74 @@ export interface RunSpec {
   gradNormEvery?: number;
 }
 
+/** A point of a run's training-loss curve (about 300 per run, whatever its length). */
 export interface CurvePoint {
+  /** Optimizer steps taken so far (1-based). */
   step: number;
+  /** Training samples seen so far. */
   samples: number;
+  /** Seconds since training began (validation included). */
   seconds: number;
   /** Exponential moving average of the batch loss (weight 0.02 per batch, bias-corrected). */
   loss: number;
 }
 
+/** One epoch of a run, as `fit` recorded it; the held-out data is the test set. */
 export interface EpochPoint {
+  /** The epoch, 1-based. */
   epoch: number;
+  /** Mean training loss over the epoch's batches (the L2 penalty included). */
   loss: number;
+  /** Loss on the test set after the epoch. */
   valLoss: number;
+  /** Training accuracy over the epoch (0–1). */
   accuracy: number;
+  /** Test-set accuracy after the epoch (0–1). */
   valAccuracy: number;
+  /** Learning rate of the epoch's last batch. */
   lr: number;
+  /** Wall time of the epoch in seconds, validation included. */
   seconds: number;
+  /** Training throughput over the epoch (validation excluded). */
   samplesPerSec: number;
 }
 
+/**
+ * What one run produced. Accuracies and losses are NaN when no epoch finished (a run stopped
+ * or failed in its first epoch).
+ */
 export interface RunResult {
+  /** The spec that was run. */
   spec: RunSpec;
+  /** The smoothed training-loss curve. */
   curve: CurvePoint[];
+  /** Per-epoch results, one per finished epoch. */
   epochs: EpochPoint[];
-  gradNorms: Array<{ step: number; layer: string; norm: number }>;
+  /** Gradient norms of the weight matrices and conv kernels (empty unless `spec.gradNormEvery`). */
+  gradNorms: Array<{
+    /** The optimizer step after which the norm was taken (1-based). */
+    step: number;
+    /** The parameter's name without its `.weight` suffix. */
+    layer: string;
+    /** L2 norm of the parameter's gradient. */
+    norm: number;
+  }>;
+  /**
+   * The step at which the smoothed training loss first reached the target loss (not before
+   * the 20th batch); null if it never did or there was no target.
+   */
   stepsToTarget: number | null;
+  /** Training seconds at {@link RunResult.stepsToTarget}; null likewise. */
   secondsToTarget: number | null;
+  /** Test-set accuracy after the last finished epoch (0–1). */
   finalValAccuracy: number;
+  /** Best test-set accuracy over the finished epochs (0–1). */
   bestValAccuracy: number;
+  /** Mean training loss of the last finished epoch. */
   finalLoss: number;
+  /** Mean of the per-epoch training throughputs (samples per second). */
   samplesPerSec: number;
+  /** Wall time of the whole training in seconds, validation included. */
   trainSeconds: number;
   /** Why the run ended early, if it did. */
   stopped: 'interrupted' | 'time budget' | 'diverged' | 'failed' | null;
@@ -70,6 +130,7 @@ export interface RunResult {
 
 /** Shared stop flag (set on Ctrl-C). */
 export interface StopSignal {
+  /** Read after every batch: once true, runs under way stop and no more start. */
   readonly stop: boolean;
 }
 
@@ -79,10 +140,15 @@ export interface Interrupt {
   onStop?: () => void;
 }
 
+/** Where a run is, as its progress bar shows it (throttled to about every 100 ms). */
 export interface ProgressInfo {
+  /** Optimizer steps taken so far. */
   step: number;
+  /** Steps the whole run takes (batches per epoch × epochs). */
   steps: number;
+  /** The current epoch, 1-based. */
   epoch: number;
+  /** The smoothed training loss (as in {@link CurvePoint.loss}). */
   loss: number;
 }
 

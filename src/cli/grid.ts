@@ -6,21 +6,55 @@ import type { RunSpec } from './experiment.js';
 import { DEFAULT_MODEL, type ModelSpec, OPTIMIZERS } from './registry.js';
 import type { SettingKey } from './settings.js';
 
+/**
+ * The lists a grid is the cartesian product of, as `descent compare` takes them on the command
+ * line (its defaults in parentheses). Every field is required; a list of one value fixes that
+ * setting.
+ */
 export interface GridAxes {
+  /** Optimizer names ({@link RunSpec.optimizer}); `--optimizers` (sgd … nadam, 8 of them). */
   optimizers: string[];
+  /** Learning rates; null gives each optimizer its own customary rate (`--lr`; null). */
   lrs: number[] | null;
+  /** Activation names ({@link ModelSpec.activation}); `--activations` (`['relu']`). */
   activations: string[];
+  /** Schedule names ({@link RunSpec.schedule}); `--schedules` (`['constant']`). */
   schedules: string[];
+  /** Batch sizes; `--batch-sizes` (`[128]`). */
   batchSizes: number[];
+  /** Batch normalization off and/or on; `--bn` (`[false]`). */
   batchNorm: boolean[];
+  /** Dropout probabilities; `--dropout` (`[0]`). */
   dropout: number[];
+  /** L2 penalties ({@link RunSpec.l2}); `--l2` (`[0]`). */
   l2: number[];
+  /** Seeds: each combination runs once per seed, averaged in the report; `--seeds` (`[1, 2]`). */
   seeds: number[];
+  /** Epochs of every run; `--epochs` (3; 1 with `--quick`). */
   epochs: number;
+  /** The network kind of every run; `--model` (`'mlp'`). */
   kind: ModelSpec['kind'];
+  /** Hidden layer widths of every MLP (the CLI: `[256, 128]`). */
   hidden: number[];
 }
 
+/**
+ * The run specs of a grid: every combination of the axes (optimizer outermost), each once per
+ * seed, in the order `descent compare` runs and reports them. A run's `group` label names only
+ * the settings that vary (the optimizer's label alone when nothing does).
+ *
+ * @example
+ * ```ts
+ * import { experiments } from 'descent-ml';
+ *
+ * const specs = experiments.gridRuns({
+ *   optimizers: ['sgd', 'adam'], lrs: null, activations: ['relu'], schedules: ['constant'],
+ *   batchSizes: [128], batchNorm: [false], dropout: [0], l2: [0], seeds: [1, 2],
+ *   epochs: 1, kind: 'mlp', hidden: [64],
+ * });
+ * console.log(specs.length, specs[0].group, specs[0].lr); // 4 'SGD' 0.1
+ * ```
+ */
 export function gridRuns(a: GridAxes): RunSpec[] {
   const runs: RunSpec[] = [];
   const lrs = a.lrs ?? [Number.NaN];

@@ -14,8 +14,11 @@ import type { DataInfo } from './runner.js';
 
 /** What a caller hears while a list of runs is executed (index = position in the list). */
 export interface RunHooks {
+  /** Called when run `index` starts (on a queue: each time a worker takes it, retries included). */
   onStart?: (index: number, spec: RunSpec) => void;
+  /** Called as run `index` trains (throttled to about every 100 ms). */
   onProgress?: (index: number, p: ProgressInfo) => void;
+  /** Called with each run's result as it finishes (failed runs included), in finishing order. */
   onResult?: (index: number, r: RunResult) => void;
 }
 

@@ -21,6 +21,7 @@ export interface ServeOptions {
   log?: (line: string) => void;
 }
 
+/** A worker serving a queue from this machine, as {@link serveQueue} returns it. */
 export interface Serving {
   /** Data loaded and connected: what this worker holds. */
   ready: Promise<DataInfo>;

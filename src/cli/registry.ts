@@ -127,12 +127,29 @@ export const SCHEDULES: Record<string, ScheduleMaker> = {
     new sched.OneCycleLR(o, { maxLr: lr * 2, totalSteps: Math.max(2, steps + 1) }),
 };
 
+/**
+ * The network of a run, for 28×28 images and 10 classes: an MLP (Linear layers of `hidden`
+ * widths) or a small CNN (conv16-pool-conv32-pool-128).
+ */
 export interface ModelSpec {
+  /** `'mlp'` (flat 784-pixel inputs) or `'cnn'` (images [1, 28, 28]). */
   kind: 'mlp' | 'cnn';
-  /** Hidden layer widths (MLP). */
+  /** Hidden layer widths (MLP; the CNN ignores it). */
   hidden: number[];
+  /**
+   * Activation after each hidden layer, by name: `sigmoid`, `tanh`, `relu`, `leakyrelu`
+   * (slope 0.01), `elu`, `selu`, `gelu`, `swish` (SiLU) or `mish`.
+   */
   activation: string;
+  /**
+   * Batch normalization before the activations (MLP: after each hidden Linear; CNN: after
+   * each Conv2d).
+   */
   batchNorm: boolean;
+  /**
+   * Dropout probability after each hidden activation (the CNN: after its 128-unit layer);
+   * 0 for none.
+   */
   dropout: number;
 }
 

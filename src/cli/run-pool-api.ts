@@ -8,21 +8,47 @@ import type { RunResult, RunSpec, StopSignal } from './experiment.js';
 import { type RunHooks, RunPool } from './pool.js';
 import type { DataInfo } from './runner.js';
 
+/** Options of {@link runOnPool}; the `descent compare` flag each mirrors is named. */
 export interface PoolRunOptions extends RunHooks {
-  /** Runs at once, each in its own process (default 1). */
+  /**
+   * Runs at once, each in its own process (default 1; `--jobs`). At most the number of specs.
+   */
   jobs?: number;
-  /** Native threads per process (default: the backend's threads divided by `jobs`). */
+  /**
+   * Native threads per process (default: the backend's threads divided by `jobs`, at least 1;
+   * sets DESCENT_THREADS in each process).
+   */
   threadsPerJob?: number;
-  /** Fashion-MNIST folder (else the usual lookup, as in `descent compare --data`). */
+  /**
+   * Fashion-MNIST folder (`--data`; default: DESCENT_FASHION_MNIST, then
+   * /usr/share/datasets/fashion-mnist, then the bundled subset). Not together with `subset`.
+   */
   dir?: string;
-  /** Use the bundled subset. */
+  /**
+   * Use the bundled subset (6,000 training / 1,000 test images) even when the full data is
+   * installed (default false).
+   */
   subset?: boolean;
-  /** Flatten images to 784 (MLPs; default true). */
+  /**
+   * Flatten images to 784 values, as MLPs take them; false gives [1, 28, 28] for CNNs
+   * (default true).
+   */
   flatten?: boolean;
-  /** Training loss whose first crossing is timed (default: none). */
+  /**
+   * Training loss whose first crossing is timed ({@link RunResult.stepsToTarget}; `--target-loss`).
+   * Default: none, so those stay null (the CLI then picks a target from the results).
+   */
   targetLoss?: number;
   /** Set `stop` to true to stop after the current batch (the rest of the runs are null). */
   signal?: StopSignal;
+}
+
+/** What {@link runOnPool} and {@link runOnQueue} return. */
+export interface RunListResult {
+  /** The data the runs trained on (the same in every process or worker). */
+  dataset: DataInfo;
+  /** One result per spec, in the order of the specs; null for a run stopped before it started. */
+  results: Array<RunResult | null>;
 }
 
 const KEYS = [
@@ -47,11 +73,33 @@ export function checkSpecs(fn: string, specs: unknown): asserts specs is RunSpec
   });
 }
 
-/** Runs `specs` on `jobs` local processes; results in the order of `specs`. */
+/**
+ * Runs `specs` on `jobs` local processes, as `descent compare --jobs` does; results in the
+ * order of `specs`, whatever order they finished in. A run that throws or whose process dies
+ * is a result with `stopped: 'failed'` and its `error`, not a rejection. Each run's result is
+ * the same bit for bit whatever `jobs` is (timings apart).
+ *
+ * @example
+ * ```ts
+ * import { experiments } from 'descent-ml';
+ *
+ * const specs = experiments.gridRuns({
+ *   optimizers: ['sgd', 'adam'], lrs: null, activations: ['relu'], schedules: ['constant'],
+ *   batchSizes: [128], batchNorm: [false], dropout: [0], l2: [0], seeds: [1],
+ *   epochs: 1, kind: 'mlp', hidden: [64],
+ * });
+ * const { dataset, results } = await experiments.runOnPool(specs, {
+ *   jobs: 2,
+ *   subset: true,
+ *   onResult: (i, r) => console.log(i, r.spec.group, r.finalValAccuracy),
+ * });
+ * console.log(dataset.train, results.length); // 6000 2
+ * ```
+ */
 export async function runOnPool(
   specs: readonly RunSpec[],
   options?: PoolRunOptions,
-): Promise<{ dataset: DataInfo; results: Array<RunResult | null> }> {
+): Promise<RunListResult> {
   const fn = 'runOnPool';
   checkSpecs(fn, specs);
   const o = optionsOf(fn, options, KEYS);

@@ -4,32 +4,60 @@
  */
 import { bool, optionsOf, positiveInt } from '../backend/validate.js';
 import { queueExecutor } from './executor.js';
-import type { RunResult, RunSpec, StopSignal } from './experiment.js';
+import type { RunSpec, StopSignal } from './experiment.js';
 import type { RunHooks } from './pool.js';
 import type { Serving } from './queue-worker.js';
 import { checkReachable, parseRedisUrl, type RedisTarget } from './redis-url.js';
-import { checkSpecs } from './run-pool-api.js';
-import type { DataInfo } from './runner.js';
+import { checkSpecs, type RunListResult } from './run-pool-api.js';
 
+/** Options of {@link runOnQueue}; the `descent compare` flag each mirrors is named. */
 export interface QueueRunOptions extends RunHooks {
-  /** redis://HOST:PORT[/DB] (required). */
+  /** redis://HOST:PORT[/DB] (required; `--queue`). */
   queue: string;
-  /** Collect runs of the same grid an earlier caller left on the queue (default false). */
+  /**
+   * Collect runs of the same grid an earlier caller left on the queue (default false;
+   * `--resume`).
+   */
   resume?: boolean;
+  /**
+   * Fashion-MNIST folder on this machine (`--data`; default: the usual lookup, as in
+   * {@link PoolRunOptions.dir}). The caller loads the data too: workers holding other data
+   * (another checksum) refuse the runs.
+   */
   dir?: string;
+  /** Use the bundled subset (default false); the workers must hold the same data. */
   subset?: boolean;
+  /** Flatten images to 784 values (MLPs); false gives [1, 28, 28] for CNNs (default true). */
   flatten?: boolean;
+  /**
+   * Training loss whose first crossing is timed (default: none), as in
+   * {@link PoolRunOptions.targetLoss}.
+   */
   targetLoss?: number;
+  /**
+   * Set `stop` to true to stop waiting: the finished runs are returned, the rest are null and
+   * stay on the queue for `resume`.
+   */
   signal?: StopSignal;
 }
 
+/** Options of {@link serveQueue}; the `descent worker` flag each mirrors is named. */
 export interface ServeQueueOptions {
-  /** redis://HOST:PORT[/DB] (required). */
+  /** redis://HOST:PORT[/DB] (required; `--queue`). */
   queue: string;
-  /** Runs at once, each in its own process (default 1). */
+  /** Runs at once, each in its own process (default 1; `--concurrency`). */
   concurrency?: number;
+  /**
+   * Fashion-MNIST folder on this machine (`--data`; default: the usual lookup, as in
+   * {@link PoolRunOptions.dir}); it must hold the same data as the caller of {@link runOnQueue}.
+   */
   dir?: string;
+  /** Use the bundled subset (default false). */
   subset?: boolean;
+  /**
+   * Receives one line per event: a run taken, done or refused, a connection error (default:
+   * silent).
+   */
   log?: (line: string) => void;
 }
 
@@ -53,11 +81,33 @@ const dataOptions = (fn: string, o: { dir?: string; subset?: boolean }) => {
     throw new TypeError(`${fn}: dir must be a folder path (string)`);
 };
 
-/** Runs `specs` on the queue's workers; results in the order of `specs`. */
+/**
+ * Runs `specs` on the queue's workers, as `descent compare --queue` does; results in the
+ * order of `specs`. The data is named, not sent: each worker ({@link serveQueue} or
+ * `descent worker`) reads its own and refuses runs whose data checksum or descent version
+ * differs. A worker killed mid-run has its run retried by another; a run that throws is a
+ * result with `stopped: 'failed'`.
+ *
+ * @example
+ * ```ts
+ * import { experiments } from 'descent-ml';
+ *
+ * const queue = 'redis://127.0.0.1:6379';
+ * const worker = await experiments.serveQueue({ queue, subset: true }); // or `descent worker`
+ * const specs = experiments.gridRuns({
+ *   optimizers: ['adam'], lrs: [1e-3, 3e-3], activations: ['relu'], schedules: ['constant'],
+ *   batchSizes: [128], batchNorm: [false], dropout: [0], l2: [0], seeds: [1],
+ *   epochs: 1, kind: 'mlp', hidden: [64],
+ * });
+ * const { results } = await experiments.runOnQueue(specs, { queue, subset: true });
+ * for (const r of results) console.log(r?.spec.group, r?.finalValAccuracy);
+ * await worker.close();
+ * ```
+ */
 export async function runOnQueue(
   specs: readonly RunSpec[],
   options: QueueRunOptions,
-): Promise<{ dataset: DataInfo; results: Array<RunResult | null> }> {
+): Promise<RunListResult> {
   const fn = 'runOnQueue';
   checkSpecs(fn, specs);
   const o = optionsOf(fn, options, [
@@ -90,7 +140,11 @@ export async function runOnQueue(
   return { dataset: exec.loaded, results };
 }
 
-/** Serves the queue from this machine until `close()` (or a refused job) stops it. */
+/**
+ * Serves the queue from this machine, as `descent worker` does, until `close()` (or a refused
+ * job) stops it: takes runs as they come, `concurrency` at a time, each in its own process.
+ * Images are loaded flat up front and as [1, 28, 28] when a CNN run first asks for them.
+ */
 export async function serveQueue(options: ServeQueueOptions): Promise<Serving> {
   const fn = 'serveQueue';
   const o = optionsOf(fn, options, ['queue', 'concurrency', 'dir', 'subset', 'log']);

@@ -4,7 +4,22 @@ import type { RunResult, RunSpec } from './experiment.js';
 import type { WorkerInit, WorkerMessage } from './run-worker.js';
 
 /** What a worker loaded: where from, how many images, and a checksum of the tensors. */
-export type DataInfo = Omit<Extract<WorkerMessage, { type: 'ready' }>, 'type'>;
+export interface DataInfo {
+  /**
+   * Where Fashion-MNIST was found: `'dir'` (the `dir` option), `'env'` (the
+   * DESCENT_FASHION_MNIST variable), `'debian'` (/usr/share/datasets/fashion-mnist) or
+   * `'bundled'` (the subset shipped with the library).
+   */
+  source: string;
+  /** The folder the images were read from. */
+  path: string;
+  /** Training images (60,000; 6,000 in the bundled subset). */
+  train: number;
+  /** Test images (10,000; 1,000 in the bundled subset). */
+  test: number;
+  /** sha256 of the loaded tensors: workers elsewhere must hold the same data. */
+  checksum: string;
+}
 
 export class TrainingWorker {
   private readonly worker: Worker;
