@@ -1,17 +1,19 @@
 /** `--jobs`: how many runs at once, checked before anything starts, and their progress lines. */
+import { availableParallelism } from 'node:os';
 import { UsageError } from './args.js';
 import type { RunHooks } from './pool.js';
 import { clearProgress, drawProgress } from './runner.js';
 
 /**
- * The number of jobs: `--jobs` if given (an integer from 1 to the number of runs), else 1.
- * One is what benchmarks/scale.mjs measured on the shared 2-core machine this was built on:
- * --jobs 2 × 1 thread against --jobs 1 × 2 threads on the default grid gave 0.61× to 1.89×
- * over six paired rounds at load averages 3 to 13, 0.93× as a geometric mean. Re-measure on
- * an idle machine before changing it (one run alone does not get faster with 2 threads).
+ * The number of jobs: `--jobs` if given (an integer from 1 to the number of runs), else one per
+ * core (at most one per run). benchmarks/scale.mjs on the 2-core machine this was built on, at
+ * load average ~2: --jobs 2 × 1 thread ran the default grid at 1.93× the runs per minute of
+ * --jobs 1 × 2 threads (one run alone does not get faster with its second thread). On the
+ * same machine shared with other work (load 3–13) the ratio fell to 0.61–1.89×, so a busy
+ * machine may prefer --jobs 1.
  */
 export function jobsFor(command: string, raw: unknown, runs: number): number {
-  if (raw === undefined) return 1;
+  if (raw === undefined) return Math.max(1, Math.min(availableParallelism(), runs));
   const n = typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isInteger(n) || n < 1)
     throw new UsageError(
