@@ -203,7 +203,8 @@ class Recorder extends BaseCallback {
     // The progress bar's feed (the worker thread throttles what it posts).
     this.onProgress?.({ step: this.step, steps: this.totalSteps, epoch: this.epoch, loss });
     const g = this.spec.gradNormEvery ?? 0;
-    if (g > 0 && this.step % g === 1) {
+    // Steps 1, 1 + g, 1 + 2g, … (step counts from 1): every step when g is 1.
+    if (g > 0 && (this.step - 1) % g === 0) {
       for (const p of this.model.parameters()) {
         if (p.shape.length === 2 || p.shape.length === 4) {
           this.gradNorms.push({
