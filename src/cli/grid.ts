@@ -2,8 +2,10 @@
  * Free grids for `descent compare`: the cartesian product of the lists given on the command
  * line, each combination run once per seed; the label of a run names only what varies.
  */
+
+import { oneOf } from '../backend/validate.js';
 import type { RunSpec } from './experiment.js';
-import { DEFAULT_MODEL, type ModelSpec, OPTIMIZERS } from './registry.js';
+import { ACTIVATIONS, DEFAULT_MODEL, type ModelSpec, OPTIMIZERS, SCHEDULES } from './registry.js';
 import type { SettingKey } from './settings.js';
 
 /**
@@ -56,6 +58,14 @@ export interface GridAxes {
  * ```
  */
 export function gridRuns(a: GridAxes): RunSpec[] {
+  // Names are checked here, not when a run starts in another process or on another machine.
+  const names = (axis: string, given: readonly string[], known: object) =>
+    given.forEach((v, i) => {
+      oneOf('gridRuns', `${axis}[${i}]`, v, Object.keys(known));
+    });
+  names('optimizers', a.optimizers, OPTIMIZERS);
+  names('activations', a.activations, ACTIVATIONS);
+  names('schedules', a.schedules, SCHEDULES);
   const runs: RunSpec[] = [];
   const lrs = a.lrs ?? [Number.NaN];
   const varies = {
