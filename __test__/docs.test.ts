@@ -47,7 +47,17 @@ function serve(dir: string): Promise<{ url: string; close: () => void }> {
   );
 }
 
-const MODULES = ['autograd', 'data', 'lrScheduler', 'meta', 'models', 'nn', 'optim', 'train'];
+const MODULES = [
+  'autograd',
+  'data',
+  'experiments',
+  'lrScheduler',
+  'meta',
+  'models',
+  'nn',
+  'optim',
+  'train',
+];
 
 describe('API reference', () => {
   it('documents every exported symbol, option and member, and its examples compile', () => {
