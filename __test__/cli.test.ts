@@ -97,6 +97,7 @@ describe('descent compare on the bundled subset', () => {
     const i = descent(['info']);
     expect(i.code).toBe(0);
     expect(i.out).toMatch(/backend\s+native/);
+    expect(i.out).toMatch(/wasm module\s+loaded/);
     expect(i.out).toMatch(/simd\s+(avx512|avx2|neon|scalar)/);
     for (const cmd of ['compare', 'train', 'bench', 'info']) {
       const h = descent([cmd, '--help']);

@@ -1,16 +1,18 @@
 /** `descent info`: backend, SIMD level, threads, versions. */
 import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { getBackend, nativeAvailable } from '../backend/select.js';
+import { getBackend, nativeAvailable, wasmAvailable } from '../backend/select.js';
 
 export const INFO_HELP = `descent info — what descent will run on here
 
-Prints the active backend (native or js), the SIMD instruction set the native kernels use and
-the widest the CPU has, the thread count, and versions.
+Prints the active backend (native, wasm or js), whether the native addon and the WebAssembly
+module load, the SIMD instruction set the kernels use and the widest the CPU has, the thread
+count, and versions.
 
 Examples:
   descent info
   DESCENT_BACKEND=js descent info
+  DESCENT_BACKEND=wasm descent info
   DESCENT_SIMD=avx2 DESCENT_THREADS=1 descent info`;
 
 export function packageVersion(): string {
@@ -28,6 +30,7 @@ export function infoLines(): Array<[string, string]> {
   const b = getBackend();
   const i = b.info();
   const native = nativeAvailable();
+  const wasm = wasmAvailable();
   return [
     ['descent', packageVersion()],
     ['backend', i.name],
@@ -35,6 +38,7 @@ export function infoLines(): Array<[string, string]> {
     ['cpu simd', i.detectedSimd],
     ['threads', String(i.threads)],
     ['native addon', native.ok ? 'loaded' : `not available (${native.reason})`],
+    ['wasm module', wasm.ok ? 'loaded' : `not available (${wasm.reason})`],
     ['node', process.version],
     ['platform', `${process.platform}-${process.arch}`],
     ['cpu', `${cpus()[0]?.model ?? 'unknown'} × ${cpus().length}`],
