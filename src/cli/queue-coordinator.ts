@@ -10,7 +10,14 @@ import { UsageError } from './args.js';
 import type { RunResult, RunSpec, StopSignal } from './experiment.js';
 import { failedRun } from './failed-run.js';
 import type { RunHooks } from './pool.js';
-import { decodeResult, gridId, jobIdOf, QUEUE_NAME, type RunJob } from './queue-protocol.js';
+import {
+  checkJobSafe,
+  decodeResult,
+  gridId,
+  jobIdOf,
+  QUEUE_NAME,
+  type RunJob,
+} from './queue-protocol.js';
 import { connectionOf, type RedisTarget } from './redis-url.js';
 import { VERSION } from './version.js';
 
@@ -32,6 +39,8 @@ export async function runOnQueueWith(
   hooks: RunHooks,
   o: QueueRunOptions,
 ): Promise<Array<RunResult | null>> {
+  // Job data is JSON: refuse what it would silently change, before anything is queued.
+  const jobTarget = checkJobSafe('descent compare --queue', specs, targetLoss);
   const cmd = o.command ?? 'compare';
   const connection = connectionOf(o.target);
   const queue = new Queue(QUEUE_NAME, { connection });
@@ -106,7 +115,7 @@ export async function runOnQueueWith(
           grid,
           index: i,
           spec,
-          targetLoss,
+          targetLoss: jobTarget,
           flatten: o.flatten,
         },
         opts: {

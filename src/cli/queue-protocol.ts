@@ -18,7 +18,8 @@ export interface RunJob {
   grid: string;
   index: number;
   spec: RunSpec;
-  targetLoss: number;
+  /** The target loss; null for none (JSON, which BullMQ uses for job data, has no −∞). */
+  targetLoss: number | null;
   /** Fashion-MNIST layout the model needs (MLPs take flat images). */
   flatten: boolean;
 }
@@ -39,6 +40,65 @@ export const jobIdOf = (grid: string, index: number) => `${grid}-${index}`;
 export const encodeResult = (r: RunResult): string => serialize(r).toString('base64');
 export const decodeResult = (s: string): RunResult =>
   deserialize(Buffer.from(s, 'base64')) as RunResult;
+
+/** The job's form of a target loss: −∞ (no target) travels as null, as JSON would not keep it. */
+export function encodeTarget(t: number): number | null {
+  if (t === Number.NEGATIVE_INFINITY) return null;
+  if (!Number.isFinite(t)) throw new RangeError(`targetLoss must be finite or -Infinity, got ${t}`);
+  return t;
+}
+
+/** The run's target loss from a job: null is −∞; anything but a finite number or null is refused. */
+export function decodeTarget(v: unknown): number {
+  if (v === null) return Number.NEGATIVE_INFINITY;
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  throw new TypeError(
+    `the job's targetLoss must be a finite number or null, got ${JSON.stringify(v)}`,
+  );
+}
+
+/**
+ * The path of the first value in a run spec that JSON would change (a non-finite number
+ * becomes null, undefined inside an array becomes null), or null when it travels intact.
+ */
+export function unsafeForJson(v: unknown, path = 'spec'): string | null {
+  if (typeof v === 'number') return Number.isFinite(v) ? null : `${path} is ${v}`;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const bad =
+        v[i] === undefined ? `${path}[${i}] is undefined` : unsafeForJson(v[i], `${path}[${i}]`);
+      if (bad) return bad;
+    }
+    return null;
+  }
+  if (v !== null && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) {
+      const bad = unsafeForJson(x, `${path}.${k}`);
+      if (bad) return bad;
+    }
+  }
+  return null;
+}
+
+/** Refuses, before anything is queued, the specs and target that job data (JSON) would change. */
+export function checkJobSafe(
+  fn: string,
+  specs: readonly RunSpec[],
+  targetLoss: number,
+): number | null {
+  specs.forEach((spec, i) => {
+    const bad = unsafeForJson(spec);
+    if (bad)
+      throw new TypeError(
+        `${fn}: run ${i} (${spec.group}): ${bad}, which a queue job (JSON) cannot carry`,
+      );
+  });
+  try {
+    return encodeTarget(targetLoss);
+  } catch (e) {
+    throw new RangeError(`${fn}: ${(e as Error).message}`);
+  }
+}
 
 /** Why a worker refuses a job, or null when it can run it. */
 export function refusal(job: RunJob, mine: { version: string; checksum: string }): string | null {

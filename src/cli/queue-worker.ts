@@ -8,7 +8,7 @@ import { UnrecoverableError, Worker } from 'bullmq';
 import { getBackend } from '../backend/select.js';
 import type { RunResult } from './experiment.js';
 import { PROCESS_DIED, RunPool } from './pool.js';
-import { encodeResult, QUEUE_NAME, type RunJob, refusal } from './queue-protocol.js';
+import { decodeTarget, encodeResult, QUEUE_NAME, type RunJob, refusal } from './queue-protocol.js';
 import { connectionOf, type RedisTarget } from './redis-url.js';
 import type { DataInfo } from './runner.js';
 import { VERSION } from './version.js';
@@ -67,9 +67,15 @@ export function serve(o: ServeOptions): Serving {
           throw new Error(`refused by a worker: ${why}`);
         }
         log(`descent worker: run ${job.id} (${data.spec.group}, seed ${data.spec.seed})`);
+        let target: number;
+        try {
+          target = decodeTarget(data.targetLoss);
+        } catch (e) {
+          throw new UnrecoverableError((e as Error).message);
+        }
         const pool = poolFor(data.flatten);
         await pool.ready;
-        const r: RunResult = await pool.run(data.spec, data.targetLoss, (p) => {
+        const r: RunResult = await pool.run(data.spec, target, (p) => {
           void job.updateProgress(p).catch(() => {});
         });
         // Ctrl-C in this worker's terminal reaches its job processes too: the run is not

@@ -6,6 +6,7 @@ import { bool, optionsOf, positiveInt } from '../backend/validate.js';
 import { queueExecutor } from './executor.js';
 import type { RunSpec, StopSignal } from './experiment.js';
 import type { RunHooks } from './pool.js';
+import { checkJobSafe } from './queue-protocol.js';
 import type { Serving } from './queue-worker.js';
 import { checkReachable, parseRedisUrl, type RedisTarget } from './redis-url.js';
 import { checkSpecs, type RunListResult } from './run-pool-api.js';
@@ -125,6 +126,7 @@ export async function runOnQueue(
   dataOptions(fn, o);
   if (o.resume !== undefined) bool(fn, 'resume', o.resume);
   if (o.flatten !== undefined) bool(fn, 'flatten', o.flatten);
+  checkJobSafe(fn, specs, o.targetLoss ?? Number.NEGATIVE_INFINITY);
   const target = await targetOf(fn, o.queue);
   const exec = queueExecutor(fn, {
     target,
