@@ -15,12 +15,14 @@
 // `wasm` backend by default; a GEMM agrees with the js oracle within Higham's bound; one epoch
 // of an MLP on the bundled Fashion-MNIST subset, a checkpoint save/resume in %TEMP% (drive
 // letters, backslashes) and the pack-and-install probe (require and import) give the same
-// bits as this machine's Node with DESCENT_BACKEND=wasm; `descent info` and `descent compare
+// bits as this machine's Node with DESCENT_BACKEND=wasm; `descent train --checkpoint`, resumed,
+// ends with the same weights as two epochs straight on Linux; `descent info` and `descent compare
 // --quick --jobs 2` run, the latter in child processes, writing its report (PNG charts
 // through resvg's win32 addon) with the same results as on Linux, and names it with a Windows
 // path. Wine is not Windows: it proves Node's win32 code paths and ours, not Microsoft's
 // kernel or a real Windows file system.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   closeSync,
   copyFileSync,
@@ -242,6 +244,35 @@ step(
   'descent info',
   info.ok && /wasm/.test(info.out),
   tail(info.out.replace(/\n\s*\n/g, '\n'), 12),
+);
+
+// `descent train`: 1 epoch with a checkpoint, resumed to 2 (the second save replaces the
+// first), against 2 epochs straight on Linux: the same weights.bin, byte for byte.
+function trainRun(run, dir, resume) {
+  const ck = join(dir, 'run1');
+  rmSync(ck, { recursive: true, force: true });
+  const base = ['train', '--subset', '--hidden', '64', '--quiet', '--checkpoint', 'run1'];
+  const first = run([...base, '--epochs', resume ? '1' : '2']);
+  const r =
+    first.ok && resume
+      ? run(['train', '--checkpoint', 'run1', '--resume', '--epochs', '2'])
+      : first;
+  if (!r.ok) return { error: tail(r.out) };
+  const bytes = readFileSync(join(ck, 'weights.bin'));
+  return { sha: createHash('sha256').update(bytes).digest('hex'), line: tail(r.out, 1) };
+}
+const tw = trainRun((a) => wine([nodeExe, cli, ...a], { cwd: winDir }), winDir, true);
+const tl = trainRun(
+  (a) => sh(process.execPath, [cli, ...a], { cwd: linDir, env: { DESCENT_BACKEND: 'wasm' } }),
+  linDir,
+  false,
+);
+step(
+  'descent train --checkpoint, then --resume: = 2 epochs straight on Linux, byte for byte',
+  !tw.error && !tl.error && tw.sha === tl.sha,
+  tw.error ??
+    tl.error ??
+    `${tw.line}; weights.bin sha256 ${tw.sha.slice(0, 16)}… vs ${tl.sha.slice(0, 16)}…`,
 );
 
 /** `descent compare --quick --subset --jobs 2` (child processes) into report/. */
