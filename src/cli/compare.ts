@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { getBackend } from '../backend/select.js';
 import { checkWritableDir } from '../report/files.js';
+import { reportLine } from '../report/report-line.js';
 import { listOf, numberFlag, numberList, parse, UsageError } from './args.js';
 import { localExecutor, queueExecutor } from './executor.js';
 import type { Interrupt, RunResult, RunSpec } from './experiment.js';
@@ -308,7 +309,7 @@ export async function runCompare(argv: string[], signal: Interrupt): Promise<num
   };
   const table = await writeReport(out, res, p?.charts?.(summaries) ?? []);
   process.stdout.write(
-    `\n${table}\n\n${res.finding}\n\nReport: ${out}/report.html (results.json, table.txt, charts as SVG and PNG)\n`,
+    `\n${table}\n\n${res.finding}\n\n${reportLine(out, 'results.json, table.txt, charts as SVG and PNG')}\n`,
   );
   return signal.stop ? 130 : 0;
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { renderSvg, svgToPng, type VegaLiteSpec } from '../report/charts.js';
 import { writeFileAtomic } from '../report/files.js';
 import { renderHtml } from '../report/html.js';
+import { reportLine } from '../report/report-line.js';
 import { textTable } from '../report/table.js';
 import type { StopSignal } from './experiment.js';
 import { OPTIMIZERS } from './registry.js';
@@ -274,6 +275,6 @@ export async function runPaths(o: {
       notes: o.seeds ? ['These runs are deterministic: --seeds does not change them.'] : [],
     }),
   );
-  process.stdout.write(`\n${table}\n\n${finding}\n\nReport: ${o.out}/report.html\n`);
+  process.stdout.write(`\n${table}\n\n${finding}\n\n${reportLine(o.out, '')}\n`);
   return o.signal.stop ? 130 : 0;
 }

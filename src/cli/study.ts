@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { renderSvg, svgToPng } from '../report/charts.js';
 import { writeFileAtomic } from '../report/files.js';
 import { renderHtml } from '../report/html.js';
+import { reportLine } from '../report/report-line.js';
 import { textTable } from '../report/table.js';
 import type { Interrupt } from './experiment.js';
 import type { ChartSpec } from './results.js';
@@ -156,7 +157,7 @@ export async function runStudy(study: Study, ctx: StudyContext): Promise<number>
     }),
   );
   process.stdout.write(
-    `\n${table}\n\n${r.finding}\n\nReport: ${ctx.out}/report.html (results.json, table.txt, charts as SVG and PNG, pictures as PNG)\n`,
+    `\n${table}\n\n${r.finding}\n\n${reportLine(ctx.out, 'results.json, table.txt, charts as SVG and PNG, pictures as PNG')}\n`,
   );
   return interrupted ? 130 : 0;
 }
