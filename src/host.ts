@@ -32,3 +32,46 @@ export function warn(line: string): void {
   if (p) p.stderr.write(`${line}\n`);
   else console.warn(line);
 }
+
+/** A warning: `process.emitWarning` in Node (so `--no-warnings` and listeners apply), else `console.warn`. */
+export function emitWarning(message: string, options?: { type?: string; code?: string }): void {
+  const p = nodeProcess();
+  if (p) p.emitWarning(message, options);
+  else
+    console.warn(
+      `${options?.type ?? 'Warning'}${options?.code ? ` [${options.code}]` : ''}: ${message}`,
+    );
+}
+
+type NodeBuffer = typeof import('node:buffer').Buffer;
+const nodeBuffer = (): NodeBuffer | undefined => (globalThis as { Buffer?: NodeBuffer }).Buffer;
+
+/** Standard base64 (RFC 4648) of `bytes`: Node's Buffer, else `btoa`. */
+export function toBase64(bytes: Uint8Array): string {
+  const B = nodeBuffer();
+  if (B) return B.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000)
+    s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+/** The bytes of a base64 string: Node's Buffer, else `atob` (which refuses non-base64 text). */
+export function fromBase64(text: string): Uint8Array {
+  const B = nodeBuffer();
+  if (B) return B.from(text, 'base64');
+  const s = atob(text);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+/** How many bytes a base64 string decodes to, without decoding (as Node's `Buffer.byteLength`). */
+export function base64Length(text: string): number {
+  const B = nodeBuffer();
+  if (B) return B.byteLength(text, 'base64');
+  let n = text.length;
+  if (n > 0 && text[n - 1] === '=') n--;
+  if (n > 1 && text[n - 1] === '=') n--;
+  return (n * 3) >>> 2;
+}

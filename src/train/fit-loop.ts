@@ -13,6 +13,7 @@ import { noGrad } from '../autograd/grad-mode.js';
 import { applyLoss } from '../autograd/ops/loss.js';
 import { describe, knownKeys, oneOf, unused } from '../backend/validate.js';
 import type { Batch, Dataset } from '../data/dataset.js';
+import { nodeProcess } from '../host.js';
 import { ReduceLROnPlateau as PlateauScheduler } from '../lr_scheduler/reduce-lr-on-plateau.js';
 import type { Loss, Target } from '../nn/loss.js';
 import type { Model } from '../nn/model.js';
@@ -313,7 +314,7 @@ export function fitLoop(
       'schedulerInterval',
       'it says when to step the scheduler, and there is none',
     );
-  const verbose = options.verbose ?? (process.stdout.isTTY ? 1 : 2);
+  const verbose = options.verbose ?? (nodeProcess()?.stdout.isTTY ? 1 : 2);
   if (verbose !== 0 && verbose !== 1 && verbose !== 2)
     throw new TypeError(`${fn}: option verbose must be 0, 1 or 2, got ${describe(verbose)}`);
   const regularize = options.regularize;
