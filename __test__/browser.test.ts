@@ -200,3 +200,50 @@ describe('descent-ml/browser', () => {
     }, 120_000);
   }
 });
+
+describe('descent-ml/browser in Node: bad input, IDX bytes', () => {
+  it('init refuses bad options before loading anything, then loads given bytes', async () => {
+    const b = await import('../src/browser.js');
+    await expect(b.init(null as never)).rejects.toThrow(/^init: options must be an object/);
+    await expect(b.init({ wasm: 42 as never })).rejects.toThrow(
+      /^init: option wasm must be bytes, a URL, a Response or a WebAssembly.Module, got number/,
+    );
+    await expect(b.init({ wsam: 1 } as never)).rejects.toThrow(/init: unknown option "?wsam/);
+    await expect(b.init({ wasm: new Uint8Array([0, 97, 115, 109]) })).rejects.toThrow();
+    const { readFileSync } = await import('node:fs');
+    const backend = await b.init({ wasm: readFileSync(join(root, 'wasm', 'descent.wasm')) });
+    expect(backend.name).toBe('wasm');
+    expect(b.getBackend().name).toBe('wasm');
+  });
+
+  it('parses IDX bytes: plain synchronously, gzipped asynchronously, as the Node reader', async () => {
+    const { data } = await import('../src/browser.js');
+    const node = await import('../src/data/idx.js');
+    const { readFileSync } = await import('node:fs');
+    const gz = readFileSync(
+      join(root, 'data', 'fashion-mnist-subset', 'train-labels-idx1-ubyte.gz'),
+    );
+    const want = node.parseIdx(gz);
+    const got = await data.parseIdxAsync(gz.buffer.slice(gz.byteOffset, gz.byteOffset + gz.length));
+    expect(got).toEqual(want);
+    const plain = node.encodeIdx(want);
+    expect(data.parseIdx(plain)).toEqual(want);
+    expect(() => data.parseIdx(gz, 'labels')).toThrow(
+      /^parseIdx: labels is gzipped, and a browser inflates only asynchronously: use await parseIdxAsync/,
+    );
+    expect(() => data.parseIdx('x' as never)).toThrow(
+      /^parseIdx: bytes must be an ArrayBuffer or a Uint8Array, got/,
+    );
+    await expect(data.parseIdxAsync(gz, 'labels', { maxBytes: 100 })).rejects.toThrow(
+      /^IDX labels: (declared shape \[6000\] of uint8 needs 6000 bytes, more than the limit of 100 bytes|decompresses to more than the limit of 100 bytes)/,
+    );
+    const corrupt = Uint8Array.from(gz);
+    corrupt.fill(0xff, 20, 200);
+    await expect(data.parseIdxAsync(corrupt, 'labels')).rejects.toThrow(
+      /^IDX labels: gzip data is corrupt/,
+    );
+    await expect(
+      data.fashionMnistFromIdx({ trainImages: gz } as never, { flatten: true }),
+    ).rejects.toThrow(/^fashionMnistFromIdx/);
+  });
+});
