@@ -173,10 +173,11 @@ export function loadNative(): { binding: NativeBinding } | { error: string } {
   if (loaded) return loaded;
   const mod = nodeModule();
   if (!mod) return (loaded = { error: 'the native addon loads only in Node' });
-  const require = mod.createRequire(import.meta.url);
+  // Not named `require`: bundlers would take a call to it for a CommonJS import.
+  const requireAddon = mod.createRequire(import.meta.url);
   const path = envVar('DESCENT_NATIVE_PATH') || '../../native/binding.cjs';
   try {
-    const binding = require(path) as NativeBinding;
+    const binding = requireAddon(path) as NativeBinding;
     if (typeof binding?.info !== 'function' || typeof binding.optimStep !== 'function') {
       throw new Error(`${path} does not export the descent kernels`);
     }
