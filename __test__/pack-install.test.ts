@@ -9,12 +9,16 @@
  * program that uses the API (and against misuses that must not type-check). With
  * @tensorflow/tfjs-core and -backend-cpu installed beside it, `descent-ml/tfjs` registers the
  * `descent` backend from import and require; without them it fails naming the missing peer.
+ * `descent-ml/browser` from the main tarball alone bundles with esbuild for the browser (no
+ * polyfills), type-checks, and runs as installed in headless Chromium on the wasm it ships.
  */
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launch, serve } from './helpers/chromium.js';
 
 const root = join(import.meta.dirname, '..');
 const probe = join(root, '__test__', 'fixtures', 'pack-probe.mjs');
@@ -267,5 +271,70 @@ new nn.Linear2(4, 2);
     );
     expect(missing.status).not.toBe(0);
     expect(missing.stderr).toMatch(/Cannot find (package|module) '@tensorflow\/tfjs-/);
+  });
+
+  it('descent-ml/browser from the main tarball alone: bundles for the browser, type-checks, trains in Chromium', async () => {
+    const pkg = join(mainOnly, 'node_modules', 'descent-ml');
+    const r = await build({
+      stdin: {
+        contents: "import { init, nn } from 'descent-ml/browser';\nexport { init, nn };\n",
+        resolveDir: mainOnly,
+        loader: 'js',
+      },
+      bundle: true,
+      write: false,
+      platform: 'browser',
+      format: 'esm',
+      logLevel: 'silent',
+    });
+    expect(r.errors).toEqual([]);
+    writeFileSync(
+      join(mainOnly, 'typed-browser.ts'),
+      `import { type Backend, data, init, nn } from 'descent-ml/browser';
+export const ready: Promise<Backend> = init({ wasm: new Uint8Array(8) });
+export const idx: Promise<data.IdxReadResult> = data.parseIdxAsync(new ArrayBuffer(8));
+export const layer = new nn.Linear(4, 2);
+// @ts-expect-error: init takes an options object, not the bytes themselves
+init(new Uint8Array(8));
+`,
+    );
+    writeFileSync(
+      join(mainOnly, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          noEmit: true,
+          strict: true,
+          skipLibCheck: true,
+          target: 'es2022',
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          types: [],
+        },
+        files: ['typed-browser.ts'],
+      }),
+    );
+    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+    const t = run(process.execPath, [tsc, '-p', '.'], mainOnly);
+    expect(t.status, t.stdout + t.stderr).toBe(0);
+    // The installed files as a page loads them, unbundled: init() finds wasm/descent.wasm.
+    const server = await serve(pkg, { '/page.html': '<!doctype html><title>p</title>' });
+    const browser = await launch();
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${server.url}/page.html`);
+      const out = await page.evaluate(`import('/dist/browser.js').then(async (d) => {
+        const b = await d.init();
+        const m = new d.nn.Model(new d.nn.Sequential([new d.nn.Linear(300, 2)]), [300], { seed: 1 });
+        const y = m.forward({ data: new Float32Array(600).fill(1), shape: [2, 300] });
+        return [b.name, b.info().simd, y.data.length, Number.isFinite(y.data[0])];
+      })`);
+      expect(errors).toEqual([]);
+      expect(out).toEqual(['wasm', 'simd128', 4, true]);
+    } finally {
+      await browser.close();
+      server.close();
+    }
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The README's code examples (blocks after an `<!-- example: name -->` marker) run as they
  * are written, against the built package (`'descent-ml'` resolved to dist/), so the
- * documentation cannot drift from the API.
+ * documentation cannot drift from the API. Examples importing `'descent-ml/browser'` are
+ * bundled with esbuild for the browser and run in a headless Chromium page instead.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,7 +10,9 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launch, serve } from './helpers/chromium.js';
 import { buildDist } from './helpers/dist.js';
 
 const root = join(import.meta.dirname, '..');
@@ -22,6 +25,55 @@ const tmp = mkdtempSync(join(tmpdir(), 'descent-readme-'));
 beforeAll(() => buildDist());
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
+/**
+ * Bundles `code` (its `'descent-ml/browser'` resolved to dist/browser.js) for the browser and
+ * imports it in a page served from the repository root, the bundle at dist/ so that init()'s
+ * default URL finds wasm/descent.wasm. Returns the page's console.log lines and its errors.
+ */
+async function runInPage(code: string): Promise<{ logs: string[]; errors: string[] }> {
+  const r = await build({
+    stdin: {
+      contents: code.replace(
+        /from 'descent-ml\/browser'/g,
+        `from ${JSON.stringify(join(root, 'dist', 'browser.js'))}`,
+      ),
+      resolveDir: root,
+      loader: 'js',
+    },
+    bundle: true,
+    write: false,
+    platform: 'browser',
+    format: 'esm',
+    logLevel: 'silent',
+  });
+  const server = await serve(root, {
+    '/dist/readme-example.js': r.outputFiles[0].contents,
+    '/page.html': '<!doctype html><meta charset="utf-8"><title>example</title>',
+  });
+  const browser = await launch();
+  try {
+    const page = await browser.newPage();
+    const logs: string[] = [];
+    const errors: string[] = [];
+    page.on('console', (m) => (m.type() === 'error' ? errors : logs).push(m.text()));
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.route(
+      (u) => !u.href.startsWith(server.url),
+      (route) => {
+        errors.push(`network request: ${route.request().url()}`);
+        return route.abort();
+      },
+    );
+    await page.goto(`${server.url}/page.html`);
+    // A string, so that vitest does not rewrite the import() for Node.
+    await page.evaluate("import('/dist/readme-example.js')");
+    return { logs, errors };
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
+
 describe('README examples', () => {
   it('there are examples to run', () => {
     expect(examples.map((e) => e.name)).toEqual([
@@ -33,11 +85,21 @@ describe('README examples', () => {
       'models',
       'reptile',
       'char-transformer',
+      'browser',
       'tfjs',
     ]);
   });
 
-  for (const ex of examples) {
+  for (const ex of examples.filter((e) => e.code.includes("from 'descent-ml/browser'"))) {
+    it(`"${ex.name}" runs in Chromium`, async () => {
+      const out = await runInPage(ex.code);
+      expect(out.errors).toEqual([]);
+      if (ex.name === 'browser')
+        expect(out.logs.join('\n')).toMatch(/^validation accuracy 0\.[6-9]\d*$/m);
+    });
+  }
+
+  for (const ex of examples.filter((e) => !e.code.includes("from 'descent-ml/browser'"))) {
     it(`"${ex.name}" runs`, () => {
       const dist = pathToFileURL(join(root, 'dist', 'index.js')).href;
       const distTfjs = pathToFileURL(join(root, 'dist', 'tfjs', 'index.js')).href;

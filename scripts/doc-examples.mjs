@@ -67,7 +67,11 @@ function main() {
         rootDir: '/',
         baseUrl: root,
         typeRoots: [join(root, 'node_modules', '@types')],
-        paths: { 'descent-ml': ['src/index.ts'], 'descent-ml/tfjs': ['src/tfjs/index.ts'] },
+        paths: {
+          'descent-ml': ['src/index.ts'],
+          'descent-ml/tfjs': ['src/tfjs/index.ts'],
+          'descent-ml/browser': ['src/browser.ts'],
+        },
         moduleResolution: 'Bundler',
         module: 'ESNext',
       },

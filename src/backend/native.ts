@@ -2,7 +2,7 @@
  * The native backend: loads the napi-rs addon (never throws here: a failure is kept as the
  * reason to report) and adapts it to the `Kernels` contract.
  */
-import { createRequire } from 'node:module';
+import { envVar, nodeModule, nodeProcess } from '../host.js';
 import {
   BINARY_CODES,
   type BinaryOp,
@@ -171,10 +171,13 @@ let loaded: { binding: NativeBinding } | { error: string } | undefined;
 /** Loads the addon once: `DESCENT_NATIVE_PATH` if set, else the napi-rs loader in `native/`. */
 export function loadNative(): { binding: NativeBinding } | { error: string } {
   if (loaded) return loaded;
-  const require = createRequire(import.meta.url);
-  const path = process.env.DESCENT_NATIVE_PATH || '../../native/binding.cjs';
+  const mod = nodeModule();
+  if (!mod) return (loaded = { error: 'the native addon loads only in Node' });
+  // Not named `require`: bundlers would take a call to it for a CommonJS import.
+  const requireAddon = mod.createRequire(import.meta.url);
+  const path = envVar('DESCENT_NATIVE_PATH') || '../../native/binding.cjs';
   try {
-    const binding = require(path) as NativeBinding;
+    const binding = requireAddon(path) as NativeBinding;
     if (typeof binding?.info !== 'function' || typeof binding.optimStep !== 'function') {
       throw new Error(`${path} does not export the descent kernels`);
     }
@@ -185,7 +188,7 @@ export function loadNative(): { binding: NativeBinding } | { error: string } {
     // The napi-rs loader's own wording blames npm; say what actually happened.
     loaded = {
       error: msg.startsWith('Cannot find native binding')
-        ? `no addon for ${process.platform}-${process.arch}: it was not built at install (no Rust toolchain) and no prebuilt package is installed`
+        ? `no addon for ${nodeProcess()?.platform}-${nodeProcess()?.arch}: it was not built at install (no Rust toolchain) and no prebuilt package is installed`
         : msg,
     };
   }

@@ -3,6 +3,7 @@
  * `js` with a one-line notice. `DESCENT_BACKEND=js|native|wasm` or `setBackend()` override;
  * asking for `native` or `wasm` when it cannot load is an error that says why.
  */
+import { envVar, warn } from '../host.js';
 import { createOps, type Ops } from '../ops/index.js';
 import { jsKernels } from './js/index.js';
 import type { Kernels } from './kernels.js';
@@ -172,7 +173,7 @@ export function wasmAvailable(): Availability {
 }
 
 function initial(): Backend {
-  const env = process.env.DESCENT_BACKEND;
+  const env = envVar('DESCENT_BACKEND');
   if (env !== undefined && env !== '') {
     oneOf('DESCENT_BACKEND', 'the environment variable DESCENT_BACKEND', env, BACKEND_NAMES);
     return backend(env);
@@ -181,8 +182,8 @@ function initial(): Backend {
   if ('binding' in n) return backend('native');
   const w = loadWasm();
   if ('exports' in w) return backend('wasm');
-  process.stderr.write(
-    `descent: native backend unavailable (${n.error}) and wasm backend unavailable (${w.error}); using the js backend. Set DESCENT_BACKEND=js to silence this.\n`,
+  warn(
+    `descent: native backend unavailable (${n.error}) and wasm backend unavailable (${w.error}); using the js backend. Set DESCENT_BACKEND=js to silence this.`,
   );
   return backend('js');
 }

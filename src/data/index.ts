@@ -9,6 +9,8 @@ export {
   FASHION_MNIST_ENV,
   type FashionMnist,
   type FashionMnistOptions,
+  type FashionMnistSetOptions,
+  type FashionMnistSets,
   type FashionMnistSource,
   loadFashionMnist,
   locateFashionMnist,

@@ -3,6 +3,7 @@
  * float64 for scalar series), so a round trip through JSON.stringify is lossless.
  */
 import { describe } from '../backend/validate.js';
+import { base64Length, fromBase64, toBase64 } from '../host.js';
 
 /** A state buffer in a state dict: its little-endian bytes as base64 (lossless through JSON). */
 export interface EncodedBuffer {
@@ -40,7 +41,7 @@ export function encode(a: Float32Array | Float64Array): EncodedBuffer {
   return {
     dtype: a instanceof Float64Array ? 'float64' : 'float32',
     length: a.length,
-    base64: Buffer.from(bytes(a)).toString('base64'),
+    base64: toBase64(bytes(a)),
   };
 }
 
@@ -69,7 +70,7 @@ export function decodeInto(
   if (v.length !== out.length) {
     throw new RangeError(`${fn}: ${where} has length ${v.length}, expected ${out.length}`);
   }
-  const raw = Buffer.from(v.base64, 'base64');
+  const raw = fromBase64(v.base64);
   if (raw.length !== out.byteLength) {
     throw new RangeError(`${fn}: ${where} holds ${raw.length} bytes, expected ${out.byteLength}`);
   }
@@ -89,7 +90,7 @@ export function checkEncoded(
   if (v.dtype !== dtype)
     throw new TypeError(`${fn}: ${where} has dtype ${v.dtype}, expected ${dtype}`);
   const size = dtype === 'float32' ? 4 : 8;
-  if (v.length !== length || Buffer.byteLength(v.base64, 'base64') !== length * size) {
+  if (v.length !== length || base64Length(v.base64) !== length * size) {
     throw new RangeError(`${fn}: ${where} has length ${v.length}, expected ${length}`);
   }
 }

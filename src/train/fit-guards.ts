@@ -3,6 +3,7 @@
  * parameters, and where (and why) the loss first stopped being finite.
  */
 import type { Batch } from '../data/dataset.js';
+import { emitWarning } from '../host.js';
 import type { Model } from '../nn/model.js';
 import type { OptimizerLike } from '../optim/optimizer.js';
 import { few, paramCoverage } from './param-coverage.js';
@@ -19,7 +20,7 @@ export function checkOptimizer(fn: string, model: Model, optimizer: OptimizerLik
       `${fn}: option optimizer updates parameters that are not this model's: ${few(foreign)}${missing.length > 0 ? `; it leaves out the model's ${few(missing)}` : ''} (build the optimizer on model.parameters() of the model you fit)`,
     );
   if (missing.length > 0)
-    process.emitWarning(
+    emitWarning(
       `${fn}: the optimizer does not update the model's ${few(missing)}: they keep their values (intended if those layers are frozen)`,
       { code: 'DESCENT_FROZEN_PARAMS' },
     );
@@ -50,7 +51,7 @@ export function warnNonFinite(
       : params > 0
         ? `the batch is finite but ${params} of the model's parameters are not: an earlier step made them so (a non-finite value in an earlier batch, or an overflowing gradient)`
         : 'the batch and the parameters are finite, so the forward pass overflowed: training is diverging (try a lower learning rate)';
-  process.emitWarning(
+  emitWarning(
     `${fn}: the loss is ${loss} at epoch ${where.epoch + 1}/${where.epochs}, batch ${where.batch + 1}/${where.steps}, the first non-finite loss: ${why}. Training goes on; add the TerminateOnNaN callback to stop there`,
     { code: 'DESCENT_NONFINITE_LOSS' },
   );

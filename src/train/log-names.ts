@@ -3,6 +3,7 @@
  * `valAccuracy`, `valTopK:5`). The snake_case spellings of 0.1 (`val_accuracy`) still read,
  * through non-enumerable getters that warn once; they go in the next minor version.
  */
+import { emitWarning } from '../host.js';
 
 /** The validation name of a metric: `accuracy` → `valAccuracy`. */
 export function valName(metric: string): string {
@@ -26,7 +27,7 @@ export function addSnakeAliases(target: object, metrics: readonly string[]): voi
       get() {
         if (!warned) {
           warned = true;
-          process.emitWarning(
+          emitWarning(
             `val_${m} is deprecated: history and logs use camelCase (${key}); the snake_case names go in the next minor version`,
             { type: 'DeprecationWarning', code: 'DESCENT_SNAKE_CASE' },
           );

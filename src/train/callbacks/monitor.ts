@@ -1,5 +1,6 @@
 /** Monitored quantities: name aliases and Keras's `mode: 'auto'`. */
 import { describe } from '../../backend/validate.js';
+import { emitWarning } from '../../host.js';
 import { camelName } from '../log-names.js';
 import type { Logs } from './callback.js';
 
@@ -43,7 +44,7 @@ export function monitorValue(
   if (typeof v === 'number') return v;
   if (!owner.warned) {
     owner.warned = true;
-    process.emitWarning(
+    emitWarning(
       `${owner.constructor.name}: the monitored quantity ${JSON.stringify(key)} is not in the logs (available: ${Object.keys(logs).join(', ')}); skipping`,
     );
   }

@@ -5,6 +5,7 @@
  * CI); 0 is silent. `fit` adds one by itself unless verbose is 0.
  */
 import { describe, finite, knownKeys, positiveInt } from '../../backend/validate.js';
+import { nodeProcess } from '../../host.js';
 import { BaseCallback, type Logs } from './callback.js';
 
 /** Where the bar is drawn: a writable with `isTTY` (process.stdout by default). */
@@ -19,12 +20,17 @@ export interface ProgressStream {
 
 /** Options of {@link ProgressBar}. */
 export interface ProgressBarOptions {
-  /** Where to draw (default `process.stdout`). */
+  /** Where to draw (default `process.stdout`; outside Node, lines to `console.log`). */
   stream?: ProgressStream;
   /** Minimum milliseconds between redraws (default 100). */
   interval?: number;
   /** Bar width in characters (default 24). */
   width?: number;
+}
+
+/** Outside Node (a page): whole lines to `console.log`, never a TTY, so verbose 1 is quiet. */
+function consoleLines(): ProgressStream {
+  return { write: (s: string) => console.log(s.replace(/^\r|\n$/g, '')) };
 }
 
 function fmt(v: number): string {
@@ -64,7 +70,7 @@ export class ProgressBar extends BaseCallback {
     if (options === null || typeof options !== 'object')
       throw new TypeError(`${fn}: options must be an object, got ${describe(options)}`);
     knownKeys(fn, 'option', options, ['stream', 'interval', 'width']);
-    this.stream = options.stream ?? process.stdout;
+    this.stream = options.stream ?? nodeProcess()?.stdout ?? consoleLines();
     if (!this.stream || typeof this.stream.write !== 'function')
       throw new TypeError(
         `${fn}: option stream must have a write method, got ${describe(options.stream)}`,

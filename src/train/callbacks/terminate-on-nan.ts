@@ -1,5 +1,6 @@
 /** TerminateOnNaN (Keras): stops training after a batch whose loss is NaN or ±Infinity. */
 import { noMoreArgs } from '../../backend/validate.js';
+import { emitWarning } from '../../host.js';
 import { BaseCallback, type Logs } from './callback.js';
 
 /** Stops training after a batch whose loss is NaN or ±Infinity (Keras's `TerminateOnNaN`). */
@@ -35,7 +36,7 @@ export class TerminateOnNaN extends BaseCallback {
     if (typeof loss === 'number' && !Number.isFinite(loss)) {
       this.terminatedAt = { epoch: this.epoch, batch };
       this.stopTraining = true;
-      process.emitWarning(
+      emitWarning(
         `TerminateOnNaN: batch ${batch} of epoch ${this.epoch + 1} has loss ${loss}; terminating training`,
       );
     }
