@@ -22,14 +22,17 @@
 //
 // Every figure is the median over interleaved rounds (one sample of each implementation per
 // round, order rotated each round) with the spread as ± half the interquartile range. Tables
-// go to stdout, progress to stderr, everything (machine, commands, raw samples) to
-// benchmarks/results/suite-<mode>-<ISO date>.json.
+// go to stdout, progress to stderr, everything (machine, `uptime` at start and end, commands,
+// raw samples) to benchmarks/results/suite-<mode>-<ISO date>.json. At the end every figure is
+// set beside the newest earlier result of the same mode (lib/compare.mjs) and those that got
+// slower beyond the noise are listed (and stored under `comparison`).
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { compareWithPrevious, comparisonLines } from './lib/compare.mjs';
 import { LineProcess } from './lib/cref.mjs';
 import { describeMachine, formatMachine } from './lib/machine.mjs';
 import { errText } from './lib/measure.mjs';
@@ -186,6 +189,12 @@ if (opt.optimizers) {
   }
 }
 
+/** `uptime`'s line (the load the run shared the machine with), or null where there is none. */
+const uptime = () => {
+  const r = spawnSync('uptime', [], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+};
+const uptimeStart = uptime();
 const startedAt = new Date();
 const log = (s) => process.stderr.write(`${s}\n`);
 const out = (s = '') => process.stdout.write(`${s}\n`);
@@ -321,6 +330,7 @@ for (const name of SECTIONS) {
 }
 peers.worker?.close();
 machine.loadAvgEnd = os.loadavg().map((x) => +x.toFixed(2));
+machine.uptime = { start: uptimeStart, end: uptime() };
 {
   const v = Object.values(ctx.results.gemm?.openblas?.variants ?? {}).find((x) => x.available);
   if (v) machine.versions.openblasConfig = v.config.replace(/ \S+ MAX_THREADS.*$/, '');
@@ -407,7 +417,16 @@ const jsonPath =
   (mode === 'smoke'
     ? join(os.tmpdir(), `descent-suite-smoke-${fileStamp(startedAt)}.json`)
     : join(RESULTS_DIR, `suite-${mode}-${fileStamp(startedAt)}.json`));
+try {
+  result.comparison = compareWithPrevious(result, jsonPath, RESULTS_DIR);
+} catch (e) {
+  result.comparison = { available: false, reason: errText(e) };
+}
 writeJsonAtomic(jsonPath, result);
+if (result.comparison.baselines) {
+  for (const l of comparisonLines(result.comparison)) out(l);
+  out('');
+}
 if (notes.length) {
   out('Notes:');
   for (const n of notes) out(`- ${n.split('\n')[0]}`);
