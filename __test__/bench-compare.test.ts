@@ -23,7 +23,7 @@ const suite = (startedAt: string, mode: string, rows: object[]) => ({
 });
 
 describe('comparison with the previous results', () => {
-  it('lists the figures slower beyond the noise, against the newest earlier run of the mode', () => {
+  it('lists the figures slower beyond the noise, against the newest earlier run of the mode on the machine', () => {
     mkdirSync(dir, { recursive: true });
     const row = (impls: object) => ({ m: 64, k: 64, n: 64, impls });
     // older quick run (superseded), newest earlier quick run, a full run (other mode)
@@ -36,6 +36,14 @@ describe('comparison with the previous results', () => {
         ]),
       ],
       ['suite-full-c.json', suite('2026-01-03T00:00:00Z', 'full', [row({ native: m(1000) })])],
+      // a newer quick run on another CPU: not a baseline
+      [
+        'suite-quick-d.json',
+        {
+          ...suite('2026-01-03T12:00:00Z', 'quick', [row({ native: m(1) })]),
+          machine: { cpu: 'y', logicalCores: 2, loadAvg: [0, 0, 0] },
+        },
+      ],
     ];
     for (const [f, r] of files) writeFileSync(join(dir, f), JSON.stringify(r));
     const now = suite('2026-01-04T00:00:00Z', 'quick', [

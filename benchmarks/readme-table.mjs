@@ -109,7 +109,7 @@ export function renderSection(res, source, borrowed = []) {
   if (res.mode !== 'full') {
     lines.push('');
     lines.push(
-      `> ${res.mode} mode (${res.method.rounds} rounds of ~${res.method.sampleSeconds * 1e3} ms samples${m.loadAvg ? `, load average ${m.loadAvg[0]} at the start${m.loadAvgEnd ? `, ${m.loadAvgEnd[0]} at the end` : ''}` : ''}): indicative only; \`npm run bench\` without flags gives the figures to quote.`,
+      `> ${res.mode} mode (${res.method.rounds} rounds of ~${res.method.sampleSeconds * 1e3} ms samples${m.loadAvg ? `, load average ${m.loadAvg[0]} at the start${m.loadAvgEnd ? `, ${m.loadAvgEnd[0]} at the end` : ''} on ${m.logicalCores} cores${Math.max(m.loadAvg[0], m.loadAvgEnd?.[0] ?? 0) > 1.5 ? ': the machine was shared with other work, so the figures are noisy and mostly low' : ''}` : ''}): indicative only; \`npm run bench\` without flags gives the figures to quote.`,
     );
   }
   renderComparison(res.comparison, lines);
@@ -289,7 +289,7 @@ export function renderSection(res, source, borrowed = []) {
           )
           .join(
             ', ',
-          )}, ${pk.source.replace(/ of this run/, '')}). PyTorch: ${tr.pytorch?.threads ?? 2} threads and 1 thread; native / PyTorch is against the faster of the two. js and tfjs-cpu run at the default batch only.`,
+          )}, ${pk.source.replace(/ of this run/, '')}). PyTorch: ${tr.pytorch?.threads ?? 2} threads and 1 thread; native / PyTorch is against the faster of the two. js and tfjs-cpu run at the default batch only.${pk.note ? ` Caution: ${pk.note}.` : ''}`,
       );
     }
     const gf = (x) =>

@@ -26,13 +26,14 @@ export interface Comparison {
     file: string;
     startedAt: string;
     loadAvg: number[] | null;
-    sameMachine: boolean;
   }[];
   compared: number;
   slower: Change[];
   faster: Change[];
 }
 export const MIN_CHANGE: number;
+// biome-ignore lint/suspicious/noExplicitAny: machine descriptions are untyped JSON
+export function sameMachine(a: any, b: any): boolean;
 // biome-ignore lint/suspicious/noExplicitAny: a suite result is untyped JSON
 export function figuresOf(res: any): Map<string, Figure>;
 // biome-ignore lint/suspicious/noExplicitAny: a suite result is untyped JSON

@@ -60,9 +60,13 @@ export function figuresOf(res) {
   return f;
 }
 
+/** Same CPU model, core count and native SIMD level: only then are two runs' figures alike. */
+export const sameMachine = (a, b) =>
+  a?.cpu === b?.cpu && a?.logicalCores === b?.logicalCores && a?.simd === b?.simd;
+
 /**
- * The newest earlier suite result of `res.mode` in `dir` per section that `res` measured:
- * [{ section, file, res }], skipping `file` itself.
+ * The newest earlier suite result of `res.mode` on the same machine in `dir` per section that
+ * `res` measured: [{ section, file, res }], skipping `file` itself.
  */
 export function previousPerSection(res, file, dir) {
   const older = readdirSync(dir)
@@ -77,6 +81,7 @@ export function previousPerSection(res, file, dir) {
       }
     })
     .filter((o) => o.res.benchmark === 'suite' && o.res.startedAt < res.startedAt)
+    .filter((o) => sameMachine(o.res.machine, res.machine))
     .sort((a, b) => (a.res.startedAt < b.res.startedAt ? 1 : -1));
   const out = [];
   for (const section of res.sections ?? []) {
@@ -88,7 +93,8 @@ export function previousPerSection(res, file, dir) {
 }
 
 /**
- * `res` against the earlier results: { baselines: [{section, file, startedAt, loadAvg}],
+ * `res` against the earlier results of the same machine: { baselines: [{section, file,
+ * startedAt, loadAvg}],
  * compared, slower: [...], faster: [...] }. A figure counts as slower when it lost more than
  * both spreads allow (its ±half-IQR band and the earlier one do not overlap: a relative change
  * beyond (spread before + spread after) / 2) and more than MIN_CHANGE.
@@ -105,9 +111,6 @@ export function compareWithPrevious(res, file, dir) {
       file: relative(resolve(dir, '..', '..'), f), // as from the repository's root
       startedAt: old.startedAt,
       loadAvg: old.machine?.loadAvg ?? null,
-      sameMachine:
-        old.machine?.cpu === res.machine?.cpu &&
-        old.machine?.logicalCores === res.machine?.logicalCores,
     });
     for (const [key, b] of figuresOf(old)) {
       const a = now.get(key);
@@ -148,12 +151,13 @@ const fmtV = (v) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toPrec
 /** Plain-text lines of a comparison, for the suite's stdout. */
 export function comparisonLines(cmp, rel = (f) => f) {
   const lines = [];
-  if (!cmp.baselines.length) return ['No earlier result of this mode to compare with.'];
+  if (!cmp.baselines.length)
+    return ['No earlier result of this mode on this machine (CPU, cores, SIMD) to compare with.'];
   const files = [...new Set(cmp.baselines.map((b) => b.file))];
   for (const f of files) {
     const bs = cmp.baselines.filter((b) => b.file === f);
     lines.push(
-      `Compared with ${rel(f)} (${bs[0].startedAt}, load ${bs[0].loadAvg?.[0] ?? '?'}${bs[0].sameMachine ? '' : ', another machine'}): ${bs.map((b) => b.section).join(', ')}`,
+      `Compared with ${rel(f)} (${bs[0].startedAt}, load ${bs[0].loadAvg?.[0] ?? '?'}): ${bs.map((b) => b.section).join(', ')}`,
     );
   }
   lines.push(
