@@ -55,7 +55,7 @@ const SEED = 1;
 export const BATCHES = {
   full: { mlp: [32, 128, 512], cnn: [32, 64, 128] },
   quick: { mlp: [32, 128, 512], cnn: [32, 64, 128] },
-  smoke: { mlp: [32, 128], cnn: [64] },
+  smoke: { mlp: [128], cnn: [64] }, // the smoke test's time budget
 };
 
 /**
@@ -85,8 +85,7 @@ export async function runTraining(ctx) {
   const subset = cfg.mode === 'smoke';
   const arrays = loadArrays(lib, { subset });
   log(`training data: ${arrays.source} (${arrays.train.n} training, ${arrays.test.n} test images)`);
-  const torch = await startTorch(ctx, cfg);
-  const torch1 = torch.proc ? await startTorch(ctx, cfg, 1) : torch;
+  const [torch, torch1] = await startTorch(ctx, cfg);
   const peak = await gemmPeak(ctx);
   const all = peak.byThreads[ctx.machine.nativeThreads];
   if (ctx.machine.nativeThreads > 1 && all && peak.byThreads[1]?.gflops > all.gflops) {
@@ -144,7 +143,7 @@ export async function runTraining(ctx) {
     }
   } finally {
     torch.proc?.close();
-    if (torch1 !== torch) torch1.proc?.close();
+    torch1.proc?.close();
   }
   try {
     result.layers = await runLayers(ctx, arrays, Object.values(NETS));
@@ -176,14 +175,18 @@ export async function runTraining(ctx) {
 }
 
 /**
- * The PyTorch child, when `python3 -c "import torch"` works (DESCENT_BENCH_PYTHON overrides), on
- * `threads` torch threads (default: train_bench.py's). One child per thread count: switching
- * torch.set_num_threads between samples in one process would charge the switch to PyTorch.
+ * The PyTorch children, when `python3 -c "import torch"` works (DESCENT_BENCH_PYTHON
+ * overrides): [on train_bench.py's default thread count, on one thread]. One child per thread
+ * count: switching torch.set_num_threads between samples in one process would charge the
+ * switch to PyTorch. Each is { proc, info, command } or { reason, command }.
  */
-async function startTorch(ctx, cfg, threads) {
+async function startTorch(ctx, cfg) {
   const py = process.env.DESCENT_BENCH_PYTHON || 'python3';
   const command = `${py} ${PY_SCRIPT}`;
-  if (cfg.without.has('torch')) return { reason: 'disabled (--without torch)', command };
+  if (cfg.without.has('torch')) {
+    const r = { reason: 'disabled (--without torch)', command };
+    return [r, r];
+  }
   const probe = spawnSync(py, ['-c', 'import torch, numpy'], { encoding: 'utf8' });
   if (probe.status !== 0) {
     const why = probe.error
@@ -191,21 +194,27 @@ async function startTorch(ctx, cfg, threads) {
       : (probe.stderr.trim().split('\n').at(-1) ?? `exit ${probe.status}`);
     const reason = `PyTorch leg skipped: ${py} cannot import torch (${why}); to enable it, pip install torch numpy (CPU wheel) or point DESCENT_BENCH_PYTHON at a Python that has them`;
     ctx.notes.push(reason);
-    return { reason, command };
+    return [
+      { reason, command },
+      { reason, command },
+    ];
   }
-  const env = threads
-    ? { ...process.env, DESCENT_BENCH_TORCH_THREADS: String(threads) }
-    : undefined;
-  const proc = new LineProcess(py, [PY_SCRIPT], {
-    env,
-    label: `PyTorch training child${threads ? ` (${threads} thread)` : ''}`,
-  });
-  try {
-    return { proc, info: { available: true, ...(await proc.request('info')) }, command };
-  } catch (e) {
-    proc.close();
-    return { reason: errText(e), command };
-  }
+  const start = async (threads) => {
+    const env = threads
+      ? { ...process.env, DESCENT_BENCH_TORCH_THREADS: String(threads) }
+      : undefined;
+    const proc = new LineProcess(py, [PY_SCRIPT], {
+      env,
+      label: `PyTorch training child${threads ? ` (${threads} thread)` : ''}`,
+    });
+    try {
+      return { proc, info: { available: true, ...(await proc.request('info')) }, command };
+    } catch (e) {
+      proc.close();
+      return { reason: errText(e), command };
+    }
+  };
+  return Promise.all([start(), start(1)]); // both import torch at once (seconds each)
 }
 
 /**
