@@ -280,7 +280,7 @@ export function renderSection(res, source, borrowed = []) {
     if (pk?.byThreads) {
       lines.push('');
       lines.push(
-        `GFLOP/s: the step's useful work (forward and backward GEMMs and convolutions as im2col GEMMs, 2 FLOPs per multiply-add, no input-layer dX, nothing for elementwise work; \`benchmarks/lib/flops.mjs\`) per second, and in brackets its fraction of descent's GEMM peak on as many threads (${Object.entries(
+        `GFLOP/s: the step's useful work (forward and backward GEMMs and convolutions as im2col GEMMs, 2 FLOPs per multiply-add, no input-layer dX, nothing for elementwise work; \`benchmarks/lib/flops.mjs\`) per second, and in brackets its fraction of descent's own GEMM peak on as many threads: the native GEMM at ${tr.rows[0]?.gemmPeak?.shape ?? 'n/a'}, sampled in the same interleaved rounds as the steps and divided round by round, so that load from other work falls on both (the gemm section's best, not interleaved: ${Object.entries(
           pk.byThreads,
         )
           .map(
@@ -289,9 +289,11 @@ export function renderSection(res, source, borrowed = []) {
           )
           .join(
             ', ',
-          )}, ${pk.source.replace(/ of this run/, '')}). PyTorch: ${tr.pytorch?.threads ?? 2} threads and 1 thread; native / PyTorch is against the faster of the two. js and tfjs-cpu run at the default batch only.${pk.note ? ` Caution: ${pk.note}.` : ''}`,
+          )}). PyTorch: ${tr.pytorch?.threads ?? 2} threads and 1 thread, each in its own process; native / PyTorch is against the faster of the two. js and tfjs-cpu run at the default batch only.`,
       );
     }
+    const peakCell = (r, k) =>
+      r.gemmPeak?.[k]?.available ? r.gemmPeak[k].gflops.median.toFixed(0) : '–';
     const gf = (x) =>
       x?.available && x.gflops
         ? `${x.gflops.median.toFixed(0)}${x.fractionOfPeak === null || x.fractionOfPeak === undefined ? '' : ` (${(x.fractionOfPeak * 100).toFixed(0)}%)`}`
@@ -305,6 +307,7 @@ export function renderSection(res, source, borrowed = []) {
           ...tr.impls,
           'native GFLOP/s (of peak)',
           'native-1t GFLOP/s (of peak)',
+          'GEMM peak GFLOP/s (2 threads / 1)',
           'native / tfjs-wasm',
           'native / PyTorch',
           'js / tfjs-wasm',
@@ -315,6 +318,7 @@ export function renderSection(res, source, borrowed = []) {
           ...tr.impls.map((k) => num(r.impls[k], 'samplesPerSec', 0)),
           gf(r.impls.native),
           gf(r.impls['native-1t']),
+          `${peakCell(r, 'gemm-peak')} / ${peakCell(r, 'gemm-peak-1t')}`,
           ratio(r.ratios.nativeOverTfjsWasm, 1),
           `${ratio(r.ratios.nativeOverPytorch, 2)}${r.ratios.pytorchReference === 'pytorch-1t' ? ' (1 thread)' : ''}`,
           ratio(r.ratios.jsOverTfjsWasm, 2),

@@ -12,7 +12,10 @@
 //                            importable, on 2 threads (DESCENT_BENCH_TORCH_THREADS) and on 1
 //               at several batch sizes (BATCHES; js and tfjs-cpu at the net's default batch
 //               only), each also as GFLOP/s of useful work (lib/flops.mjs) and as a fraction
-//               of descent's own GEMM peak at the same thread count (gemmPeak below)
+//               of descent's own GEMM at a large size on the same thread count: measured
+//               in the same interleaved rounds as the steps (`gemm-peak`, `gemm-peak-1t`), the
+//               fraction taken per round (so that load from other work cancels), and also
+//               against the gemm section's best (gemmPeak below)
 //   layers      TensorFlow.js programs unchanged on tfjs backends: tfjs-layers model.fit and
 //               model.predict samples/s on `descent` (descent-ml/tfjs), `cpu` and `wasm`, and
 //               test accuracy after equal epochs (sections/training-layers.mjs)
@@ -30,7 +33,7 @@ import { fillRandom } from '../lib/gemm-data.mjs';
 import { errText, measure, unavailable } from '../lib/measure.mjs';
 import { useTfBackend } from '../lib/tfjs.mjs';
 import { makeTfjsTrainer } from '../lib/tfjs-train.mjs';
-import { fmtSpread, statsOf, table, timeBatch } from '../lib/timing.mjs';
+import { fmtSpread, stats, statsOf, table, timeBatch } from '../lib/timing.mjs';
 import { Batcher, loadArrays, makeDescentTrainer, NETS } from '../lib/train-data.mjs';
 import { printLayers, runLayers } from './training-layers.mjs';
 
@@ -90,7 +93,7 @@ export async function runTraining(ctx) {
   const all = peak.byThreads[ctx.machine.nativeThreads];
   if (ctx.machine.nativeThreads > 1 && all && peak.byThreads[1]?.gflops > all.gflops) {
     // two threads can always do what one does: the machine was busy during the GEMM samples
-    peak.note = `the ${ctx.machine.nativeThreads}-thread GEMM peak (${all.gflops.toFixed(1)} GFLOP/s) came out below the 1-thread one (${peak.byThreads[1].gflops.toFixed(1)}): other work held the cores during its samples, so the ${ctx.machine.nativeThreads}-thread fractions of peak are overstated`;
+    peak.note = `the ${ctx.machine.nativeThreads}-thread GEMM peak (${all.gflops.toFixed(1)} GFLOP/s) came out below the 1-thread one (${peak.byThreads[1].gflops.toFixed(1)}): other work held the cores during its samples, so the ${ctx.machine.nativeThreads}-thread fractions of that peak (fractionOfSectionPeak) are overstated; the interleaved ones (fractionOfPeak) are not affected that way`;
     ctx.notes.push(`training: ${peak.note}`);
   }
   log(
@@ -98,6 +101,7 @@ export async function runTraining(ctx) {
       .map(([t, p]) => `${t} thread(s) ${p.gflops?.toFixed(1) ?? 'n/a'} GFLOP/s`)
       .join(', ')} (${peak.source})`,
   );
+  const peakGemm = await startPeakGemm(ctx);
   const result = {
     available: true,
     data: { source: arrays.source, path: arrays.path, train: arrays.train.n, test: arrays.test.n },
@@ -129,7 +133,7 @@ export async function runTraining(ctx) {
   try {
     for (const base of Object.values(NETS)) {
       for (const batch of BATCHES[cfg.mode][base.id]) {
-        const row = await stepCell(ctx, base, batch, arrays, [torch, torch1], peak);
+        const row = await stepCell(ctx, base, batch, arrays, [torch, torch1], peak, peakGemm);
         result.rows.push(row);
         log(
           `${base.label} batch ${batch}: ${TRAIN_IMPLS.filter((k) => row.impls[k].available)
@@ -144,6 +148,7 @@ export async function runTraining(ctx) {
   } finally {
     torch.proc?.close();
     torch1.proc?.close();
+    peakGemm.worker?.close();
   }
   try {
     result.layers = await runLayers(ctx, arrays, Object.values(NETS));
@@ -281,7 +286,40 @@ const pick = (r, name) => ({
   impl: name,
 });
 
-async function stepCell(ctx, base, batch, arrays, [torch, torch1], peak) {
+/**
+ * The GEMM interleaved with every step row as its peak: n³ (1024³; smoke 128³) on descent's
+ * native backend, all threads in-process and one thread in a worker of its own
+ * (DESCENT_THREADS=1; the suite's worker runs the one-thread step).
+ */
+async function startPeakGemm(ctx) {
+  const { cfg, peers } = ctx;
+  const n = cfg.mode === 'smoke' ? 128 : 1024;
+  const out = { n, flop: 2 * n ** 3, native: null, worker: null, reasons: {} };
+  if (peers.native) {
+    const a = fillRandom(new Float32Array(n * n), 1);
+    const b = fillRandom(new Float32Array(n * n), 2);
+    const c = new Float32Array(n * n);
+    const o = { m: n, n, k: n };
+    out.native = () => peers.native.gemm(a, b, c, o);
+  } else out.reasons['gemm-peak'] = peers.nativeReason;
+  if (!peers.worker) out.reasons['gemm-peak-1t'] = peers.workerReason;
+  else {
+    const w = new LineProcess(process.execPath, [join(HERE, '..', 'lib', 'worker.mjs')], {
+      env: { ...process.env, DESCENT_THREADS: '1' },
+      label: 'descent GEMM-peak worker (DESCENT_THREADS=1)',
+    });
+    try {
+      await w.request(`init gemm ${n} ${n} ${n}`);
+      out.worker = w;
+    } catch (e) {
+      w.close();
+      out.reasons['gemm-peak-1t'] = errText(e);
+    }
+  }
+  return out;
+}
+
+async function stepCell(ctx, base, batch, arrays, [torch, torch1], peak, peakGemm) {
   const { lib, cfg, peers } = ctx;
   const net = { ...base, batch };
   const isDefault = batch === base.batch;
@@ -396,6 +434,20 @@ async function stepCell(ctx, base, batch, arrays, [torch, torch1], peak) {
     }
   }
 
+  // descent's GEMM at a large size, sampled in the same rounds: the peak each step is set against
+  if (peakGemm.native)
+    impls.push({
+      name: 'gemm-peak',
+      sample: (iters) => timeBatch(peakGemm.native, iters),
+      meta: { threads: ctx.machine.nativeThreads },
+    });
+  if (peakGemm.worker)
+    impls.push({
+      name: 'gemm-peak-1t',
+      sample: (iters) => peakGemm.worker.run(iters),
+      meta: { threads: 1 },
+    });
+
   // A training step is milliseconds long and touches a few MB of weights and optimizer
   // state: samples of at least 0.2 s, so that the cold first step after another
   // implementation's sample (caches refilled) weighs little.
@@ -417,6 +469,14 @@ async function stepCell(ctx, base, batch, arrays, [torch, torch1], peak) {
     }
     for (const [t, key] of torchKeys) await t.proc.request(`drop ${key}`).catch(() => {});
   }
+  const { n: pn, flop: pflop } = peakGemm;
+  row.gemmPeak = { shape: `${pn}×${pn}×${pn}` };
+  for (const name of ['gemm-peak', 'gemm-peak-1t']) {
+    const r = measured[name];
+    row.gemmPeak[name] = r?.available
+      ? { ...r, gflops: statsOf(r.samplesSec, (x) => pflop / x / 1e9) }
+      : (r ?? unavailable(peakGemm.reasons[name] ?? 'not measured'));
+  }
   const peakFor = (threads) =>
     typeof threads !== 'number'
       ? null
@@ -435,13 +495,25 @@ async function stepCell(ctx, base, batch, arrays, [torch, torch1], peak) {
     }
     const gflops = statsOf(r.samplesSec, (s) => flops.total / s / 1e9);
     const p = peakFor(r.threads);
+    // the interleaved GEMM at this implementation's thread count, round by round:
+    // (flops / step time) / (GEMM flops / GEMM time) per round, median over rounds
+    const pk =
+      typeof r.threads !== 'number'
+        ? null
+        : row.gemmPeak[r.threads === 1 ? 'gemm-peak-1t' : 'gemm-peak'];
+    const frac = pk?.available
+      ? pairedFraction(pk.samplesSec, r.samplesSec, flops.total / pflop)
+      : null;
     row.impls[name] = {
       ...r,
       samplesPerSec: statsOf(r.samplesSec, (s) => batch / s),
       gflops,
-      // the GEMM peak at this implementation's thread count (descent's own GEMM)
-      peakGflops: p?.gflops ?? null,
-      fractionOfPeak: p?.gflops ? gflops.median / p.gflops : null,
+      peakGflops: pk?.available ? pk.gflops.median : null,
+      fractionOfPeak: frac?.median ?? null,
+      fractionOfPeakSpread: frac?.spread ?? null,
+      // against the gemm section's best GEMM at this thread count (not interleaved)
+      sectionPeakGflops: p?.gflops ?? null,
+      fractionOfSectionPeak: p?.gflops ? gflops.median / p.gflops : null,
     };
   }
   // the loss after each sample: it should fall from ln 10 ≈ 2.3 in every implementation
@@ -464,6 +536,15 @@ async function stepCell(ctx, base, batch, arrays, [torch, torch1], peak) {
     jsOverTfjsWasm: div(s('js'), s('tfjs-wasm')),
   };
   return row;
+}
+
+/**
+ * Per round: (step flops / step seconds) / (GEMM flops / GEMM seconds) = GEMM seconds / step
+ * seconds × `scale` (step flops / GEMM flops); stats over the rounds both have.
+ */
+function pairedFraction(peakSec, stepSec, scale) {
+  const n = Math.min(peakSec.length, stepSec.length);
+  return n ? stats(Array.from({ length: n }, (_, i) => (peakSec[i] / stepSec[i]) * scale)) : null;
 }
 
 /** One time-to-accuracy run in a fresh process (lib/train-child.mjs); its JSON, or why not. */
@@ -558,11 +639,11 @@ export function printTraining(res, out) {
   const pk = res.gemmPeak;
   out('');
   out(
-    `Useful GFLOP/s per step (GEMMs and convolutions, forward and backward) and the fraction of descent's GEMM peak at the same thread count (${Object.entries(
+    `Useful GFLOP/s per step (GEMMs and convolutions, forward and backward) and, in brackets, the fraction of descent's native GEMM at ${res.rows[0]?.gemmPeak?.shape ?? 'n/a'} on the same thread count, sampled in the same interleaved rounds (per-round ratio, median; "peak" columns: that GEMM's GFLOP/s in the row). The gemm section's best, for reference: ${Object.entries(
       pk?.byThreads ?? {},
     )
       .map(([t, p]) => `${t} thread(s): ${p.gflops.toFixed(1)} GFLOP/s at ${p.shape}`)
-      .join('; ')}; ${pk?.source ?? 'no peak'})`,
+      .join('; ')} (${pk?.source ?? 'no peak'})`,
   );
   if (pk?.note) out(`! ${pk.note}`);
   const gf = (m) =>
@@ -571,12 +652,15 @@ export function printTraining(res, out) {
       : 'n/a';
   out(
     table(
-      ['net', 'batch', 'MFLOP/step', ...res.impls],
+      ['net', 'batch', 'MFLOP/step', ...res.impls, 'peak', 'peak 1t'],
       res.rows.map((r) => [
         r.label,
         String(r.batch),
         (r.flopsPerStep.total / 1e6).toFixed(1),
         ...res.impls.map((c) => gf(r.impls[c])),
+        ...['gemm-peak', 'gemm-peak-1t'].map((k) =>
+          r.gemmPeak?.[k]?.available ? r.gemmPeak[k].gflops.median.toFixed(1) : 'n/a',
+        ),
       ]),
     ),
   );
