@@ -8,9 +8,11 @@
 //   DESCENT_THREADS=1 node benchmarks/step-profile.mjs …   one native thread
 //
 // Prints per phase the median over rounds of its mean µs per step (± half the IQR), its share
-// of the step, and for forward and backward the useful GFLOP/s (lib/flops.mjs). The timers
-// themselves cost well under a µs per phase. Native calls are synchronous, so each phase's time
-// is its own.
+// of the step, and for forward and backward the useful GFLOP/s (lib/flops.mjs); and the same
+// in CPU µs (process.cpuUsage, all threads of the process summed): on a machine loaded by
+// other work the wall times grow with the waiting, the CPU times much less (with one thread
+// they are the work itself). The timers cost about a µs per phase. Native calls are
+// synchronous, so each phase's time is its own.
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { stepFlops } from './lib/flops.mjs';
@@ -69,40 +71,59 @@ const b = new Batcher(lib, arrays.train, batch, 1);
 
 const PHASES = ['gather', 'zeroGrad', 'forward', 'loss', 'backward', 'optimizer'];
 const acc = Object.fromEntries(PHASES.map((p) => [p, 0]));
+const accCpu = Object.fromEntries(PHASES.map((p) => [p, 0]));
 let total = 0;
+let totalCpu = 0;
+const cpuUs = () => {
+  const c = process.cpuUsage();
+  return c.user + c.system;
+};
 function step() {
-  const t0 = performance.now();
+  const t = [performance.now()];
+  const c = [cpuUs()];
+  const mark = () => {
+    t.push(performance.now());
+    c.push(cpuUs());
+  };
   b.next();
-  const t1 = performance.now();
+  mark();
   model.zeroGrad();
-  const t2 = performance.now();
+  mark();
   const pred = model.forward({ data: b.x, shape: [batch, ...inShape] }, { training: true });
-  const t3 = performance.now();
+  mark();
   loss.forward(pred, b.y, grad.data);
-  const t4 = performance.now();
+  mark();
   pred.backward(grad);
-  const t5 = performance.now();
+  mark();
   adam.step();
-  const t6 = performance.now();
-  acc.gather += t1 - t0;
-  acc.zeroGrad += t2 - t1;
-  acc.forward += t3 - t2;
-  acc.loss += t4 - t3;
-  acc.backward += t5 - t4;
-  acc.optimizer += t6 - t5;
-  total += t6 - t0;
+  mark();
+  PHASES.forEach((p, i) => {
+    acc[p] += t[i + 1] - t[i]; // ms
+    accCpu[p] += c[i + 1] - c[i]; // µs
+  });
+  total += t[6] - t[0];
+  totalCpu += c[6] - c[0];
 }
 
 for (let i = 0; i < Math.max(20, steps / 2); i++) step(); // warm-up: JIT, pages, thread pool
 const perRound = Object.fromEntries([...PHASES, 'step'].map((p) => [p, []]));
+const perRoundCpu = Object.fromEntries([...PHASES, 'step'].map((p) => [p, []]));
 const cpu0 = process.cpuUsage();
 const wall0 = performance.now();
 for (let r = 0; r < rounds; r++) {
-  for (const p of PHASES) acc[p] = 0;
+  for (const p of PHASES) {
+    acc[p] = 0;
+    accCpu[p] = 0;
+  }
   total = 0;
+  totalCpu = 0;
   for (let i = 0; i < steps; i++) step();
-  for (const p of PHASES) perRound[p].push((acc[p] / steps) * 1e3);
+  for (const p of PHASES) {
+    perRound[p].push((acc[p] / steps) * 1e3);
+    perRoundCpu[p].push(accCpu[p] / steps);
+  }
   perRound.step.push((total / steps) * 1e3);
+  perRoundCpu.step.push(totalCpu / steps);
 }
 const cpu = process.cpuUsage(cpu0);
 const wallSec = (performance.now() - wall0) / 1e3;
@@ -120,6 +141,7 @@ const res = {
   cpuSecondsPerWallSecond: (cpu.user + cpu.system) / 1e6 / wallSec,
   flops: fl,
   us: Object.fromEntries(Object.entries(perRound).map(([p, v]) => [p, stats(v)])),
+  cpuUs: Object.fromEntries(Object.entries(perRoundCpu).map(([p, v]) => [p, stats(v)])),
 };
 const med = (p) => res.us[p].median;
 res.gflops = {
@@ -133,14 +155,13 @@ if (opt.json) {
   console.log(
     `${net.label}, batch ${batch}, ${opt.backend} (${res.threads} thread(s)), ${rounds} rounds × ${steps} steps; ${res.cpu}, load ${res.loadAvg.join(' ')}, ${res.cpuSecondsPerWallSecond.toFixed(2)} CPU s per wall s`,
   );
+  console.log('  phase         wall µs  ±½IQR  share  GFLOP/s    CPU µs  ±½IQR');
   for (const p of [...PHASES, 'step']) {
     const s = res.us[p];
-    const extra =
-      p === 'forward' || p === 'backward' || p === 'step'
-        ? `  ${res.gflops[p].toFixed(1)} GFLOP/s`
-        : '';
+    const c = res.cpuUs[p];
+    const g = res.gflops[p] === undefined ? '' : res.gflops[p].toFixed(1);
     console.log(
-      `  ${p.padEnd(10)} ${s.median.toFixed(0).padStart(7)} µs ±${((s.spread / 2) * 100).toFixed(0).padStart(2)}%  ${((s.median / med('step')) * 100).toFixed(0).padStart(3)}%${extra}`,
+      `  ${p.padEnd(10)} ${s.median.toFixed(0).padStart(10)} ${`${((s.spread / 2) * 100).toFixed(0)}%`.padStart(6)} ${`${((s.median / med('step')) * 100).toFixed(0)}%`.padStart(6)} ${g.padStart(8)} ${c.median.toFixed(0).padStart(9)} ${`${((c.spread / 2) * 100).toFixed(0)}%`.padStart(6)}`,
     );
   }
   console.log(
