@@ -8,9 +8,11 @@
 //                  threads and one), js, tfjs cpu/wasm, OpenBLAS (threads 1/all × CORETYPE)
 //   4. boundary    N-API call cost, js/native crossovers, and a verdict on the routing
 //                  threshold DEFAULT_MIN_NATIVE_LENGTH
-//   5. training    Fashion-MNIST MLP and CNN: samples/s per step (descent native, one thread,
-//                  js; tfjs cpu/wasm; PyTorch when importable), seconds to 88% test accuracy
-//                  and the run's memory (peak RSS, growth across epochs)
+//   5. training    Fashion-MNIST MLP and CNN: samples/s per step at batch 32/128/512 (CNN
+//                  32/64/128) (descent native, one thread, js; tfjs cpu/wasm; PyTorch on 2 and
+//                  1 threads when importable), useful GFLOP/s and the fraction of descent's
+//                  GEMM peak (sampled in the same rounds), seconds to 88% test accuracy and the
+//                  run's memory (peak RSS, growth across epochs)
 //   6. autograd    the tape's per-call overhead on tiny tensors beside PyTorch eager, and
 //                  train.fit against a hand-written loop
 //   7. models      whole steps of the meta-learning and generative models beside PyTorch CPU:
@@ -54,7 +56,7 @@ const WITHOUT = ['tfjs', 'wasm', 'openblas', 'c', 'openmp', 'worker', 'torch'];
 
 const USAGE = `usage: node benchmarks/run.mjs [options]
   (default)          full run: 9 rounds of ~50 ms samples (~10-15 min: tfjs's cpu backend is slow)
-  --quick            3 rounds of short samples, slow cases skipped past a 2 s budget (< 2 min)
+  --quick            3 rounds of short samples, slow cases skipped past a 2 s budget (minutes)
   --smoke            tiny sizes, one round: checks that everything runs (the smoke test)
   --only <list>      sections, comma-separated: ${SECTIONS.join(', ')}
   --optimizers <ids> only these optimizers: ${OPTIMIZER_IDS.join(', ')}
