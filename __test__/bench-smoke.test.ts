@@ -26,7 +26,7 @@ interface Run {
 
 const OPTIM_IMPLS = ['native', 'native-kernel', 'native-1t', 'js', 'c', 'tfjs-cpu', 'tfjs-wasm'];
 const WITHOUT = ['tfjs', 'openblas', 'c', 'openmp', 'worker', 'torch'];
-const TRAIN_IMPLS = ['native', 'native-1t', 'js', 'tfjs-cpu', 'tfjs-wasm', 'pytorch'];
+const TRAIN_IMPLS = ['native', 'native-1t', 'js', 'tfjs-cpu', 'tfjs-wasm', 'pytorch', 'pytorch-1t'];
 
 function smoke(name: string, extra: string[]): Run {
   const jsonPath = join(dir, `${name}.json`);
@@ -185,12 +185,34 @@ function checkSchema(res: Json): void {
   expectPeer('training', t);
   if (t.available) {
     expect(t.impls).toEqual(TRAIN_IMPLS);
-    expect(t.rows.map((r: Json) => r.net)).toEqual(['mlp', 'cnn']);
+    // one row per net and batch size, the net's default batch among them
+    expect(t.rows.map((r: Json) => `${r.net} ${r.batch}`)).toEqual(
+      ['mlp', 'cnn'].flatMap((n) => t.batches[n].map((b: number) => `${n} ${b}`)),
+    );
+    expect(t.rows.filter((r: Json) => r.defaultBatch).map((r: Json) => r.net)).toEqual([
+      'mlp',
+      'cnn',
+    ]);
+    expect(Object.keys(t.gemmPeak.byThreads).length).toBeGreaterThanOrEqual(1);
+    // the FLOP count of lib/flops.mjs on the suite's nets (bench-flops.test.ts derives it)
+    for (const r of t.rows)
+      expect(r.flopsPerStep.total, `${r.net} b${r.batch}`).toBe(
+        r.batch * (r.net === 'mlp' ? 1_007_104 : 7_082_496),
+      );
     for (const r of t.rows) {
-      for (const k of TRAIN_IMPLS)
-        expectImpl(`training ${r.net} ${k}`, r.impls[k], 'samplesPerSec');
+      const where = `training ${r.net} b${r.batch}`;
+      expect(r.flopsPerStep.total, `${where} flops`).toBeGreaterThan(0);
+      for (const k of TRAIN_IMPLS) {
+        expectImpl(`${where} ${k}`, r.impls[k], 'samplesPerSec');
+        if (r.impls[k].available) {
+          expect(r.impls[k].gflops.median, `${where} ${k} gflops`).toBeGreaterThan(0);
+          expect('fractionOfPeak' in r.impls[k], `${where} ${k} fractionOfPeak`).toBe(true);
+        }
+      }
+      if (r.impls.native.available && t.gemmPeak.byThreads[res.machine.nativeThreads])
+        expect(r.impls.native.fractionOfPeak, `${where} native fraction`).toBeGreaterThan(0);
       for (const k of ['nativeOverTfjsWasm', 'nativeOverPytorch', 'jsOverTfjsWasm'])
-        expect(k in r.ratios, `training ${r.net} ratios.${k}`).toBe(true);
+        expect(k in r.ratios, `${where} ratios.${k}`).toBe(true);
       // every descent step that ran returned a finite loss
       for (const v of Object.values(r.loss) as number[][])
         expect(v.every(Number.isFinite), `training ${r.net} losses`).toBe(true);
@@ -243,6 +265,10 @@ function checkSchema(res: Json): void {
     expectPeer('models dcgan pytorch', md.dcgan.pytorch);
     if (md.dcgan.pytorch.available) expect(md.dcgan.ratio).toBeGreaterThan(0);
   }
+
+  // the comparison with earlier results (smoke runs have none of their mode to compare with)
+  expect(res.comparison.baselines).toEqual([]);
+  expect(res.comparison.slower).toEqual([]);
 }
 
 let asIs: Run;

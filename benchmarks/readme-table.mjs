@@ -109,9 +109,10 @@ export function renderSection(res, source, borrowed = []) {
   if (res.mode !== 'full') {
     lines.push('');
     lines.push(
-      `> ${res.mode} mode (${res.method.rounds} rounds of ~${res.method.sampleSeconds * 1e3} ms samples${m.loadAvg ? `, load average ${m.loadAvg[0]} at the start` : ''}): indicative only; \`npm run bench\` without flags gives the figures to quote.`,
+      `> ${res.mode} mode (${res.method.rounds} rounds of ~${res.method.sampleSeconds * 1e3} ms samples${m.loadAvg ? `, load average ${m.loadAvg[0]} at the start${m.loadAvgEnd ? `, ${m.loadAvgEnd[0]} at the end` : ''} on ${m.logicalCores} cores${Math.max(m.loadAvg[0], m.loadAvgEnd?.[0] ?? 0) > 1.5 ? ': the machine was shared with other work, so the figures are noisy and mostly low' : ''}` : ''}): indicative only; \`npm run bench\` without flags gives the figures to quote.`,
     );
   }
+  renderComparison(res.comparison, lines);
 
   // bandwidth
   const bw = res.bandwidth;
@@ -140,7 +141,7 @@ export function renderSection(res, source, borrowed = []) {
     lines.push('### Optimizer step (M parameters/s, higher is better)');
     lines.push('');
     lines.push(
-      `\`optimizer.step()\` on one fp32 parameter tensor. native: ${m.nativeThreads ?? '?'} threads; C: the same update as a plain C loop (\`cc -O3 -march=native\`), 1 thread; tfjs: \`tf.train\` optimizers where tfjs has them.`,
+      `\`optimizer.step()\` on one fp32 parameter tensor. native: ${m.nativeThreads ?? '?'} threads; C: the same update as a plain C loop (\`cc -O3 -march=native\`), 1 thread; native / C: descent on ${m.nativeThreads ?? '?'} threads / on 1 thread, each over the one-thread C loop; tfjs: \`tf.train\` optimizers where tfjs has them.`,
     );
     lines.push('');
     lines.push(
@@ -152,7 +153,7 @@ export function renderSection(res, source, borrowed = []) {
           `native ${fmtN(big)}`,
           `native 1 thread ${fmtN(big)}`,
           `C ${fmtN(big)}`,
-          `native / C ${fmtN(big)}`,
+          ...sizes.map((n) => `native / C ${fmtN(n)}`),
           `js ${fmtN(mid)}`,
           `tfjs wasm ${fmtN(mid)}`,
           `tfjs cpu ${fmtN(mid)}`,
@@ -168,7 +169,10 @@ export function renderSection(res, source, borrowed = []) {
             num(rb?.impls.native, 'mParamsPerSec'),
             num(rb?.impls['native-1t'], 'mParamsPerSec'),
             num(rb?.impls.c, 'mParamsPerSec'),
-            ratio(rb?.ratios.nativeOverC),
+            ...sizes.map((n) => {
+              const r = get(id, n);
+              return `${ratio(r?.ratios.nativeOverC)} / ${ratio(r?.ratios.native1tOverC)}`;
+            }),
             num(rm?.impls.js, 'mParamsPerSec'),
             num(rm?.impls['tfjs-wasm'], 'mParamsPerSec'),
             num(rm?.impls['tfjs-cpu'], 'mParamsPerSec'),
@@ -272,16 +276,51 @@ export function renderSection(res, source, borrowed = []) {
         .map(([k, d]) => `${k}: ${d}`)
         .join('; ')}.`,
     );
+    const pk = tr.gemmPeak;
+    if (pk?.byThreads) {
+      lines.push('');
+      lines.push(
+        `GFLOP/s: the step's useful work (forward and backward GEMMs and convolutions as im2col GEMMs, 2 FLOPs per multiply-add, no input-layer dX, nothing for elementwise work; \`benchmarks/lib/flops.mjs\`) per second, and in brackets its fraction of descent's own GEMM peak on as many threads: the native GEMM at ${tr.rows[0]?.gemmPeak?.shape ?? 'n/a'}, sampled in the same interleaved rounds as the steps and divided round by round, so that load from other work falls on both (the gemm section's best, not interleaved: ${Object.entries(
+          pk.byThreads,
+        )
+          .map(
+            ([t, p]) =>
+              `${t} thread${t === '1' ? '' : 's'}: ${p.gflops.toFixed(0)} GFLOP/s at ${p.shape}`,
+          )
+          .join(
+            ', ',
+          )}). PyTorch: ${tr.pytorch?.threads ?? 2} threads and 1 thread, each in its own process; native / PyTorch is against the faster of the two. js and tfjs-cpu run at the default batch only.`,
+      );
+    }
+    const peakCell = (r, k) =>
+      r.gemmPeak?.[k]?.available ? r.gemmPeak[k].gflops.median.toFixed(0) : '–';
+    const gf = (x) =>
+      x?.available && x.gflops
+        ? `${x.gflops.median.toFixed(0)}${x.fractionOfPeak === null || x.fractionOfPeak === undefined ? '' : ` (${(x.fractionOfPeak * 100).toFixed(0)}%)`}`
+        : '–';
     lines.push('');
     lines.push(
       mdTable(
-        ['net', 'batch', ...tr.impls, 'native / tfjs-wasm', 'native / PyTorch', 'js / tfjs-wasm'],
+        [
+          'net',
+          'batch',
+          ...tr.impls,
+          'native GFLOP/s (of peak)',
+          'native-1t GFLOP/s (of peak)',
+          'GEMM peak GFLOP/s (2 threads / 1)',
+          'native / tfjs-wasm',
+          'native / PyTorch',
+          'js / tfjs-wasm',
+        ],
         tr.rows.map((r) => [
           r.label,
           String(r.batch),
           ...tr.impls.map((k) => num(r.impls[k], 'samplesPerSec', 0)),
+          gf(r.impls.native),
+          gf(r.impls['native-1t']),
+          `${peakCell(r, 'gemm-peak')} / ${peakCell(r, 'gemm-peak-1t')}`,
           ratio(r.ratios.nativeOverTfjsWasm, 1),
-          ratio(r.ratios.nativeOverPytorch, 2),
+          `${ratio(r.ratios.nativeOverPytorch, 2)}${r.ratios.pytorchReference === 'pytorch-1t' ? ' (1 thread)' : ''}`,
           ratio(r.ratios.jsOverTfjsWasm, 2),
         ]),
       ),
@@ -353,6 +392,37 @@ export function renderSection(res, source, borrowed = []) {
       );
   }
   return lines.join('\n');
+}
+
+/** The comparison with the previous results of the same mode (lib/compare.mjs), when stored. */
+function renderComparison(cmp, lines) {
+  if (!cmp?.baselines?.length) return;
+  const files = [...new Set(cmp.baselines.map((b) => b.file))];
+  const ours = cmp.slower.filter((x) => x.ours);
+  const pct = (v) => `${(v * 100).toFixed(0)}%`;
+  lines.push('');
+  lines.push(
+    `Against the previous ${files.length > 1 ? 'results' : 'result'} of this mode (${files
+      .map((f) => {
+        const b = cmp.baselines.find((x) => x.file === f);
+        return `\`${relative(ROOT, resolve(ROOT, f))}\` of ${b.startedAt.slice(0, 16).replace('T', ' ')} UTC for ${cmp.baselines
+          .filter((x) => x.file === f)
+          .map((x) => x.section)
+          .join(', ')}`;
+      })
+      .join(
+        '; ',
+      )}): ${cmp.compared} figures compared, ${cmp.slower.length} slower beyond the noise (${ours.length} of descent's own), ${cmp.faster.length} faster. Slower means the ±half-IQR bands do not overlap and the loss exceeds 5%.${
+      ours.length
+        ? ` descent's: ${ours
+            .slice(0, 12)
+            .map((x) => `${x.key} ${pct(x.change)}`)
+            .join(
+              ', ',
+            )}${ours.length > 12 ? `, and ${ours.length - 12} more (the JSON's \`comparison\`)` : ''}.`
+        : ''
+    }`,
+  );
 }
 
 /** The TensorFlow.js part of the training section (sections/training-layers.mjs). */

@@ -8,9 +8,11 @@
 //                  threads and one), js, tfjs cpu/wasm, OpenBLAS (threads 1/all × CORETYPE)
 //   4. boundary    N-API call cost, js/native crossovers, and a verdict on the routing
 //                  threshold DEFAULT_MIN_NATIVE_LENGTH
-//   5. training    Fashion-MNIST MLP and CNN: samples/s per step (descent native, one thread,
-//                  js; tfjs cpu/wasm; PyTorch when importable), seconds to 88% test accuracy
-//                  and the run's memory (peak RSS, growth across epochs)
+//   5. training    Fashion-MNIST MLP and CNN: samples/s per step at batch 32/128/512 (CNN
+//                  32/64/128) (descent native, one thread, js; tfjs cpu/wasm; PyTorch on 2 and
+//                  1 threads when importable), useful GFLOP/s and the fraction of descent's
+//                  GEMM peak (sampled in the same rounds), seconds to 88% test accuracy and the
+//                  run's memory (peak RSS, growth across epochs)
 //   6. autograd    the tape's per-call overhead on tiny tensors beside PyTorch eager, and
 //                  train.fit against a hand-written loop
 //   7. models      whole steps of the meta-learning and generative models beside PyTorch CPU:
@@ -22,14 +24,17 @@
 //
 // Every figure is the median over interleaved rounds (one sample of each implementation per
 // round, order rotated each round) with the spread as ± half the interquartile range. Tables
-// go to stdout, progress to stderr, everything (machine, commands, raw samples) to
-// benchmarks/results/suite-<mode>-<ISO date>.json.
+// go to stdout, progress to stderr, everything (machine, `uptime` at start and end, commands,
+// raw samples) to benchmarks/results/suite-<mode>-<ISO date>.json. At the end every figure is
+// set beside the newest earlier result of the same mode (lib/compare.mjs) and those that got
+// slower beyond the noise are listed (and stored under `comparison`).
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { compareWithPrevious, comparisonLines } from './lib/compare.mjs';
 import { LineProcess } from './lib/cref.mjs';
 import { describeMachine, formatMachine } from './lib/machine.mjs';
 import { errText } from './lib/measure.mjs';
@@ -51,7 +56,7 @@ const WITHOUT = ['tfjs', 'wasm', 'openblas', 'c', 'openmp', 'worker', 'torch'];
 
 const USAGE = `usage: node benchmarks/run.mjs [options]
   (default)          full run: 9 rounds of ~50 ms samples (~10-15 min: tfjs's cpu backend is slow)
-  --quick            3 rounds of short samples, slow cases skipped past a 2 s budget (< 2 min)
+  --quick            3 rounds of short samples, slow cases skipped past a 2 s budget (minutes)
   --smoke            tiny sizes, one round: checks that everything runs (the smoke test)
   --only <list>      sections, comma-separated: ${SECTIONS.join(', ')}
   --optimizers <ids> only these optimizers: ${OPTIMIZER_IDS.join(', ')}
@@ -186,6 +191,12 @@ if (opt.optimizers) {
   }
 }
 
+/** `uptime`'s line (the load the run shared the machine with), or null where there is none. */
+const uptime = () => {
+  const r = spawnSync('uptime', [], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+};
+const uptimeStart = uptime();
 const startedAt = new Date();
 const log = (s) => process.stderr.write(`${s}\n`);
 const out = (s = '') => process.stdout.write(`${s}\n`);
@@ -321,6 +332,7 @@ for (const name of SECTIONS) {
 }
 peers.worker?.close();
 machine.loadAvgEnd = os.loadavg().map((x) => +x.toFixed(2));
+machine.uptime = { start: uptimeStart, end: uptime() };
 {
   const v = Object.values(ctx.results.gemm?.openblas?.variants ?? {}).find((x) => x.available);
   if (v) machine.versions.openblasConfig = v.config.replace(/ \S+ MAX_THREADS.*$/, '');
@@ -407,7 +419,16 @@ const jsonPath =
   (mode === 'smoke'
     ? join(os.tmpdir(), `descent-suite-smoke-${fileStamp(startedAt)}.json`)
     : join(RESULTS_DIR, `suite-${mode}-${fileStamp(startedAt)}.json`));
+try {
+  result.comparison = compareWithPrevious(result, jsonPath, RESULTS_DIR);
+} catch (e) {
+  result.comparison = { available: false, reason: errText(e) };
+}
 writeJsonAtomic(jsonPath, result);
+if (result.comparison.baselines) {
+  for (const l of comparisonLines(result.comparison)) out(l);
+  out('');
+}
 if (notes.length) {
   out('Notes:');
   for (const n of notes) out(`- ${n.split('\n')[0]}`);

@@ -5,8 +5,10 @@
 // interleave with the parent's:
 //   init optim <optimizer id> <n>   an optimizer class over n parameters, native backend
 //   init gemm <m> <k> <n>           A (m×k), B (k×n), C = A·B
-//   init train <net> <seed> [subset] one training step (forward, backward, Adam) of the suite's
-//                                   mlp or cnn per call, on Fashion-MNIST batches
+//   init train <net> <seed> [subset] [batch=<b>]
+//                                   one training step (forward, backward, Adam) of the suite's
+//                                   mlp or cnn per call, on Fashion-MNIST batches (of the net's
+//                                   default size unless given)
 //   run <iters>                     {"iters","sec"}: mean seconds per step / call
 //   sum                             optim: {"sumAbs","sumW"}; gemm: {"sum","sumAbs"} of C;
 //                                   train: {"loss"} of the last step
@@ -63,10 +65,14 @@ function handle(line) {
         return { m, k, n };
       }
       if (t[1] === 'train') {
-        const net = NETS[t[2]];
-        if (!net) return { error: `init train: unknown net ${t[2]}` };
+        const base = NETS[t[2]];
+        if (!base) return { error: `init train: unknown net ${t[2]}` };
         const seed = Number(t[3] ?? 1);
-        arrays ??= loadArrays(lib, { subset: t[4] === 'subset' });
+        const bt = t.find((x) => x.startsWith('batch='));
+        const net = bt ? { ...base, batch: Number(bt.slice(6)) } : base;
+        if (!Number.isInteger(net.batch) || net.batch < 1)
+          return { error: `init train: bad batch ${bt}` };
+        arrays ??= loadArrays(lib, { subset: t.includes('subset') });
         const tr = makeDescentTrainer(lib, net, 'native', { seed });
         const b = new Batcher(lib, arrays.train, net.batch, seed);
         let loss = Number.NaN;

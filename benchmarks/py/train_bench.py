@@ -5,19 +5,24 @@ A persistent child speaking the suite's line protocol (benchmarks/lib/cref.mjs):
 per line on stdin, one JSON object per line on stdout ({"error": ...} when it cannot):
 
   info                         {"python", "torch", "numpy", "threads"}
-  init <net> <data dir> <seed> load Fashion-MNIST's training IDX files (gzip + numpy) from the
-                               folder descent read them from, build the net ("mlp": 784-256-128-10;
-                               "cnn": conv16-pool-conv32-pool-fc128-fc10), Adam(lr=1e-3),
-                               CrossEntropyLoss; batch 128 (mlp) or 64 (cnn)
-  run <iters>                  {"iters", "sec"}: mean seconds per training step over `iters`
+  init <net> <data dir> <seed> [batch] [threads] [key]
+                               load Fashion-MNIST's training IDX files (gzip + numpy) from the
+                               folder descent read them from (once), build the net ("mlp":
+                               784-256-128-10; "cnn": conv16-pool-conv32-pool-fc128-fc10),
+                               Adam(lr=1e-3), CrossEntropyLoss; batch 128 (mlp) or 64 (cnn)
+                               unless given; its steps run on `threads` torch threads (0 or none:
+                               as below); kept under `key` (default "0") beside earlier ones
+  run <iters> [key]            {"iters", "sec"}: mean seconds per training step over `iters`
                                steps (zero_grad, forward, loss, backward, Adam step), each on the
                                next full batch of a seeded shuffle (reshuffled each pass)
+  drop [key]                   forget a trainer
   quit
 
 Or, in a process of its own: `train_bench.py accuracy <net> <data dir> <seed> <target>
 <max epochs> <budget s>` trains to the target test accuracy and prints one JSON line.
 
-Threads: torch.set_num_threads(DESCENT_BENCH_TORCH_THREADS or 2), interop 1.
+Threads: torch.set_num_threads(DESCENT_BENCH_TORCH_THREADS or 2), interop 1; a trainer inited
+with a thread count sets it (torch.set_num_threads) before each of its runs.
 """
 import gzip
 import json
@@ -72,15 +77,26 @@ def make_net(kind):
     raise ValueError(f"unknown net {kind}")
 
 
-class Trainer:
-    def __init__(self, kind, folder, seed):
+_data = {}
+
+
+def train_data(folder):
+    """The training images (float32 in [0, 1], N×784) and labels, read once per folder."""
+    if folder not in _data:
         images = read_idx(find(folder, "train-images-idx3-ubyte"))
         labels = read_idx(find(folder, "train-labels-idx1-ubyte"))
-        x = torch.from_numpy(images.astype(np.float32) / 255.0)
-        self.x = x.reshape(-1, 784) if kind == "mlp" else x.reshape(-1, 1, 28, 28)
-        self.y = torch.from_numpy(labels.astype(np.int64))
+        x = torch.from_numpy(images.astype(np.float32) / 255.0).reshape(-1, 784)
+        _data[folder] = (x, torch.from_numpy(labels.astype(np.int64)))
+    return _data[folder]
+
+
+class Trainer:
+    def __init__(self, kind, folder, seed, batch=None, threads=None):
+        x, self.y = train_data(folder)
+        self.x = x if kind == "mlp" else x.reshape(-1, 1, 28, 28)
         self.n = self.x.shape[0]
-        self.batch = BATCH[kind]
+        self.batch = batch or BATCH[kind]
+        self.threads = threads or THREADS
         torch.manual_seed(seed)
         self.gen = torch.Generator().manual_seed(seed)
         self.net = make_net(kind)
@@ -104,11 +120,10 @@ class Trainer:
         return out
 
 
-cur = None
+trainers = {}
 
 
 def handle(tokens):
-    global cur
     cmd = tokens[0]
     if cmd == "info":
         return {
@@ -122,12 +137,22 @@ def handle(tokens):
             "pid": os.getpid(),
         }
     if cmd == "init":
-        cur = Trainer(tokens[1], tokens[2], int(tokens[3]) if len(tokens) > 3 else 1)
-        return {"net": tokens[1], "n": cur.n, "batch": cur.batch}
+        seed = int(tokens[3]) if len(tokens) > 3 else 1
+        batch = int(tokens[4]) if len(tokens) > 4 else None
+        threads = int(tokens[5]) if len(tokens) > 5 else None
+        key = tokens[6] if len(tokens) > 6 else "0"
+        cur = trainers[key] = Trainer(tokens[1], tokens[2], seed, batch, threads)
+        return {"net": tokens[1], "n": cur.n, "batch": cur.batch, "threads": cur.threads,
+                "key": key}
+    if cmd == "drop":
+        trainers.pop(tokens[1] if len(tokens) > 1 else "0", None)
+        return {"ok": True}
     if cmd == "run":
+        cur = trainers.get(tokens[2] if len(tokens) > 2 else "0")
         if cur is None:
             return {"error": "run before init"}
         iters = max(1, int(tokens[1]))
+        torch.set_num_threads(cur.threads)
         t0 = time.perf_counter()
         for _ in range(iters):
             loss = cur.step()
