@@ -58,6 +58,18 @@ export declare function col2im(dx: F32, cols: F32, geom: F64): void
 
 export declare function colSums(out: F32, x: F32, rows: number, cols: number, accumulate: boolean): void
 
+/**
+ * y (n, outChannels, oh, ow) = weight (outChannels × c·kh·kw) · im2col(x[b]) per image, the
+ * images spread over threads (one group, no bias; bit-identical to the per-image calls).
+ */
+export declare function conv2dImages(y: F32, x: F32, weight: F32, outChannels: number, geom: F64): void
+
+/**
+ * Backward of conv2dImages: dWeight (= Σ over images in order, added onto the old values
+ * when `accumulate`) and dx (written), either may be null.
+ */
+export declare function conv2dImagesBackward(dweight: F32 | undefined | null, accumulate: boolean, dx: F32 | undefined | null, x: F32, weight: F32, dy: F32, outChannels: number, geom: F64): void
+
 /** dst = src; the same view is a no-op, any other overlap is refused. */
 export declare function copy(dst: F32, src: F32): void
 

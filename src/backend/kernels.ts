@@ -400,6 +400,35 @@ export interface Kernels {
    */
   col2im(dx: Float32Array, cols: Float32Array, g: Window2d): void;
   /**
+   * Optional (native only): a one-group convolution over the batch, images spread over
+   * threads. `y` [n, outChannels, outH, outW] (written, no bias) = per image b,
+   * `weight` [outChannels, c·kh·kw] times `im2col` of image b; equal bit for bit to calling
+   * `im2col` and `gemm` image by image.
+   */
+  conv2dImages?(
+    y: Float32Array,
+    x: Float32Array,
+    weight: Float32Array,
+    outChannels: number,
+    g: Window2d,
+  ): void;
+  /**
+   * Optional (native only): backward of `conv2dImages`. `dWeight` (null: not wanted) = the
+   * sum over images, in order, of dy[b] times im2col(x[b]) transposed, added onto its values
+   * when `accumulate`, else written; `dx` (null: not wanted) = per image `col2im` of weightᵀ
+   * times dy[b], written. Equal bit for bit to the image-by-image calls.
+   */
+  conv2dImagesBackward?(
+    dWeight: Float32Array | null,
+    accumulate: boolean,
+    dx: Float32Array | null,
+    x: Float32Array,
+    weight: Float32Array,
+    dy: Float32Array,
+    outChannels: number,
+    g: Window2d,
+  ): void;
+  /**
    * Max pooling (torch CPU semantics): `y` [n, c, outH, outW] = the maximum over each window's
    * positions inside the input, `indices` = its flat index iy·w + ix within the plane. The scan
    * is row-major; a value replaces the running maximum when greater or NaN (ties keep the

@@ -67,6 +67,23 @@ export interface NativeBinding {
   embeddingBackward: Kernels['embeddingBackward'];
   im2col(cols: Float32Array, x: Float32Array, geometry: Float64Array): void;
   col2im(dx: Float32Array, cols: Float32Array, geometry: Float64Array): void;
+  conv2dImages?(
+    y: Float32Array,
+    x: Float32Array,
+    weight: Float32Array,
+    outChannels: number,
+    geometry: Float64Array,
+  ): void;
+  conv2dImagesBackward?(
+    dWeight: Float32Array | null,
+    accumulate: boolean,
+    dx: Float32Array | null,
+    x: Float32Array,
+    weight: Float32Array,
+    dy: Float32Array,
+    outChannels: number,
+    geometry: Float64Array,
+  ): void;
   maxPool2d(y: Float32Array, indices: Int32Array, x: Float32Array, geometry: Float64Array): void;
   maxPool2dBackward(
     dx: Float32Array,
@@ -254,6 +271,14 @@ export function nativeKernels(b: NativeBinding): Kernels {
     embeddingBackward: (g, dy, idx, dim, pad) => b.embeddingBackward(g, dy, idx, dim, pad),
     im2col: (cols, x, g) => b.im2col(cols, x, window2d(g)),
     col2im: (dx, cols, g) => b.col2im(dx, cols, window2d(g)),
+    // absent from an addon built before these kernels: conv2d then goes image by image
+    ...(b.conv2dImages && b.conv2dImagesBackward
+      ? {
+          conv2dImages: (y, x, w, og, g) => b.conv2dImages?.(y, x, w, og, window2d(g)),
+          conv2dImagesBackward: (dw, acc, dx, x, w, dy, og, g) =>
+            b.conv2dImagesBackward?.(dw, acc, dx, x, w, dy, og, window2d(g)),
+        }
+      : {}),
     maxPool2d: (y, idx, x, g) => b.maxPool2d(y, idx, x, window2d(g)),
     maxPool2dBackward: (dx, idx, dy, g) => b.maxPool2dBackward(dx, idx, dy, window2d(g)),
     avgPool2d: (y, x, g, cip) => b.avgPool2d(y, x, window2d(g), cip),

@@ -25,8 +25,14 @@ export interface Run {
 
 interface RunCache {
   key: (Float32Array | null)[];
-  slots: string;
+  slots: (string | null)[];
   runs: Run[];
+}
+
+function sameSlots(a: (string | null)[], b: (string | null)[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function adjacent(a: Float32Array, b: Float32Array): boolean {
@@ -73,9 +79,8 @@ export abstract class ElementwiseOptimizer<O extends object> extends Optimizer<O
   /** Runs of contiguous parameters with gradients and equal step counts (cached). */
   private runs(group: ParamGroup<O>, st: GroupState, slots: (string | null)[]): Run[] {
     const params = group.params;
-    const slotKey = slots.join(',');
     const c = this.cache.get(st);
-    if (c && c.slots === slotKey && c.key.length === 2 * params.length) {
+    if (c && sameSlots(c.slots, slots) && c.key.length === 2 * params.length) {
       let same = true;
       for (let i = 0; i < params.length && same; i++) {
         same = c.key[2 * i] === params[i].data && c.key[2 * i + 1] === params[i].grad;
@@ -103,7 +108,7 @@ export abstract class ElementwiseOptimizer<O extends object> extends Optimizer<O
       runs.push(this.makeRun(params, st, slots, i, j));
       i = j;
     }
-    this.cache.set(st, { key: params.flatMap((p) => [p.data, p.grad]), slots: slotKey, runs });
+    this.cache.set(st, { key: params.flatMap((p) => [p.data, p.grad]), slots, runs });
     return runs;
   }
 
@@ -142,7 +147,10 @@ export abstract class ElementwiseOptimizer<O extends object> extends Optimizer<O
 
   protected override updateGroup(group: ParamGroup<O>, st: GroupState, b: Backend): void {
     const slots = this.slots(group);
-    for (const s of slots) if (s) st.arena(s, this.initValue(s, group));
+    for (let i = 0; i < slots.length; i++) {
+      const s = slots[i];
+      if (s && !st.arenas.has(s)) st.arena(s, this.initValue(s, group));
+    }
     let h = this.hyperBufs.get(st);
     if (!h) {
       h = new Float64Array(this.hyperLength);

@@ -118,9 +118,32 @@ export function resolveOptions<O extends object>(
   return o as O;
 }
 
-/** Re-checks resolved options (schedulers and users may change them between steps). */
-export function checkOptions<O extends object>(fn: string, spec: OptionSpec<O>, o: O): void {
-  for (const [k, check] of Object.entries(spec.checks) as [keyof O & string, Check][])
-    check(fn, k, o[k]);
-  spec.cross?.(fn, o);
+const checkLists = new WeakMap<object, [string, Check][]>();
+
+/**
+ * Re-checks resolved options (schedulers and users may change them between steps). With
+ * `group`, a failure names `fn (paramGroups[group])`; that string is built only on failure,
+ * since this runs every step.
+ */
+export function checkOptions<O extends object>(
+  fn: string,
+  spec: OptionSpec<O>,
+  o: O,
+  group?: number,
+): void {
+  let list = checkLists.get(spec);
+  if (!list) {
+    list = Object.entries(spec.checks) as [string, Check][];
+    checkLists.set(spec, list);
+  }
+  const opts = o as Record<string, unknown>;
+  try {
+    for (let i = 0; i < list.length; i++) list[i][1](fn, list[i][0], opts[list[i][0]]);
+    spec.cross?.(fn, o);
+  } catch (e) {
+    if (group === undefined) throw e;
+    // the checks are pure: re-run them to throw with the group in the message
+    checkOptions(`${fn} (paramGroups[${group}])`, spec, o);
+    throw e;
+  }
 }

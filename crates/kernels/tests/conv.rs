@@ -123,6 +123,47 @@ fn reference_col2im(cols: &[f32], g: &Geometry) -> (Vec<f64>, Vec<f64>) {
     (dx, mag)
 }
 
+/// col2im in f32 adding each position's terms in kernel order (i, j), as documented.
+fn sequential_col2im(cols: &[f32], g: &Geometry) -> Vec<f32> {
+    let mut dx = vec![0f32; g.input_len()];
+    for b in 0..g.n {
+        for c in 0..g.c {
+            for i in 0..g.kh {
+                for j in 0..g.kw {
+                    let r = (c * g.kh + i) * g.kw + j;
+                    for oy in 0..g.oh {
+                        for ox in 0..g.ow {
+                            let iy = (oy * g.sh + i * g.dh) as isize - g.ph as isize;
+                            let ix = (ox * g.sw + j * g.dw) as isize - g.pw as isize;
+                            if iy < 0 || ix < 0 || iy >= g.h as isize || ix >= g.w as isize {
+                                continue;
+                            }
+                            let at = ((b * g.c + c) * g.h + iy as usize) * g.w + ix as usize;
+                            dx[at] += cols[r * g.col_cols() + (b * g.oh + oy) * g.ow + ox];
+                        }
+                    }
+                }
+            }
+        }
+    }
+    dx
+}
+
+#[test]
+fn col2im_adds_in_kernel_order_bit_for_bit() {
+    for_each_level(|level| {
+        for (t, g) in geometries().iter().enumerate() {
+            let mut cols = data(g.col_rows() * g.col_cols(), 40 + t as u64);
+            cols.iter_mut().step_by(5).for_each(|v| *v = -0.0);
+            let mut dx = vec![f32::NAN; g.input_len()];
+            col2im(&mut dx, &cols, g);
+            let want = sequential_col2im(&cols, g);
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&dx), bits(&want), "{level:?} {g:?}");
+        }
+    });
+}
+
 #[test]
 fn im2col_matches_reference_on_every_level() {
     for_each_level(|level| {

@@ -60,6 +60,10 @@ fn max_geometries() -> Vec<Geometry> {
         geom(1, 2, 9, 8, (3, 2), (2, 1), (1, 1), (2, 3), false),
         geom(3, 2, 5, 7, (2, 3), (3, 2), (1, 1), (1, 2), true),
         geom(2, 40, 30, 30, (3, 3), (2, 2), (1, 1), (1, 1), true), // parallel path
+        // 2×2/2 rows wide enough for the vectorized row loop, with a ragged end and an odd
+        // width (the last input column in no window)
+        geom(2, 3, 10, 74, (2, 2), (2, 2), (0, 0), (1, 1), false),
+        geom(1, 2, 9, 67, (2, 2), (2, 2), (0, 0), (1, 1), false),
     ]
 }
 

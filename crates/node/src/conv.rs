@@ -4,6 +4,7 @@
 
 use crate::buf::{count, disjoint, invalid, len_is, F32, F64};
 use descent_kernels::conv::{self as ck, Geometry};
+use descent_kernels::conv_images as ci;
 use napi::Result;
 use napi_derive::napi;
 
@@ -74,5 +75,71 @@ pub fn col2im(dx: F32, cols: F32, geom: F64) -> Result<()> {
     len_is(f, "cols", &cols, g.col_rows() * g.col_cols())?;
     disjoint(f, ("dx", &dx), &[("cols", &cols)])?;
     ck::col2im(unsafe { dx.as_mut() }, unsafe { cols.as_ref() }, &g);
+    Ok(())
+}
+
+/// y (n, outChannels, oh, ow) = weight (outChannels × c·kh·kw) · im2col(x[b]) per image, the
+/// images spread over threads (one group, no bias; bit-identical to the per-image calls).
+#[napi(catch_unwind, js_name = "conv2dImages")]
+pub fn conv2d_images(y: F32, x: F32, weight: F32, out_channels: f64, geom: F64) -> Result<()> {
+    let f = "conv2dImages";
+    let g = self::geometry(f, &geom)?;
+    let og = count(f, "outChannels", out_channels)?;
+    len_is(f, "x", &x, g.input_len())?;
+    len_is(f, "weight", &weight, og * g.col_rows())?;
+    len_is(f, "y", &y, og * g.col_cols())?;
+    disjoint(f, ("y", &y), &[("x", &x), ("weight", &weight)])?;
+    ci::conv2d_images(
+        unsafe { y.as_mut() },
+        unsafe { x.as_ref() },
+        unsafe { weight.as_ref() },
+        og,
+        &g,
+    );
+    Ok(())
+}
+
+/// Backward of conv2dImages: dWeight (= Σ over images in order, added onto the old values
+/// when `accumulate`) and dx (written), either may be null.
+#[napi(catch_unwind, js_name = "conv2dImagesBackward")]
+#[allow(clippy::too_many_arguments)]
+pub fn conv2d_images_backward(
+    dweight: Option<F32>,
+    accumulate: bool,
+    dx: Option<F32>,
+    x: F32,
+    weight: F32,
+    dy: F32,
+    out_channels: f64,
+    geom: F64,
+) -> Result<()> {
+    let f = "conv2dImagesBackward";
+    let g = self::geometry(f, &geom)?;
+    let og = count(f, "outChannels", out_channels)?;
+    len_is(f, "x", &x, g.input_len())?;
+    len_is(f, "weight", &weight, og * g.col_rows())?;
+    len_is(f, "dy", &dy, og * g.col_cols())?;
+    let read = [("x", &x), ("weight", &weight), ("dy", &dy)];
+    if let Some(d) = &dweight {
+        len_is(f, "dWeight", d, og * g.col_rows())?;
+        disjoint(f, ("dWeight", d), &read)?;
+    }
+    if let Some(d) = &dx {
+        len_is(f, "dx", d, g.input_len())?;
+        disjoint(f, ("dx", d), &read)?;
+        if let Some(w) = &dweight {
+            disjoint(f, ("dx", d), &[("dWeight", w)])?;
+        }
+    }
+    ci::conv2d_images_backward(
+        dweight.as_ref().map(|d| unsafe { d.as_mut() }),
+        accumulate,
+        dx.as_ref().map(|d| unsafe { d.as_mut() }),
+        unsafe { x.as_ref() },
+        unsafe { weight.as_ref() },
+        unsafe { dy.as_ref() },
+        og,
+        &g,
+    );
     Ok(())
 }

@@ -186,9 +186,12 @@ export function conv2dWith(
   const xs = perImage(X._d, n, img);
   const xg = direct ? perImage(X._d, n * G, kg * hw) : null;
   const ys = perImage(y._d, n * G, og * hw);
-  const cols = direct ? null : f32Pool.take(g.c * g.kh * g.kw * hw);
+  // One group through im2col: the whole batch in one native call, images over threads.
+  const batched = G === 1 && !direct && n > 0 && k.conv2dImages !== undefined;
+  if (batched) k.conv2dImages?.(y._d, X._d, W._d, nOut, { ...g, n });
+  const cols = direct || batched ? null : f32Pool.take(g.c * g.kh * g.kw * hw);
   const cs = cols ? perImage(cols, G, kg * hw) : null;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < (batched ? 0 : n); i++) {
     if (cols) k.im2col(cols, xs[i], g);
     for (let j = 0; j < G; j++)
       k.gemm(
@@ -238,6 +241,25 @@ export function conv2dWith(
         const gx = ctx.needs(0) ? ctx.target(0) : null;
         if (gw && n === 0 && !gw.accumulate) kb.fill(gw.data, 0);
         if (!gw && !gx) return;
+        if (G === 1 && !direct && n > 0 && kb.conv2dImagesBackward !== undefined) {
+          // dx is written: adding into an earlier gradient goes through a scratch batch.
+          const tmpX = gx?.accumulate ? f32Pool.take(n * img) : null;
+          kb.conv2dImagesBackward(
+            gw ? gw.data : null,
+            gw ? gw.accumulate : false,
+            gx ? (tmpX ?? gx.data) : null,
+            X._d,
+            W._d,
+            dyd,
+            nOut,
+            { ...g, n },
+          );
+          if (gx && tmpX) {
+            kb.axpy(1, tmpX, gx.data);
+            f32Pool.put(tmpX);
+          }
+          return;
+        }
         const c = direct ? null : f32Pool.take(g.c * g.kh * g.kw * hw);
         const cb = c ? perImage(c, G, kg * hw) : null;
         // col2im writes; adding into an earlier gradient of x goes through a scratch image.

@@ -1,0 +1,152 @@
+//! A convolution (one group, im2col lowering) over a whole batch with the images spread over
+//! threads. Each image is computed exactly as the one-image calls would compute it (im2col of
+//! that image, then one GEMM), so the results equal those of the per-image loop bit for bit
+//! and do not depend on the thread count. Per image the GEMMs are small (< 2M multiply-adds
+//! for a 3×3 conv on 28×28), too small for the GEMM to split: over images is where the second
+//! core finds work.
+
+use crate::conv::{col2im, im2col, At, Geometry};
+use crate::gemm::sgemm;
+use crate::parallel::for_rows;
+use std::cell::RefCell;
+
+thread_local! {
+    /// One image's column matrix, reused across calls (no allocation or page faults per image).
+    static COLS: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` with this thread's scratch buffer of `len` elements (contents unspecified).
+fn with_cols<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
+    COLS.with(|c| {
+        // Taken out while in use: a nested call on the same thread gets its own buffer.
+        let mut v = std::mem::take(&mut *c.borrow_mut());
+        if v.len() < len {
+            v.resize(len, 0.0);
+        }
+        let r = f(&mut v[..len]);
+        *c.borrow_mut() = v;
+        r
+    })
+}
+
+/// Images go to threads in pieces of at least this many output elements.
+const PAR_MIN: usize = 1 << 14;
+
+fn one_image(g: &Geometry) -> Geometry {
+    Geometry { n: 1, ..*g }
+}
+
+/// `y[b] = w · im2col(x[b])` for every image `b < g.n`: `w` is `og × (c·kh·kw)`, `y` is
+/// `(n, og, oh, ow)`, written (no bias).
+pub fn conv2d_images(y: &mut [f32], x: &[f32], w: &[f32], og: usize, g: &Geometry) {
+    let (kg, ohw, img) = (g.col_rows(), g.oh * g.ow, g.c * g.h * g.w);
+    assert!(
+        y.len() == g.n * og * ohw && x.len() == g.input_len() && w.len() == og * kg,
+        "conv2d_images: buffer sizes do not match the geometry"
+    );
+    if y.is_empty() {
+        return;
+    }
+    let g1 = one_image(g);
+    for_rows(
+        (y, At(0)),
+        g.n,
+        og * ohw,
+        PAR_MIN,
+        &|(piece, at): (&mut [f32], At), imgs| {
+            let b0 = at.0 / (og * ohw);
+            with_cols(kg * ohw, |cols| {
+                for (k, yb) in piece.chunks_exact_mut(og * ohw).take(imgs).enumerate() {
+                    im2col(cols, &x[(b0 + k) * img..][..img], &g1);
+                    sgemm(false, false, og, ohw, kg, 1.0, w, cols, 0.0, yb);
+                }
+            });
+        },
+    );
+}
+
+/// Backward of [`conv2d_images`] given `dy` (`(n, og, oh, ow)`):
+/// - `dw` (`og × c·kh·kw`) = Σ_b dy[b] · im2col(x[b])ᵀ, images added in order (onto the old
+///   `dw` when `accumulate`, else written);
+/// - `dx` (`(n, c, h, w)`) = col2im(wᵀ · dy[b]) per image, written.
+///
+/// The `dw` chain is sequential (each image adds onto the last); it runs beside the `dx`
+/// images, which are spread over threads.
+#[allow(clippy::too_many_arguments)]
+pub fn conv2d_images_backward(
+    dw: Option<&mut [f32]>,
+    accumulate: bool,
+    dx: Option<&mut [f32]>,
+    x: &[f32],
+    w: &[f32],
+    dy: &[f32],
+    og: usize,
+    g: &Geometry,
+) {
+    let (kg, ohw, img) = (g.col_rows(), g.oh * g.ow, g.c * g.h * g.w);
+    assert!(
+        x.len() == g.input_len()
+            && w.len() == og * kg
+            && dy.len() == g.n * og * ohw
+            && dw.as_ref().is_none_or(|d| d.len() == og * kg)
+            && dx.as_ref().is_none_or(|d| d.len() == g.input_len()),
+        "conv2d_images_backward: buffer sizes do not match the geometry"
+    );
+    crate::parallel::init_pool(); // before rayon::join below
+    let g1 = one_image(g);
+    let weights = |dw: &mut [f32]| {
+        if g.n == 0 {
+            if !accumulate {
+                dw.fill(0.0);
+            }
+            return;
+        }
+        with_cols(kg * ohw, |cols| {
+            for b in 0..g.n {
+                im2col(cols, &x[b * img..][..img], &g1);
+                let beta = if accumulate || b > 0 { 1.0 } else { 0.0 };
+                sgemm(
+                    false,
+                    true,
+                    og,
+                    kg,
+                    ohw,
+                    1.0,
+                    &dy[b * og * ohw..][..og * ohw],
+                    cols,
+                    beta,
+                    dw,
+                );
+            }
+        });
+    };
+    let inputs = |dx: &mut [f32]| {
+        if dx.is_empty() {
+            return;
+        }
+        for_rows(
+            (dx, At(0)),
+            g.n,
+            img,
+            PAR_MIN,
+            &|(piece, at): (&mut [f32], At), imgs| {
+                let b0 = at.0 / img;
+                with_cols(kg * ohw, |cols| {
+                    for (k, dxb) in piece.chunks_exact_mut(img).take(imgs).enumerate() {
+                        let dyb = &dy[(b0 + k) * og * ohw..][..og * ohw];
+                        sgemm(true, false, kg, ohw, og, 1.0, w, dyb, 0.0, cols);
+                        col2im(dxb, cols, &g1);
+                    }
+                });
+            },
+        );
+    };
+    match (dw, dx) {
+        (Some(a), Some(b)) => {
+            rayon::join(|| weights(a), || inputs(b));
+        }
+        (Some(a), None) => weights(a),
+        (None, Some(b)) => inputs(b),
+        (None, None) => {}
+    }
+}
