@@ -13,9 +13,6 @@ pub const PAR_MIN_FLOPS: usize = 1 << 21;
 pub const TRANSPOSE_B_MIN_LEN: usize = 1 << 14;
 pub const TRANSPOSE_B_MIN_ROWS: usize = 16;
 
-/// Largest copy (elements) kept per thread between calls: 16 MB.
-const SCRATCH_KEEP_MAX: usize = 1 << 22;
-
 thread_local! {
     /// The k×n copy of a transposed B, kept between calls (no allocation per GEMM).
     static SCRATCH: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
@@ -172,24 +169,16 @@ pub fn sgemm(
         // that one thread too (wall = CPU time at 2 threads: 545 µs for 128×784·784×256); a
         // k×n copy in a reused buffer, made in parallel, takes its parallel path instead.
         // The same products are summed in the same order: the result is bit-identical.
-        let mut run = |bt: &mut [f32]| {
-            transpose(&b[..n * k], n, k, bt);
-            sgemm(trans_a, false, m, n, k, alpha, a, bt, beta, c);
-        };
-        if n * k > SCRATCH_KEEP_MAX {
-            // Too big to hold on to between calls.
-            run(&mut vec![0.0; n * k]);
-            return;
-        }
         // try_borrow: a rayon worker may steal another GEMM while this one runs.
         let done = SCRATCH.with(|cell| {
             let Ok(mut bt) = cell.try_borrow_mut() else {
                 return false;
             };
-            if bt.len() < n * k {
-                bt.resize(n * k, 0.0);
+            if bt.len() < k * n {
+                bt.resize(k * n, 0.0);
             }
-            run(&mut bt[..n * k]);
+            transpose(&b[..n * k], n, k, &mut bt[..k * n]);
+            sgemm(trans_a, false, m, n, k, alpha, a, &bt[..k * n], beta, c);
             true
         });
         if done {
