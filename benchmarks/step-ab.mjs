@@ -5,6 +5,7 @@
 //
 //   node benchmarks/step-ab.mjs --a <checkout> --b <checkout> [--net cnn|mlp]
 //                               [--backend native|js] [--rounds n] [--seconds s] [--subset]
+//                               [--batch n]  (default: the net's own, 64 cnn / 128 mlp)
 //
 // Each checkout runs in a persistent child process (line protocol of lib/cref.mjs: `run
 // <steps>` answers the mean seconds per step); after a warm-up, every round takes one sample of
@@ -28,16 +29,22 @@ const { values: opt } = parseArgs({
     rounds: { type: 'string', default: '15' },
     seconds: { type: 'string', default: '2' },
     subset: { type: 'boolean', default: false },
+    batch: { type: 'string' },
   },
   strict: true,
 });
+if (opt.batch !== undefined && !(Number.isInteger(Number(opt.batch)) && Number(opt.batch) > 0)) {
+  console.error(`step-ab: --batch must be a positive integer, got ${opt.batch}`);
+  process.exit(2);
+}
 
 if (opt.child) {
   // The checkout at opt.child, answering `run <steps>` with {"sec": mean seconds per step}.
   const root = resolve(opt.child);
   const lib = await import(pathToFileURL(`${root}/dist/index.js`).href);
   const td = await import(pathToFileURL(`${root}/benchmarks/lib/train-data.mjs`).href);
-  const net = td.NETS[opt.net];
+  const net = { ...td.NETS[opt.net] };
+  if (opt.batch) net.batch = Number(opt.batch);
   const arrays = td.loadArrays(lib, { subset: opt.subset });
   const tr = td.makeDescentTrainer(lib, net, opt.backend, { seed: 1 });
   const b = new td.Batcher(lib, arrays.train, net.batch, 1);
@@ -63,11 +70,12 @@ if (opt.child) {
       process.execPath,
       [self, '--child', root, '--net', opt.net, '--backend', opt.backend].concat(
         opt.subset ? ['--subset'] : [],
+        opt.batch ? ['--batch', opt.batch] : [],
       ),
       { label },
     );
   const procs = { a: start(opt.a, 'a'), b: start(opt.b, 'b') };
-  const batch = { cnn: 64, mlp: 128 }[opt.net];
+  const batch = opt.batch ? Number(opt.batch) : { cnn: 64, mlp: 128 }[opt.net];
   // Warm up (≥ 1.5 s each), then size samples to --seconds from the warm-up's speed.
   const steps = {};
   for (const k of ['a', 'b']) {
@@ -106,7 +114,7 @@ if (opt.child) {
       `b/a per round: median ${median(ratios).toFixed(3)} (min ${q[0].toFixed(3)}, max ${q[q.length - 1].toFixed(3)})`
     );
   };
-  console.log(`${opt.net} ${opt.backend}, a = ${opt.a}, b = ${opt.b}`);
+  console.log(`${opt.net} ${opt.backend} batch ${batch}, a = ${opt.a}, b = ${opt.b}`);
   console.log(`  wall clock:     ${summary(wall)}`);
   console.log(`  per CPU second: ${summary(cpu)}`);
 }
