@@ -8,6 +8,7 @@ import { jsKernels } from './js/index.js';
 import type { Kernels } from './kernels.js';
 import { loadNative, type NativeBinding, nativeKernels } from './native.js';
 import { oneOf } from './validate.js';
+import type { WasmExports } from './wasm/exports.js';
 import { wasmKernels } from './wasm/kernels.js';
 import { loadWasm } from './wasm/load.js';
 
@@ -60,6 +61,8 @@ let jsBackend: Backend | undefined;
 let nativeBackend: Backend | undefined;
 let wasmBackend: Backend | undefined;
 let active: Backend | undefined;
+/** The wasm backend's exports when it runs the shared build (arenas live in its memory). */
+let wasmShared: WasmExports | null = null;
 
 function makeJs(): Backend {
   const ops = createOps(() => jsKernels);
@@ -134,6 +137,11 @@ export function backend(name: BackendName): Backend {
     }
     // simd_level codes are crates/kernels' Level: 5 = simd128, else scalar.
     const simd = w.exports.simd_level() === 5 ? 'simd128' : 'scalar';
+    if (
+      typeof SharedArrayBuffer !== 'undefined' &&
+      w.exports.memory.buffer instanceof SharedArrayBuffer
+    )
+      wasmShared = w.exports;
     return (wasmBackend = makeWasm(wasmKernels(w.exports), simd));
   }
   if (nativeBackend) return nativeBackend;
@@ -190,6 +198,14 @@ function initial(): Backend {
 /** The active backend (chosen on first use). */
 export function getBackend(): Backend {
   return (active ??= initial());
+}
+
+/**
+ * The shared wasm module's exports when the active backend is wasm on its shared build (so
+ * `allocArena` places arenas in the module's memory), else null. Internal.
+ */
+export function sharedArenaHost(): WasmExports | null {
+  return getBackend().name === 'wasm' ? wasmShared : null;
 }
 
 /** Makes `name` the active backend and returns it. */
