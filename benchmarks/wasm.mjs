@@ -15,7 +15,10 @@
 // Interleaved rounds with warm-up (lib/measure.mjs); tfjs-wasm is single-threaded in Node,
 // like descent's wasm backend. Needs `npm run build` (dist/, the addon, both wasm builds).
 //
-//   node benchmarks/wasm.mjs [--rounds n] [--only optimizer,gemm,mlp,load] [--json path]
+// gemm and mlp also get a row of the shared build with --threads n (default 2) threads
+// (DESCENT_WASM_THREADS, worker_threads over the shared memory).
+//
+//   node benchmarks/wasm.mjs [--rounds n] [--only optimizer,gemm,mlp,load] [--threads n] [--json path]
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -32,6 +35,7 @@ const { values: opt } = parseArgs({
   options: {
     rounds: { type: 'string', default: '7' },
     only: { type: 'string', default: 'optimizer,gemm,mlp,load' },
+    threads: { type: 'string', default: '2' },
     json: { type: 'string' },
   },
 });
@@ -45,7 +49,11 @@ const cfg = {
 };
 const log = (s) => process.stderr.write(`${s}\n`);
 const lib = await import('../dist/index.js');
-const { loadWasmBuild } = await import('../dist/backend/wasm/load.js');
+const { loadWasmBuild, instantiateWasm } = await import('../dist/backend/wasm/load.js');
+const { nodeThreadSpawn } = await import('../dist/backend/wasm/threads-node.js');
+const { readFileSync } = await import('node:fs');
+const THREADS = Number(opt.threads);
+const THREADED = `wasm (shared arenas, ${THREADS} threads)`;
 const { wasmKernels } = await import('../dist/backend/wasm/kernels.js');
 const { allocArena } = await import('../dist/memory.js');
 const w = loadWasmBuild('plain');
@@ -150,6 +158,25 @@ if (tfjs) {
       sample: (it) => timeBatch(() => shared.gemm(false, false, s, s, s, 1, sa, sb, 0, sc), it),
     });
   }
+  {
+    // A second instance of the shared build with THREADS threads; the arrays in its memory.
+    const e2 = instantiateWasm(readFileSync(join(HERE, '..', 'wasm', 'descent-mt.wasm')), {
+      threads: THREADS,
+      spawner: nodeThreadSpawn,
+    });
+    const k2 = wasmKernels(e2);
+    const at = (x) => {
+      const p = e2.descent_alloc(s * s * 4); // before reading the buffer: it may grow
+      const v = new Float32Array(e2.memory.buffer, p, s * s);
+      v.set(x);
+      return v;
+    };
+    const [ta2, tb2, tc2] = [at(a), at(b), at(new Float32Array(s * s))];
+    impls.push({
+      name: THREADED,
+      sample: (it) => timeBatch(() => k2.gemm(false, false, s, s, s, 1, ta2, tb2, 0, tc2), it),
+    });
+  }
   const k = plain;
   const [ra, rb, rc] = [resident(s * s), resident(s * s), resident(s * s)];
   ra().set(a);
@@ -193,10 +220,11 @@ if (tfjs) {
 
 // --- MLP training, one epoch of the subset, one process per implementation ----------------
 // 'wasm' runs the plain build (DESCENT_WASM_PATH), SHARED the default (shared) one.
-for (const row of only.has('mlp') ? ['wasm', SHARED, 'tfjs-wasm', 'js', 'native'] : []) {
-  const impl = row === SHARED ? 'wasm' : row;
+for (const row of only.has('mlp') ? ['wasm', SHARED, THREADED, 'tfjs-wasm', 'js', 'native'] : []) {
+  const impl = row === SHARED || row === THREADED ? 'wasm' : row;
   const env = { ...process.env };
   delete env.DESCENT_WASM_PATH;
+  env.DESCENT_WASM_THREADS = row === THREADED ? String(THREADS) : '1';
   if (row === 'wasm') env.DESCENT_WASM_PATH = join(HERE, '..', 'wasm', 'descent.wasm');
   const r = spawnSync(
     process.execPath,
@@ -262,10 +290,15 @@ out.ratios = {
   adamWasmResidentOverJs: ratio(med(adam.js), med(adam['wasm-resident'])),
   gemmWasmOverTfjsWasm: ratio(gf.wasm, gf['tfjs-wasm']),
   gemmWasmSharedOverTfjsWasm: ratio(gf[SHARED], gf['tfjs-wasm']),
+  gemmWasmThreadedOverTfjsWasm: ratio(gf[THREADED], gf['tfjs-wasm']),
   gemmWasmResidentOverTfjsWasm: ratio(gf['wasm-resident'], gf['tfjs-wasm']),
   mlpWasmOverTfjsWasm: ratio(out.mlp.wasm?.samplesPerSec, out.mlp['tfjs-wasm']?.samplesPerSec),
   mlpWasmSharedOverTfjsWasm: ratio(
     out.mlp[SHARED]?.samplesPerSec,
+    out.mlp['tfjs-wasm']?.samplesPerSec,
+  ),
+  mlpWasmThreadedOverTfjsWasm: ratio(
+    out.mlp[THREADED]?.samplesPerSec,
     out.mlp['tfjs-wasm']?.samplesPerSec,
   ),
 };

@@ -10,7 +10,7 @@ import { loadNative, type NativeBinding, nativeKernels } from './native.js';
 import { oneOf } from './validate.js';
 import type { WasmExports } from './wasm/exports.js';
 import { wasmKernels } from './wasm/kernels.js';
-import { loadWasm } from './wasm/load.js';
+import { loadWasm, wasmThreads } from './wasm/load.js';
 
 /**
  * A backend: `'native'` (Rust SIMD kernels through napi-rs), `'wasm'` (the same kernels
@@ -28,7 +28,7 @@ export interface BackendInfo {
   simd: string;
   /** Widest instruction set the CPU supports ('unknown' when the addon is not loaded). */
   detectedSimd: string;
-  /** Threads native kernels may use (1 for js). */
+  /** Threads the kernels may use (1 for js; for wasm, `DESCENT_WASM_THREADS` on the shared build). */
   threads: number;
   /** Calls on fewer elements than this run in JS even on the native backend (0 = never). */
   minNativeLength: number;
@@ -106,7 +106,7 @@ function makeNative(b: NativeBinding): Backend {
 
 /** The wasm kernels, with the same small-call routing to JS as native (a call into the
  * module plus the argument copies costs more than a short JS loop). */
-function makeWasm(k: Kernels, simd: string): Backend {
+function makeWasm(k: Kernels, simd: string, threads: number): Backend {
   const pick = (n: number) => (n < minNativeLength ? jsKernels : k);
   const ops = createOps(pick);
   return Object.assign(ops, {
@@ -117,7 +117,7 @@ function makeWasm(k: Kernels, simd: string): Backend {
       name: 'wasm',
       simd,
       detectedSimd: simd,
-      threads: 1,
+      threads,
       minNativeLength,
     }),
   });
@@ -142,7 +142,7 @@ export function backend(name: BackendName): Backend {
       w.exports.memory.buffer instanceof SharedArrayBuffer
     )
       wasmShared = w.exports;
-    return (wasmBackend = makeWasm(wasmKernels(w.exports), simd));
+    return (wasmBackend = makeWasm(wasmKernels(w.exports), simd, wasmThreads(w.exports)));
   }
   if (nativeBackend) return nativeBackend;
   const n = loadNative();

@@ -1,8 +1,9 @@
 /**
  * The few WASI functions the shared build (wasm32-wasip1-threads) links through its C
  * library, as small JS functions: no environment, clocks from `performance`/`Date`, stdout
- * and stderr to the console (a Rust panic's message), no threads (`thread-spawn` fails, and
- * the loader sizes the pool to one thread, so it is never called). Semantics:
+ * and stderr to the console (a Rust panic's message), and `thread-spawn` from the caller
+ * (./threads-node.ts under Node) or failing (-1) when there is none: the loader then sizes
+ * the pool to one thread, so it is never called. Semantics:
  * https://github.com/WebAssembly/WASI/blob/main/legacy/preview1/docs.md and
  * https://github.com/WebAssembly/wasi-threads.
  */
@@ -11,7 +12,10 @@ import type { WasmMemory } from './webassembly.js';
 const SUCCESS = 0;
 const EBADF = 8;
 
-export function wasiImports(memory: WasmMemory): Record<string, Record<string, unknown>> {
+export function wasiImports(
+  memory: WasmMemory,
+  threadSpawn: (arg: number) => number = () => -1,
+): Record<string, Record<string, unknown>> {
   const view = () => new DataView(memory.buffer);
   return {
     wasi_snapshot_preview1: {
@@ -49,6 +53,6 @@ export function wasiImports(memory: WasmMemory): Record<string, Record<string, u
       },
       sched_yield: (): number => SUCCESS,
     },
-    wasi: { 'thread-spawn': (): number => -1 },
+    wasi: { 'thread-spawn': threadSpawn },
   };
 }
