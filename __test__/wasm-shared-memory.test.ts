@@ -122,7 +122,7 @@ describe('wasm shared memory', () => {
     const n = 2 ** 30; // two arrays of 4 GiB each
     expect(() => allocArena([n, n], 'Model (2147483648 parameters)')).toThrow(RangeError);
     expect(() => allocArena([n, n], 'Model (2147483648 parameters)')).toThrow(
-      /^Model \(2147483648 parameters\): cannot allocate 8589934784 bytes in WebAssembly memory/,
+      /^Model \(2147483648 parameters\): cannot allocate 8192\.0 MiB for 2 float32 array\(s\) of up to 1073741824 elements: cannot allocate 8589934784 bytes in WebAssembly memory \(the module's limit is 4294967296 bytes/,
     );
     expect(e.memory.buffer.byteLength).toBe(before);
   });

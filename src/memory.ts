@@ -32,11 +32,16 @@ export function allocArena(lengths: readonly number[], what = 'allocArena'): Flo
     buf = new ArrayBuffer(offset);
   } catch (e) {
     // V8's message ("Array buffer allocation failed") says neither what nor how much
-    throw new RangeError(
-      `${what}: cannot allocate ${(offset / 2 ** 20).toFixed(1)} MiB for ${lengths.length} float32 array(s) of up to ${Math.max(...lengths)} elements: ${(e as Error).message}`,
-    );
+    throw tooLarge(lengths, offset, what, (e as Error).message);
   }
   return lengths.map((n, i) => new Float32Array(buf, starts[i], n));
+}
+
+/** The same RangeError on every backend, with the allocator's reason at the end. */
+function tooLarge(lengths: readonly number[], bytes: number, what: string, why: string) {
+  return new RangeError(
+    `${what}: cannot allocate ${(bytes / 2 ** 20).toFixed(1)} MiB for ${lengths.length} float32 array(s) of up to ${Math.max(...lengths)} elements: ${why}`,
+  );
 }
 
 /**
@@ -76,7 +81,13 @@ function wasmArena(
   bytes: number,
   what: string,
 ): Float32Array[] {
-  const p = wasmAlloc(e, bytes, what); // zeroed; a RangeError naming the size when full
+  let p: number;
+  try {
+    p = wasmAlloc(e, bytes, what); // zeroed
+  } catch (err) {
+    // wasmAlloc's message names the bytes and the module's limit: keep it as the reason.
+    throw tooLarge(lengths, bytes, what, (err as Error).message.replace(`${what}: `, ''));
+  }
   const buf = e.memory.buffer; // read after the allocation's growth
   recordOwnBuffer(buf);
   const token = {};
