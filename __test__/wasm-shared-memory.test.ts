@@ -100,6 +100,18 @@ describe('wasm shared memory', () => {
     expect(out[599]).toBe(299);
   });
 
+  it('an arena view given to another instance (the plain build) is copied, not passed by address', () => {
+    setBackend('wasm');
+    const [a, b] = allocArena([600, 600]);
+    a.set(Float32Array.from({ length: 600 }, (_, i) => i - 300));
+    const p = loadWasmBuild('plain');
+    if ('error' in p) throw new Error(p.error);
+    wasmKernels(p.exports).unary('relu', b, a, 0, 0);
+    expect(b[0]).toBe(0);
+    expect(b[599]).toBe(299);
+    expect(a[599]).toBe(299);
+  });
+
   it('arena views are accepted on every backend; a foreign SharedArrayBuffer is refused', () => {
     setBackend('wasm');
     const [x] = allocArena([512]);

@@ -89,7 +89,7 @@ function wasmArena(
     throw tooLarge(lengths, bytes, what, (err as Error).message.replace(`${what}: `, ''));
   }
   const buf = e.memory.buffer; // read after the allocation's growth
-  recordOwnBuffer(buf);
+  recordOwnBuffer(buf, e.memory);
   const token = {};
   released.register(token, { e, p, bytes });
   return lengths.map((n, i) => {

@@ -65,7 +65,7 @@ export function instantiateWasm(
   }
   let threads = 1;
   if (shared) {
-    recordOwnBuffer(e.memory.buffer);
+    recordOwnBuffer(e.memory.buffer, e.memory);
     threads = options.spawner ? (options.threads ?? 1) : 1;
     if (typeof e.threads_init !== 'function' || e.threads_init(threads) !== 0) {
       throw new Error(`the shared wasm module could not start its ${threads}-thread pool`);

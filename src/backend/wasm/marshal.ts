@@ -12,7 +12,7 @@
  * live there (src/memory.ts), and a view of any buffer it ever had is passed in place.
  */
 import type { WasmExports } from './exports.js';
-import { isOwnShared } from './shared.js';
+import { isBufferOf } from './shared.js';
 
 export type View = Float32Array | Int32Array | Uint32Array | Float64Array;
 
@@ -69,7 +69,7 @@ export class Marshal {
     let bytes = 0;
     for (let i = 0; i < this.n; i++) {
       const v = this.views[i];
-      if (v.buffer !== mem.buffer && !isOwnShared(v.buffer)) {
+      if (v.buffer !== mem.buffer && !isBufferOf(v.buffer, mem)) {
         bytes += Math.ceil(v.byteLength / ALIGN) * ALIGN;
       }
     }
@@ -90,7 +90,7 @@ export class Marshal {
     let at = this.scratch;
     for (let i = 0; i < this.n; i++) {
       const v = this.views[i];
-      if (v.buffer === buf || isOwnShared(v.buffer)) {
+      if (v.buffer === buf || isBufferOf(v.buffer, mem)) {
         this.ptrs[i] = v.byteOffset;
         this.modes[i] = 0; // in place: nothing to copy back
         continue;

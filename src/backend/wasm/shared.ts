@@ -7,16 +7,21 @@
  * No imports: validation and the loader both use it.
  */
 
-const own = new WeakSet<object>();
+/** Each recorded buffer → the memory it belongs to (an instance's `memory` object). */
+const own = new WeakMap<object, object>();
 
-/** Records `buf` (a shared memory's current buffer) as descent's own. */
-export function recordOwnBuffer(buf: ArrayBufferLike): void {
-  if (typeof SharedArrayBuffer !== 'undefined' && buf instanceof SharedArrayBuffer) own.add(buf);
+/** Records `buf` (the current buffer of the shared memory `memory`) as descent's own. */
+export function recordOwnBuffer(buf: ArrayBufferLike, memory: object): void {
+  if (typeof SharedArrayBuffer !== 'undefined' && buf instanceof SharedArrayBuffer)
+    own.set(buf, memory);
 }
 
-/** Whether `buf` is one of the shared wasm memory's buffers. */
-export function isOwnShared(buf: ArrayBufferLike): boolean {
-  return own.has(buf);
+/**
+ * Whether `buf` is one of the buffers of `memory` (so a view of it can be passed to that
+ * instance by address; another instance's memory is another address space).
+ */
+export function isBufferOf(buf: ArrayBufferLike, memory: object): boolean {
+  return own.get(buf) === memory;
 }
 
 /** Whether `buf` is a SharedArrayBuffer that is not descent's own (refused by validation). */
