@@ -122,6 +122,7 @@ const PARAMS: Partial<Record<UnaryOp, [number, number]>> = {
 describe.each([
   ['native', nativeUnderTest()],
   ['wasm', wasmUnderTest()],
+  ['wasm-plain', wasmUnderTest('plain')],
 ] as [string, Kernels][])('%s', (_name, native) => {
   describe('parity: unary forward and backward', () => {
     for (const op of Object.keys(UNARY_CODES) as UnaryOp[]) {

@@ -1,18 +1,19 @@
 /**
- * The wasm backend's linear memory: growth (which detaches every view of the old buffer)
- * never leaves a caller-held array stale, an allocation past the module's limit is a
- * RangeError naming the size, and a failed call writes nothing.
+ * The plain wasm build's linear memory (the copying path): growth (which detaches every view
+ * of the old buffer) never leaves a caller-held array stale, an allocation past the module's
+ * limit is a RangeError naming the size, and a failed call writes nothing. The shared build
+ * is in wasm-shared-memory.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import { jsKernels } from '../src/backend/js/index.js';
 import { backend } from '../src/backend/select.js';
 import type { WasmExports } from '../src/backend/wasm/exports.js';
 import { wasmKernels } from '../src/backend/wasm/kernels.js';
-import { loadWasm } from '../src/backend/wasm/load.js';
+import { loadWasmBuild } from '../src/backend/wasm/load.js';
 import { WASM_MEMORY_LIMIT, wasmAlloc } from '../src/backend/wasm/marshal.js';
 
 function exportsUnderTest(): WasmExports {
-  const w = loadWasm();
+  const w = loadWasmBuild('plain');
   if ('error' in w) throw new Error(`the wasm module did not load (${w.error})`);
   return w.exports;
 }
@@ -21,7 +22,7 @@ const e = exportsUnderTest();
 const seq = (n: number, f: (i: number) => number) =>
   Float32Array.from({ length: n }, (_, i) => f(i));
 
-describe('wasm linear memory', () => {
+describe('wasm linear memory (plain build)', () => {
   it('grows for large arguments; arrays held from before stay attached and correct', () => {
     const k = wasmKernels(e);
     const small = seq(1000, (i) => i - 500);
@@ -74,7 +75,7 @@ describe('wasm linear memory', () => {
   });
 
   it('when the scratch cannot be allocated, the call throws before writing anything', () => {
-    const full: WasmExports = { ...e, alloc: () => 0 };
+    const full: WasmExports = { ...e, descent_alloc: () => 0 };
     const k = wasmKernels(full);
     const c = new Float32Array(64 * 64).fill(7);
     const a = seq(64 * 64, Math.sin);

@@ -67,34 +67,48 @@ if (!args.has('--ts-only') && !args.has('--wasm-only')) {
   }
 }
 
-// The wasm module (crates/wasm → wasm/descent.wasm, shipped in the main package): the
-// backend of every platform without a native addon. The target is added through rustup when
-// missing (a no-op when present); flags (SIMD128, memory limit) are in .cargo/config.toml.
+// The wasm modules (crates/wasm, shipped in the main package): the backend of every platform
+// without a native addon. wasm/descent.wasm (wasm32-unknown-unknown, own memory, arguments
+// copied per call) and wasm/descent-mt.wasm (wasm32-wasip1-threads: a shared memory, where
+// arenas live and are passed in place; used where shared memory works). Targets are added
+// through rustup when missing (a no-op when present); flags (SIMD128, memory limits) are in
+// .cargo/config.toml.
 if (!args.has('--ts-only') && !args.has('--native-only')) {
-  const target = 'wasm32-unknown-unknown';
+  const builds = [
+    ['wasm32-unknown-unknown', 'descent.wasm'],
+    ['wasm32-wasip1-threads', 'descent-mt.wasm'],
+  ];
   if (!haveCargo()) {
-    console.warn('descent build: cargo not found; skipping the wasm module');
+    console.warn('descent build: cargo not found; skipping the wasm modules');
   } else {
-    const rustup = spawnSync('rustup', ['target', 'add', target], { cwd: root, stdio: 'inherit' });
-    if (rustup.error) console.warn('descent build: rustup not found; assuming the wasm32 target');
-    const status = run('cargo', [
-      'build',
-      '--release',
-      '--package',
-      'descent-wasm',
-      '--lib',
-      '--target',
-      target,
-    ]);
-    if (status === 0) {
-      mkdirSync(join(root, 'wasm'), { recursive: true });
-      copyFileSync(
-        join(root, 'target', target, 'release', 'descent_wasm.wasm'),
-        join(root, 'wasm', 'descent.wasm'),
-      );
-    } else {
-      console.error('descent build: the wasm module failed to build (the js backend will be used)');
-      failed ||= args.has('--wasm-only');
+    for (const [target, file] of builds) {
+      const rustup = spawnSync('rustup', ['target', 'add', target], {
+        cwd: root,
+        stdio: 'inherit',
+      });
+      if (rustup.error)
+        console.warn(`descent build: rustup not found; assuming the ${target} target`);
+      const status = run('cargo', [
+        'build',
+        '--release',
+        '--package',
+        'descent-wasm',
+        '--lib',
+        '--target',
+        target,
+      ]);
+      if (status === 0) {
+        mkdirSync(join(root, 'wasm'), { recursive: true });
+        copyFileSync(
+          join(root, 'target', target, 'release', 'descent_wasm.wasm'),
+          join(root, 'wasm', file),
+        );
+      } else {
+        console.error(
+          `descent build: wasm/${file} failed to build (${file === 'descent.wasm' ? 'the js backend will be used' : 'the wasm backend copies its arguments per call'})`,
+        );
+        failed ||= args.has('--wasm-only');
+      }
     }
   }
 }

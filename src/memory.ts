@@ -1,13 +1,21 @@
 /**
  * Flat buffers. Arrays that are stepped through together (parameters, gradients, optimizer
- * moments) are placed in one ArrayBuffer at staggered offsets: equal-length arrays at
+ * moments) are placed in one buffer at staggered offsets: equal-length arrays at
  * power-of-two distances map to the same cache sets and cost Adam ~15% at 64K parameters
  * (measured, /tmp benchmark in the optimizer issue's note).
+ *
+ * On the wasm backend's shared build the buffer is a block of the module's own memory, so
+ * kernels take the arrays in place instead of copying them in and out per call. That memory
+ * is shared, so growing it never detaches these views (see src/backend/wasm/marshal.ts).
  */
+import { sharedArenaHost } from './backend/select.js';
+import type { WasmExports } from './backend/wasm/exports.js';
+import { wasmAlloc } from './backend/wasm/marshal.js';
+import { recordOwnBuffer } from './backend/wasm/shared.js';
 
 const ALIGN = 64; // bytes: one cache line, one AVX-512 vector
 
-/** Float32Arrays of the given lengths in one zeroed ArrayBuffer, each cache-line aligned within it and staggered. */
+/** Float32Arrays of the given lengths in one zeroed buffer, each cache-line aligned within it and staggered. */
 export function allocArena(lengths: readonly number[], what = 'allocArena'): Float32Array[] {
   let offset = 0;
   const starts: number[] = [];
@@ -17,14 +25,76 @@ export function allocArena(lengths: readonly number[], what = 'allocArena'): Flo
     // Round up to a cache line, then add one line per array so strides are not 2^k.
     offset += Math.ceil(bytes / ALIGN) * ALIGN + ALIGN * ((i % 7) + 1);
   }
+  const host = sharedArenaHost();
+  if (host) return wasmArena(host, lengths, starts, offset, what);
   let buf: ArrayBuffer;
   try {
     buf = new ArrayBuffer(offset);
   } catch (e) {
     // V8's message ("Array buffer allocation failed") says neither what nor how much
-    throw new RangeError(
-      `${what}: cannot allocate ${(offset / 2 ** 20).toFixed(1)} MiB for ${lengths.length} float32 array(s) of up to ${Math.max(...lengths)} elements: ${(e as Error).message}`,
-    );
+    throw tooLarge(lengths, offset, what, (e as Error).message);
   }
   return lengths.map((n, i) => new Float32Array(buf, starts[i], n));
+}
+
+/** The same RangeError on every backend, with the allocator's reason at the end. */
+function tooLarge(lengths: readonly number[], bytes: number, what: string, why: string) {
+  return new RangeError(
+    `${what}: cannot allocate ${(bytes / 2 ** 20).toFixed(1)} MiB for ${lengths.length} float32 array(s) of up to ${Math.max(...lengths)} elements: ${why}`,
+  );
+}
+
+/**
+ * Every view of a wasm arena, and every view derived from one by `subarray` (which creates
+ * this class through `Symbol.species`), maps to the arena's token here. The block is freed
+ * when the token is collected, i.e. when no view of the arena is reachable any more:
+ * callers keep sub-views and drop the parents, so tying the block to a parent would free
+ * memory that is still in use.
+ */
+const tokens = new WeakMap<Float32Array, object>();
+
+/** Float32Array's constructor over any buffer (lib.es types it over ArrayBuffer only). */
+const F32 = Float32Array as unknown as new (
+  buf: ArrayBufferLike,
+  byteOffset: number,
+  length: number,
+) => Float32Array;
+
+/** A Float32Array over a wasm arena; its sub-views keep the arena alive too. */
+class ArenaView extends F32 {
+  override subarray(begin?: number, end?: number): Float32Array {
+    const s = super.subarray(begin, end);
+    const t = tokens.get(this);
+    if (t) tokens.set(s, t);
+    return s;
+  }
+}
+
+const released = new FinalizationRegistry<{ e: WasmExports; p: number; bytes: number }>(
+  ({ e, p, bytes }) => e.descent_free(p, bytes),
+);
+
+function wasmArena(
+  e: WasmExports,
+  lengths: readonly number[],
+  starts: number[],
+  bytes: number,
+  what: string,
+): Float32Array[] {
+  let p: number;
+  try {
+    p = wasmAlloc(e, bytes, what); // zeroed
+  } catch (err) {
+    // wasmAlloc's message names the bytes and the module's limit: keep it as the reason.
+    throw tooLarge(lengths, bytes, what, (err as Error).message.replace(`${what}: `, ''));
+  }
+  const buf = e.memory.buffer; // read after the allocation's growth
+  recordOwnBuffer(buf, e.memory);
+  const token = {};
+  released.register(token, { e, p, bytes });
+  return lengths.map((n, i) => {
+    const v = new ArenaView(buf, p + starts[i], n);
+    tokens.set(v, token);
+    return v;
+  });
 }

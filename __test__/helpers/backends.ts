@@ -2,7 +2,7 @@ import { jsKernels } from '../../src/backend/js/index.js';
 import type { Kernels } from '../../src/backend/kernels.js';
 import { loadNative, nativeKernels } from '../../src/backend/native.js';
 import { wasmKernels } from '../../src/backend/wasm/kernels.js';
-import { loadWasm } from '../../src/backend/wasm/load.js';
+import { loadWasm, loadWasmBuild, type WasmBuild } from '../../src/backend/wasm/load.js';
 
 /**
  * The native kernels. The test suite needs them (the parity tests are the point); a missing
@@ -18,9 +18,12 @@ export function nativeUnderTest(): Kernels {
   return nativeKernels(n.binding);
 }
 
-/** The wasm kernels; like the addon, a module that does not load is a failure, not a skip. */
-export function wasmUnderTest(): Kernels {
-  const w = loadWasm();
+/**
+ * The wasm kernels (by default the build the backend picks: the shared one under Node); like
+ * the addon, a module that does not load is a failure, not a skip.
+ */
+export function wasmUnderTest(build?: WasmBuild): Kernels {
+  const w = build ? loadWasmBuild(build) : loadWasm();
   if ('error' in w) {
     throw new Error(`the wasm module did not load (${w.error}); build it with \`npm run build\``);
   }
@@ -33,5 +36,6 @@ export function kernelsUnderTest(): Array<[string, Kernels]> {
     ['js', jsKernels],
     ['native', nativeUnderTest()],
     ['wasm', wasmUnderTest()],
+    ['wasm-plain', wasmUnderTest('plain')],
   ];
 }

@@ -9,8 +9,9 @@ import { jsKernels } from './js/index.js';
 import type { Kernels } from './kernels.js';
 import { loadNative, type NativeBinding, nativeKernels } from './native.js';
 import { oneOf } from './validate.js';
+import type { WasmExports } from './wasm/exports.js';
 import { wasmKernels } from './wasm/kernels.js';
-import { loadWasm } from './wasm/load.js';
+import { loadWasm, wasmThreads } from './wasm/load.js';
 
 /**
  * A backend: `'native'` (Rust SIMD kernels through napi-rs), `'wasm'` (the same kernels
@@ -28,7 +29,7 @@ export interface BackendInfo {
   simd: string;
   /** Widest instruction set the CPU supports ('unknown' when the addon is not loaded). */
   detectedSimd: string;
-  /** Threads native kernels may use (1 for js). */
+  /** Threads the kernels may use (1 for js; for wasm, `DESCENT_WASM_THREADS` on the shared build). */
   threads: number;
   /** Calls on fewer elements than this run in JS even on the native backend (0 = never). */
   minNativeLength: number;
@@ -61,6 +62,8 @@ let jsBackend: Backend | undefined;
 let nativeBackend: Backend | undefined;
 let wasmBackend: Backend | undefined;
 let active: Backend | undefined;
+/** The wasm backend's exports when it runs the shared build (arenas live in its memory). */
+let wasmShared: WasmExports | null = null;
 
 function makeJs(): Backend {
   const ops = createOps(() => jsKernels);
@@ -104,7 +107,7 @@ function makeNative(b: NativeBinding): Backend {
 
 /** The wasm kernels, with the same small-call routing to JS as native (a call into the
  * module plus the argument copies costs more than a short JS loop). */
-function makeWasm(k: Kernels, simd: string): Backend {
+function makeWasm(k: Kernels, simd: string, threads: number): Backend {
   const pick = (n: number) => (n < minNativeLength ? jsKernels : k);
   const ops = createOps(pick);
   return Object.assign(ops, {
@@ -115,7 +118,7 @@ function makeWasm(k: Kernels, simd: string): Backend {
       name: 'wasm',
       simd,
       detectedSimd: simd,
-      threads: 1,
+      threads,
       minNativeLength,
     }),
   });
@@ -135,7 +138,12 @@ export function backend(name: BackendName): Backend {
     }
     // simd_level codes are crates/kernels' Level: 5 = simd128, else scalar.
     const simd = w.exports.simd_level() === 5 ? 'simd128' : 'scalar';
-    return (wasmBackend = makeWasm(wasmKernels(w.exports), simd));
+    if (
+      typeof SharedArrayBuffer !== 'undefined' &&
+      w.exports.memory.buffer instanceof SharedArrayBuffer
+    )
+      wasmShared = w.exports;
+    return (wasmBackend = makeWasm(wasmKernels(w.exports), simd, wasmThreads(w.exports)));
   }
   if (nativeBackend) return nativeBackend;
   const n = loadNative();
@@ -191,6 +199,14 @@ function initial(): Backend {
 /** The active backend (chosen on first use). */
 export function getBackend(): Backend {
   return (active ??= initial());
+}
+
+/**
+ * The shared wasm module's exports when the active backend is wasm on its shared build (so
+ * `allocArena` places arenas in the module's memory), else null. Internal.
+ */
+export function sharedArenaHost(): WasmExports | null {
+  return getBackend().name === 'wasm' ? wasmShared : null;
 }
 
 /** Makes `name` the active backend and returns it. */

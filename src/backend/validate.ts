@@ -3,6 +3,7 @@
  * whose message names the function, the argument, what was expected and what was given.
  * They run before anything is written, so a refused call changes nothing.
  */
+import { isForeignShared } from './wasm/shared.js';
 
 /** A short description of a value for error messages: `Float64Array(3)`, `null`, `number 5`. */
 export function describe(v: unknown): string {
@@ -41,7 +42,7 @@ function typed(fn: string, name: string, v: unknown, want: TypedName): void {
     throw new TypeError(`${fn}: argument ${name} must be a ${want}, got ${describe(v)}`);
   }
   const buf = (v as Float32Array).buffer;
-  if (typeof SharedArrayBuffer !== 'undefined' && buf instanceof SharedArrayBuffer) {
+  if (isForeignShared(buf)) {
     throw new TypeError(
       `${fn}: argument ${name} is backed by a SharedArrayBuffer; kernels need memory no other thread writes during the call, so copy it into an ArrayBuffer-backed ${want}`,
     );

@@ -1,5 +1,6 @@
 /** A dense row-major float32 tensor: a Float32Array view and its shape (batch first). */
 import { describe, noMoreArgs } from '../backend/validate.js';
+import { isForeignShared } from '../backend/wasm/shared.js';
 
 /**
  * A plain dense tensor: row-major float32 values and their shape (batch first), as datasets,
@@ -59,7 +60,7 @@ export function checkTensorArg(
     throw new TypeError(
       `${fn}: ${name}.data must be a Float32Array${indices ? ' (or Int32Array indices)' : ''}, got ${describe(data)}`,
     );
-  if (typeof SharedArrayBuffer !== 'undefined' && data.buffer instanceof SharedArrayBuffer)
+  if (isForeignShared(data.buffer))
     throw new TypeError(
       `${fn}: ${name}.data is backed by a SharedArrayBuffer; copy it into an ArrayBuffer-backed Float32Array`,
     );

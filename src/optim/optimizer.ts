@@ -9,6 +9,7 @@ import type { Tensor } from '../autograd/tensor.js';
 import type { Backend } from '../backend/select.js';
 import { getBackend } from '../backend/select.js';
 import { describe, isDetached, noMoreArgs } from '../backend/validate.js';
+import { isForeignShared } from '../backend/wasm/shared.js';
 import { allocArena } from '../memory.js';
 import { checkOptions, type OptionSpec, resolveOptions } from './options.js';
 import { checkEncoded, decodeInto, encode, type OptimizerStateDict } from './state-dict.js';
@@ -155,11 +156,12 @@ function checkParam(fn: string, where: string, p: unknown): asserts p is Param {
   if (grad) checkNotShared(fn, `${where}.grad`, grad);
 }
 
-/** Kernels need memory no other thread writes during a step: shared memory is refused. */
-const SAB = typeof SharedArrayBuffer !== 'undefined' ? SharedArrayBuffer : undefined;
-
+/**
+ * Kernels need memory no other thread writes during a step: shared memory is refused, but
+ * for descent's own (the shared wasm module's arenas).
+ */
 function checkNotShared(fn: string, what: string, a: Float32Array): void {
-  if (typeof SharedArrayBuffer !== 'undefined' && a.buffer instanceof SharedArrayBuffer)
+  if (isForeignShared(a.buffer))
     throw new TypeError(
       `${fn}: ${what} is backed by a SharedArrayBuffer; an optimizer step needs memory no other thread writes during it, so copy it into an ArrayBuffer-backed Float32Array`,
     );
@@ -323,7 +325,7 @@ export abstract class Optimizer<O extends object> {
         )
           this.badGrad(fn, gi, i, p);
         else if (grad.length !== p.data.length) this.badGrad(fn, gi, i, p);
-        else if (SAB !== undefined && (p.data.buffer instanceof SAB || grad.buffer instanceof SAB))
+        else if (isForeignShared(p.data.buffer) || isForeignShared(grad.buffer))
           this.badGrad(fn, gi, i, p);
         else if (overlaps(grad, p.data)) this.badGrad(fn, gi, i, p);
       }

@@ -5,19 +5,20 @@
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { Kernels } from '../backend/kernels.js';
 import { getBackend } from '../backend/select.js';
+import { isForeignShared } from '../backend/wasm/shared.js';
 import type { DescentBackend } from './backend.js';
 
 /**
  * The float32 values of `t`, when descent's kernels may read them in place: dtype float32,
- * a plain Float32Array of exactly the tensor's size, not shared between threads (descent
- * never touches a SharedArrayBuffer). Null otherwise: the caller falls back to tfjs cpu.
+ * a plain Float32Array of exactly the tensor's size, not shared with other threads (no
+ * SharedArrayBuffer but the shared wasm module's own). Null otherwise: the caller falls back
+ * to tfjs cpu.
  */
 export function f32(backend: DescentBackend, t: TensorInfo | undefined): Float32Array | null {
   if (t === undefined || t.dtype !== 'float32') return null;
   const v = backend.data.get(t.dataId)?.values;
   if (!(v instanceof Float32Array) || v.length !== sizeOf(t.shape)) return null;
-  if (typeof SharedArrayBuffer !== 'undefined' && v.buffer instanceof SharedArrayBuffer)
-    return null;
+  if (isForeignShared(v.buffer)) return null;
   return v;
 }
 

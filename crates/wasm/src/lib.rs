@@ -5,12 +5,14 @@
 //! here re-checks aliasing: the JS adapter passes one pointer for one view and distinct,
 //! disjoint allocations otherwise.
 //!
-//! Empty on every other target: its unmangled exports (`alloc`, `free`, `copy`, …) would
+//! Empty on every other target: its unmangled exports (`copy`, `fill`, …) would
 //! clash with the C library's symbols in a host build (`cargo test --workspace`).
 #![cfg(target_arch = "wasm32")]
 
 mod conv;
 mod elementwise;
+#[cfg(target_os = "wasi")]
+mod libm;
 mod linalg;
 mod loss;
 mod memory;
@@ -19,6 +21,8 @@ mod optim;
 mod random;
 mod recurrent;
 mod reduce;
+#[cfg(target_os = "wasi")]
+mod threads;
 
 use descent_kernels::simd;
 

@@ -5,9 +5,12 @@ use std::alloc::{alloc_zeroed, dealloc, Layout};
 
 const ALIGN: usize = 64;
 
+// Exported as `descent_alloc` / `descent_free`: the wasi build links the C library, whose
+// `free` would clash with an unprefixed symbol.
+
 /// Zeroed `bytes` bytes, or null when the memory limit is reached (the caller reports it).
 #[no_mangle]
-pub extern "C" fn alloc(bytes: usize) -> *mut u8 {
+pub extern "C" fn descent_alloc(bytes: usize) -> *mut u8 {
     match Layout::from_size_align(bytes.max(1), ALIGN) {
         // SAFETY: the layout has a non-zero size.
         Ok(l) => unsafe { alloc_zeroed(l) },
@@ -16,9 +19,9 @@ pub extern "C" fn alloc(bytes: usize) -> *mut u8 {
 }
 
 /// # Safety
-/// `p` came from [`alloc`] with the same `bytes`, and is not used afterwards.
+/// `p` came from [`descent_alloc`] with the same `bytes`, and is not used afterwards.
 #[no_mangle]
-pub unsafe extern "C" fn free(p: *mut u8, bytes: usize) {
+pub unsafe extern "C" fn descent_free(p: *mut u8, bytes: usize) {
     if !p.is_null() {
         dealloc(p, Layout::from_size_align_unchecked(bytes.max(1), ALIGN));
     }

@@ -10,7 +10,7 @@ thread_local! {
     static ERROR: RefCell<String> = const { RefCell::new(String::new()) };
 }
 
-fn fail(msg: String) -> i32 {
+pub(crate) fn fail(msg: String) -> i32 {
     ERROR.with(|e| *e.borrow_mut() = msg);
     -1
 }

@@ -9,8 +9,10 @@ type P = number;
 
 export interface WasmExports {
   memory: WasmMemory;
-  alloc(bytes: number): P;
-  free(p: P, bytes: number): void;
+  descent_alloc(bytes: number): P;
+  descent_free(p: P, bytes: number): void;
+  /** The shared build only: sizes its thread pool (0 on success). */
+  threads_init?(n: number): number;
   simd_level(): number;
   error_ptr(): P;
   error_len(): number;

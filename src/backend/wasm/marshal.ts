@@ -6,11 +6,13 @@
  * successful call, so a failure writes nothing the caller can see.
  *
  * Memory growth (a kernel's own allocation, or a bigger scratch block) replaces
- * `memory.buffer` and detaches every view of the old one; that is why views of linear
- * memory are made fresh after each call here and never cached, and why no caller-held
- * array is ever a view of it.
+ * `memory.buffer`. A plain memory detaches every view of the old one: views of it are made
+ * fresh after each call here and never cached, and no caller-held array is ever a view of
+ * it. A shared memory (the shared build) leaves old buffers and their views valid: arenas
+ * live there (src/memory.ts), and a view of any buffer it ever had is passed in place.
  */
 import type { WasmExports } from './exports.js';
+import { isBufferOf } from './shared.js';
 
 export type View = Float32Array | Int32Array | Uint32Array | Float64Array;
 
@@ -26,7 +28,7 @@ const ALIGN = 64;
 /** `bytes` bytes of zeroed linear memory, or a RangeError naming the size. */
 export function wasmAlloc(e: WasmExports, bytes: number, what: string): number {
   // wasm32 returns addresses as i32: above 2 GiB they arrive negative unless read unsigned.
-  const p = bytes < WASM_MEMORY_LIMIT ? e.alloc(bytes) >>> 0 : 0;
+  const p = bytes < WASM_MEMORY_LIMIT ? e.descent_alloc(bytes) >>> 0 : 0;
   if (p === 0) {
     throw new RangeError(
       `${what}: cannot allocate ${bytes} bytes in WebAssembly memory (the module's limit is ${WASM_MEMORY_LIMIT} bytes, ${e.memory.buffer.byteLength} in use)`,
@@ -67,12 +69,14 @@ export class Marshal {
     let bytes = 0;
     for (let i = 0; i < this.n; i++) {
       const v = this.views[i];
-      if (v.buffer !== mem.buffer) bytes += Math.ceil(v.byteLength / ALIGN) * ALIGN;
+      if (v.buffer !== mem.buffer && !isBufferOf(v.buffer, mem)) {
+        bytes += Math.ceil(v.byteLength / ALIGN) * ALIGN;
+      }
     }
     if (bytes > this.cap) {
       const want = Math.max(bytes, 2 * this.cap); // amortise growth over calls
       try {
-        if (this.scratch) this.e.free(this.scratch, this.cap);
+        if (this.scratch) this.e.descent_free(this.scratch, this.cap);
         this.scratch = 0;
         this.cap = 0;
         this.scratch = wasmAlloc(this.e, want, what);
@@ -86,7 +90,7 @@ export class Marshal {
     let at = this.scratch;
     for (let i = 0; i < this.n; i++) {
       const v = this.views[i];
-      if (v.buffer === buf) {
+      if (v.buffer === buf || isBufferOf(v.buffer, mem)) {
         this.ptrs[i] = v.byteOffset;
         this.modes[i] = 0; // in place: nothing to copy back
         continue;
@@ -133,6 +137,7 @@ export class Marshal {
       this.e.error_ptr() >>> 0,
       this.e.error_len(),
     );
-    return new TextDecoder().decode(bytes);
+    // A copy: browsers' TextDecoder refuses views of shared memory.
+    return new TextDecoder().decode(bytes.slice());
   }
 }
