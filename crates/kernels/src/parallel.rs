@@ -58,21 +58,43 @@ mod tuples {
 
 static POOL: std::sync::Once = std::sync::Once::new();
 
-/// Sizes rayon's global pool from `DESCENT_THREADS` before its first use. Lazily, on the
-/// first kernel call: building threads while a shared library is being loaded deadlocks on
-/// the loader lock.
+/// Sizes rayon's global pool from `DESCENT_THREADS` (default: the CPU count) before its first
+/// use. Lazily, on the first kernel call: building threads while a shared library is being
+/// loaded deadlocks on the loader lock.
+///
+/// When that call comes from the process's main thread (Node's JS thread), the main thread
+/// becomes worker 0 of the pool: a parallel kernel then runs its first half on the calling
+/// thread and hands only the rest to the other workers, instead of queueing everything and
+/// sleeping until a worker has finished (two futex hand-offs per call, which cost the MLP
+/// step a fifth of its time on 2 cores). Calls from other threads (Node workers) are queued
+/// to the pool as before.
 pub fn init_pool() {
     POOL.call_once(|| {
-        if let Some(n) = std::env::var("DESCENT_THREADS")
+        let n = std::env::var("DESCENT_THREADS")
             .ok()
             .and_then(|v| v.trim().parse::<usize>().ok())
             .filter(|n| *n > 0)
-        {
-            let _ = rayon::ThreadPoolBuilder::new()
-                .num_threads(n)
-                .build_global();
-        }
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        let builder = rayon::ThreadPoolBuilder::new().num_threads(n);
+        let builder = if n > 1 && on_main_thread() {
+            builder.use_current_thread()
+        } else {
+            builder
+        };
+        let _ = builder.build_global();
     });
+}
+
+/// Whether the calling thread is the process's main thread.
+fn on_main_thread() -> bool {
+    #[cfg(target_os = "linux")]
+    // SAFETY: both calls only read the caller's ids.
+    return unsafe { libc::gettid() == libc::getpid() };
+    #[cfg(target_os = "macos")]
+    // SAFETY: reads whether the caller is the main thread.
+    return unsafe { libc::pthread_main_np() == 1 };
+    #[cfg(not(any(target_os = "linux", target_os = "macos")))]
+    return false;
 }
 
 /// Number of threads kernels may use (initialising the pool on first call).
