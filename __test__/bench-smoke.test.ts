@@ -277,15 +277,18 @@ function checkSchema(res: Json): void {
 
 let asIs: Run;
 let without: Run;
-beforeAll(() => {
-  asIs = smoke('as-is', []);
-  without = smoke('without', [
-    '--without',
-    WITHOUT.join(','),
-    '--only',
-    'bandwidth,optimizers,gemm,boundary,training,autograd,models',
-  ]);
-}, 2 * HANG_MS + 10_000);
+beforeAll(
+  () => {
+    asIs = smoke('as-is', []);
+    without = smoke('without', [
+      '--without',
+      WITHOUT.join(','),
+      '--only',
+      'bandwidth,optimizers,gemm,boundary,training,autograd,models',
+    ]);
+  },
+  2 * HANG_MS + 10_000,
+);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

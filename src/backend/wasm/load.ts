@@ -50,7 +50,9 @@ function loadFile(url: string | URL, name: string): { exports: WasmExports } | {
   if (!fs) return { error: "no module given: call init() from 'descent-ml/browser' first" };
   try {
     const threads = wasmThreadsFromEnv(); // checked by loadWasm first
-    return { exports: instantiateWasm(fs.readFileSync(url), { threads, spawner: nodeThreadSpawn }) };
+    return {
+      exports: instantiateWasm(fs.readFileSync(url), { threads, spawner: nodeThreadSpawn }),
+    };
   } catch (e) {
     const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0];
     return {
