@@ -147,6 +147,8 @@ export interface NativeInfo {
   detected: string
   threads: number
   version: string
+  /** Whether subnormals are flushed to zero (`DESCENT_FLUSH_DENORMAL=1`). */
+  flushDenormal: boolean
 }
 
 /** One in-place step: `params` and the given state buffers are written, `grads` read. */

@@ -15,7 +15,13 @@ import {
 
 /** What the addon exports (see crates/node). */
 export interface NativeBinding {
-  info(): { simd: string; detected: string; threads: number; version: string };
+  info(): {
+    simd: string;
+    detected: string;
+    threads: number;
+    version: string;
+    flushDenormal: boolean;
+  };
   setSimd(level: string): string;
   unary(op: number, out: Float32Array, x: Float32Array, alpha: number, beta: number): void;
   unaryBackward(

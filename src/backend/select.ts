@@ -33,6 +33,11 @@ export interface BackendInfo {
   threads: number;
   /** Calls on fewer elements than this run in JS even on the native backend (0 = never). */
   minNativeLength: number;
+  /**
+   * Whether native kernels flush subnormal floats to zero (`DESCENT_FLUSH_DENORMAL=1`, x86-64
+   * only, as `torch.set_flush_denormal(True)`); false on js and wasm, which keep IEEE subnormals.
+   */
+  flushDenormal: boolean;
 }
 
 /**
@@ -79,6 +84,7 @@ function makeJs(): Backend {
         detectedSimd: 'binding' in n ? n.binding.info().detected : 'unknown',
         threads: 1,
         minNativeLength,
+        flushDenormal: false,
       };
     },
   });
@@ -100,6 +106,7 @@ function makeNative(b: NativeBinding): Backend {
         detectedSimd: i.detected,
         threads: i.threads,
         minNativeLength,
+        flushDenormal: i.flushDenormal,
       };
     },
   });
@@ -120,6 +127,7 @@ function makeWasm(k: Kernels, simd: string, threads: number): Backend {
       detectedSimd: simd,
       threads,
       minNativeLength,
+      flushDenormal: false,
     }),
   });
 }

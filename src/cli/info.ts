@@ -37,6 +37,7 @@ export function infoLines(): Array<[string, string]> {
     ['simd', i.simd],
     ['cpu simd', i.detectedSimd],
     ['threads', String(i.threads)],
+    ['flush subnormals', i.flushDenormal ? 'yes (DESCENT_FLUSH_DENORMAL=1)' : 'no'],
     ['native addon', native.ok ? 'loaded' : `not available (${native.reason})`],
     ['wasm module', wasm.ok ? 'loaded' : `not available (${wasm.reason})`],
     ['node', process.version],

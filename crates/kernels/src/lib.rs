@@ -8,6 +8,7 @@ mod unswitch;
 pub mod binary;
 pub mod conv;
 pub mod conv_images;
+pub mod denormal;
 pub mod embedding;
 pub mod gemm;
 pub mod loss;

@@ -75,7 +75,9 @@ pub fn init_pool() {
             .and_then(|v| v.trim().parse::<usize>().ok())
             .filter(|n| *n > 0)
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-        let builder = rayon::ThreadPoolBuilder::new().num_threads(n);
+        let builder = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .start_handler(|_| crate::denormal::set_on_pool_thread());
         let builder = if n > 1 && on_main_thread() {
             builder.use_current_thread()
         } else {

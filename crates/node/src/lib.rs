@@ -29,6 +29,8 @@ pub struct NativeInfo {
     pub detected: String,
     pub threads: u32,
     pub version: String,
+    /// Whether subnormals are flushed to zero (`DESCENT_FLUSH_DENORMAL=1`).
+    pub flush_denormal: bool,
 }
 
 #[napi(catch_unwind)]
@@ -38,6 +40,7 @@ pub fn info() -> NativeInfo {
         detected: simd::detected_level().name().to_string(),
         threads: descent_kernels::parallel::threads() as u32,
         version: env!("CARGO_PKG_VERSION").to_string(),
+        flush_denormal: descent_kernels::denormal::enabled(),
     }
 }
 

@@ -20,6 +20,7 @@ pub fn optim_step(
     hyper: F64,
     segments: Option<U32>,
 ) -> Result<()> {
+    let _flush = descent_kernels::denormal::scope();
     let f = "optimStep";
     let c = code(f, kind)?;
     let kind =

@@ -198,6 +198,7 @@ pub fn rnn_cell_forward(
     y_off: f64,
     y_stride: f64,
 ) -> Result<()> {
+    let _flush = descent_kernels::denormal::scope();
     let mut a = Args::new("rnnCellForward", rows, hidden, 1)?;
     let gl = a.strided("gates", &gates, (g_off, g_stride), a.w, true)?;
     a.dense("hp", &hp, a.hd, false)?;
@@ -237,6 +238,7 @@ pub fn rnn_cell_backward(
     dpre: F32,
     dpre_s: F32,
 ) -> Result<()> {
+    let _flush = descent_kernels::denormal::scope();
     let mut a = Args::new("rnnCellBackward", rows, hidden, 1)?;
     let gl = a.strided("gates", &gates, (g_off, g_stride), a.w, false)?;
     a.strided("dpreS", &dpre_s, (g_off, g_stride), a.w, true)?;
@@ -277,6 +279,7 @@ pub fn lstm_cell_forward(
     y_off: f64,
     y_stride: f64,
 ) -> Result<()> {
+    let _flush = descent_kernels::denormal::scope();
     let mut a = Args::new("lstmCellForward", rows, hidden, 4)?;
     let gl = a.strided("gates", &gates, (g_off, g_stride), a.w, true)?;
     a.dense("hp", &hp, a.w, false)?;
@@ -321,6 +324,7 @@ pub fn lstm_cell_backward(
     dpre: F32,
     dpre_s: F32,
 ) -> Result<()> {
+    let _flush = descent_kernels::denormal::scope();
     let mut a = Args::new("lstmCellBackward", rows, hidden, 4)?;
     let gl = a.strided("gates", &gates, (g_off, g_stride), a.w, false)?;
     a.strided("dpreS", &dpre_s, (g_off, g_stride), a.w, true)?;
@@ -367,6 +371,7 @@ pub fn gru_cell_forward(
     y_off: f64,
     y_stride: f64,
 ) -> Result<()> {
+    let _flush = descent_kernels::denormal::scope();
     let mut a = Args::new("gruCellForward", rows, hidden, 3)?;
     let gl = a.strided("gates", &gates, (g_off, g_stride), a.w, true)?;
     a.dense("hp", &hp, a.w, false)?;
@@ -415,6 +420,7 @@ pub fn gru_cell_backward(
     dpre_s: F32,
     dh_prev: F32,
 ) -> Result<()> {
+    let _flush = descent_kernels::denormal::scope();
     let mut a = Args::new("gruCellBackward", rows, hidden, 3)?;
     let gl = a.strided("gates", &gates, (g_off, g_stride), a.w, false)?;
     a.strided("dpreS", &dpre_s, (g_off, g_stride), a.w, true)?;
