@@ -44,7 +44,10 @@ describe('flushing subnormals (native)', () => {
     }
   });
 
-  it('takes only "1" as on', () => {
-    expect(run({ DESCENT_FLUSH_DENORMAL: 'true' }).flush).toBe(false);
+  it('refuses a value other than 0 or 1, naming the variable, instead of ignoring it', () => {
+    expect(run({ DESCENT_FLUSH_DENORMAL: '0' }).flush).toBe(false);
+    expect(() => run({ DESCENT_FLUSH_DENORMAL: 'true' })).toThrow(
+      /DESCENT_FLUSH_DENORMAL must be 0 or 1, got "true"/,
+    );
   });
 });

@@ -2,6 +2,7 @@
  * The native backend: loads the napi-rs addon (never throws here: a failure is kept as the
  * reason to report) and adapts it to the `Kernels` contract.
  */
+
 import { envVar, nodeModule, nodeProcess } from '../host.js';
 import {
   BINARY_CODES,
@@ -12,6 +13,7 @@ import {
   type UnaryOp,
   type Window2d,
 } from './kernels.js';
+import { nativeEnvError } from './native-env.js';
 
 /** What the addon exports (see crates/node). */
 export interface NativeBinding {
@@ -196,6 +198,8 @@ export function loadNative(): { binding: NativeBinding } | { error: string } {
   if (loaded) return loaded;
   const mod = nodeModule();
   if (!mod) return (loaded = { error: 'the native addon loads only in Node' });
+  const envError = nativeEnvError();
+  if (envError) return (loaded = { error: envError });
   // Not named `require`: bundlers would take a call to it for a CommonJS import.
   const requireAddon = mod.createRequire(import.meta.url);
   const path = envVar('DESCENT_NATIVE_PATH') || '../../native/binding.cjs';

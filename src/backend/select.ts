@@ -8,6 +8,7 @@ import { createOps, type Ops } from '../ops/index.js';
 import { jsKernels } from './js/index.js';
 import type { Kernels } from './kernels.js';
 import { loadNative, type NativeBinding, nativeKernels } from './native.js';
+import { nativeEnvError } from './native-env.js';
 import { oneOf } from './validate.js';
 import type { WasmExports } from './wasm/exports.js';
 import { wasmKernels } from './wasm/kernels.js';
@@ -156,8 +157,11 @@ export function backend(name: BackendName): Backend {
   if (nativeBackend) return nativeBackend;
   const n = loadNative();
   if ('error' in n) {
+    const fix = n.error.startsWith('DESCENT_')
+      ? 'Fix the variable'
+      : 'Build it with `npm run build:native` (needs Rust)';
     throw new Error(
-      `descent: the native backend cannot load: ${n.error}. Build it with \`npm run build:native\` (needs Rust), or use the js backend (DESCENT_BACKEND=js).`,
+      `descent: the native backend cannot load: ${n.error}. ${fix}, or use the js backend (DESCENT_BACKEND=js).`,
     );
   }
   return (nativeBackend = makeNative(n.binding));
@@ -194,6 +198,9 @@ function initial(): Backend {
     oneOf('DESCENT_BACKEND', 'the environment variable DESCENT_BACKEND', env, BACKEND_NAMES);
     return backend(env);
   }
+  // A bad value would otherwise pass for a missing addon and select wasm without a word.
+  const envError = nativeEnvError();
+  if (envError) throw new RangeError(`descent: ${envError}`);
   const n = loadNative();
   if ('binding' in n) return backend('native');
   const w = loadWasm();

@@ -23,3 +23,4 @@ pub mod reduce;
 pub mod rng;
 pub mod softmax;
 pub mod unary;
+pub mod warm;

@@ -56,7 +56,14 @@ mod tuples {
     tuple_splittable!(A 0, B 1, C 2, D 3, E 4);
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 static POOL: std::sync::Once = std::sync::Once::new();
+static CALLER_IS_WORKER: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether the main thread joined the pool as worker 0 (see [`init_pool`]).
+pub fn caller_is_worker() -> bool {
+    CALLER_IS_WORKER.load(std::sync::atomic::Ordering::Relaxed)
+}
 
 /// Sizes rayon's global pool from `DESCENT_THREADS` (default: the CPU count) before its first
 /// use. Lazily, on the first kernel call: building threads while a shared library is being
@@ -68,7 +75,10 @@ static POOL: std::sync::Once = std::sync::Once::new();
 /// sleeping until a worker has finished (two futex hand-offs per call, which cost the MLP
 /// step a fifth of its time on 2 cores). Calls from other threads (Node workers) are queued
 /// to the pool as before.
+///
+/// On wasm the pool is the host's business (the shared build's `threads_init`): nothing here.
 pub fn init_pool() {
+    #[cfg(not(target_arch = "wasm32"))]
     POOL.call_once(|| {
         let n = std::env::var("DESCENT_THREADS")
             .ok()
@@ -78,16 +88,20 @@ pub fn init_pool() {
         let builder = rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .start_handler(|_| crate::denormal::set_on_pool_thread());
-        let builder = if n > 1 && on_main_thread() {
+        let joins = n > 1 && on_main_thread();
+        let builder = if joins {
             builder.use_current_thread()
         } else {
             builder
         };
-        let _ = builder.build_global();
+        if builder.build_global().is_ok() && joins {
+            CALLER_IS_WORKER.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
     });
 }
 
 /// Whether the calling thread is the process's main thread.
+#[cfg(not(target_arch = "wasm32"))]
 fn on_main_thread() -> bool {
     #[cfg(target_os = "linux")]
     // SAFETY: both calls only read the caller's ids.

@@ -57,7 +57,7 @@ pub fn geometry(f: &str, g: &F64) -> Result<Geometry> {
 /// cols (c·kh·kw × n·oh·ow) = the receptive fields of x (n, c, h, w), zero outside.
 #[napi(catch_unwind, js_name = "im2col")]
 pub fn im2col(cols: F32, x: F32, geom: F64) -> Result<()> {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     let f = "im2col";
     let g = self::geometry(f, &geom)?;
     len_is(f, "x", &x, g.input_len())?;
@@ -70,7 +70,7 @@ pub fn im2col(cols: F32, x: F32, geom: F64) -> Result<()> {
 /// dx (n, c, h, w) = the adjoint of im2col applied to cols (written, not accumulated).
 #[napi(catch_unwind, js_name = "col2im")]
 pub fn col2im(dx: F32, cols: F32, geom: F64) -> Result<()> {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     let f = "col2im";
     let g = self::geometry(f, &geom)?;
     len_is(f, "dx", &dx, g.input_len())?;
@@ -84,7 +84,7 @@ pub fn col2im(dx: F32, cols: F32, geom: F64) -> Result<()> {
 /// images spread over threads (one group, no bias; bit-identical to the per-image calls).
 #[napi(catch_unwind, js_name = "conv2dImages")]
 pub fn conv2d_images(y: F32, x: F32, weight: F32, out_channels: f64, geom: F64) -> Result<()> {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     let f = "conv2dImages";
     let g = self::geometry(f, &geom)?;
     let og = count(f, "outChannels", out_channels)?;
@@ -116,7 +116,7 @@ pub fn conv2d_images_backward(
     out_channels: f64,
     geom: F64,
 ) -> Result<()> {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     let f = "conv2dImagesBackward";
     let g = self::geometry(f, &geom)?;
     let og = count(f, "outChannels", out_channels)?;

@@ -25,7 +25,7 @@ fn params(alpha: f64, beta: f64) -> uk::Params {
 /// out = op(x); out may be x itself.
 #[napi(catch_unwind)]
 pub fn unary(op: f64, out: F32, x: F32, alpha: f64, beta: f64) -> Result<()> {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     let f = "unary";
     let op = unary_op(f, op)?;
     len_is(f, "out", &out, x.len())?;
@@ -44,7 +44,7 @@ pub fn unary(op: f64, out: F32, x: F32, alpha: f64, beta: f64) -> Result<()> {
 /// dx = dy * op'(x); dx may be dy itself.
 #[napi(catch_unwind)]
 pub fn unary_backward(op: f64, dx: F32, x: F32, dy: F32, alpha: f64, beta: f64) -> Result<()> {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     let f = "unaryBackward";
     let op = unary_op(f, op)?;
     len_is(f, "dx", &dx, x.len())?;
@@ -69,7 +69,7 @@ pub fn unary_backward(op: f64, dx: F32, x: F32, dy: F32, alpha: f64, beta: f64) 
 /// out = a op b; out may be a or b itself.
 #[napi(catch_unwind)]
 pub fn binary(op: f64, out: F32, a: F32, b: F32) -> Result<()> {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     let f = "binary";
     let op = binary_op(f, op)?;
     len_is(f, "out", &out, a.len())?;
@@ -96,7 +96,7 @@ pub fn binary(op: f64, out: F32, a: F32, b: F32) -> Result<()> {
 /// out = x op s; out may be x itself.
 #[napi(catch_unwind)]
 pub fn binary_scalar(op: f64, out: F32, x: F32, s: f64) -> Result<()> {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     let f = "binaryScalar";
     let op = binary_op(f, op)?;
     len_is(f, "out", &out, x.len())?;
@@ -112,7 +112,7 @@ pub fn binary_scalar(op: f64, out: F32, x: F32, s: f64) -> Result<()> {
 /// y += alpha * x.
 #[napi(catch_unwind)]
 pub fn axpy(alpha: f64, x: F32, y: F32) -> Result<()> {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     let f = "axpy";
     len_is(f, "y", &y, x.len())?;
     disjoint(f, ("y", &y), &[("x", &x)])?;
@@ -122,7 +122,7 @@ pub fn axpy(alpha: f64, x: F32, y: F32) -> Result<()> {
 
 #[napi(catch_unwind)]
 pub fn fill(out: F32, value: f64) -> Result<()> {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     bk::fill(unsafe { out.as_mut() }, value as f32);
     Ok(())
 }
@@ -130,7 +130,7 @@ pub fn fill(out: F32, value: f64) -> Result<()> {
 /// dst = src; the same view is a no-op, any other overlap is refused.
 #[napi(catch_unwind)]
 pub fn copy(dst: F32, src: F32) -> Result<()> {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     let f = "copy";
     len_is(f, "dst", &dst, src.len())?;
     if dst.same(&src) {
@@ -144,7 +144,7 @@ pub fn copy(dst: F32, src: F32) -> Result<()> {
 /// a += w·(b − a) (torch.lerp).
 #[napi(catch_unwind)]
 pub fn lerp(a: F32, b: F32, w: f64) -> Result<()> {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     let f = "lerp";
     len_is(f, "b", &b, a.len())?;
     disjoint(f, ("a", &a), &[("b", &b)])?;
@@ -155,7 +155,7 @@ pub fn lerp(a: F32, b: F32, w: f64) -> Result<()> {
 /// out = clamp(x, lo, hi); out may be x itself.
 #[napi(catch_unwind)]
 pub fn clamp(out: F32, x: F32, lo: f64, hi: f64) -> Result<()> {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     let f = "clamp";
     len_is(f, "out", &out, x.len())?;
     if out.same(&x) {
@@ -175,7 +175,7 @@ pub fn clamp(out: F32, x: F32, lo: f64, hi: f64) -> Result<()> {
 /// x[o, j, i] += b[j] for x of shape (outer, n, inner).
 #[napi(catch_unwind)]
 pub fn bias_add(x: F32, b: F32, outer: f64, n: f64, inner: f64) -> Result<()> {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     let f = "biasAdd";
     let (o, c, i) = (
         crate::buf::count(f, "outer", outer)?,

@@ -7,6 +7,7 @@
 #![cfg_attr(test, allow(dead_code, unused_imports))]
 
 mod buf;
+mod call;
 mod conv;
 mod elementwise;
 mod linalg;

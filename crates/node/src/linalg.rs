@@ -19,7 +19,7 @@ pub fn gemm(
     beta: f64,
     c: F32,
 ) -> Result<()> {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     let f = "gemm";
     let (m, n, k) = (count(f, "m", m)?, count(f, "n", n)?, count(f, "k", k)?);
     len_is(f, "a", &a, product(f, "m × k", &[m, k])?)?;
@@ -54,7 +54,7 @@ fn shape(f: &str, rows: f64, cols: f64) -> Result<(usize, usize)> {
 /// Row-wise softmax / log-softmax; out may be x itself.
 #[napi(catch_unwind)]
 pub fn softmax(out: F32, x: F32, rows: f64, cols: f64, log: bool) -> Result<()> {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     let f = "softmax";
     let (r, c) = shape(f, rows, cols)?;
     len_is(f, "x", &x, r * c)?;
@@ -71,7 +71,7 @@ pub fn softmax(out: F32, x: F32, rows: f64, cols: f64, log: bool) -> Result<()> 
 /// Backward of softmax / log-softmax from its output y; dx may be dy itself.
 #[napi(catch_unwind)]
 pub fn softmax_backward(dx: F32, y: F32, dy: F32, rows: f64, cols: f64, log: bool) -> Result<()> {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     let f = "softmaxBackward";
     let (r, c) = shape(f, rows, cols)?;
     for (name, b) in [("dx", &dx), ("y", &y), ("dy", &dy)] {
@@ -98,7 +98,7 @@ pub fn softmax_cross_entropy(
     cols: f64,
     grad_scale: f64,
 ) -> Result<f64> {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     let f = "softmaxCrossEntropy";
     let (r, c) = shape(f, rows, cols)?;
     if c == 0 {

@@ -61,7 +61,7 @@ pub fn cross_entropy_labels(
     ignore_index: f64,
     grad_scale: f64,
 ) -> Result<f64> {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     let f = "crossEntropyLabels";
     let (r, c) = shape(f, rows, cols)?;
     len_is(f, "logits", &logits, r * c)?;
@@ -122,7 +122,7 @@ pub fn cross_entropy_probs(
     smoothing: f64,
     grad_scale: f64,
 ) -> Result<f64> {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     let f = "crossEntropyProbs";
     let (r, c) = shape(f, rows, cols)?;
     len_is(f, "logits", &logits, r * c)?;
@@ -164,7 +164,7 @@ pub fn bce_with_logits(
     grad: Option<F32>,
     grad_scale: f64,
 ) -> Result<f64> {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     let f = "bceWithLogits";
     let n = x.len();
     len_is(f, "target", &target, n)?;

@@ -35,7 +35,7 @@ pub fn batch_norm_stats(
     channels: f64,
     inner: f64,
 ) -> Result<()> {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     let f = "batchNormStats";
     let (o, c, i, n) = layout(f, outer, channels, inner)?;
     len_is(f, "x", &x, n)?;
@@ -66,7 +66,7 @@ pub fn batch_norm_forward(
     channels: f64,
     inner: f64,
 ) -> Result<()> {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     let f = "batchNormForward";
     let (o, c, i, n) = layout(f, outer, channels, inner)?;
     len_is(f, "y", &y, n)?;
@@ -102,7 +102,7 @@ pub fn batch_norm_backward_reduce(
     channels: f64,
     inner: f64,
 ) -> Result<()> {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     let f = "batchNormBackwardReduce";
     let (o, c, i, n) = layout(f, outer, channels, inner)?;
     len_is(f, "dy", &dy, n)?;
@@ -148,7 +148,7 @@ pub fn batch_norm_backward(
     channels: f64,
     inner: f64,
 ) -> Result<()> {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     let f = "batchNormBackward";
     let (o, c, i, n) = layout(f, outer, channels, inner)?;
     for (name, b) in [("dx", &dx), ("dy", &dy), ("x", &x)] {
@@ -204,7 +204,7 @@ pub fn layer_norm_forward(
     cols: f64,
     eps: f64,
 ) -> Result<()> {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     let f = "layerNormForward";
     let (r, c, n) = shape(f, rows, cols)?;
     if !(eps.is_finite() && eps >= 0.0) {
@@ -260,7 +260,7 @@ pub fn layer_norm_backward(
     rows: f64,
     cols: f64,
 ) -> Result<()> {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     let f = "layerNormBackward";
     let (r, c, n) = shape(f, rows, cols)?;
     for (name, b) in [("dx", &dx), ("dy", &dy), ("x", &x)] {
@@ -321,7 +321,7 @@ fn check_indices(f: &str, idx: &[i32], rows: usize) -> Result<()> {
 /// out[r, :] = weight[indices[r], :].
 #[napi(catch_unwind)]
 pub fn embedding_forward(out: F32, weight: F32, indices: I32, dim: f64) -> Result<()> {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     let f = "embeddingForward";
     let d = count(f, "dim", dim)?;
     if d == 0 {
@@ -361,7 +361,7 @@ pub fn embedding_backward(
     dim: f64,
     padding_idx: f64,
 ) -> Result<()> {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     let f = "embeddingBackward";
     let d = count(f, "dim", dim)?;
     if d == 0 {

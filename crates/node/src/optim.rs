@@ -20,7 +20,7 @@ pub fn optim_step(
     hyper: F64,
     segments: Option<U32>,
 ) -> Result<()> {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     let f = "optimStep";
     let c = code(f, kind)?;
     let kind =

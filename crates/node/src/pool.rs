@@ -21,7 +21,7 @@ fn plane_fits(f: &str, g: &Geometry) -> Result<()> {
 /// y, indices (n, c, oh, ow) = window maxima of x and their flat positions in the plane.
 #[napi(catch_unwind, js_name = "maxPool2d")]
 pub fn max_pool2d(y: F32, indices: I32, x: F32, geom: F64) -> Result<()> {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     let f = "maxPool2d";
     let g = geometry(f, &geom)?;
     plane_fits(f, &g)?;
@@ -42,7 +42,7 @@ pub fn max_pool2d(y: F32, indices: I32, x: F32, geom: F64) -> Result<()> {
 /// dx (n, c, h, w) = dy scattered to the saved argmax positions (written, not accumulated).
 #[napi(catch_unwind, js_name = "maxPool2dBackward")]
 pub fn max_pool2d_backward(dx: F32, indices: I32, dy: F32, geom: F64) -> Result<()> {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     let f = "maxPool2dBackward";
     let g = geometry(f, &geom)?;
     plane_fits(f, &g)?;
@@ -78,7 +78,7 @@ fn no_dilation(f: &str, g: &Geometry) -> Result<()> {
 /// y (n, c, oh, ow) = window means of x (PyTorch's divisor rules).
 #[napi(catch_unwind, js_name = "avgPool2d")]
 pub fn avg_pool2d(y: F32, x: F32, geom: F64, count_include_pad: bool) -> Result<()> {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     let f = "avgPool2d";
     let g = geometry(f, &geom)?;
     no_dilation(f, &g)?;
@@ -97,7 +97,7 @@ pub fn avg_pool2d(y: F32, x: F32, geom: F64, count_include_pad: bool) -> Result<
 /// dx (n, c, h, w) = the adjoint of avgPool2d applied to dy (written, not accumulated).
 #[napi(catch_unwind, js_name = "avgPool2dBackward")]
 pub fn avg_pool2d_backward(dx: F32, dy: F32, geom: F64, count_include_pad: bool) -> Result<()> {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     let f = "avgPool2dBackward";
     let g = geometry(f, &geom)?;
     no_dilation(f, &g)?;

@@ -17,7 +17,7 @@ fn check(f: &str, state: &U32, out: &F32) -> Result<()> {
 
 #[napi(catch_unwind)]
 pub fn rng_uniform(state: U32, out: F32, lo: f64, hi: f64) -> Result<()> {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     check("rngUniform", &state, &out)?;
     rng::uniform(
         rng_state("rngUniform", &state)?,
@@ -30,7 +30,7 @@ pub fn rng_uniform(state: U32, out: F32, lo: f64, hi: f64) -> Result<()> {
 
 #[napi(catch_unwind)]
 pub fn rng_normal(state: U32, out: F32, mean: f64, std: f64) -> Result<()> {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     check("rngNormal", &state, &out)?;
     rng::normal(
         rng_state("rngNormal", &state)?,
@@ -43,7 +43,7 @@ pub fn rng_normal(state: U32, out: F32, mean: f64, std: f64) -> Result<()> {
 
 #[napi(catch_unwind)]
 pub fn rng_dropout_mask(state: U32, out: F32, p: f64) -> Result<()> {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     check("rngDropoutMask", &state, &out)?;
     rng::dropout_mask(
         rng_state("rngDropoutMask", &state)?,

@@ -198,7 +198,7 @@ pub fn rnn_cell_forward(
     y_off: f64,
     y_stride: f64,
 ) -> Result<()> {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     let mut a = Args::new("rnnCellForward", rows, hidden, 1)?;
     let gl = a.strided("gates", &gates, (g_off, g_stride), a.w, true)?;
     a.dense("hp", &hp, a.hd, false)?;
@@ -238,7 +238,7 @@ pub fn rnn_cell_backward(
     dpre: F32,
     dpre_s: F32,
 ) -> Result<()> {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     let mut a = Args::new("rnnCellBackward", rows, hidden, 1)?;
     let gl = a.strided("gates", &gates, (g_off, g_stride), a.w, false)?;
     a.strided("dpreS", &dpre_s, (g_off, g_stride), a.w, true)?;
@@ -279,7 +279,7 @@ pub fn lstm_cell_forward(
     y_off: f64,
     y_stride: f64,
 ) -> Result<()> {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     let mut a = Args::new("lstmCellForward", rows, hidden, 4)?;
     let gl = a.strided("gates", &gates, (g_off, g_stride), a.w, true)?;
     a.dense("hp", &hp, a.w, false)?;
@@ -324,7 +324,7 @@ pub fn lstm_cell_backward(
     dpre: F32,
     dpre_s: F32,
 ) -> Result<()> {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     let mut a = Args::new("lstmCellBackward", rows, hidden, 4)?;
     let gl = a.strided("gates", &gates, (g_off, g_stride), a.w, false)?;
     a.strided("dpreS", &dpre_s, (g_off, g_stride), a.w, true)?;
@@ -371,7 +371,7 @@ pub fn gru_cell_forward(
     y_off: f64,
     y_stride: f64,
 ) -> Result<()> {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     let mut a = Args::new("gruCellForward", rows, hidden, 3)?;
     let gl = a.strided("gates", &gates, (g_off, g_stride), a.w, true)?;
     a.dense("hp", &hp, a.w, false)?;
@@ -420,7 +420,7 @@ pub fn gru_cell_backward(
     dpre_s: F32,
     dh_prev: F32,
 ) -> Result<()> {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     let mut a = Args::new("gruCellBackward", rows, hidden, 3)?;
     let gl = a.strided("gates", &gates, (g_off, g_stride), a.w, false)?;
     a.strided("dpreS", &dpre_s, (g_off, g_stride), a.w, true)?;

@@ -7,25 +7,25 @@ use napi_derive::napi;
 
 #[napi(catch_unwind)]
 pub fn sum(x: F32) -> f64 {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     rk::sum(unsafe { x.as_ref() })
 }
 
 #[napi(catch_unwind)]
 pub fn sum_squares(x: F32) -> f64 {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     rk::sum_squares(unsafe { x.as_ref() })
 }
 
 #[napi(catch_unwind)]
 pub fn max(x: F32) -> f64 {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     rk::max(unsafe { x.as_ref() }) as f64
 }
 
 #[napi(catch_unwind)]
 pub fn argmax_rows(out: I32, x: F32, rows: f64, cols: f64) -> Result<()> {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     let f = "argmaxRows";
     let (r, c) = (count(f, "rows", rows)?, count(f, "cols", cols)?);
     if c == 0 && r > 0 {
@@ -45,7 +45,7 @@ pub fn argmax_rows(out: I32, x: F32, rows: f64, cols: f64) -> Result<()> {
 
 #[napi(catch_unwind)]
 pub fn col_sums(out: F32, x: F32, rows: f64, cols: f64, accumulate: bool) -> Result<()> {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     let f = "colSums";
     let (r, c) = (count(f, "rows", rows)?, count(f, "cols", cols)?);
     len_is(f, "x", &x, product(f, "rows × cols", &[r, c])?)?;
@@ -63,20 +63,20 @@ pub fn col_sums(out: F32, x: F32, rows: f64, cols: f64, accumulate: bool) -> Res
 
 #[napi(catch_unwind)]
 pub fn sum_abs(x: F32) -> f64 {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     rk::sum_abs(unsafe { x.as_ref() })
 }
 
 /// max |x|; NaN if any element is NaN; 0 when empty.
 #[napi(catch_unwind)]
 pub fn max_abs(x: F32) -> f64 {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     rk::max_abs(unsafe { x.as_ref() }) as f64
 }
 
 #[napi(catch_unwind)]
 pub fn dot(a: F32, b: F32) -> Result<f64> {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     len_is("dot", "b", &b, a.len())?;
     Ok(rk::dot(unsafe { a.as_ref() }, unsafe { b.as_ref() }))
 }
@@ -84,7 +84,7 @@ pub fn dot(a: F32, b: F32) -> Result<f64> {
 /// out[j] (+)= Σ over the outer and inner axes of x (outer, n, inner): a bias gradient.
 #[napi(catch_unwind)]
 pub fn bias_grad(out: F32, x: F32, outer: f64, n: f64, inner: f64, accumulate: bool) -> Result<()> {
-    let _flush = descent_kernels::denormal::scope();
+    let _call = crate::call::enter();
     let f = "biasGrad";
     let (o, c, i) = (
         count(f, "outer", outer)?,
