@@ -1,5 +1,6 @@
-//! A transposed operand gives bit-identical results to its explicit transpose: the GEMM may
-//! copy B into k×n (see `gemm::sgemm`) without changing any result, at any thread count.
+//! A transposed B gives bit-identical results to its explicit transpose and to the gemm crate's
+//! own one-thread product: sgemm may split a transposed B's product into pieces (see
+//! `gemm::sgemm`) without changing any result, whatever the thread count.
 use descent_kernels::gemm;
 
 fn data(n: usize, seed: u32) -> Vec<f32> {
@@ -24,15 +25,64 @@ fn transposed(x: &[f32], rows: usize, cols: usize) -> Vec<f32> {
     t
 }
 
+/// The crate's own product of A (stored k×m if `ta`) and a B stored n×k, on one thread.
+#[allow(clippy::too_many_arguments)]
+fn one_thread(
+    ta: bool,
+    m: usize,
+    n: usize,
+    k: usize,
+    a: &[f32],
+    b: &[f32],
+    beta: f32,
+    c: &mut [f32],
+) {
+    let (a_rs, a_cs) = if ta { (1, m as isize) } else { (k as isize, 1) };
+    // SAFETY: the strides stay inside a (m·k), b (n·k) and c (m·n).
+    unsafe {
+        ::gemm::gemm(
+            m,
+            n,
+            k,
+            c.as_mut_ptr(),
+            1,
+            n as isize,
+            beta != 0.0,
+            a.as_ptr(),
+            a_cs,
+            a_rs,
+            b.as_ptr(),
+            k as isize,
+            1,
+            beta,
+            0.5,
+            false,
+            false,
+            false,
+            ::gemm::Parallelism::None,
+        );
+    }
+}
+
 #[test]
 fn trans_b_matches_the_explicit_transpose_bit_for_bit() {
-    // The MLP's layers (batch 128 and 32), a ragged size, and one above SCRATCH_KEEP_MAX.
+    // The MLP's layers (batch 32, 128, 512), the CNN's classifier, ragged sizes, and shapes
+    // whose halves would cross the crate's regimes (64×64, 16×16, one row).
     let mut bad = Vec::new();
     for &(m, n, k) in &[
         (128, 256, 784),
         (128, 128, 256),
         (32, 256, 784),
+        (512, 256, 784),
+        (64, 128, 1568),
+        (128, 64, 1568),
+        (65, 64, 3000),
+        (64, 65, 3000),
+        (16, 40, 9000),
+        (2, 1000, 2000),
+        (1000, 2, 2000),
         (77, 129, 300),
+        (200, 33, 513),
         (16, 2048, 2100),
     ] {
         for ta in [false, true] {
@@ -43,13 +93,19 @@ fn trans_b_matches_the_explicit_transpose_bit_for_bit() {
                 let bt = transposed(&b, n, k);
                 let mut c1 = c0.clone();
                 let mut c2 = c0.clone();
+                let mut c3 = c0.clone();
                 gemm::sgemm(ta, true, m, n, k, 0.5, &a, &b, beta, &mut c1);
                 gemm::sgemm(ta, false, m, n, k, 0.5, &a, &bt, beta, &mut c2);
-                let diff = (0..m * n)
-                    .filter(|&i| c1[i].to_bits() != c2[i].to_bits())
-                    .count();
-                if diff > 0 {
-                    bad.push(format!("{m}x{n}x{k} ta={ta} beta={beta}: {diff} differ"));
+                one_thread(ta, m, n, k, &a, &b, beta, &mut c3);
+                for (what, c) in [("explicit transpose", &c2), ("one thread", &c3)] {
+                    let diff = (0..m * n)
+                        .filter(|&i| c1[i].to_bits() != c[i].to_bits())
+                        .count();
+                    if diff > 0 {
+                        bad.push(format!(
+                            "{m}x{n}x{k} ta={ta} beta={beta}: {diff} differ from {what}"
+                        ));
+                    }
                 }
             }
         }
