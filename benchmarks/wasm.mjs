@@ -10,6 +10,8 @@
 //   mlp        Fashion-MNIST MLP training samples/s over one epoch of the bundled subset
 //              (benchmarks/lib/train-child.mjs, one process each): wasm (plain build, copying),
 //              wasm (shared arenas), tfjs-wasm, js, native
+//   cnn        the same for the CNN (conv16-conv32-fc128): wasm, wasm (shared arenas),
+//              tfjs-wasm, native
 //   load       first import of dist/ to the first kernel result, in a fresh process: wasm and
 //              native (median of 5 processes)
 // Interleaved rounds with warm-up (lib/measure.mjs); tfjs-wasm is single-threaded in Node,
@@ -18,7 +20,7 @@
 // gemm and mlp also get a row of the shared build with --threads n (default 2) threads
 // (DESCENT_WASM_THREADS, worker_threads over the shared memory).
 //
-//   node benchmarks/wasm.mjs [--rounds n] [--only optimizer,gemm,mlp,load] [--threads n]
+//   node benchmarks/wasm.mjs [--rounds n] [--only optimizer,gemm,mlp,cnn,load] [--threads n]
 //                            [--mlp-rounds n] [--json path]
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -35,7 +37,7 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const { values: opt } = parseArgs({
   options: {
     rounds: { type: 'string', default: '7' },
-    only: { type: 'string', default: 'optimizer,gemm,mlp,load' },
+    only: { type: 'string', default: 'optimizer,gemm,mlp,cnn,load' },
     threads: { type: 'string', default: '2' },
     'mlp-rounds': { type: 'string', default: '3' },
     json: { type: 'string' },
@@ -78,7 +80,7 @@ function resident(n) {
 }
 
 const med = (r) => (r?.available ? r.secPerOp.median : null);
-const out = { machine: {}, optimizer: {}, gemm: {}, mlp: {}, load: {} };
+const out = { machine: {}, optimizer: {}, gemm: {}, mlp: {}, cnn: {}, load: {} };
 out.machine.cpu = os.cpus()[0]?.model;
 out.machine.node = process.version;
 out.command = `node benchmarks/wasm.mjs ${process.argv.slice(2).join(' ')}`.trim();
@@ -220,51 +222,59 @@ if (tfjs) {
   tb?.dispose();
 }
 
-// --- MLP training, one epoch of the subset, one process per implementation ----------------
+// --- MLP and CNN training, one epoch of the subset, one process per implementation ---------
 // 'wasm' runs the plain build (DESCENT_WASM_PATH), SHARED the default (shared) one.
 // Rows interleaved over --mlp-rounds rounds (each a fresh process per row); the median of
-// each row's epoch-2 samples/s is reported, every round kept in the JSON.
-const MLP_ROWS = ['wasm', SHARED, THREADED, 'tfjs-wasm', 'js', 'native'];
-for (let round = 0; round < (only.has('mlp') ? Number(opt['mlp-rounds']) : 0); round++) {
-  for (const row of MLP_ROWS) {
-    if (out.mlp[row]?.available === false) continue;
-    const impl = row === SHARED || row === THREADED ? 'wasm' : row;
-    const env = { ...process.env };
-    delete env.DESCENT_WASM_PATH;
-    env.DESCENT_WASM_THREADS = row === THREADED ? String(THREADS) : '1';
-    if (row === 'wasm') env.DESCENT_WASM_PATH = join(HERE, '..', 'wasm', 'descent.wasm');
-    const r = spawnSync(
-      process.execPath,
-      [
-        join(HERE, 'lib', 'train-child.mjs'),
-        impl,
-        '--net',
-        'mlp',
-        '--subset',
-        '--max-epochs',
-        '2',
-        '--min-epochs',
-        '2',
-        '--target',
-        '1',
-      ],
-      { encoding: 'utf8', maxBuffer: 1 << 26, env },
-    );
-    if (r.status !== 0) {
-      out.mlp[row] = { available: false, reason: r.stderr.slice(-500) };
-      continue;
+// each row's epoch-2 samples/s is reported, every round kept in the JSON. The CNN leaves out
+// js and the threaded row (js takes ~20 s per epoch of the subset).
+const TRAIN_ROWS = {
+  mlp: ['wasm', SHARED, THREADED, 'tfjs-wasm', 'js', 'native'],
+  cnn: ['wasm', SHARED, 'tfjs-wasm', 'native'],
+};
+for (const net of ['mlp', 'cnn']) {
+  for (let round = 0; round < (only.has(net) ? Number(opt['mlp-rounds']) : 0); round++) {
+    for (const row of TRAIN_ROWS[net]) {
+      if (out[net][row]?.available === false) continue;
+      const impl = row === SHARED || row === THREADED ? 'wasm' : row;
+      const env = { ...process.env };
+      delete env.DESCENT_WASM_PATH;
+      env.DESCENT_WASM_THREADS = row === THREADED ? String(THREADS) : '1';
+      if (row === 'wasm') env.DESCENT_WASM_PATH = join(HERE, '..', 'wasm', 'descent.wasm');
+      const r = spawnSync(
+        process.execPath,
+        [
+          join(HERE, 'lib', 'train-child.mjs'),
+          impl,
+          '--net',
+          net,
+          '--subset',
+          '--max-epochs',
+          '2',
+          '--min-epochs',
+          '2',
+          '--target',
+          '1',
+        ],
+        { encoding: 'utf8', maxBuffer: 1 << 26, env },
+      );
+      if (r.status !== 0) {
+        out[net][row] = { available: false, reason: r.stderr.slice(-500) };
+        continue;
+      }
+      const res = JSON.parse(r.stdout.trim().split('\n').at(-1));
+      // The second epoch: the first includes JIT and allocation warm-up.
+      const entry = (out[net][row] ??= { available: true, rounds: [] });
+      entry.rounds.push({ samplesPerSec: res.epochs.at(-1).samplesPerSec, epochs: res.epochs });
+      const sorted = entry.rounds.map((x) => x.samplesPerSec).sort((x, y) => x - y);
+      entry.samplesPerSec = sorted[Math.floor((sorted.length - 1) / 2)];
+      log(
+        `${net} ${row} round ${round + 1}: ${res.epochs.at(-1).samplesPerSec.toFixed(0)} samples/s`,
+      );
     }
-    const res = JSON.parse(r.stdout.trim().split('\n').at(-1));
-    // The second epoch: the first includes JIT and allocation warm-up.
-    const entry = (out.mlp[row] ??= { available: true, rounds: [] });
-    entry.rounds.push({ samplesPerSec: res.epochs.at(-1).samplesPerSec, epochs: res.epochs });
-    const sorted = entry.rounds.map((x) => x.samplesPerSec).sort((x, y) => x - y);
-    entry.samplesPerSec = sorted[Math.floor((sorted.length - 1) / 2)];
-    log(`mlp ${row} round ${round + 1}: ${res.epochs.at(-1).samplesPerSec.toFixed(0)} samples/s`);
   }
+  for (const [row, x] of Object.entries(out[net]))
+    if (x.available) log(`${net} ${row}: median ${x.samplesPerSec.toFixed(0)} samples/s (epoch 2)`);
 }
-for (const [row, x] of Object.entries(out.mlp))
-  if (x.available) log(`mlp ${row}: median ${x.samplesPerSec.toFixed(0)} samples/s (epoch 2)`);
 
 // --- load time ----------------------------------------------------------------------------
 if (only.has('load')) {
@@ -309,6 +319,11 @@ out.ratios = {
   mlpWasmThreadedOverTfjsWasm: ratio(
     out.mlp[THREADED]?.samplesPerSec,
     out.mlp['tfjs-wasm']?.samplesPerSec,
+  ),
+  cnnWasmOverTfjsWasm: ratio(out.cnn.wasm?.samplesPerSec, out.cnn['tfjs-wasm']?.samplesPerSec),
+  cnnWasmSharedOverTfjsWasm: ratio(
+    out.cnn[SHARED]?.samplesPerSec,
+    out.cnn['tfjs-wasm']?.samplesPerSec,
   ),
 };
 for (const [k, v] of Object.entries(out.ratios))
