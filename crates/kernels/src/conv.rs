@@ -169,8 +169,11 @@ fn im2col_row(dst: &mut [f32], x: &[f32], g: &Geometry, r: usize) {
         for (b, img) in dst.chunks_exact_mut(g.oh * w).enumerate() {
             let src = &x[(b * g.c + ci) * plane..][..plane];
             img[..k0].fill(0.0);
-            let s0 = (k0 as isize + off) as usize;
-            img[k0..k1].copy_from_slice(&src[s0..s0 + (k1 - k0)]);
+            if k0 < k1 {
+                // (when empty, k0 + off may be negative: no source index to form)
+                let s0 = (k0 as isize + off) as usize;
+                img[k0..k1].copy_from_slice(&src[s0..s0 + (k1 - k0)]);
+            }
             img[k1..].fill(0.0);
             if xlo > 0 || xhi < w {
                 for row in img[ylo * w..yhi * w].chunks_exact_mut(w) {
@@ -260,6 +263,9 @@ fn col2im_shifted(dx: &mut [f32], cols: &[f32], g: &Geometry, p0: usize, planes:
                 let offx = (j * g.dw) as isize - g.pw as isize;
                 let off = offy * w as isize + offx;
                 let (k0, k1) = shifted_range(ylo * w, yhi * w, off, plane);
+                if k0 == k1 {
+                    continue; // nothing of this kernel position lands in the plane
+                }
                 let r = (ci * g.kh + i) * g.kw + j;
                 let src = &cols[r * row_len + b * ohw..][..ohw];
                 let d0 = (k0 as isize + off) as usize;

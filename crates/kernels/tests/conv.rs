@@ -61,6 +61,12 @@ fn geometries() -> Vec<Geometry> {
         geom(2, 2, (4, 3), (6, 5), (3, 1), (1, 1), (1, 1), 0),
         geom(4, 16, (28, 28), (3, 3), (1, 1), (1, 1), (1, 1), 0), // parallel path
         geom(3, 7, (33, 31), (5, 3), (2, 3), (2, 1), (2, 1), 0),
+        // 'same' 3×3 on one-row / one-column / 2×2 images: kernel positions wholly outside
+        // the input (the shifted-row path once formed a negative index there; found by fuzz)
+        geom(1, 1, (1, 3), (3, 3), (1, 1), (1, 1), (1, 1), 0),
+        geom(2, 2, (3, 1), (3, 3), (1, 1), (1, 1), (1, 1), 0),
+        geom(1, 2, (2, 2), (5, 5), (1, 1), (2, 2), (1, 1), 0),
+        geom(1, 1, (1, 4), (3, 3), (1, 1), (2, 1), (2, 1), 0),
     ]
 }
 
