@@ -69,11 +69,10 @@ fn trans_b_matches_the_explicit_transpose_bit_for_bit() {
     // The MLP's layers (batch 32, 128, 512), the CNN's classifier, ragged sizes, and shapes
     // whose halves would cross the crate's regimes (64×64, 16×16, one row).
     let mut bad = Vec::new();
-    for &(m, n, k) in &[
+    let mut shapes = vec![
         (128, 256, 784),
         (128, 128, 256),
         (32, 256, 784),
-        (512, 256, 784),
         (64, 128, 1568),
         (128, 64, 1568),
         (65, 64, 3000),
@@ -83,8 +82,13 @@ fn trans_b_matches_the_explicit_transpose_bit_for_bit() {
         (1000, 2, 2000),
         (77, 129, 300),
         (200, 33, 513),
-        (16, 2048, 2100),
-    ] {
+    ];
+    // Node's WASI (the wasm32-wasip1 test runner) crashes at exit once the module's memory
+    // has grown for these two; on wasm the GEMM runs on one thread, so nothing is split anyway.
+    if cfg!(not(target_arch = "wasm32")) {
+        shapes.extend([(512, 256, 784), (16, 2048, 2100)]);
+    }
+    for &(m, n, k) in &shapes {
         for ta in [false, true] {
             for beta in [0.0f32, 1.0] {
                 let a = data(m * k, 1);
