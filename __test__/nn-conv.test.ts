@@ -867,6 +867,9 @@ const CONV_GEOMS: Window2d[] = [
   convWindow([2, 4, 5, 5, 5, 5, 1, 1, 2, 2, 1, 1]),
   convWindow([3, 17, 31, 29, 3, 3, 1, 1, 1, 1, 1, 1]),
   convWindow([2, 9, 33, 35, 5, 3, 2, 2, 2, 1, 2, 3]),
+  // 'same' 3×3 on a one-row and a one-column image: kernel rows wholly outside the input
+  convWindow([1, 2, 1, 5, 3, 3, 1, 1, 1, 1, 1, 1]),
+  convWindow([2, 1, 4, 1, 3, 3, 1, 1, 1, 1, 1, 1]),
 ];
 
 const POOL_GEOMS: Array<[Window2d, string]> = [
