@@ -848,6 +848,7 @@ module.exports.biasAdd = nativeBinding.biasAdd
 module.exports.biasGrad = nativeBinding.biasGrad
 module.exports.binary = nativeBinding.binary
 module.exports.binaryScalar = nativeBinding.binaryScalar
+module.exports.cacheLineOffset = nativeBinding.cacheLineOffset
 module.exports.clamp = nativeBinding.clamp
 module.exports.col2im = nativeBinding.col2im
 module.exports.colSums = nativeBinding.colSums

@@ -8,7 +8,7 @@
  * kernels take the arrays in place instead of copying them in and out per call. That memory
  * is shared, so growing it never detaches these views (see src/backend/wasm/marshal.ts).
  */
-import { sharedArenaHost } from './backend/select.js';
+import { cacheLineOffsetProbe, sharedArenaHost } from './backend/select.js';
 import type { WasmExports } from './backend/wasm/exports.js';
 import { wasmAlloc } from './backend/wasm/marshal.js';
 import { recordOwnBuffer } from './backend/wasm/shared.js';
@@ -27,14 +27,20 @@ export function allocArena(lengths: readonly number[], what = 'allocArena'): Flo
   }
   const host = sharedArenaHost();
   if (host) return wasmArena(host, lengths, starts, offset, what);
+  // One spare line, so that the views can start on cache lines: V8's buffers are only 16-byte
+  // aligned, and an optimizer streams parameters, gradients and states from separate arenas
+  // (with different misalignments the vector loop splits lines on every access of some).
+  const probe = cacheLineOffsetProbe();
+  const bytes = offset + (probe ? ALIGN : 0);
   let buf: ArrayBuffer;
   try {
-    buf = new ArrayBuffer(offset);
+    buf = new ArrayBuffer(bytes);
   } catch (e) {
     // V8's message ("Array buffer allocation failed") says neither what nor how much
-    throw tooLarge(lengths, offset, what, (e as Error).message);
+    throw tooLarge(lengths, bytes, what, (e as Error).message);
   }
-  return lengths.map((n, i) => new Float32Array(buf, starts[i], n));
+  const shift = probe && bytes > 0 ? (ALIGN - probe(new Float32Array(buf, 0, 1))) % ALIGN : 0;
+  return lengths.map((n, i) => new Float32Array(buf, starts[i] + shift, n));
 }
 
 /** The same RangeError on every backend, with the allocator's reason at the end. */

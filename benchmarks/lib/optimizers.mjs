@@ -3,6 +3,8 @@
 // call, the C reference (benchmarks/c/optim.c) and TensorFlow.js peers where tfjs has the
 // optimizer. Shared by the suite and by its single-threaded worker (lib/worker.mjs).
 
+import { createRequire } from 'node:module';
+
 /**
  * Every elementwise optimizer of descent. `options` are what the benchmark passes to the class
  * (the rest are the class defaults); `bytes` is the memory traffic of one step per parameter
@@ -113,6 +115,29 @@ export function startArrays(n) {
   return s;
 }
 
+const requireHere = createRequire(import.meta.url);
+let lineOffset;
+/**
+ * A copy of `a` starting on a 64-byte line, as a model's parameters and gradients are (they
+ * live in the library's aligned arenas) and as the C loops' and PyTorch's buffers are; a plain
+ * Float32Array is only 16-byte aligned. Unaligned where the native addon does not load.
+ */
+function lineAligned(a) {
+  if (lineOffset === undefined) {
+    try {
+      lineOffset = requireHere('../../native/binding.cjs').cacheLineOffset;
+    } catch {
+      lineOffset = null;
+    }
+  }
+  if (!lineOffset) return new Float32Array(a);
+  const buf = new ArrayBuffer(a.length * 4 + 64);
+  const shift = (64 - lineOffset(new Float32Array(buf, 0, 1))) % 64;
+  const out = new Float32Array(buf, shift, a.length);
+  out.set(a);
+  return out;
+}
+
 /** Σ|p| and Σ w_i·p_i (w_i = i mod 7 − 3), in double: what the C reference's `sum` answers. */
 export function checksums(p) {
   let a = 0;
@@ -150,7 +175,7 @@ export function cOptions(opt) {
  */
 export function makeDescent(lib, spec, n, backendName) {
   const start = startArrays(n);
-  const param = { data: new Float32Array(start.p), grad: new Float32Array(start.g) };
+  const param = { data: lineAligned(start.p), grad: lineAligned(start.g) };
   const Cls = lib.optim[spec.cls];
   if (typeof Cls !== 'function') throw new Error(`descent has no optim.${spec.cls}`);
   const opt = new Cls([param], spec.options);

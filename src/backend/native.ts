@@ -172,6 +172,7 @@ export interface NativeBinding {
   rngUniform(state: Uint32Array, out: Float32Array, lo: number, hi: number): void;
   rngNormal(state: Uint32Array, out: Float32Array, mean: number, std: number): void;
   rngDropoutMask(state: Uint32Array, out: Float32Array, p: number): void;
+  cacheLineOffset(a: Float32Array): number;
   optimStep(
     kind: number,
     params: Float32Array,

@@ -224,6 +224,16 @@ export function sharedArenaHost(): WasmExports | null {
   return getBackend().name === 'wasm' ? wasmShared : null;
 }
 
+/**
+ * How many bytes past a cache line a Float32Array starts, where the native addon is loaded
+ * (null elsewhere: the js backend does not stream with vectors, and wasm arenas are aligned
+ * by their allocator).
+ */
+export function cacheLineOffsetProbe(): ((a: Float32Array) => number) | null {
+  const n = loadNative();
+  return 'binding' in n ? n.binding.cacheLineOffset : null;
+}
+
 /** Makes `name` the active backend and returns it. */
 export function setBackend(name: BackendName): Backend {
   active = backend(name);

@@ -102,6 +102,11 @@ impl<T: Elem> Buf<T> {
         self.len
     }
 
+    /// The address of the first element (dangling for an empty array).
+    pub fn addr(&self) -> usize {
+        self.ptr as usize
+    }
+
     fn range(&self) -> (usize, usize) {
         let start = self.ptr as usize;
         (start, start + self.len * std::mem::size_of::<T>())
