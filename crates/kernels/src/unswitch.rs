@@ -1,34 +1,33 @@
-//! Loop unswitching by hand. An optimizer's options are tested inside its per-vector closure;
-//! LLVM left several such tests as branches inside the loop (SGD+momentum at 64K parameters
-//! ran at 0.56× a plain C loop; the perf profile showed the flag tests in the loop body).
-//! `unswitch!` runs the body once per combination with each named option rebound to a
-//! constant, so no per-vector branch remains (LLVM may merge the copies back into one loop
-//! whose choices are made once, as masks, before it).
+//! Loop unswitching by hand. An optimizer's options are tested inside its per-vector closure,
+//! and LLVM left such tests as branches inside the loop (SGD+momentum at 64K parameters ran at
+//! 0.56× a plain C loop; Adamax and Lion kept their `maximize`, weight-decay and lerp-weight
+//! tests in the loop body). Rebinding fields of a copied options struct did not suffice: LLVM
+//! merged those copies back into one loop testing the flags (seen in SGD's profile).
 
-/// `unswitch!(o, [flag, ...], [zero_field, ...], { body })`: in `body`, `o` is a copy of `o`
-/// whose listed `bool` fields and listed `f32` fields (split into zero and non-zero) are
-/// compile-time constants in each copy.
+/// `unswitch!([flag, ...], [zero, ...], { body })`: `body` once per combination, with each
+/// listed local `bool` rebound to a constant and each listed local `f32` rebound to the
+/// constant 0 in the copies where it is 0, so that no per-vector branch remains.
 #[macro_export]
 macro_rules! unswitch {
-    ($o:ident, [], [], $body:block) => { $body };
-    ($o:ident, [], [$z:ident $(, $zs:ident)*], $body:block) => {
-        if $o.$z == 0.0 {
+    ([], [], $body:block) => { $body };
+    ([], [$z:ident $(, $zs:ident)*], $body:block) => {
+        if $z == 0.0 {
             #[allow(unused_variables)]
-            let $o = { let mut c = $o; c.$z = 0.0; c };
-            $crate::unswitch!($o, [], [$($zs),*], $body)
+            let $z: f32 = 0.0;
+            $crate::unswitch!([], [$($zs),*], $body)
         } else {
-            $crate::unswitch!($o, [], [$($zs),*], $body)
+            $crate::unswitch!([], [$($zs),*], $body)
         }
     };
-    ($o:ident, [$f:ident $(, $fs:ident)*], [$($zs:ident),*], $body:block) => {
-        if $o.$f {
+    ([$f:ident $(, $fs:ident)*], [$($zs:ident),*], $body:block) => {
+        if $f {
             #[allow(unused_variables)]
-            let $o = { let mut c = $o; c.$f = true; c };
-            $crate::unswitch!($o, [$($fs),*], [$($zs),*], $body)
+            let $f = true;
+            $crate::unswitch!([$($fs),*], [$($zs),*], $body)
         } else {
             #[allow(unused_variables)]
-            let $o = { let mut c = $o; c.$f = false; c };
-            $crate::unswitch!($o, [$($fs),*], [$($zs),*], $body)
+            let $f = false;
+            $crate::unswitch!([$($fs),*], [$($zs),*], $body)
         }
     };
 }

@@ -29,18 +29,20 @@ simd_fn! {
         let (b2, omb2, wd) = (s.splat(c.b2), s.splat(c.one_minus_b2), s.splat(c.wd));
         let (eps, eps_root) = (s.splat(c.eps), s.splat(c.eps_root));
         let (ibc1, ibc2) = (s.splat(c.inv_bc1), s.splat(c.inv_bc2));
-        let has_wd = c.wd != 0.0;
+        let (has_wd, maximize) = (c.wd != 0.0, c.maximize);
         let n = p.len();
-        lanes(s, n, [p, m, v], [g], |w, r, _| {
-            let [pv, mv, vv] = *w;
-            let gv = if c.maximize { s.neg(r[0]) } else { r[0] };
-            let mv = s.fma(omb1, gv, s.mul(b1, mv));
-            let e = s.sub(gv, mv);
-            let vv = s.add(s.fma(omb2, s.mul(e, e), s.mul(b2, vv)), eps_root);
-            let denom = s.add(s.sqrt(s.mul(vv, ibc2)), eps);
-            let u = s.div(s.mul(mv, ibc1), denom);
-            let u = if has_wd { s.fma(wd, pv, u) } else { u };
-            *w = [s.fma(nlr, u, pv), mv, vv];
+        crate::unswitch!([maximize, has_wd], [], {
+            lanes(s, n, [p, m, v], [g], |w, r, _| {
+                let [pv, mv, vv] = *w;
+                let gv = if maximize { s.neg(r[0]) } else { r[0] };
+                let mv = s.fma(omb1, gv, s.mul(b1, mv));
+                let e = s.sub(gv, mv);
+                let vv = s.add(s.fma(omb2, s.mul(e, e), s.mul(b2, vv)), eps_root);
+                let denom = s.add(s.sqrt(s.mul(vv, ibc2)), eps);
+                let u = s.div(s.mul(mv, ibc1), denom);
+                let u = if has_wd { s.fma(wd, pv, u) } else { u };
+                *w = [s.fma(nlr, u, pv), mv, vv];
+            });
         });
     }
 }

@@ -21,13 +21,15 @@ simd_fn! {
         let (rho, omr) = (s.splat(o.rho as f32), s.splat((1.0 - o.rho) as f32));
         let (eps, nlr) = (s.splat(o.eps as f32), s.splat(-o.lr as f32));
         let (maximize, wd) = (o.maximize, o.weight_decay as f32);
-        stream(s, [g], [p, sq, acc], |[gv], [pv, qv, uv]| {
-            let gv = grad(s, maximize, wd, pv, gv);
-            let qv = s.fma(s.mul(omr, gv), gv, s.mul(qv, rho));
-            let std = s.sqrt(s.add(qv, eps));
-            let delta = s.mul(s.div(s.sqrt(s.add(uv, eps)), std), gv);
-            let uv = s.fma(s.mul(omr, delta), delta, s.mul(uv, rho));
-            [s.fma(nlr, delta, pv), qv, uv]
+        crate::unswitch!([maximize], [wd], {
+            stream(s, [g], [p, sq, acc], |[gv], [pv, qv, uv]| {
+                let gv = grad(s, maximize, wd, pv, gv);
+                let qv = s.fma(s.mul(omr, gv), gv, s.mul(qv, rho));
+                let std = s.sqrt(s.add(qv, eps));
+                let delta = s.mul(s.div(s.sqrt(s.add(uv, eps)), std), gv);
+                let uv = s.fma(s.mul(omr, delta), delta, s.mul(uv, rho));
+                [s.fma(nlr, delta, pv), qv, uv]
+            });
         });
     }
 }

@@ -24,11 +24,13 @@ simd_fn! {
         let nclr = s.splat((-(o.lr / (1.0 + (o.step - 1.0) * o.lr_decay))) as f32);
         let eps = s.splat(o.eps as f32);
         let (maximize, wd) = (o.maximize, o.weight_decay as f32);
-        stream(s, [g], [p, sum], |[gv], [pv, sv]| {
-            let gv = grad(s, maximize, wd, pv, gv);
-            let sv = s.fma(gv, gv, sv);
-            let std = s.add(s.sqrt(sv), eps);
-            [s.add(pv, s.div(s.mul(nclr, gv), std)), sv]
+        crate::unswitch!([maximize], [wd], {
+            stream(s, [g], [p, sum], |[gv], [pv, sv]| {
+                let gv = grad(s, maximize, wd, pv, gv);
+                let sv = s.fma(gv, gv, sv);
+                let std = s.add(s.sqrt(sv), eps);
+                [s.add(pv, s.div(s.mul(nclr, gv), std)), sv]
+            });
         });
     }
 }

@@ -4,9 +4,9 @@
 //! m += (1-β1)(g - m); v = β2·v + (1-β2)g²; v̂ = amsgrad ? max(v̂, v) : v;
 //! p -= (lr / (1-β1^t)) · m / (√v̂ / √(1-β2^t) + ε).
 
+use super::stream::stream;
 use super::PAR_MIN;
 use crate::parallel::for_chunks;
-use crate::simd::MAX_LANES;
 use crate::simd_fn;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -72,72 +72,35 @@ struct Views<'a> {
 
 simd_fn! {
     fn adam_serial<S>(s, c: Scalars, maximize: bool, x: Views<'_>) {
-        let Views { p, g, m, v, mut vmax } = x;
+        let Views { p, g, m, v, vmax } = x;
         let (decay, wd) = (s.splat(c.decay), s.splat(c.wd));
         let (omb1, b2, omb2) = (s.splat(c.one_minus_b1), s.splat(c.b2), s.splat(c.one_minus_b2));
         let (nss, bc2s, eps) = (s.splat(c.neg_step_size), s.splat(c.bc2_sqrt), s.splat(c.eps));
         let has_wd = c.wd != 0.0;
         let has_decay = c.decay != 1.0;
-        let amsgrad = vmax.is_some();
-        // (p, g, m, v, vmax) -> (p, m, v, vmax)
-        let step = |pv: S::V, gv: S::V, mv: S::V, vv: S::V, xv: S::V| {
-            let gv = if maximize { s.neg(gv) } else { gv };
-            let pv = if has_decay { s.mul(pv, decay) } else { pv };
-            let gv = if has_wd { s.fma(wd, pv, gv) } else { gv };
-            let mv = s.fma(omb1, s.sub(gv, mv), mv);
-            let vv = s.fma(omb2, s.mul(gv, gv), s.mul(b2, vv));
-            let xv = if amsgrad { s.max(xv, vv) } else { vv };
-            let denom = s.add(s.div(s.sqrt(xv), bc2s), eps);
-            (s.fma(nss, s.div(mv, denom), pv), mv, vv, xv)
-        };
-        let l = S::LANES;
-        let n = p.len();
-        let main = n - n % l;
-        match vmax.as_deref_mut() {
-            None => {
-                for i in (0..main).step_by(l) {
-                    let vv = s.load(&v[i..]);
-                    let (np, nm, nv, _) = step(s.load(&p[i..]), s.load(&g[i..]), s.load(&m[i..]), vv, vv);
-                    s.store(&mut p[i..], np);
-                    s.store(&mut m[i..], nm);
-                    s.store(&mut v[i..], nv);
-                }
+        crate::unswitch!([maximize, has_wd, has_decay], [], {
+            // (p, g, m, v, vmax) -> (p, m, v, vmax); without AMSGrad, vmax is v.
+            let step = |pv: S::V, gv: S::V, mv: S::V, vv: S::V, xv: S::V, amsgrad: bool| {
+                let gv = if maximize { s.neg(gv) } else { gv };
+                let pv = if has_decay { s.mul(pv, decay) } else { pv };
+                let gv = if has_wd { s.fma(wd, pv, gv) } else { gv };
+                let mv = s.fma(omb1, s.sub(gv, mv), mv);
+                let vv = s.fma(omb2, s.mul(gv, gv), s.mul(b2, vv));
+                let xv = if amsgrad { s.max(xv, vv) } else { vv };
+                let denom = s.add(s.div(s.sqrt(xv), bc2s), eps);
+                (s.fma(nss, s.div(mv, denom), pv), mv, vv, xv)
+            };
+            match vmax {
+                None => stream(s, [g], [p, m, v], |[gv], [pv, mv, vv]| {
+                    let (pv, mv, vv, _) = step(pv, gv, mv, vv, vv, false);
+                    [pv, mv, vv]
+                }),
+                Some(vm) => stream(s, [g], [p, m, v, vm], |[gv], [pv, mv, vv, xv]| {
+                    let (pv, mv, vv, xv) = step(pv, gv, mv, vv, xv, true);
+                    [pv, mv, vv, xv]
+                }),
             }
-            Some(vm) => {
-                for i in (0..main).step_by(l) {
-                    let (np, nm, nv, nx) = step(
-                        s.load(&p[i..]), s.load(&g[i..]), s.load(&m[i..]), s.load(&v[i..]), s.load(&vm[i..]),
-                    );
-                    s.store(&mut p[i..], np);
-                    s.store(&mut m[i..], nm);
-                    s.store(&mut v[i..], nv);
-                    s.store(&mut vm[i..], nx);
-                }
-            }
-        }
-        if main < n {
-            let k = n - main;
-            let mut t = [[0f32; MAX_LANES]; 5];
-            t[0][..k].copy_from_slice(&p[main..]);
-            t[1][..k].copy_from_slice(&g[main..]);
-            t[2][..k].copy_from_slice(&m[main..]);
-            t[3][..k].copy_from_slice(&v[main..]);
-            match vmax.as_deref() {
-                Some(vm) => t[4][..k].copy_from_slice(&vm[main..]),
-                None => t[4] = t[3],
-            }
-            let (np, nm, nv, nx) = step(s.load(&t[0]), s.load(&t[1]), s.load(&t[2]), s.load(&t[3]), s.load(&t[4]));
-            s.store(&mut t[0], np);
-            s.store(&mut t[2], nm);
-            s.store(&mut t[3], nv);
-            s.store(&mut t[4], nx);
-            p[main..].copy_from_slice(&t[0][..k]);
-            m[main..].copy_from_slice(&t[2][..k]);
-            v[main..].copy_from_slice(&t[3][..k]);
-            if let Some(vm) = vmax {
-                vm[main..].copy_from_slice(&t[4][..k]);
-            }
-        }
+        });
     }
 }
 

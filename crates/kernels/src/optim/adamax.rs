@@ -2,7 +2,7 @@
 //! g = ±grad + wd·p; m = lerp(m, g, 1−β₁); u = max(β₂u, |g| + ε) (NaN-propagating, as
 //! `torch.maximum`); p −= (lr / (1−β₁ᵗ)) · m / u.
 
-use super::stream::{grad, lerp, max_nan, stream};
+use super::stream::{grad, lerp_from, lerp_near_a, max_nan, stream};
 use super::PAR_MIN;
 use crate::parallel::for_chunks;
 use crate::simd_fn;
@@ -25,12 +25,14 @@ simd_fn! {
         let (b2, eps) = (s.splat(o.beta2 as f32), s.splat(o.eps as f32));
         // clr in f64 as PyTorch computes it in Python.
         let nclr = s.splat((-(o.lr / (1.0 - o.beta1.powf(o.step)))) as f32);
-        let (maximize, wd) = (o.maximize, o.weight_decay as f32);
-        stream(s, [g], [p, m, u], |[gv], [pv, mv, uv]| {
-            let gv = grad(s, maximize, wd, pv, gv);
-            let mv = lerp(s, mv, gv, w);
-            let uv = max_nan(s, s.mul(uv, b2), s.add(s.abs(gv), eps));
-            [s.add(pv, s.div(s.mul(nclr, mv), uv)), mv, uv]
+        let (maximize, wd, near) = (o.maximize, o.weight_decay as f32, lerp_near_a(w));
+        crate::unswitch!([maximize, near], [wd], {
+            stream(s, [g], [p, m, u], |[gv], [pv, mv, uv]| {
+                let gv = grad(s, maximize, wd, pv, gv);
+                let mv = lerp_from(s, mv, gv, w, near);
+                let uv = max_nan(s, s.mul(uv, b2), s.add(s.abs(gv), eps));
+                [s.add(pv, s.div(s.mul(nclr, mv), uv)), mv, uv]
+            });
         });
     }
 }

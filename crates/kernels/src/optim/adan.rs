@@ -38,21 +38,23 @@ simd_fn! {
         let (b2, omb2, b3, omb3) = (s.splat(c.b2), s.splat(c.one_minus_b2), s.splat(c.b3), s.splat(c.one_minus_b3));
         let (eps, eps_root, wd) = (s.splat(c.eps), s.splat(c.eps_root), s.splat(c.wd));
         let (ibc1, ibc2, ibc3) = (s.splat(c.inv_bc1), s.splat(c.inv_bc2), s.splat(c.inv_bc3));
-        let has_wd = c.wd != 0.0;
+        let (has_wd, maximize, first) = (c.wd != 0.0, c.maximize, c.first);
         let n = p.len();
-        lanes(s, n, [p, m, v, nn, prev], [g], |w, r, _| {
-            let [pv, mv, vv, nv, prv] = *w;
-            let gv = if c.maximize { s.neg(r[0]) } else { r[0] };
-            let d = if c.first { s.zero() } else { s.sub(gv, prv) };
-            let mv = s.fma(omb1, gv, s.mul(b1, mv));
-            let vv = s.fma(omb2, d, s.mul(b2, vv));
-            let q = s.fma(omb2, d, gv);
-            let nv = s.fma(omb3, s.mul(q, q), s.mul(b3, nv));
-            let num = s.fma(omb2, s.mul(vv, ibc2), s.mul(mv, ibc1));
-            let denom = s.add(s.sqrt(s.fma(nv, ibc3, eps_root)), eps);
-            let u = s.div(num, denom);
-            let u = if has_wd { s.fma(wd, pv, u) } else { u };
-            *w = [s.fma(nlr, u, pv), mv, vv, nv, gv];
+        crate::unswitch!([maximize, has_wd, first], [], {
+            lanes(s, n, [p, m, v, nn, prev], [g], |w, r, _| {
+                let [pv, mv, vv, nv, prv] = *w;
+                let gv = if maximize { s.neg(r[0]) } else { r[0] };
+                let d = if first { s.zero() } else { s.sub(gv, prv) };
+                let mv = s.fma(omb1, gv, s.mul(b1, mv));
+                let vv = s.fma(omb2, d, s.mul(b2, vv));
+                let q = s.fma(omb2, d, gv);
+                let nv = s.fma(omb3, s.mul(q, q), s.mul(b3, nv));
+                let num = s.fma(omb2, s.mul(vv, ibc2), s.mul(mv, ibc1));
+                let denom = s.add(s.sqrt(s.fma(nv, ibc3, eps_root)), eps);
+                let u = s.div(num, denom);
+                let u = if has_wd { s.fma(wd, pv, u) } else { u };
+                *w = [s.fma(nlr, u, pv), mv, vv, nv, gv];
+            });
         });
     }
 }

@@ -21,11 +21,13 @@ simd_fn! {
     fn asgd_serial<S>(s, o: AsgdParams, p: &mut [f32], g: &[f32], ax: &mut [f32]) {
         let (decay, neta, mu) = (s.splat(o.decay as f32), s.splat(-o.eta as f32), s.splat(o.mu as f32));
         let (maximize, wd, copy) = (o.maximize, o.weight_decay as f32, o.mu == 1.0);
-        stream(s, [g], [p, ax], |[gv], [pv, av]| {
-            let gv = grad(s, maximize, wd, pv, gv);
-            let pv = s.fma(neta, gv, s.mul(pv, decay));
-            let av = if copy { pv } else { s.add(av, s.mul(s.sub(pv, av), mu)) };
-            [pv, av]
+        crate::unswitch!([maximize, copy], [wd], {
+            stream(s, [g], [p, ax], |[gv], [pv, av]| {
+                let gv = grad(s, maximize, wd, pv, gv);
+                let pv = s.fma(neta, gv, s.mul(pv, decay));
+                let av = if copy { pv } else { s.add(av, s.mul(s.sub(pv, av), mu)) };
+                [pv, av]
+            });
         });
     }
 }

@@ -31,28 +31,30 @@ simd_fn! {
         let (b1, omb1, b2, omb2) = (s.splat(c.b1), s.splat(c.one_minus_b1), s.splat(c.b2), s.splat(c.one_minus_b2));
         let (eps, eps_root, wd) = (s.splat(c.eps), s.splat(c.eps_root), s.splat(c.wd));
         let (ibc1, ibc2) = (s.splat(c.inv_bc1), s.splat(c.inv_bc2));
-        let has_wd = c.wd != 0.0;
+        let (has_wd, maximize) = (c.wd != 0.0, c.maximize);
         let (mut ap, mut au, mut count) = (s.zero(), s.zero(), 0);
         let (mut sp, mut su) = (0f64, 0f64);
         let n = p.len();
-        lanes(s, n, [m, v], [p, g], |w, r, valid| {
-            let [pv, gv] = *r;
-            let gv = if c.maximize { s.neg(gv) } else { gv };
-            let mv = s.fma(omb1, gv, s.mul(b1, w[0]));
-            let vv = s.fma(omb2, s.mul(gv, gv), s.mul(b2, w[1]));
-            let u = s.div(s.mul(mv, ibc1), s.add(s.sqrt(s.fma(vv, ibc2, eps_root)), eps));
-            let u = if has_wd { s.fma(wd, pv, u) } else { u };
-            // Padded lanes may hold 0/0 (ε = 0): keep them out of the sum.
-            let u = if valid < S::LANES { s.select(first_lanes(s, valid), u, s.zero()) } else { u };
-            *w = [mv, vv];
-            ap = s.fma(pv, pv, ap);
-            au = s.fma(u, u, au);
-            count += 1;
-            if count == 64 {
-                sp += s.reduce_add(ap) as f64;
-                su += s.reduce_add(au) as f64;
-                (ap, au, count) = (s.zero(), s.zero(), 0);
-            }
+        crate::unswitch!([maximize, has_wd], [], {
+            lanes(s, n, [m, v], [p, g], |w, r, valid| {
+                let [pv, gv] = *r;
+                let gv = if maximize { s.neg(gv) } else { gv };
+                let mv = s.fma(omb1, gv, s.mul(b1, w[0]));
+                let vv = s.fma(omb2, s.mul(gv, gv), s.mul(b2, w[1]));
+                let u = s.div(s.mul(mv, ibc1), s.add(s.sqrt(s.fma(vv, ibc2, eps_root)), eps));
+                let u = if has_wd { s.fma(wd, pv, u) } else { u };
+                // Padded lanes may hold 0/0 (ε = 0): keep them out of the sum.
+                let u = if valid < S::LANES { s.select(first_lanes(s, valid), u, s.zero()) } else { u };
+                *w = [mv, vv];
+                ap = s.fma(pv, pv, ap);
+                au = s.fma(u, u, au);
+                count += 1;
+                if count == 64 {
+                    sp += s.reduce_add(ap) as f64;
+                    su += s.reduce_add(au) as f64;
+                    (ap, au, count) = (s.zero(), s.zero(), 0);
+                }
+            });
         });
         (sp + s.reduce_add(ap) as f64, su + s.reduce_add(au) as f64)
     }
@@ -64,12 +66,14 @@ simd_fn! {
         let (ibc1, ibc2, a) = (s.splat(c.inv_bc1), s.splat(c.inv_bc2), s.splat(neg_lr_r));
         let has_wd = c.wd != 0.0;
         let n = p.len();
-        lanes(s, n, [p], [m, v], |w, r, _| {
-            let [mv, vv] = *r;
-            let pv = w[0];
-            let u = s.div(s.mul(mv, ibc1), s.add(s.sqrt(s.fma(vv, ibc2, eps_root)), eps));
-            let u = if has_wd { s.fma(wd, pv, u) } else { u };
-            w[0] = s.fma(a, u, pv);
+        crate::unswitch!([has_wd], [], {
+            lanes(s, n, [p], [m, v], |w, r, _| {
+                let [mv, vv] = *r;
+                let pv = w[0];
+                let u = s.div(s.mul(mv, ibc1), s.add(s.sqrt(s.fma(vv, ibc2, eps_root)), eps));
+                let u = if has_wd { s.fma(wd, pv, u) } else { u };
+                w[0] = s.fma(a, u, pv);
+            });
         });
     }
 }

@@ -24,23 +24,25 @@ struct Consts {
 simd_fn! {
     fn pass1<S>(s, c: Consts, p: &[f32], g: &[f32]) -> Sums {
         let wd = s.splat(c.wd);
-        let has_wd = c.wd != 0.0;
+        let (has_wd, maximize) = (c.wd != 0.0, c.maximize);
         let (mut ap, mut au, mut count) = (s.zero(), s.zero(), 0);
         let (mut sp, mut su) = (0f64, 0f64);
         let n = p.len();
         // Padded lanes hold p = g = 0, so u = 0 there: no masking needed.
-        lanes(s, n, [], [p, g], |_, r, _| {
-            let [pv, gv] = *r;
-            let gv = if c.maximize { s.neg(gv) } else { gv };
-            let u = if has_wd { s.fma(wd, pv, gv) } else { gv };
-            ap = s.fma(pv, pv, ap);
-            au = s.fma(u, u, au);
-            count += 1;
-            if count == 64 {
-                sp += s.reduce_add(ap) as f64;
-                su += s.reduce_add(au) as f64;
-                (ap, au, count) = (s.zero(), s.zero(), 0);
-            }
+        crate::unswitch!([maximize, has_wd], [], {
+            lanes(s, n, [], [p, g], |_, r, _| {
+                let [pv, gv] = *r;
+                let gv = if maximize { s.neg(gv) } else { gv };
+                let u = if has_wd { s.fma(wd, pv, gv) } else { gv };
+                ap = s.fma(pv, pv, ap);
+                au = s.fma(u, u, au);
+                count += 1;
+                if count == 64 {
+                    sp += s.reduce_add(ap) as f64;
+                    su += s.reduce_add(au) as f64;
+                    (ap, au, count) = (s.zero(), s.zero(), 0);
+                }
+            });
         });
         (sp + s.reduce_add(ap) as f64, su + s.reduce_add(au) as f64)
     }
@@ -49,24 +51,26 @@ simd_fn! {
 simd_fn! {
     fn pass2<S>(s, c: Consts, neg_lr_r: f32, p: &mut [f32], g: &[f32], trace: Option<&mut [f32]>) {
         let (wd, a, mu) = (s.splat(c.wd), s.splat(neg_lr_r), s.splat(c.momentum));
-        let has_wd = c.wd != 0.0;
+        let (has_wd, maximize, nesterov) = (c.wd != 0.0, c.maximize, c.nesterov);
         let n = p.len();
-        match trace {
-            None => lanes(s, n, [p], [g], |w, r, _| {
-                let pv = w[0];
-                let gv = if c.maximize { s.neg(r[0]) } else { r[0] };
-                let u = if has_wd { s.fma(wd, pv, gv) } else { gv };
-                w[0] = s.fma(a, u, pv);
-            }),
-            Some(t) => lanes(s, n, [p, t], [g], |w, r, _| {
-                let [pv, tv] = *w;
-                let gv = if c.maximize { s.neg(r[0]) } else { r[0] };
-                let u = s.mul(a, if has_wd { s.fma(wd, pv, gv) } else { gv });
-                let tv = s.fma(mu, tv, u);
-                let d = if c.nesterov { s.fma(mu, tv, u) } else { tv };
-                *w = [s.add(pv, d), tv];
-            }),
-        }
+        crate::unswitch!([maximize, has_wd, nesterov], [], {
+            match trace {
+                None => lanes(s, n, [p], [g], |w, r, _| {
+                    let pv = w[0];
+                    let gv = if maximize { s.neg(r[0]) } else { r[0] };
+                    let u = if has_wd { s.fma(wd, pv, gv) } else { gv };
+                    w[0] = s.fma(a, u, pv);
+                }),
+                Some(t) => lanes(s, n, [p, t], [g], |w, r, _| {
+                    let [pv, tv] = *w;
+                    let gv = if maximize { s.neg(r[0]) } else { r[0] };
+                    let u = s.mul(a, if has_wd { s.fma(wd, pv, gv) } else { gv });
+                    let tv = s.fma(mu, tv, u);
+                    let d = if nesterov { s.fma(mu, tv, u) } else { tv };
+                    *w = [s.add(pv, d), tv];
+                }),
+            }
+        });
     }
 }
 

@@ -23,15 +23,17 @@ simd_fn! {
     fn serial<S>(s, c: Consts, p: &mut [f32], g: &[f32], m: &mut [f32]) {
         let (nlr, b1, omb1) = (s.splat(c.neg_lr), s.splat(c.b1), s.splat(c.one_minus_b1));
         let (b2, omb2, wd) = (s.splat(c.b2), s.splat(c.one_minus_b2), s.splat(c.wd));
-        let has_wd = c.wd != 0.0;
+        let (has_wd, maximize) = (c.wd != 0.0, c.maximize);
         let n = p.len();
-        lanes(s, n, [p, m], [g], |w, r, _| {
-            let [pv, mv] = *w;
-            let gv = if c.maximize { s.neg(r[0]) } else { r[0] };
-            let u = sign(s, s.fma(omb1, gv, s.mul(b1, mv)));
-            // optax skips add_decayed_weights when the weight decay is 0.
-            let u = if has_wd { s.fma(wd, pv, u) } else { u };
-            *w = [s.fma(nlr, u, pv), s.fma(omb2, gv, s.mul(b2, mv))];
+        crate::unswitch!([maximize, has_wd], [], {
+            lanes(s, n, [p, m], [g], |w, r, _| {
+                let [pv, mv] = *w;
+                let gv = if maximize { s.neg(r[0]) } else { r[0] };
+                let u = sign(s, s.fma(omb1, gv, s.mul(b1, mv)));
+                // optax skips add_decayed_weights when the weight decay is 0.
+                let u = if has_wd { s.fma(wd, pv, u) } else { u };
+                *w = [s.fma(nlr, u, pv), s.fma(omb2, gv, s.mul(b2, mv))];
+            });
         });
     }
 }

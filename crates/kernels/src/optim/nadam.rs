@@ -5,7 +5,7 @@
 //! v = β₂v + (1−β₂)g²; d = √(v / (1−β₂ᵗ)) + ε; p += c_g · g/d; p += c_m · m/d with
 //! c_g = −lr(1−μₜ)/(1−Πμ), c_m = −lr·μₜ₊₁/(1−Πμ·μₜ₊₁).
 
-use super::stream::{grad, lerp, stream};
+use super::stream::{grad, lerp_from, lerp_near_a, stream};
 use super::PAR_MIN;
 use crate::parallel::for_chunks;
 use crate::simd_fn;
@@ -35,15 +35,17 @@ simd_fn! {
         let (cg, cm) = (s.splat(o.grad_coef as f32), s.splat(o.avg_coef as f32));
         let (bc2, eps) = (s.splat(o.bias_correction2 as f32), s.splat(o.eps as f32));
         let (scale, has_scale) = (s.splat(o.param_scale as f32), o.param_scale != 1.0);
-        let (maximize, wd) = (o.maximize, o.weight_decay as f32);
-        stream(s, [g], [p, m, v], |[gv], [pv, mv, vv]| {
-            let pv = if has_scale { s.mul(pv, scale) } else { pv };
-            let gv = grad(s, maximize, wd, pv, gv);
-            let mv = lerp(s, mv, gv, w);
-            let vv = s.fma(s.mul(omb2, gv), gv, s.mul(vv, b2));
-            let denom = s.add(s.sqrt(s.div(vv, bc2)), eps);
-            let pv = s.add(pv, s.div(s.mul(cg, gv), denom));
-            [s.add(pv, s.div(s.mul(cm, mv), denom)), mv, vv]
+        let (maximize, wd, near) = (o.maximize, o.weight_decay as f32, lerp_near_a(w));
+        crate::unswitch!([has_scale, maximize, near], [wd], {
+            stream(s, [g], [p, m, v], |[gv], [pv, mv, vv]| {
+                let pv = if has_scale { s.mul(pv, scale) } else { pv };
+                let gv = grad(s, maximize, wd, pv, gv);
+                let mv = lerp_from(s, mv, gv, w, near);
+                let vv = s.fma(s.mul(omb2, gv), gv, s.mul(vv, b2));
+                let denom = s.add(s.sqrt(s.div(vv, bc2)), eps);
+                let pv = s.add(pv, s.div(s.mul(cg, gv), denom));
+                [s.add(pv, s.div(s.mul(cm, mv), denom)), mv, vv]
+            });
         });
     }
 }

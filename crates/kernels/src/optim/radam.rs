@@ -4,7 +4,7 @@
 //! v = β₂v + (1−β₂)g²; m̂ = m / (1−β₁ᵗ);
 //! ρₜ > 5: p −= m̂ · lr · (√(1−β₂ᵗ) / (√v + ε)) · r, else p −= m̂ · lr.
 
-use super::stream::{grad, lerp, stream};
+use super::stream::{grad, lerp_from, lerp_near_a, stream};
 use super::PAR_MIN;
 use crate::parallel::for_chunks;
 use crate::simd_fn;
@@ -38,19 +38,22 @@ simd_fn! {
         let (bc2s, rect) = (s.splat(o.bias_correction2_sqrt as f32), s.splat(o.rect as f32));
         let (scale, has_scale) = (s.splat(o.param_scale as f32), o.param_scale != 1.0);
         let (maximize, wd, adaptive) = (o.maximize, o.weight_decay as f32, o.adaptive);
-        stream(s, [g], [p, m, v], |[gv], [pv, mv, vv]| {
-            let pv = if has_scale { s.mul(pv, scale) } else { pv };
-            let gv = grad(s, maximize, wd, pv, gv);
-            let mv = lerp(s, mv, gv, w);
-            let vv = s.fma(s.mul(omb2, gv), gv, s.mul(vv, b2));
-            let upd = s.mul(s.div(mv, bc1), lr);
-            let upd = if adaptive {
-                let alr = s.div(bc2s, s.add(s.sqrt(vv), eps));
-                s.mul(s.mul(upd, alr), rect)
-            } else {
-                upd
-            };
-            [s.sub(pv, upd), mv, vv]
+        let near = lerp_near_a(w);
+        crate::unswitch!([has_scale, maximize, adaptive, near], [wd], {
+            stream(s, [g], [p, m, v], |[gv], [pv, mv, vv]| {
+                let pv = if has_scale { s.mul(pv, scale) } else { pv };
+                let gv = grad(s, maximize, wd, pv, gv);
+                let mv = lerp_from(s, mv, gv, w, near);
+                let vv = s.fma(s.mul(omb2, gv), gv, s.mul(vv, b2));
+                let upd = s.mul(s.div(mv, bc1), lr);
+                let upd = if adaptive {
+                    let alr = s.div(bc2s, s.add(s.sqrt(vv), eps));
+                    s.mul(s.mul(upd, alr), rect)
+                } else {
+                    upd
+                };
+                [s.sub(pv, upd), mv, vv]
+            });
         });
     }
 }

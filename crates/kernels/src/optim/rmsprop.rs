@@ -6,7 +6,7 @@
 //! √ gives a NaN that never leaves the parameter; found by the optim_step fuzz target),
 //! else a = √v + ε; momentum: b = μb + g/a, p −= lr·b; else p −= lr·g/a.
 
-use super::stream::{grad, lerp, stream};
+use super::stream::{grad, lerp_from, lerp_near_a, stream};
 use super::PAR_MIN;
 use crate::parallel::for_chunks;
 use crate::simd_fn;
@@ -35,38 +35,40 @@ simd_fn! {
         let (alpha, oma) = (s.splat(o.alpha as f32), s.splat((1.0 - o.alpha) as f32));
         let w = (1.0 - o.alpha) as f32;
         let (eps, nlr, mu) = (s.splat(o.eps as f32), s.splat(-o.lr as f32), s.splat(o.momentum as f32));
-        let (maximize, wd) = (o.maximize, o.weight_decay as f32);
-        // (p, g) -> (g, v)
-        let sq_avg = |pv: S::V, gv: S::V, qv: S::V| {
-            let gv = grad(s, maximize, wd, pv, gv);
-            (gv, s.fma(s.mul(oma, gv), gv, s.mul(qv, alpha)))
-        };
-        match (grad_avg, buf) {
-            (None, None) => stream(s, [g], [p, sq], |[gv], [pv, qv]| {
-                let (gv, qv) = sq_avg(pv, gv, qv);
-                let avg = s.add(s.sqrt(qv), eps);
-                [s.add(pv, s.div(s.mul(nlr, gv), avg)), qv]
-            }),
-            (Some(ga), None) => stream(s, [g], [p, sq, ga], |[gv], [pv, qv, av]| {
-                let (gv, qv) = sq_avg(pv, gv, qv);
-                let av = lerp(s, av, gv, w);
-                let avg = s.add(s.sqrt(s.max(s.zero(), s.fma(s.neg(av), av, qv))), eps);
-                [s.add(pv, s.div(s.mul(nlr, gv), avg)), qv, av]
-            }),
-            (None, Some(b)) => stream(s, [g], [p, sq, b], |[gv], [pv, qv, bv]| {
-                let (gv, qv) = sq_avg(pv, gv, qv);
-                let avg = s.add(s.sqrt(qv), eps);
-                let bv = s.add(s.mul(bv, mu), s.div(gv, avg));
-                [s.fma(nlr, bv, pv), qv, bv]
-            }),
-            (Some(ga), Some(b)) => stream(s, [g], [p, sq, ga, b], |[gv], [pv, qv, av, bv]| {
-                let (gv, qv) = sq_avg(pv, gv, qv);
-                let av = lerp(s, av, gv, w);
-                let avg = s.add(s.sqrt(s.max(s.zero(), s.fma(s.neg(av), av, qv))), eps);
-                let bv = s.add(s.mul(bv, mu), s.div(gv, avg));
-                [s.fma(nlr, bv, pv), qv, av, bv]
-            }),
-        }
+        let (maximize, wd, near) = (o.maximize, o.weight_decay as f32, lerp_near_a(w));
+        crate::unswitch!([maximize, near], [wd], {
+            // (p, g) -> (g, v)
+            let sq_avg = |pv: S::V, gv: S::V, qv: S::V| {
+                let gv = grad(s, maximize, wd, pv, gv);
+                (gv, s.fma(s.mul(oma, gv), gv, s.mul(qv, alpha)))
+            };
+            match (grad_avg, buf) {
+                (None, None) => stream(s, [g], [p, sq], |[gv], [pv, qv]| {
+                    let (gv, qv) = sq_avg(pv, gv, qv);
+                    let avg = s.add(s.sqrt(qv), eps);
+                    [s.add(pv, s.div(s.mul(nlr, gv), avg)), qv]
+                }),
+                (Some(ga), None) => stream(s, [g], [p, sq, ga], |[gv], [pv, qv, av]| {
+                    let (gv, qv) = sq_avg(pv, gv, qv);
+                    let av = lerp_from(s, av, gv, w, near);
+                    let avg = s.add(s.sqrt(s.max(s.zero(), s.fma(s.neg(av), av, qv))), eps);
+                    [s.add(pv, s.div(s.mul(nlr, gv), avg)), qv, av]
+                }),
+                (None, Some(b)) => stream(s, [g], [p, sq, b], |[gv], [pv, qv, bv]| {
+                    let (gv, qv) = sq_avg(pv, gv, qv);
+                    let avg = s.add(s.sqrt(qv), eps);
+                    let bv = s.add(s.mul(bv, mu), s.div(gv, avg));
+                    [s.fma(nlr, bv, pv), qv, bv]
+                }),
+                (Some(ga), Some(b)) => stream(s, [g], [p, sq, ga, b], |[gv], [pv, qv, av, bv]| {
+                    let (gv, qv) = sq_avg(pv, gv, qv);
+                    let av = lerp_from(s, av, gv, w, near);
+                    let avg = s.add(s.sqrt(s.max(s.zero(), s.fma(s.neg(av), av, qv))), eps);
+                    let bv = s.add(s.mul(bv, mu), s.div(gv, avg));
+                    [s.fma(nlr, bv, pv), qv, av, bv]
+                }),
+            }
+        });
     }
 }
 

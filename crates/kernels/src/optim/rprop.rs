@@ -22,16 +22,18 @@ simd_fn! {
         let (lo, hi) = (s.splat(o.step_size_min as f32), s.splat(o.step_size_max as f32));
         let (zero, one) = (s.zero(), s.splat(1.0));
         let maximize = o.maximize;
-        stream(s, [g], [p, prev, step_size], |[gv], [pv, qv, dv]| {
-            let gv = if maximize { s.neg(gv) } else { gv };
-            // The product is rounded to f32 as PyTorch does (it may underflow to 0: factor 1).
-            let x = s.mul(gv, qv);
-            let neg = s.lt(x, zero);
-            let factor = s.select(s.gt(x, zero), ep, s.select(neg, em, one));
-            let dv = clamp_nan(s, s.mul(dv, factor), lo, hi);
-            let gv = s.select(neg, zero, gv);
-            let sign = s.select(s.gt(gv, zero), one, s.select(s.lt(gv, zero), s.neg(one), zero));
-            [s.add(pv, s.mul(s.neg(sign), dv)), gv, dv]
+        crate::unswitch!([maximize], [], {
+            stream(s, [g], [p, prev, step_size], |[gv], [pv, qv, dv]| {
+                let gv = if maximize { s.neg(gv) } else { gv };
+                // The product is rounded to f32 as PyTorch does (it may underflow to 0: factor 1).
+                let x = s.mul(gv, qv);
+                let neg = s.lt(x, zero);
+                let factor = s.select(s.gt(x, zero), ep, s.select(neg, em, one));
+                let dv = clamp_nan(s, s.mul(dv, factor), lo, hi);
+                let gv = s.select(neg, zero, gv);
+                let sign = s.select(s.gt(gv, zero), one, s.select(s.lt(gv, zero), s.neg(one), zero));
+                [s.add(pv, s.mul(s.neg(sign), dv)), gv, dv]
+            });
         });
     }
 }

@@ -41,14 +41,16 @@ simd_fn! {
     fn sgd_serial<S>(s, c: Consts, y: &mut [f32], g: &[f32], z: &mut [f32]) {
         let (nlr, coef, wd) = (s.splat(-c.lr), s.splat(c.coef), s.splat(c.wd));
         let (cw, omc, small) = (s.splat(c.c), s.splat(1.0 - c.c), c.c.abs() < 0.5);
-        let has_wd = c.wd != 0.0;
+        let (has_wd, first) = (c.wd != 0.0, c.first);
         let n = y.len();
-        lanes(s, n, [y, z], [g], |w, r, _| {
-            let [yv, zv] = *w;
-            let zv = if c.first { yv } else { zv };
-            let gv = if has_wd { s.fma(wd, yv, r[0]) } else { r[0] };
-            let yl = lerp(s, yv, zv, small, cw, omc);
-            *w = [s.fma(coef, gv, yl), s.fma(nlr, gv, zv)];
+        crate::unswitch!([first, has_wd, small], [], {
+            lanes(s, n, [y, z], [g], |w, r, _| {
+                let [yv, zv] = *w;
+                let zv = if first { yv } else { zv };
+                let gv = if has_wd { s.fma(wd, yv, r[0]) } else { r[0] };
+                let yl = lerp(s, yv, zv, small, cw, omc);
+                *w = [s.fma(coef, gv, yl), s.fma(nlr, gv, zv)];
+            });
         });
     }
 }
@@ -58,17 +60,19 @@ simd_fn! {
         let (nlr, coef, wd) = (s.splat(-c.lr), s.splat(c.coef), s.splat(c.wd));
         let (cw, omc, small) = (s.splat(c.c), s.splat(1.0 - c.c), c.c.abs() < 0.5);
         let (b2, omb2, eps, ibc2) = (s.splat(c.b2), s.splat(c.one_minus_b2), s.splat(c.eps), s.splat(c.inv_bc2));
-        let has_wd = c.wd != 0.0;
+        let (has_wd, first) = (c.wd != 0.0, c.first);
         let n = y.len();
-        lanes(s, n, [y, z, v], [g], |w, r, _| {
-            let [yv, zv, vv] = *w;
-            let zv = if c.first { yv } else { zv };
-            let gv = r[0];
-            let vv = s.fma(omb2, s.mul(gv, gv), s.mul(b2, vv));
-            let gv = s.div(gv, s.add(s.sqrt(s.mul(vv, ibc2)), eps));
-            let gv = if has_wd { s.fma(wd, yv, gv) } else { gv };
-            let yl = lerp(s, yv, zv, small, cw, omc);
-            *w = [s.fma(coef, gv, yl), s.fma(nlr, gv, zv), vv];
+        crate::unswitch!([first, has_wd, small], [], {
+            lanes(s, n, [y, z, v], [g], |w, r, _| {
+                let [yv, zv, vv] = *w;
+                let zv = if first { yv } else { zv };
+                let gv = r[0];
+                let vv = s.fma(omb2, s.mul(gv, gv), s.mul(b2, vv));
+                let gv = s.div(gv, s.add(s.sqrt(s.mul(vv, ibc2)), eps));
+                let gv = if has_wd { s.fma(wd, yv, gv) } else { gv };
+                let yl = lerp(s, yv, zv, small, cw, omc);
+                *w = [s.fma(coef, gv, yl), s.fma(nlr, gv, zv), vv];
+            });
         });
     }
 }
@@ -77,8 +81,10 @@ simd_fn! {
     fn swap_serial<S>(s, wt: f32, p: &mut [f32], z: &[f32]) {
         let (cw, omc, small) = (s.splat(wt), s.splat(1.0 - wt), wt.abs() < 0.5);
         let n = p.len();
-        lanes(s, n, [p], [z], |w, r, _| {
-            w[0] = lerp(s, w[0], r[0], small, cw, omc);
+        crate::unswitch!([small], [], {
+            lanes(s, n, [p], [z], |w, r, _| {
+                w[0] = lerp(s, w[0], r[0], small, cw, omc);
+            });
         });
     }
 }

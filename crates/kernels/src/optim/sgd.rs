@@ -3,9 +3,9 @@
 //! g = ±grad + wd·p; buf = first ? g : μ·buf + (1-τ)·g; d = nesterov ? g + μ·buf : buf;
 //! p -= lr·d.
 
+use super::stream::{grad, stream};
 use super::PAR_MIN_LIGHT;
 use crate::parallel::for_chunks;
-use crate::simd::Simd;
 use crate::simd_fn;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -19,36 +19,30 @@ pub struct SgdParams {
     pub first_step: bool,
 }
 
-#[inline(always)]
-fn grad<S: Simd>(s: S, o: &SgdParams, p: S::V, g: S::V) -> S::V {
-    let g = if o.maximize { s.neg(g) } else { g };
-    if o.weight_decay != 0.0 {
-        s.fma(s.splat(o.weight_decay), p, g)
-    } else {
-        g
-    }
-}
-
 simd_fn! {
     fn plain_serial<S>(s, o: SgdParams, p: &mut [f32], g: &[f32]) {
         let nlr = s.splat(-o.lr);
-        crate::map::zip_inplace(s, p, g, |pv, gv| s.fma(nlr, grad(s, &o, pv, gv), pv));
+        let (maximize, wd) = (o.maximize, o.weight_decay);
+        crate::unswitch!([maximize], [wd], {
+            crate::map::zip_inplace(s, p, g, |pv, gv| s.fma(nlr, grad(s, maximize, wd, pv, gv), pv));
+        });
     }
 }
 
 simd_fn! {
     fn momentum_serial<S>(s, o: SgdParams, p: &mut [f32], g: &[f32], buf: &mut [f32]) {
-        crate::unswitch!(o, [first_step, nesterov, maximize], [weight_decay], {
-            let nlr = s.splat(-o.lr);
-            let mu = s.splat(o.momentum);
-            let damp = s.splat(1.0 - o.dampening);
-            super::stream::stream(s, [g], [p, buf], |[gv], [pv, bv]| {
-                let gv = grad(s, &o, pv, gv);
-                let b = if o.first_step { gv } else { s.fma(mu, bv, s.mul(damp, gv)) };
-                let d = if o.nesterov { s.fma(mu, b, gv) } else { b };
+        let nlr = s.splat(-o.lr);
+        let mu = s.splat(o.momentum);
+        let damp = s.splat(1.0 - o.dampening);
+        let (first, nesterov, maximize, wd) = (o.first_step, o.nesterov, o.maximize, o.weight_decay);
+        crate::unswitch!([first, nesterov, maximize], [wd], {
+            stream(s, [g], [p, buf], |[gv], [pv, bv]| {
+                let gv = grad(s, maximize, wd, pv, gv);
+                let b = if first { gv } else { s.fma(mu, bv, s.mul(damp, gv)) };
+                let d = if nesterov { s.fma(mu, b, gv) } else { b };
                 [s.fma(nlr, d, pv), b]
             });
-        })
+        });
     }
 }
 

@@ -4,7 +4,7 @@
 //! The kernels round as PyTorch's CPU kernels do (measured on torch 2.x, AVX2 build), so that
 //! they usually match `torch.optim` bit for bit: `a.addcmul_(b, c, value=v)` is
 //! `fma(v·b, c, a)`; `a.add_(b, alpha=v)` is `fma(v, b, a)`; `a.addcdiv_(b, c, value=v)` is
-//! `a + (v·b)/c` (unfused); `a.lerp_(b, w)` is fused (see [`lerp`]); `a / s` divides.
+//! `a + (v·b)/c` (unfused); `a.lerp_(b, w)` is fused (see [`lerp_from`]); `a / s` divides.
 
 use crate::simd::{Simd, MAX_LANES};
 
@@ -116,12 +116,19 @@ pub(super) fn grad<S: Simd>(s: S, maximize: bool, wd: f32, p: S::V, g: S::V) -> 
     }
 }
 
-/// `a.lerp_(b, w)` as PyTorch's CPU kernel computes it: `a + w·(b − a)` for |w| < 0.5, else
-/// `b − (1 − w)·(b − a)` (exact at both ends).
+/// For [`lerp_from`]: whether `a.lerp_(b, w)` is computed from `a` (PyTorch's CPU kernel:
+/// `a + w·(b − a)` for |w| < 0.5, else `b − (1 − w)·(b − a)`, exact at both ends). A flag of
+/// its own so that kernels can unswitch the test out of their loops.
 #[inline(always)]
-pub(super) fn lerp<S: Simd>(s: S, a: S::V, b: S::V, w: f32) -> S::V {
+pub(super) fn lerp_near_a(w: f32) -> bool {
+    w.abs() < 0.5
+}
+
+/// `a.lerp_(b, w)` as PyTorch's CPU kernel computes it, with `near_a = lerp_near_a(w)`.
+#[inline(always)]
+pub(super) fn lerp_from<S: Simd>(s: S, a: S::V, b: S::V, w: f32, near_a: bool) -> S::V {
     let d = s.sub(b, a);
-    if w.abs() < 0.5 {
+    if near_a {
         s.fma(s.splat(w), d, a)
     } else {
         s.fma(s.splat(-(1.0 - w)), d, b)

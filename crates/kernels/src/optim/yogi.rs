@@ -26,16 +26,18 @@ simd_fn! {
         let (nlr, b1, omb1) = (s.splat(c.neg_lr), s.splat(c.b1), s.splat(c.one_minus_b1));
         let (omb2, eps) = (s.splat(c.one_minus_b2), s.splat(c.eps));
         let (ibc1, ibc2) = (s.splat(c.inv_bc1), s.splat(c.inv_bc2));
-        let n = p.len();
-        lanes(s, n, [p, m, v], [g], |w, r, _| {
-            let [pv, mv, vv] = *w;
-            let gv = if c.maximize { s.neg(r[0]) } else { r[0] };
-            let g2 = s.mul(gv, gv);
-            let mv = s.fma(omb1, gv, s.mul(b1, mv));
-            let vv = s.sub(vv, s.mul(s.mul(omb2, sign(s, s.sub(vv, g2))), g2));
-            let denom = s.add(s.sqrt(s.mul(vv, ibc2)), eps);
-            let u = s.div(s.mul(mv, ibc1), denom);
-            *w = [s.fma(nlr, u, pv), mv, vv];
+        let (n, maximize) = (p.len(), c.maximize);
+        crate::unswitch!([maximize], [], {
+            lanes(s, n, [p, m, v], [g], |w, r, _| {
+                let [pv, mv, vv] = *w;
+                let gv = if maximize { s.neg(r[0]) } else { r[0] };
+                let g2 = s.mul(gv, gv);
+                let mv = s.fma(omb1, gv, s.mul(b1, mv));
+                let vv = s.sub(vv, s.mul(s.mul(omb2, sign(s, s.sub(vv, g2))), g2));
+                let denom = s.add(s.sqrt(s.mul(vv, ibc2)), eps);
+                let u = s.div(s.mul(mv, ibc1), denom);
+                *w = [s.fma(nlr, u, pv), mv, vv];
+            });
         });
     }
 }
