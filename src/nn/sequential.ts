@@ -6,7 +6,9 @@
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import type { Tensor } from '../autograd/tensor.js';
 import { describe, noMoreArgs } from '../backend/validate.js';
+import { ReLU } from './activation.js';
 import { type ForwardOptions, Layer } from './layer.js';
+import { MaxPool2d } from './maxpool2d.js';
 
 /**
  * A container that applies its layers in order, each one's output the next one's input
@@ -39,7 +41,7 @@ export class Sequential extends Layer {
 
   forward(x: Tensor, opts: ForwardOptions = {}): Tensor {
     let h = x;
-    for (const l of this.layers) {
+    for (const l of order(this.layers)) {
       const next = l.forward(h, opts) as Tensor;
       if (h !== x && next !== h) {
         if (h._node) h._internal = true;
@@ -49,4 +51,24 @@ export class Sequential extends Layer {
     }
     return h;
   }
+}
+
+/**
+ * The layers in the order they run: a ReLU followed by a max-pool runs after it instead, which
+ * gives the same output and the same gradients (ReLU is monotone, so the window's maximum is
+ * the same element either way; a window with no positive value outputs 0 and passes no gradient
+ * either way) and applies ReLU, forward and backward, to a quarter of the values of a 2×2
+ * pool (the CNN benchmark's ReLUs took ~8% of its step).
+ */
+function order(layers: readonly Layer[]): readonly Layer[] {
+  let out: Layer[] | null = null;
+  for (let i = 0; i + 1 < layers.length; i++) {
+    if (layers[i].constructor === ReLU && layers[i + 1].constructor === MaxPool2d) {
+      out ??= [...layers];
+      out[i] = layers[i + 1];
+      out[i + 1] = layers[i];
+      i++;
+    }
+  }
+  return out ?? layers;
 }
