@@ -216,3 +216,35 @@ pub fn rng_state<'a>(func: &str, st: &'a U32) -> Result<&'a mut [u32; 4]> {
     }
     Ok(s.try_into().expect("length checked"))
 }
+
+/// The position of the first value outside `[0, end)`, if any. A min/max pass first: it
+/// vectorises, where a search with early exit does not (max-pool backward's check of its
+/// indices was 1.6% of the CNN step as a search).
+pub fn first_outside(v: &[i32], end: i64) -> Option<usize> {
+    let (lo, hi) = v
+        .iter()
+        .fold((i32::MAX, i32::MIN), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+    if v.is_empty() || (lo >= 0 && (hi as i64) < end) {
+        return None;
+    }
+    v.iter().position(|&x| x < 0 || x as i64 >= end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_outside;
+
+    #[test]
+    fn first_outside_finds_the_first_bad_index() {
+        assert_eq!(first_outside(&[], 4), None);
+        assert_eq!(first_outside(&[0, 3, 2, 1], 4), None);
+        assert_eq!(first_outside(&[0, 3, 4, -1], 4), Some(2));
+        assert_eq!(first_outside(&[0, -1, 9], 4), Some(1));
+        assert_eq!(first_outside(&[i32::MIN], 4), Some(0));
+        assert_eq!(first_outside(&[i32::MAX], i64::from(i32::MAX)), Some(0));
+        assert_eq!(first_outside(&[5; 100], 5), Some(0));
+        let mut v = vec![1; 1000];
+        v[777] = 8;
+        assert_eq!(first_outside(&v, 8), Some(777));
+    }
+}

@@ -309,7 +309,7 @@ pub fn layer_norm_backward(
 
 /// Index range check (errors, not panics, for a direct caller's bad index).
 fn check_indices(f: &str, idx: &[i32], rows: usize) -> Result<()> {
-    if let Some(k) = idx.iter().position(|&i| i < 0 || i as usize >= rows) {
+    if let Some(k) = crate::buf::first_outside(idx, rows as i64) {
         return Err(invalid(
             f,
             format!("indices[{k}] = {} is outside [0, {rows})", idx[k]),

@@ -55,7 +55,7 @@ pub fn max_pool2d_backward(dx: F32, indices: I32, dy: F32, geom: F64) -> Result<
     }
     let idx = unsafe { indices.as_ref() };
     let hw = (g.h * g.w) as i64;
-    if let Some(i) = idx.iter().position(|&v| v < 0 || v as i64 >= hw) {
+    if let Some(i) = crate::buf::first_outside(idx, hw) {
         return Err(invalid(
             f,
             format!("indices[{i}] = {} is outside the plane [0, {hw})", idx[i]),
