@@ -3,7 +3,7 @@
 //! g = ±grad + wd·p; p *= 1 − λη; p −= η·g; ax = μ = 1 ? p : ax + (p − ax)·μ.
 
 use super::stream::{grad, stream};
-use super::PAR_MIN_LIGHT;
+use super::PAR_MIN;
 use crate::parallel::for_chunks;
 use crate::simd_fn;
 
@@ -36,7 +36,7 @@ simd_fn! {
 pub fn asgd_step(o: AsgdParams, p: &mut [f32], g: &[f32], ax: &mut [f32]) {
     let n = p.len();
     assert!(g.len() == n && ax.len() == n, "asgd_step: lengths");
-    for_chunks((p, g, ax), n, PAR_MIN_LIGHT, &|(p, g, ax)| {
+    for_chunks((p, g, ax), n, PAR_MIN, &|(p, g, ax)| {
         asgd_serial(o, p, g, ax)
     });
 }

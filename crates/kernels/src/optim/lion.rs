@@ -4,7 +4,7 @@
 //! sign(0) = 0 and sign(NaN) = NaN, as `jnp.sign`.
 
 use super::lanes::{lanes, sign};
-use super::PAR_MIN_LIGHT;
+use super::PAR_MIN;
 use crate::parallel::for_chunks;
 use crate::simd_fn;
 
@@ -52,7 +52,7 @@ pub(crate) fn step(h: &[f64], grp: &mut super::Group<'_>) -> Result<(), String> 
     };
     let m = grp.state(0, "exp_avg")?;
     let n = grp.len();
-    for_chunks((&mut *grp.p, grp.g, m), n, PAR_MIN_LIGHT, &|(p, g, m)| {
+    for_chunks((&mut *grp.p, grp.g, m), n, PAR_MIN, &|(p, g, m)| {
         serial(c, p, g, m)
     });
     Ok(())

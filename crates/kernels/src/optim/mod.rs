@@ -29,14 +29,11 @@ pub use adam::{adam_step, AdamParams};
 pub use sgd::{sgd_step, SgdParams};
 
 /// Below this many parameters a step runs on one thread (thread wake-up costs more);
-/// measured: 2 threads win from 32K parameters, break even at 16K.
+/// measured: 2 threads win from 32K parameters, break even at 16K. The light kernels (SGD,
+/// Lion, ASGD, Rprop, schedule-free SGD) once needed 128K, but since a pool thread spins for
+/// a while after each call (warm.rs) two threads win for them too: at 64K SGD+momentum 11.7 ->
+/// 8.9 µs, Lion 12.6 -> 8.9, and at 32K 7.2 -> 6.2 (Xeon AVX-512, optim-vs-c.mjs).
 pub(crate) const PAR_MIN: usize = 1 << 15;
-
-/// The same for the light kernels (no division or square root: SGD, Lion, ASGD, Rprop,
-/// schedule-free SGD), whose 64K-parameter step is ~15 µs: there one thread beat two
-/// (SGD+momentum 2.9–3.6 vs 2.2–2.3 Gparam/s; schedule-free SGD 3.9 vs 1.5–1.7), and two won
-/// from 128K (SGD 4.0–4.5 vs 2.4–3.4). Measured with DESCENT_THREADS=1 and 2, 2 runs each.
-pub(crate) const PAR_MIN_LIGHT: usize = 1 << 17;
 
 /// Optimizer kinds. The numeric codes are part of the N-API contract.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

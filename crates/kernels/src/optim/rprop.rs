@@ -3,7 +3,7 @@
 //! Δmin, Δmax); g = 0 where s < 0; p −= sign(g)·Δ; prev = g.
 
 use super::stream::{clamp_nan, stream};
-use super::PAR_MIN_LIGHT;
+use super::PAR_MIN;
 use crate::parallel::for_chunks;
 use crate::simd_fn;
 
@@ -51,12 +51,7 @@ pub fn rprop_step(
         g.len() == n && prev.len() == n && step_size.len() == n,
         "rprop_step: lengths"
     );
-    for_chunks((p, g, prev, step_size), n, PAR_MIN_LIGHT, &|(
-        p,
-        g,
-        q,
-        d,
-    )| {
+    for_chunks((p, g, prev, step_size), n, PAR_MIN, &|(p, g, q, d)| {
         rprop_serial(o, p, g, q, d)
     });
 }

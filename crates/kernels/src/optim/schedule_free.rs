@@ -7,7 +7,7 @@
 //! a + w·(b-a) when |w| < 0.5, else b - (b-a)·(1-w).
 
 use super::lanes::lanes;
-use super::{PAR_MIN, PAR_MIN_LIGHT};
+use super::{PAR_MIN};
 use crate::parallel::for_chunks;
 use crate::simd::Simd;
 use crate::simd_fn;
@@ -112,7 +112,7 @@ pub(crate) fn step(h: &[f64], grp: &mut super::Group<'_>) -> Result<(), String> 
             adamw_serial(c, y, g, z, v)
         });
     } else {
-        for_chunks((&mut *grp.p, grp.g, z), n, PAR_MIN_LIGHT, &|(y, g, z)| {
+        for_chunks((&mut *grp.p, grp.g, z), n, PAR_MIN, &|(y, g, z)| {
             sgd_serial(c, y, g, z)
         });
     }
@@ -125,7 +125,7 @@ pub(crate) fn swap(h: &[f64], grp: &mut super::Group<'_>) -> Result<(), String> 
     let [w] = super::hyper("schedule_free_swap", h)?;
     let n = grp.len();
     let wt = w as f32;
-    for_chunks((&mut *grp.p, grp.g), n, PAR_MIN_LIGHT, &|(p, z)| {
+    for_chunks((&mut *grp.p, grp.g), n, PAR_MIN, &|(p, z)| {
         swap_serial(wt, p, z)
     });
     Ok(())

@@ -4,7 +4,7 @@
 //! p -= lr·d.
 
 use super::stream::{grad, stream};
-use super::PAR_MIN_LIGHT;
+use super::PAR_MIN;
 use crate::parallel::for_chunks;
 use crate::simd_fn;
 
@@ -53,11 +53,11 @@ pub fn sgd_step(o: SgdParams, p: &mut [f32], g: &[f32], buf: Option<&mut [f32]>)
     match buf {
         Some(b) if o.momentum != 0.0 => {
             assert_eq!(b.len(), n, "sgd_step: momentum buffer length");
-            for_chunks((p, (g, b)), n, PAR_MIN_LIGHT, &|(p, (g, b))| {
+            for_chunks((p, (g, b)), n, PAR_MIN, &|(p, (g, b))| {
                 momentum_serial(o, p, g, b)
             });
         }
-        _ => for_chunks((p, g), n, PAR_MIN_LIGHT, &|(p, g)| plain_serial(o, p, g)),
+        _ => for_chunks((p, g), n, PAR_MIN, &|(p, g)| plain_serial(o, p, g)),
     }
 }
 
