@@ -92,7 +92,6 @@ pub fn conv2d_images_backward(
             && dx.as_ref().is_none_or(|d| d.len() == g.input_len()),
         "conv2d_images_backward: buffer sizes do not match the geometry"
     );
-    crate::parallel::init_pool(); // before rayon::join below
     let g1 = one_image(g);
     let weights = |dw: &mut [f32]| {
         if g.n == 0 {
@@ -143,7 +142,7 @@ pub fn conv2d_images_backward(
     };
     match (dw, dx) {
         (Some(a), Some(b)) => {
-            rayon::join(|| weights(a), || inputs(b));
+            crate::parallel::join(|| weights(a), || inputs(b));
         }
         (Some(a), None) => weights(a),
         (None, Some(b)) => inputs(b),

@@ -334,11 +334,20 @@ pub fn batch_norm_stats(
         "batch_norm_stats: shape"
     );
     let g = channel_group(outer, channels, inner);
-    init_pool();
-    mean.par_chunks_mut(g)
-        .zip(var.par_chunks_mut(g))
-        .enumerate()
-        .for_each(|(k, (m, v))| stats_group(m, v, x, outer, channels, inner, k * g));
+    let group = |(k, (m, v)): (usize, (&mut [f32], &mut [f32]))| {
+        stats_group(m, v, x, outer, channels, inner, k * g)
+    };
+    if threads() <= 1 {
+        mean.chunks_mut(g)
+            .zip(var.chunks_mut(g))
+            .enumerate()
+            .for_each(group);
+    } else {
+        mean.par_chunks_mut(g)
+            .zip(var.par_chunks_mut(g))
+            .enumerate()
+            .for_each(group);
+    }
 }
 
 /// `sum_dy[c] = Σ dy[o, c, i]`, `sum_dy_xmu[c] = Σ dy[o, c, i]·(x[o, c, i] − mean[c])`: the
@@ -364,12 +373,22 @@ pub fn batch_norm_backward_reduce(
         "batch_norm_backward_reduce: shape"
     );
     let g = channel_group(outer, channels, inner);
-    init_pool();
-    sum_dy
-        .par_chunks_mut(g)
-        .zip(sum_dy_xmu.par_chunks_mut(g))
-        .enumerate()
-        .for_each(|(k, (a, b))| grad_sums_group(a, b, dy, x, mean, outer, channels, inner, k * g));
+    let group = |(k, (a, b)): (usize, (&mut [f32], &mut [f32]))| {
+        grad_sums_group(a, b, dy, x, mean, outer, channels, inner, k * g)
+    };
+    if threads() <= 1 {
+        sum_dy
+            .chunks_mut(g)
+            .zip(sum_dy_xmu.chunks_mut(g))
+            .enumerate()
+            .for_each(group);
+    } else {
+        sum_dy
+            .par_chunks_mut(g)
+            .zip(sum_dy_xmu.par_chunks_mut(g))
+            .enumerate()
+            .for_each(group);
+    }
 }
 
 /// Per-channel parameters expanded over `inner` (for short runs, which are vectorised across
@@ -586,7 +605,11 @@ pub fn layer_norm_forward(
     } else {
         rows.div_ceil(4 * threads()).max(1)
     };
-    init_pool();
+    if rb == rows {
+        // One task: on the calling thread (a one-thread pool would take it to its own thread).
+        ln_forward_rows(y, mean, rstd, x, gamma, beta, cols, eps);
+        return;
+    }
     y.par_chunks_mut(rb * cols)
         .zip(x.par_chunks(rb * cols))
         .zip(mean.par_chunks_mut(rb))

@@ -59,8 +59,11 @@ fn sum_impl(x: &[f32], kind: Term) -> f64 {
     if x.len() <= SUPER {
         return sum_serial(x, kind);
     }
-    crate::parallel::init_pool();
-    let parts: Vec<f64> = x.par_chunks(SUPER).map(|c| sum_serial(c, kind)).collect();
+    let parts: Vec<f64> = if crate::parallel::threads() <= 1 {
+        x.chunks(SUPER).map(|c| sum_serial(c, kind)).collect()
+    } else {
+        x.par_chunks(SUPER).map(|c| sum_serial(c, kind)).collect()
+    };
     parts.iter().sum()
 }
 
@@ -106,12 +109,17 @@ pub fn dot(a: &[f32], b: &[f32]) -> f64 {
     if a.len() <= SUPER {
         return dot_serial(a, b);
     }
-    crate::parallel::init_pool();
-    let parts: Vec<f64> = a
-        .par_chunks(SUPER)
-        .zip(b.par_chunks(SUPER))
-        .map(|(x, y)| dot_serial(x, y))
-        .collect();
+    let parts: Vec<f64> = if crate::parallel::threads() <= 1 {
+        a.chunks(SUPER)
+            .zip(b.chunks(SUPER))
+            .map(|(x, y)| dot_serial(x, y))
+            .collect()
+    } else {
+        a.par_chunks(SUPER)
+            .zip(b.par_chunks(SUPER))
+            .map(|(x, y)| dot_serial(x, y))
+            .collect()
+    };
     parts.iter().sum()
 }
 
@@ -189,8 +197,11 @@ pub fn max(x: &[f32]) -> f32 {
     if x.len() <= SUPER {
         return max_serial(x);
     }
-    crate::parallel::init_pool();
-    let parts: Vec<f32> = x.par_chunks(SUPER).map(max_serial).collect();
+    let parts: Vec<f32> = if crate::parallel::threads() <= 1 {
+        x.chunks(SUPER).map(max_serial).collect()
+    } else {
+        x.par_chunks(SUPER).map(max_serial).collect()
+    };
     parts.into_iter().fold(f32::NEG_INFINITY, |m, v| {
         if m.is_nan() || v.is_nan() {
             f32::NAN

@@ -7,7 +7,7 @@
 //! a + w·(b-a) when |w| < 0.5, else b - (b-a)·(1-w).
 
 use super::lanes::lanes;
-use super::{PAR_MIN};
+use super::PAR_MIN;
 use crate::parallel::for_chunks;
 use crate::simd::Simd;
 use crate::simd_fn;

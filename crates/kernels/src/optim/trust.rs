@@ -73,7 +73,7 @@ where
     }
     let mid = len.div_ceil(PAR_MIN) / 2 * PAR_MIN;
     let (a, b) = x.split_at(mid);
-    let (l, r) = rayon::join(
+    let (l, r) = crate::parallel::join(
         || reduce_tree(a, mid, pass1),
         || reduce_tree(b, len - mid, pass1),
     );
@@ -159,10 +159,13 @@ where
         }
         return Ok(());
     }
-    init_pool();
-    tasks
-        .into_par_iter()
-        .for_each(|t| run_task(t, pass1, pass2));
+    if crate::parallel::threads() <= 1 {
+        tasks.into_iter().for_each(|t| run_task(t, pass1, pass2));
+    } else {
+        tasks
+            .into_par_iter()
+            .for_each(|t| run_task(t, pass1, pass2));
+    }
     Ok(())
 }
 
