@@ -70,8 +70,8 @@ pub fn conv2d_images(y: &mut [f32], x: &[f32], w: &[f32], og: usize, g: &Geometr
 ///   `dw` when `accumulate`, else written);
 /// - `dx` (`(n, c, h, w)`) = col2im(wᵀ · dy[b]) per image, written.
 ///
-/// The `dw` chain is sequential (each image adds onto the last); it runs beside the `dx`
-/// images, which are spread over threads.
+/// `dw` is summed in two chains over the halves of the batch (each image adding onto the
+/// last), then added; they run beside the `dx` images, which are spread over threads.
 #[allow(clippy::too_many_arguments)]
 pub fn conv2d_images_backward(
     dw: Option<&mut [f32]>,
@@ -93,17 +93,12 @@ pub fn conv2d_images_backward(
         "conv2d_images_backward: buffer sizes do not match the geometry"
     );
     let g1 = one_image(g);
-    let weights = |dw: &mut [f32]| {
-        if g.n == 0 {
-            if !accumulate {
-                dw.fill(0.0);
-            }
-            return;
-        }
+    // dw over images lo..hi, each adding onto the last (onto dw's contents when `acc`).
+    let weights_over = |dw: &mut [f32], lo: usize, hi: usize, acc: bool| {
         with_cols(kg * ohw, |cols| {
-            for b in 0..g.n {
+            for b in lo..hi {
                 im2col(cols, &x[b * img..][..img], &g1);
-                let beta = if accumulate || b > 0 { 1.0 } else { 0.0 };
+                let beta = if acc || b > lo { 1.0 } else { 0.0 };
                 sgemm(
                     false,
                     true,
@@ -118,6 +113,30 @@ pub fn conv2d_images_backward(
                 );
             }
         });
+    };
+    let weights = |dw: &mut [f32]| {
+        if g.n == 0 {
+            if !accumulate {
+                dw.fill(0.0);
+            }
+            return;
+        }
+        // Two chains over the halves of the batch, the second into a scratch added at the end:
+        // the first convolution has no dx, and its dw chain ran on one thread while the other
+        // waited. Always two halves, whatever the thread count, so the bits do not depend on it.
+        let half = g.n / 2;
+        if half == 0 {
+            weights_over(dw, 0, g.n, accumulate);
+            return;
+        }
+        let mut second = vec![0f32; dw.len()];
+        crate::parallel::join(
+            || weights_over(dw, 0, half, accumulate),
+            || weights_over(&mut second, half, g.n, false),
+        );
+        for (a, b) in dw.iter_mut().zip(&second) {
+            *a += b;
+        }
     };
     let inputs = |dx: &mut [f32]| {
         if dx.is_empty() {

@@ -46,7 +46,8 @@ fn geom(
     }
 }
 
-/// (y, dW written, dW accumulated onto `acc`, dx) the image-by-image way.
+/// (y, dW written, dW accumulated onto `acc`, dx) the image-by-image way; dW as two chains
+/// over the halves of the batch (each image adding onto the last), the second added at the end.
 fn reference(
     g: &Geometry,
     og: usize,
@@ -62,6 +63,8 @@ fn reference(
     let mut dw = vec![0f32; og * kg];
     let mut dwa = acc.to_vec();
     let mut dx = vec![0f32; g.input_len()];
+    let half = if g.n >= 2 { g.n / 2 } else { g.n };
+    let mut second = vec![0f32; og * kg];
     for b in 0..g.n {
         let xb = &x[b * img..][..img];
         let dyb = &dy[b * og * ohw..][..og * ohw];
@@ -78,21 +81,24 @@ fn reference(
             0.0,
             &mut y[b * og * ohw..][..og * ohw],
         );
-        sgemm(
-            false,
-            true,
-            og,
-            kg,
-            ohw,
-            1.0,
-            dyb,
-            &cols,
-            if b > 0 { 1.0 } else { 0.0 },
-            &mut dw,
-        );
-        sgemm(false, true, og, kg, ohw, 1.0, dyb, &cols, 1.0, &mut dwa);
+        let (lo, chain) = if b < half {
+            (0, &mut dw)
+        } else {
+            (half, &mut second)
+        };
+        let beta = if b > lo { 1.0 } else { 0.0 };
+        sgemm(false, true, og, kg, ohw, 1.0, dyb, &cols, beta, chain);
+        if b < half {
+            sgemm(false, true, og, kg, ohw, 1.0, dyb, &cols, 1.0, &mut dwa);
+        }
         sgemm(true, false, kg, ohw, og, 1.0, w, dyb, 0.0, &mut cols);
         col2im(&mut dx[b * img..][..img], &cols, &g1);
+    }
+    if half < g.n {
+        for ((a, aa), s) in dw.iter_mut().zip(dwa.iter_mut()).zip(&second) {
+            *a += s;
+            *aa += s;
+        }
     }
     [y, dw, dwa, dx]
 }
