@@ -8,7 +8,7 @@
 //! (bit-identical to pass 1's, so no scratch buffer is needed) and applies it.
 
 use super::lanes::{first_lanes, lanes};
-use super::trust::{per_tensor, Seg, Sums};
+use super::trust::{per_tensor, Seg, SquareSums, Sums};
 use crate::simd_fn;
 
 #[derive(Clone, Copy)]
@@ -32,8 +32,7 @@ simd_fn! {
         let (eps, eps_root, wd) = (s.splat(c.eps), s.splat(c.eps_root), s.splat(c.wd));
         let (ibc1, ibc2) = (s.splat(c.inv_bc1), s.splat(c.inv_bc2));
         let (has_wd, maximize) = (c.wd != 0.0, c.maximize);
-        let (mut ap, mut au, mut count) = (s.zero(), s.zero(), 0);
-        let (mut sp, mut su) = (0f64, 0f64);
+        let mut sums = SquareSums::new(s);
         let n = p.len();
         crate::unswitch!([maximize, has_wd], [], {
             lanes(s, n, [m, v], [p, g], |w, r, valid| {
@@ -46,17 +45,10 @@ simd_fn! {
                 // Padded lanes may hold 0/0 (ε = 0): keep them out of the sum.
                 let u = if valid < S::LANES { s.select(first_lanes(s, valid), u, s.zero()) } else { u };
                 *w = [mv, vv];
-                ap = s.fma(pv, pv, ap);
-                au = s.fma(u, u, au);
-                count += 1;
-                if count == 64 {
-                    sp += s.reduce_add(ap) as f64;
-                    su += s.reduce_add(au) as f64;
-                    (ap, au, count) = (s.zero(), s.zero(), 0);
-                }
+                sums.add(s, pv, u);
             });
         });
-        (sp + s.reduce_add(ap) as f64, su + s.reduce_add(au) as f64)
+        sums.finish(s)
     }
 }
 

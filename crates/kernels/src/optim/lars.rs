@@ -7,7 +7,7 @@
 //! Pass 1 sums p² and u²; pass 2 recomputes u and applies it.
 
 use super::lanes::lanes;
-use super::trust::{per_tensor, Seg, Sums};
+use super::trust::{per_tensor, Seg, SquareSums, Sums};
 use crate::simd_fn;
 
 #[derive(Clone, Copy)]
@@ -25,8 +25,7 @@ simd_fn! {
     fn pass1<S>(s, c: Consts, p: &[f32], g: &[f32]) -> Sums {
         let wd = s.splat(c.wd);
         let (has_wd, maximize) = (c.wd != 0.0, c.maximize);
-        let (mut ap, mut au, mut count) = (s.zero(), s.zero(), 0);
-        let (mut sp, mut su) = (0f64, 0f64);
+        let mut sums = SquareSums::new(s);
         let n = p.len();
         // Padded lanes hold p = g = 0, so u = 0 there: no masking needed.
         crate::unswitch!([maximize, has_wd], [], {
@@ -34,17 +33,10 @@ simd_fn! {
                 let [pv, gv] = *r;
                 let gv = if maximize { s.neg(gv) } else { gv };
                 let u = if has_wd { s.fma(wd, pv, gv) } else { gv };
-                ap = s.fma(pv, pv, ap);
-                au = s.fma(u, u, au);
-                count += 1;
-                if count == 64 {
-                    sp += s.reduce_add(ap) as f64;
-                    su += s.reduce_add(au) as f64;
-                    (ap, au, count) = (s.zero(), s.zero(), 0);
-                }
+                sums.add(s, pv, u);
             });
         });
-        (sp + s.reduce_add(ap) as f64, su + s.reduce_add(au) as f64)
+        sums.finish(s)
     }
 }
 

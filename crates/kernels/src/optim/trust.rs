@@ -9,7 +9,51 @@
 
 use super::PAR_MIN;
 use crate::parallel::{for_chunks, init_pool, Splittable};
+use crate::simd::Simd;
 use rayon::prelude::*;
+
+/// Pass 1's two sums of squares (Σp², Σu²): vector accumulators folded into f64 every 64
+/// vectors, so that long tensors lose no precision and the order is fixed.
+pub(super) struct SquareSums<S: Simd> {
+    p: S::V,
+    u: S::V,
+    count: u32,
+    sp: f64,
+    su: f64,
+}
+
+impl<S: Simd> SquareSums<S> {
+    #[inline(always)]
+    pub fn new(s: S) -> Self {
+        SquareSums {
+            p: s.zero(),
+            u: s.zero(),
+            count: 0,
+            sp: 0.0,
+            su: 0.0,
+        }
+    }
+
+    #[inline(always)]
+    pub fn add(&mut self, s: S, p: S::V, u: S::V) {
+        self.p = s.fma(p, p, self.p);
+        self.u = s.fma(u, u, self.u);
+        self.count += 1;
+        if self.count == 64 {
+            self.sp += s.reduce_add(self.p) as f64;
+            self.su += s.reduce_add(self.u) as f64;
+            (self.p, self.u, self.count) = (s.zero(), s.zero(), 0);
+        }
+    }
+
+    #[inline(always)]
+    pub fn finish(self, s: S) -> Sums {
+        (
+            self.sp + s.reduce_add(self.p) as f64,
+            self.su + s.reduce_add(self.u) as f64,
+        )
+    }
+}
 
 /// One tensor's (or chunk's) slice of the group's buffers.
 pub(super) struct Seg<'a> {
