@@ -66,10 +66,11 @@ export declare function col2im(dx: F32, cols: F32, geom: F64): void
 export declare function colSums(out: F32, x: F32, rows: number, cols: number, accumulate: boolean): void
 
 /**
- * y (n, outChannels, oh, ow) = weight (outChannels × c·kh·kw) · im2col(x[b]) per image, the
- * images spread over threads (one group, no bias; bit-identical to the per-image calls).
+ * y (n, outChannels, oh, ow) = weight (outChannels × c·kh·kw) · im2col(x[b]) (+ bias) per
+ * image, the images spread over threads (one group; bit-identical to the per-image calls
+ * followed by biasAdd).
  */
-export declare function conv2dImages(y: F32, x: F32, weight: F32, outChannels: number, geom: F64): void
+export declare function conv2dImages(y: F32, x: F32, weight: F32, bias: F32 | undefined | null, outChannels: number, geom: F64): void
 
 /**
  * Backward of conv2dImages: dWeight (= Σ over images in order, added onto the old values

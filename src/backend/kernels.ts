@@ -401,14 +401,15 @@ export interface Kernels {
   col2im(dx: Float32Array, cols: Float32Array, g: Window2d): void;
   /**
    * Optional (native only): a one-group convolution over the batch, images spread over
-   * threads. `y` [n, outChannels, outH, outW] (written, no bias) = per image b,
-   * `weight` [outChannels, c·kh·kw] times `im2col` of image b; equal bit for bit to calling
-   * `im2col` and `gemm` image by image.
+   * threads. `y` [n, outChannels, outH, outW] (written) = per image b, `weight`
+   * [outChannels, c·kh·kw] times `im2col` of image b, plus `bias` [outChannels] when given;
+   * equal bit for bit to calling `im2col` and `gemm` image by image, then `biasAdd`.
    */
   conv2dImages?(
     y: Float32Array,
     x: Float32Array,
     weight: Float32Array,
+    bias: Float32Array | null,
     outChannels: number,
     g: Window2d,
   ): void;

@@ -79,6 +79,7 @@ export interface NativeBinding {
     y: Float32Array,
     x: Float32Array,
     weight: Float32Array,
+    bias: Float32Array | null,
     outChannels: number,
     geometry: Float64Array,
   ): void;
@@ -285,7 +286,8 @@ export function nativeKernels(b: NativeBinding): Kernels {
     // absent from an addon built before these kernels: conv2d then goes image by image
     ...(b.conv2dImages && b.conv2dImagesBackward
       ? {
-          conv2dImages: (y, x, w, og, g) => b.conv2dImages?.(y, x, w, og, window2d(g)),
+          conv2dImages: (y, x, w, bias, og, g) =>
+            b.conv2dImages?.(y, x, w, bias, og, window2d(g)),
           conv2dImagesBackward: (dw, acc, dx, x, w, dy, og, g) =>
             b.conv2dImagesBackward?.(dw, acc, dx, x, w, dy, og, window2d(g)),
         }

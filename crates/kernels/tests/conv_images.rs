@@ -1,6 +1,7 @@
-//! The batched convolution equals the image-by-image im2col + GEMM calls bit for bit, at
-//! every thread count.
+//! The batched convolution equals the image-by-image im2col + GEMM calls (then bias_add) bit
+//! for bit, at every thread count.
 
+use descent_kernels::binary::bias_add;
 use descent_kernels::conv::{col2im, im2col, Geometry};
 use descent_kernels::conv_images::{conv2d_images, conv2d_images_backward};
 use descent_kernels::gemm::sgemm;
@@ -118,6 +119,7 @@ fn batched_convolution_equals_the_per_image_calls_at_every_thread_count() {
         let w = data(og * g.col_rows(), s + 1);
         let dy = data(g.n * og * g.oh * g.ow, s + 2);
         let acc = data(og * g.col_rows(), s + 3);
+        let bias = data(og, s + 4);
         let want = reference(&g, og, &x, &w, &dy, &acc);
         for threads in [1, 2, 3] {
             let pool = rayon::ThreadPoolBuilder::new()
@@ -126,7 +128,17 @@ fn batched_convolution_equals_the_per_image_calls_at_every_thread_count() {
                 .unwrap();
             let got = pool.install(|| {
                 let mut y = vec![f32::NAN; want[0].len()];
-                conv2d_images(&mut y, &x, &w, og, &g);
+                conv2d_images(&mut y, &x, &w, None, og, &g);
+                let mut yb = vec![f32::NAN; want[0].len()];
+                conv2d_images(&mut yb, &x, &w, Some(&bias), og, &g);
+                let mut want_b = want[0].clone();
+                bias_add(&mut want_b, &bias, g.n, og, g.oh * g.ow);
+                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(
+                    bits(&yb),
+                    bits(&want_b),
+                    "y with bias, case {t}, {threads} threads"
+                );
                 let mut dw = vec![f32::NAN; want[1].len()];
                 let mut dx = vec![f32::NAN; want[3].len()];
                 conv2d_images_backward(Some(&mut dw), false, Some(&mut dx), &x, &w, &dy, og, &g);

@@ -80,10 +80,18 @@ pub fn col2im(dx: F32, cols: F32, geom: F64) -> Result<()> {
     Ok(())
 }
 
-/// y (n, outChannels, oh, ow) = weight (outChannels × c·kh·kw) · im2col(x[b]) per image, the
-/// images spread over threads (one group, no bias; bit-identical to the per-image calls).
+/// y (n, outChannels, oh, ow) = weight (outChannels × c·kh·kw) · im2col(x[b]) (+ bias) per
+/// image, the images spread over threads (one group; bit-identical to the per-image calls
+/// followed by biasAdd).
 #[napi(catch_unwind, js_name = "conv2dImages")]
-pub fn conv2d_images(y: F32, x: F32, weight: F32, out_channels: f64, geom: F64) -> Result<()> {
+pub fn conv2d_images(
+    y: F32,
+    x: F32,
+    weight: F32,
+    bias: Option<F32>,
+    out_channels: f64,
+    geom: F64,
+) -> Result<()> {
     let _call = crate::call::enter();
     let f = "conv2dImages";
     let g = self::geometry(f, &geom)?;
@@ -91,11 +99,16 @@ pub fn conv2d_images(y: F32, x: F32, weight: F32, out_channels: f64, geom: F64) 
     len_is(f, "x", &x, g.input_len())?;
     len_is(f, "weight", &weight, og * g.col_rows())?;
     len_is(f, "y", &y, og * g.col_cols())?;
+    if let Some(b) = &bias {
+        len_is(f, "bias", b, og)?;
+        disjoint(f, ("y", &y), &[("bias", b)])?;
+    }
     disjoint(f, ("y", &y), &[("x", &x), ("weight", &weight)])?;
     ci::conv2d_images(
         unsafe { y.as_mut() },
         unsafe { x.as_ref() },
         unsafe { weight.as_ref() },
+        bias.as_ref().map(|b| unsafe { b.as_ref() }),
         og,
         &g,
     );

@@ -188,7 +188,8 @@ export function conv2dWith(
   const ys = perImage(y._d, n * G, og * hw);
   // One group through im2col: the whole batch in one native call, images over threads.
   const batched = G === 1 && !direct && n > 0 && k.conv2dImages !== undefined;
-  if (batched) k.conv2dImages?.(y._d, X._d, W._d, nOut, { ...g, n });
+  // The bias goes in with each image while it is in cache.
+  if (batched) k.conv2dImages?.(y._d, X._d, W._d, B ? B._d : null, nOut, { ...g, n });
   const cols = direct || batched ? null : f32Pool.take(g.c * g.kh * g.kw * hw);
   const cs = cols ? perImage(cols, G, kg * hw) : null;
   for (let i = 0; i < (batched ? 0 : n); i++) {
@@ -208,7 +209,7 @@ export function conv2dWith(
       );
   }
   if (cols) f32Pool.put(cols);
-  if (B && n > 0) k.biasAdd(y._d, B._d, n, nOut, hw);
+  if (B && n > 0 && !batched) k.biasAdd(y._d, B._d, n, nOut, hw);
   return record(
     {
       name: fn,
