@@ -286,8 +286,7 @@ export function nativeKernels(b: NativeBinding): Kernels {
     // absent from an addon built before these kernels: conv2d then goes image by image
     ...(b.conv2dImages && b.conv2dImagesBackward
       ? {
-          conv2dImages: (y, x, w, bias, og, g) =>
-            b.conv2dImages?.(y, x, w, bias, og, window2d(g)),
+          conv2dImages: (y, x, w, bias, og, g) => b.conv2dImages?.(y, x, w, bias, og, window2d(g)),
           conv2dImagesBackward: (dw, acc, dx, x, w, dy, og, g) =>
             b.conv2dImagesBackward?.(dw, acc, dx, x, w, dy, og, window2d(g)),
         }
