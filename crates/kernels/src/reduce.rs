@@ -282,13 +282,20 @@ pub fn bias_grad(
     if !accumulate {
         out.fill(0.0);
     }
-    // Per channel, f64 over its outer·inner values (each a contiguous run of `inner`).
-    for (j, o) in out.iter_mut().enumerate() {
+    // Per channel, f64 over its outer·inner values (each a contiguous run of `inner`); the
+    // channels over threads (the same sums in the same order: bits do not change). On one
+    // thread it was ~2% of the CNN step.
+    let channel = |(j, o): (usize, &mut f32)| {
         let mut s = 0f64;
         for b in 0..outer {
             let start = (b * n + j) * inner;
             s += sum(&x[start..start + inner]);
         }
         *o += s as f32;
+    };
+    if x.len() < SUPER || n < 2 || crate::parallel::threads() <= 1 {
+        out.iter_mut().enumerate().for_each(channel);
+    } else {
+        out.par_iter_mut().enumerate().for_each(channel);
     }
 }

@@ -479,7 +479,10 @@ fn results_do_not_depend_on_thread_count() {
                 0.0,
                 &mut c,
             );
-            (out, s, p, c)
+            // A conv bias gradient: 64 images × 16 channels × 784 (channels over threads).
+            let mut db = vec![0.5f32; 16];
+            reduce::bias_grad(&mut db, &x[..64 * 16 * 784], 64, 16, 784, true);
+            (out, s, p, c, db)
         })
     };
     let one = run(1);
@@ -489,5 +492,6 @@ fn results_do_not_depend_on_thread_count() {
         assert_eq!(one.1, other.1, "sum differs with {t} threads");
         assert!(one.2 == other.2, "adam differs with {t} threads");
         assert!(one.3 == other.3, "gemm differs with {t} threads");
+        assert!(one.4 == other.4, "bias_grad differs with {t} threads");
     }
 }
