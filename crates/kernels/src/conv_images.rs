@@ -11,28 +11,58 @@ use crate::parallel::for_rows;
 use std::cell::RefCell;
 
 thread_local! {
-    /// One image's column matrix, reused across calls (no allocation or page faults per image).
-    static COLS: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+    /// This thread's scratch (one image's column matrix, and a fused caller's image buffer),
+    /// reused across calls (no allocation or page faults per image).
+    static SCRATCH: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Runs `f` with this thread's scratch buffer of `len` elements (contents unspecified).
-fn with_cols<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
-    COLS.with(|c| {
+/// Runs `f` with this thread's scratch cut into buffers of `a` and `b` elements (contents
+/// unspecified).
+pub(crate) fn with_scratch<R>(
+    a: usize,
+    b: usize,
+    f: impl FnOnce(&mut [f32], &mut [f32]) -> R,
+) -> R {
+    SCRATCH.with(|c| {
         // Taken out while in use: a nested call on the same thread gets its own buffer.
         let mut v = std::mem::take(&mut *c.borrow_mut());
-        if v.len() < len {
-            v.resize(len, 0.0);
+        if v.len() < a + b {
+            v.resize(a + b, 0.0);
         }
-        let r = f(&mut v[..len]);
+        let (x, y) = v[..a + b].split_at_mut(a);
+        let r = f(x, y);
         *c.borrow_mut() = v;
         r
     })
 }
 
+/// Runs `f` with this thread's scratch buffer of `len` elements (contents unspecified).
+fn with_cols<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
+    with_scratch(len, 0, |c, _| f(c))
+}
+
+/// The output gradient of image `b` (`og·oh·ow`): a slice of the caller's `dy`, or one a fused
+/// caller makes in `scratch` from what it saved.
+pub(crate) trait ImageGrad: Sync {
+    fn image<'s>(&'s self, b: usize, scratch: &'s mut [f32]) -> &'s [f32];
+}
+
+/// `dy` as given: `(n, og, oh, ow)`.
+struct Dense<'a> {
+    dy: &'a [f32],
+    len: usize,
+}
+
+impl ImageGrad for Dense<'_> {
+    fn image<'s>(&'s self, b: usize, _: &'s mut [f32]) -> &'s [f32] {
+        &self.dy[b * self.len..][..self.len]
+    }
+}
+
 /// Images go to threads in pieces of at least this many output elements.
 const PAR_MIN: usize = 1 << 14;
 
-fn one_image(g: &Geometry) -> Geometry {
+pub(crate) fn one_image(g: &Geometry) -> Geometry {
     Geometry { n: 1, ..*g }
 }
 
@@ -98,40 +128,67 @@ pub fn conv2d_images_backward(
     og: usize,
     g: &Geometry,
 ) {
+    assert!(
+        dy.len() == g.n * og * g.oh * g.ow,
+        "conv2d_images_backward: buffer sizes do not match the geometry"
+    );
+    let dense = Dense {
+        dy,
+        len: og * g.oh * g.ow,
+    };
+    backward_images(dw, accumulate, dx, None, x, w, &dense, og, g);
+}
+
+/// [`conv2d_images_backward`] over the image gradients `dy` gives, and, when `sums` is given
+/// (`n × og`), each image's per-channel sums of its gradient (`reduce::sum`), for the bias.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn backward_images(
+    dw: Option<&mut [f32]>,
+    accumulate: bool,
+    dx: Option<&mut [f32]>,
+    sums: Option<&mut [f64]>,
+    x: &[f32],
+    w: &[f32],
+    dy: &impl ImageGrad,
+    og: usize,
+    g: &Geometry,
+) {
     let (kg, ohw, img) = (g.col_rows(), g.oh * g.ow, g.c * g.h * g.w);
     assert!(
         x.len() == g.input_len()
             && w.len() == og * kg
-            && dy.len() == g.n * og * ohw
             && dw.as_ref().is_none_or(|d| d.len() == og * kg)
-            && dx.as_ref().is_none_or(|d| d.len() == g.input_len()),
+            && dx.as_ref().is_none_or(|d| d.len() == g.input_len())
+            && sums.as_ref().is_none_or(|s| s.len() == g.n * og),
         "conv2d_images_backward: buffer sizes do not match the geometry"
     );
     let g1 = one_image(g);
-    // dw over images lo..hi, each adding onto the last (onto dw's contents when `acc`).
-    let weights_over = |dw: &mut [f32], lo: usize, hi: usize, acc: bool| {
-        with_cols(kg * ohw, |cols| {
-            for b in lo..hi {
-                im2col(cols, &x[b * img..][..img], &g1);
-                let beta = if acc || b > lo { 1.0 } else { 0.0 };
-                sgemm(
-                    false,
-                    true,
-                    og,
-                    kg,
-                    ohw,
-                    1.0,
-                    &dy[b * og * ohw..][..og * ohw],
-                    cols,
-                    beta,
-                    dw,
-                );
-            }
-        });
-    };
-    let weights = |dw: &mut [f32]| {
+    // Over images lo..hi: dw (each adding onto the last, onto dw's contents when `acc`) when
+    // given, and the per-channel sums of each image's gradient into `sums` (images lo..hi).
+    let weights_over =
+        |dw: Option<&mut [f32]>, sums: Option<&mut [f64]>, lo: usize, hi: usize, acc: bool| {
+            let (mut dw, mut sums) = (dw, sums);
+            with_scratch(kg * ohw, og * ohw, |cols, own| {
+                for b in lo..hi {
+                    let dyb = dy.image(b, own);
+                    if let Some(s) = sums.as_deref_mut() {
+                        let row = &mut s[(b - lo) * og..][..og];
+                        for (v, plane) in row.iter_mut().zip(dyb.chunks_exact(ohw.max(1))) {
+                            *v = crate::reduce::sum(plane);
+                        }
+                    }
+                    let Some(dw) = dw.as_deref_mut() else {
+                        continue;
+                    };
+                    im2col(cols, &x[b * img..][..img], &g1);
+                    let beta = if acc || b > lo { 1.0 } else { 0.0 };
+                    sgemm(false, true, og, kg, ohw, 1.0, dyb, cols, beta, dw);
+                }
+            });
+        };
+    let weights = |dw: Option<&mut [f32]>, sums: Option<&mut [f64]>| {
         if g.n == 0 {
-            if !accumulate {
+            if let (Some(dw), false) = (dw, accumulate) {
                 dw.fill(0.0);
             }
             return;
@@ -141,16 +198,31 @@ pub fn conv2d_images_backward(
         // waited. Always two halves, whatever the thread count, so the bits do not depend on it.
         let half = g.n / 2;
         if half == 0 {
-            weights_over(dw, 0, g.n, accumulate);
+            weights_over(dw, sums, 0, g.n, accumulate);
             return;
         }
-        let mut second = vec![0f32; dw.len()];
-        crate::parallel::join(
-            || weights_over(dw, 0, half, accumulate),
-            || weights_over(&mut second, half, g.n, false),
-        );
-        for (a, b) in dw.iter_mut().zip(&second) {
-            *a += b;
+        let (s1, s2) = match sums {
+            Some(s) => {
+                let (a, b) = s.split_at_mut(half * og);
+                (Some(a), Some(b))
+            }
+            None => (None, None),
+        };
+        let mut second = vec![0f32; if dw.is_some() { og * kg } else { 0 }];
+        let has_dw = dw.is_some();
+        let dw = crate::parallel::join(
+            || {
+                let mut dw = dw;
+                weights_over(dw.as_deref_mut(), s1, 0, half, accumulate);
+                dw
+            },
+            || weights_over(has_dw.then_some(&mut second[..]), s2, half, g.n, false),
+        )
+        .0;
+        if let Some(dw) = dw {
+            for (a, b) in dw.iter_mut().zip(&second) {
+                *a += b;
+            }
         }
     };
     let inputs = |dx: &mut [f32]| {
@@ -164,9 +236,9 @@ pub fn conv2d_images_backward(
             PAR_MIN,
             &|(piece, at): (&mut [f32], At), imgs| {
                 let b0 = at.0 / img;
-                with_cols(kg * ohw, |cols| {
+                with_scratch(kg * ohw, og * ohw, |cols, own| {
                     for (k, dxb) in piece.chunks_exact_mut(img).take(imgs).enumerate() {
-                        let dyb = &dy[(b0 + k) * og * ohw..][..og * ohw];
+                        let dyb = dy.image(b0 + k, own);
                         sgemm(true, false, kg, ohw, og, 1.0, w, dyb, 0.0, cols);
                         col2im(dxb, cols, &g1);
                     }
@@ -174,12 +246,13 @@ pub fn conv2d_images_backward(
             },
         );
     };
-    match (dw, dx) {
-        (Some(a), Some(b)) => {
-            crate::parallel::join(|| weights(a), || inputs(b));
+    let some_weights = dw.is_some() || sums.is_some();
+    match (some_weights, dx) {
+        (true, Some(b)) => {
+            crate::parallel::join(|| weights(dw, sums), || inputs(b));
         }
-        (Some(a), None) => weights(a),
-        (None, Some(b)) => inputs(b),
-        (None, None) => {}
+        (true, None) => weights(dw, sums),
+        (false, Some(b)) => inputs(b),
+        (false, None) => {}
     }
 }

@@ -8,6 +8,7 @@ mod unswitch;
 pub mod binary;
 pub mod conv;
 pub mod conv_images;
+pub mod conv_pool;
 pub mod denormal;
 pub mod embedding;
 pub mod gemm;

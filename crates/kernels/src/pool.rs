@@ -14,7 +14,7 @@ use crate::simd_fn;
 const PAR_MIN: usize = 1 << 15;
 
 /// A mutable `i32` slice that [`for_rows`] can split (argmax indices).
-struct IdxMut<'a>(&'a mut [i32]);
+pub(crate) struct IdxMut<'a>(pub(crate) &'a mut [i32]);
 
 impl Splittable for IdxMut<'_> {
     fn split_at(self, mid: usize) -> (Self, Self) {
@@ -134,7 +134,7 @@ fn max_plane_dense(y: &mut [f32], idx: &mut [i32], x: &[f32], g: &Geometry) {
 }
 
 #[inline(always)]
-fn max_plane(y: &mut [f32], idx: &mut [i32], x: &[f32], g: &Geometry) {
+pub(crate) fn max_plane(y: &mut [f32], idx: &mut [i32], x: &[f32], g: &Geometry) {
     let whole = g.ph == 0
         && g.pw == 0
         && g.dh == 1
