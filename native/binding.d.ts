@@ -78,6 +78,20 @@ export declare function conv2dImages(y: F32, x: F32, weight: F32, bias: F32 | un
  */
 export declare function conv2dImagesBackward(dweight: F32 | undefined | null, accumulate: boolean, dx: F32 | undefined | null, x: F32, weight: F32, dy: F32, outChannels: number, geom: F64): void
 
+/**
+ * out, indices = ReLU (when `relu`) of the max pooling (`poolGeom`) of the convolution
+ * `weight · im2col(x[b]) (+ bias)`, image by image; the same values as conv2dImages,
+ * maxPool2d and the ReLU kernel in turn, without the convolution's output in memory.
+ */
+export declare function conv2dPoolImages(out: F32, indices: I32, x: F32, weight: F32, bias: F32 | undefined | null, outChannels: number, geom: F64, poolGeom: F64, relu: boolean): void
+
+/**
+ * Backward of conv2dPoolImages from its `out`, `indices` and `dOut`: dWeight (added onto the
+ * old values when `accumulate`), dx (written) and dBias (added when `accumulateBias`), each
+ * may be null; the same values as the unfused kernels' backward.
+ */
+export declare function conv2dPoolImagesBackward(dweight: F32 | undefined | null, accumulate: boolean, dx: F32 | undefined | null, dbias: F32 | undefined | null, accumulateBias: boolean, x: F32, weight: F32, out: F32, indices: I32, dout: F32, outChannels: number, geom: F64, poolGeom: F64, relu: boolean): void
+
 /** dst = src; the same view is a no-op, any other overlap is refused. */
 export declare function copy(dst: F32, src: F32): void
 

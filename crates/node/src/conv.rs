@@ -27,12 +27,22 @@ const NAMES: [&str; 14] = [
 
 /// Reads and checks the geometry (values copied out: the array may share memory with others).
 pub fn geometry(f: &str, g: &F64) -> Result<Geometry> {
-    len_is(f, "geometry", g, NAMES.len())?;
+    geometry_named(f, "geometry", g)
+}
+
+/// [`geometry`] for the argument `arg` (its name prefixes the fields' in errors unless it is
+/// the usual "geometry").
+pub fn geometry_named(f: &str, arg: &str, g: &F64) -> Result<Geometry> {
+    len_is(f, arg, g, NAMES.len())?;
     let mut v = [0usize; 14];
     // SAFETY: read-only and copied before any mutable slice exists.
     let src = unsafe { g.as_ref() };
     for (i, name) in NAMES.iter().enumerate() {
-        v[i] = count(f, name, src[i])?;
+        v[i] = if arg == "geometry" {
+            count(f, name, src[i])?
+        } else {
+            count(f, &format!("{arg}.{name}"), src[i])?
+        };
     }
     let geo = Geometry {
         n: v[0],

@@ -9,6 +9,7 @@
 mod buf;
 mod call;
 mod conv;
+mod conv_pool;
 mod elementwise;
 mod linalg;
 mod loss;
