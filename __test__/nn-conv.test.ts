@@ -1013,6 +1013,56 @@ describe.each([
       );
       idx[2] = -1;
       expect(() => b.maxPool2dBackward(x, idx, y, geo(g))).toThrow(/outside the plane/);
+      // The fused convolution + pooling: a 3×3 'same' convolution 1 → 1 channel on 4×4, then g.
+      const cg = geo({
+        ...g,
+        kh: 3,
+        kw: 3,
+        strideH: 1,
+        strideW: 1,
+        padH: 1,
+        padW: 1,
+        outH: 4,
+        outW: 4,
+      });
+      const w9 = new Float32Array(9);
+      expect(() => b.conv2dPoolImages?.(y, idx, x, w9, null, 2, cg, geo(g), true)).toThrow(
+        /conv2dPoolImages: poolGeometry pools 1×1 planes of 4×4, the convolution gives 1×2 of 4×4/,
+      );
+      expect(() =>
+        b.conv2dPoolImages?.(y, idx, x, w9, null, 1, cg, geo({ ...g, strideW: -1 }), true),
+      ).toThrow(/conv2dPoolImages: poolGeometry.strideW must be/);
+      expect(() =>
+        b.conv2dPoolImages?.(x.subarray(0, 4), idx, x, w9, null, 1, cg, geo(g), true),
+      ).toThrow(/conv2dPoolImages: out overlaps x/);
+      const back = (i: Int32Array, db: Float32Array | null) =>
+        b.conv2dPoolImagesBackward?.(
+          w9,
+          false,
+          null,
+          db,
+          false,
+          x,
+          w9.slice(),
+          y,
+          i,
+          y.slice(),
+          1,
+          cg,
+          geo(g),
+          true,
+        );
+      const before = w9.slice();
+      expect(() => back(idx, null)).toThrow(
+        /conv2dPoolImagesBackward: indices\[2\] = -1 is outside the plane \[0, 16\)/,
+      );
+      expect(() => back(new Int32Array(3), null)).toThrow(
+        /conv2dPoolImagesBackward: indices has length 3, expected 4/,
+      );
+      expect(w9).toEqual(before); // nothing written before the checks passed
+      idx[2] = 15;
+      back(idx, new Float32Array(1));
+      expect(w9.some((v) => v !== 0) || y.every((v) => v === 0)).toBe(true);
       expect(() => b.im2col(new Float32Array(3), x, geo(g))).toThrow(
         /im2col: cols has length 3, expected 16/,
       );

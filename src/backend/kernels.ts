@@ -430,6 +430,45 @@ export interface Kernels {
     g: Window2d,
   ): void;
   /**
+   * Optional (native only): `conv2dImages`, then `maxPool2d` with geometry `pool` over its
+   * output, then ReLU when `relu`, image by image without the convolution's output in memory.
+   * `out` and `indices` are the pooling's output; equal bit for bit to the three kernels.
+   */
+  conv2dPoolImages?(
+    out: Float32Array,
+    indices: Int32Array,
+    x: Float32Array,
+    weight: Float32Array,
+    bias: Float32Array | null,
+    outChannels: number,
+    g: Window2d,
+    pool: Window2d,
+    relu: boolean,
+  ): void;
+  /**
+   * Optional (native only): backward of `conv2dPoolImages` from its `out`, `indices` and
+   * `dOut`: `dWeight` and `dx` as `conv2dImagesBackward`, `dBias` as `biasGrad` (added onto
+   * its values when `accumulateBias`), each null when not wanted. The convolution's planes
+   * must have 2 or more positions when `dBias` is wanted. Equal bit for bit to the unfused
+   * kernels' backward (ReLU's, `maxPool2dBackward`, `biasGrad`, `conv2dImagesBackward`).
+   */
+  conv2dPoolImagesBackward?(
+    dWeight: Float32Array | null,
+    accumulate: boolean,
+    dx: Float32Array | null,
+    dBias: Float32Array | null,
+    accumulateBias: boolean,
+    x: Float32Array,
+    weight: Float32Array,
+    out: Float32Array,
+    indices: Int32Array,
+    dOut: Float32Array,
+    outChannels: number,
+    g: Window2d,
+    pool: Window2d,
+    relu: boolean,
+  ): void;
+  /**
    * Max pooling (torch CPU semantics): `y` [n, c, outH, outW] = the maximum over each window's
    * positions inside the input, `indices` = its flat index iy·w + ix within the plane. The scan
    * is row-major; a value replaces the running maximum when greater or NaN (ties keep the

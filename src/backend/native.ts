@@ -93,6 +93,33 @@ export interface NativeBinding {
     outChannels: number,
     geometry: Float64Array,
   ): void;
+  conv2dPoolImages?(
+    out: Float32Array,
+    indices: Int32Array,
+    x: Float32Array,
+    weight: Float32Array,
+    bias: Float32Array | null,
+    outChannels: number,
+    geometry: Float64Array,
+    poolGeometry: Float64Array,
+    relu: boolean,
+  ): void;
+  conv2dPoolImagesBackward?(
+    dWeight: Float32Array | null,
+    accumulate: boolean,
+    dx: Float32Array | null,
+    dBias: Float32Array | null,
+    accumulateBias: boolean,
+    x: Float32Array,
+    weight: Float32Array,
+    out: Float32Array,
+    indices: Int32Array,
+    dOut: Float32Array,
+    outChannels: number,
+    geometry: Float64Array,
+    poolGeometry: Float64Array,
+    relu: boolean,
+  ): void;
   maxPool2d(y: Float32Array, indices: Int32Array, x: Float32Array, geometry: Float64Array): void;
   maxPool2dBackward(
     dx: Float32Array,
@@ -226,8 +253,9 @@ export function loadNative(): { binding: NativeBinding } | { error: string } {
 
 /** The window geometry as the addon reads it (one reused array: no allocation per call). */
 const WINDOW = new Float64Array(14);
-function window2d(g: Window2d): Float64Array {
-  const v = WINDOW;
+/** A second one, for calls that take two geometries. */
+const WINDOW2 = new Float64Array(14);
+function window2d(g: Window2d, v = WINDOW): Float64Array {
   v[0] = g.n;
   v[1] = g.c;
   v[2] = g.h;
@@ -289,6 +317,29 @@ export function nativeKernels(b: NativeBinding): Kernels {
           conv2dImages: (y, x, w, bias, og, g) => b.conv2dImages?.(y, x, w, bias, og, window2d(g)),
           conv2dImagesBackward: (dw, acc, dx, x, w, dy, og, g) =>
             b.conv2dImagesBackward?.(dw, acc, dx, x, w, dy, og, window2d(g)),
+        }
+      : {}),
+    ...(b.conv2dPoolImages && b.conv2dPoolImagesBackward
+      ? {
+          conv2dPoolImages: (o, idx, x, w, bias, og, g, pg, relu) =>
+            b.conv2dPoolImages?.(o, idx, x, w, bias, og, window2d(g), window2d(pg, WINDOW2), relu),
+          conv2dPoolImagesBackward: (dw, acc, dx, db, accB, x, w, o, idx, dOut, og, g, pg, relu) =>
+            b.conv2dPoolImagesBackward?.(
+              dw,
+              acc,
+              dx,
+              db,
+              accB,
+              x,
+              w,
+              o,
+              idx,
+              dOut,
+              og,
+              window2d(g),
+              window2d(pg, WINDOW2),
+              relu,
+            ),
         }
       : {}),
     maxPool2d: (y, idx, x, g) => b.maxPool2d(y, idx, x, window2d(g)),

@@ -28,6 +28,7 @@
  * one image (from the tape's buffer pool).
  */
 import { conv2dWith } from '../autograd/ops/conv.js';
+import { conv2dPoolWith } from '../autograd/ops/conv-pool.js';
 import { type ConvGeometry, convGeometry, convPadding, groupsOf } from '../autograd/ops/window.js';
 import type { Tensor, TensorLike } from '../autograd/tensor.js';
 import {
@@ -44,6 +45,7 @@ import {
 } from './conv-common.js';
 import type { Init } from './init.js';
 import { type ForwardOptions, Layer, type ParamSpec } from './layer.js';
+import type { MaxPool2d } from './maxpool2d.js';
 import { chw, flag, GeometryCache, images, type Pair, pair } from './window2d.js';
 
 /** Options of {@link Conv2d}. */
@@ -186,6 +188,21 @@ export class Conv2d extends Layer {
     const input = this.modePads ? modePad(t, this.modePads, this.paddingMode) : t;
     const b = this.bias ? this.param(1) : null;
     return conv2dWith(fn, input, this.param(0), b, geo, this.groups);
+  }
+
+  /**
+   * @internal This convolution followed by `pool` and, when `relu`, ReLU, as one fused op
+   * (the same values and gradients as the three layers); null where the fused kernel does not
+   * apply, and the caller runs the layers.
+   */
+  forwardPooled(x: TensorLike, pool: MaxPool2d, relu: boolean): Tensor | null {
+    if (this.modePads || this.groups !== 1) return null;
+    const fn = `${this.name}.forward`;
+    const t = images(fn, x, this.inChannels);
+    const geo = this.geometry.get(t.shape);
+    const window = pool.windowOf([t.shape[0], this.outChannels, geo.g.outH, geo.g.outW]);
+    const b = this.bias ? this.param(1) : null;
+    return conv2dPoolWith(fn, t, this.param(0), b, geo, window, relu);
   }
 
   /** The constructor arguments (checkpoint manifests). */

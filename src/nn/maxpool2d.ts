@@ -75,6 +75,11 @@ export class MaxPool2d extends Layer {
     return maxPool2dWith(fn, t, this.geometry.get(t.shape));
   }
 
+  /** @internal The pooling geometry over inputs of `shape` [batch, channels, height, width] (cached). */
+  windowOf(shape: readonly number[]) {
+    return this.geometry.get(shape);
+  }
+
   override describe(): string {
     const s = (p: readonly number[]) => (p[0] === p[1] ? `${p[0]}` : p.join('×'));
     const parts = [`${this.kernelSize.join('×')}`];

@@ -13,7 +13,7 @@
  * dW = dy₂·im2col(x)ᵀ, dx = col2im(Wᵀ·dy₂), db = Σ dy, where dy₂ is dy as [G, out/G, N·Ho·Wo].
  */
 import type { Window2d } from '../../backend/kernels.js';
-import { record } from '../node.js';
+import { type BackwardCtx, record } from '../node.js';
 import { f32Pool } from '../pool.js';
 import { shapeStr, type Tensor, type TensorLike } from '../tensor.js';
 import { matmul } from './matmul.js';
@@ -217,18 +217,7 @@ export function conv2dWith(
       backward: (ctx) => {
         const dy = ctx.dy() as Tensor;
         if (ctx.createGraph) {
-          // Over the whole batch, in tape operations (so the gradient is differentiable).
-          const gb = { ...g, n };
-          const dy2 = reshape(permute(dy, [1, 0, 2, 3]), [G, og, n * hw]);
-          if (ctx.needs(1)) {
-            const cols2 = reshape(im2col(X, gb), [G, kg, n * hw]);
-            ctx.give(1, reshape(matmul(dy2, cols2, { transB: true }), W.shape));
-          }
-          if (ctx.needs(0)) {
-            const c2 = matmul(reshape(W, [G, og, kg]), dy2, { transA: true });
-            ctx.give(0, col2im(reshape(c2, [G * kg, n * hw]), gb));
-          }
-          if (B && ctx.needs(2)) ctx.give(2, sum(dy, [0, 2, 3]));
+          convGradsOnTape(ctx, X, W, B !== null, dy, g, G);
           return;
         }
         const kb = kernels(be, work);
@@ -312,4 +301,36 @@ export function conv2dWith(
     },
     [y],
   );
+}
+
+/**
+ * @internal The gradients of conv2d (inputs [x, weight, bias?]) from `dy` [n, O, outH, outW],
+ * over the whole batch in tape operations (so they are differentiable), batched over the
+ * `G` groups: derivatives.yaml's convolution_backward.
+ */
+export function convGradsOnTape(
+  ctx: BackwardCtx,
+  X: Tensor,
+  W: Tensor,
+  bias: boolean,
+  dy: Tensor,
+  g: Readonly<Window2d>,
+  G: number,
+): void {
+  const n = X.shape[0];
+  const nOut = W.shape[0];
+  const hw = g.outH * g.outW;
+  const og = nOut / G;
+  const kg = (g.c / G) * g.kh * g.kw;
+  const gb = { ...g, n };
+  const dy2 = reshape(permute(dy, [1, 0, 2, 3]), [G, og, n * hw]);
+  if (ctx.needs(1)) {
+    const cols2 = reshape(im2col(X, gb), [G, kg, n * hw]);
+    ctx.give(1, reshape(matmul(dy2, cols2, { transB: true }), W.shape));
+  }
+  if (ctx.needs(0)) {
+    const c2 = matmul(reshape(W, [G, og, kg]), dy2, { transA: true });
+    ctx.give(0, col2im(reshape(c2, [G * kg, n * hw]), gb));
+  }
+  if (bias && ctx.needs(2)) ctx.give(2, sum(dy, [0, 2, 3]));
 }

@@ -124,8 +124,8 @@ export function maxPool2dWith(fn: string, X: Tensor, geometry: Readonly<Window2d
   );
 }
 
-/** dx = dy scattered (added) to the argmax positions `idx` of each window: [n, c, h, w]. */
-function maxPoolScatter(dy: Tensor, idx: Tensor<'int32'>, g: Readonly<Window2d>): Tensor {
+/** @internal dx = dy scattered (added) to the argmax positions `idx` of each window: [n, c, h, w]. */
+export function maxPoolScatter(dy: Tensor, idx: Tensor<'int32'>, g: Readonly<Window2d>): Tensor {
   const fn = 'maxPoolScatter';
   const be = backendOf(fn, dy);
   const x = out(be, [g.n, g.c, g.h, g.w]);

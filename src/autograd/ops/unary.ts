@@ -246,3 +246,6 @@ export function checkUnary(fn: string, op: unknown, alpha: unknown, beta: unknow
   if (op === 'softplus' && alpha === 0)
     throw new RangeError(`${fn}: softplus needs alpha (its beta, a scale) non-zero, got 0`);
 }
+
+/** @internal ReLU's derivative at `x` (or at its output: both are > 0 at the same places) as a constant. */
+export const reluMask = (x: Tensor) => DERIVATIVES.relu(x, x, 0, 0);
