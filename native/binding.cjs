@@ -835,6 +835,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.adviseHugePages = nativeBinding.adviseHugePages
 module.exports.argmaxRows = nativeBinding.argmaxRows
 module.exports.avgPool2d = nativeBinding.avgPool2d
 module.exports.avgPool2dBackward = nativeBinding.avgPool2dBackward

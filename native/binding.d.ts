@@ -9,6 +9,13 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/**
+ * Advises huge pages for the whole 2 MiB pages inside `a` (Linux; a hint, see
+ * descent_kernels::pages) and returns how many bytes past `a`'s start the first 2 MiB
+ * boundary lies, so that long-lived big buffers can put their views on it.
+ */
+export declare function adviseHugePages(a: F32): number
+
 export declare function argmaxRows(out: I32, x: F32, rows: number, cols: number): void
 
 /** y (n, c, oh, ow) = window means of x (PyTorch's divisor rules). */

@@ -17,6 +17,7 @@ pub mod map;
 pub mod math;
 pub mod norm;
 pub mod optim;
+pub mod pages;
 pub mod parallel;
 pub mod pool;
 pub mod recurrent;

@@ -57,6 +57,18 @@ pub fn cache_line_offset(a: buf::F32) -> napi::Result<u32> {
     Ok((a.addr() % 64) as u32)
 }
 
+/// Advises huge pages for the whole 2 MiB pages inside `a` (Linux; a hint, see
+/// descent_kernels::pages) and returns how many bytes past `a`'s start the first 2 MiB
+/// boundary lies, so that long-lived big buffers can put their views on it.
+#[napi(catch_unwind)]
+pub fn advise_huge_pages(a: buf::F32) -> napi::Result<u32> {
+    if a.len() == 0 {
+        return Err(buf::invalid("adviseHugePages", "a is empty".to_string()));
+    }
+    let off = descent_kernels::pages::advise_huge_pages(a.addr(), a.len() * 4);
+    Ok(off as u32)
+}
+
 /// Caps the instruction set ("scalar", "avx2", "avx512", "neon"; "" for the detected one).
 #[napi(catch_unwind)]
 pub fn set_simd(level: String) -> napi::Result<String> {
