@@ -201,6 +201,8 @@ export interface NativeBinding {
   rngNormal(state: Uint32Array, out: Float32Array, mean: number, std: number): void;
   rngDropoutMask(state: Uint32Array, out: Float32Array, p: number): void;
   cacheLineOffset(a: Float32Array): number;
+  /** Absent from an addon built before it. */
+  adviseHugePages?(a: Float32Array): number;
   optimStep(
     kind: number,
     params: Float32Array,

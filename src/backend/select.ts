@@ -234,6 +234,15 @@ export function cacheLineOffsetProbe(): ((a: Float32Array) => number) | null {
   return 'binding' in n ? n.binding.cacheLineOffset : null;
 }
 
+/**
+ * Where the native addon is loaded: advises huge pages for the whole 2 MiB pages inside a
+ * Float32Array (Linux) and returns how many bytes past its start the first 2 MiB boundary is.
+ */
+export function hugePageAdvisor(): ((a: Float32Array) => number) | null {
+  const n = loadNative();
+  return 'binding' in n ? (n.binding.adviseHugePages ?? null) : null;
+}
+
 /** Makes `name` the active backend and returns it. */
 export function setBackend(name: BackendName): Backend {
   active = backend(name);
