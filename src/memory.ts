@@ -61,7 +61,7 @@ function alignedBuffer(bytes: number, lengths: readonly number[], what: string) 
     buf = new ArrayBuffer(total);
   } catch (e) {
     // V8's message ("Array buffer allocation failed") says neither what nor how much
-    throw tooLarge(lengths, total, what, (e as Error).message);
+    throw tooLarge(lengths, bytes, what, (e as Error).message);
   }
   if (advise) return { buf, shift: advise(new Float32Array(buf)) };
   const shift = probe && total > 0 ? (ALIGN - probe(new Float32Array(buf, 0, 1))) % ALIGN : 0;
