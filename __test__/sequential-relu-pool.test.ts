@@ -4,7 +4,7 @@
  * the layers applied one by one in the order written, including windows with no positive value,
  * ties, zeros, NaN, padding, ceil mode and overlapping windows, on every backend.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { tensor } from '../src/autograd/create.js';
 import { mul } from '../src/autograd/ops/elementwise.js';
 import { sum } from '../src/autograd/ops/reduce.js';
@@ -42,8 +42,14 @@ function input(n: number, c: number, h: number, w: number, seed: number, nan: bo
 function run(layers: Layer[], x: Tensor, swapped: boolean, seed: number) {
   const model = new Model(new Sequential(layers), x.shape.slice(1), { seed });
   let y: Tensor;
-  if (swapped) y = model.forward(x);
-  else {
+  let reluInputs: number[][] = [];
+  if (swapped) {
+    // The ReLU must see the pooled values (or not run at all: fused into the convolution).
+    const spy = vi.spyOn(ReLU.prototype, 'forward');
+    y = model.forward(x);
+    reluInputs = spy.mock.calls.map((c) => [...(c[0] as Tensor).shape]);
+    spy.mockRestore();
+  } else {
     y = x;
     for (const l of layers) y = l.forward(y) as Tensor;
   }
@@ -53,6 +59,8 @@ function run(layers: Layer[], x: Tensor, swapped: boolean, seed: number) {
   x.grad = null;
   sum(mul(y, w)).backward();
   return {
+    reluInputs,
+    shape: [...y.shape],
     y: Float32Array.from(y.data),
     dx: Float32Array.from((x.grad as Tensor | null)?.data ?? []),
     g: Float32Array.from(model.grads),
@@ -98,6 +106,9 @@ describe('Sequential: ReLU then max-pool runs pooled first, exactly', () => {
         const b = run(make(), input(n, c, h, w, 5, nan), false, 9);
         expect(a.y.length).toBeGreaterThan(0);
         expect(a.dx.length).toBe(n * c * h * w);
+        // On js every case runs its ReLU (no fused kernel), after the pool.
+        if (backend === 'js') expect(a.reluInputs.length).toBe(1);
+        for (const s of a.reluInputs) expect(s).toEqual(a.shape);
         expect(same(a.y, b.y)).toBe(true);
         expect(same(a.dx, b.dx)).toBe(true);
         expect(same(a.g, b.g)).toBe(true);
