@@ -35,21 +35,15 @@ export function allocArena(lengths: readonly number[], what = 'allocArena'): Flo
 }
 
 /**
- * A Float32Array of `n` zeros for a long-lived big buffer (a dataset): on huge pages where
- * the native addon can advise them (see {@link alignedBuffer}), else a plain one.
- */
-export function bigFloat32Array(n: number, what = 'bigFloat32Array'): Float32Array {
-  const { buf, shift } = alignedBuffer(n * 4, [n], what);
-  return new Float32Array(buf, shift, n);
-}
-
-/**
  * A zeroed buffer holding `bytes` from `shift` on. Where the native addon is loaded, `shift`
  * puts them on a cache line (V8's buffers are only 16-byte aligned, and an optimizer streams
  * parameters, gradients and states from separate arenas: with different misalignments the
  * vector loop splits lines on every access of some), and from HUGE_MIN bytes on a huge page
- * with the pages advised: with 4 KiB pages the page walks of a step's working set (the MLP's
- * parameters, gradients, moments and the dataset it gathers from) cost it 4–10%.
+ * with the pages advised: with 4 KiB pages the page walks over the parameters, gradients and
+ * moments cost the MLP step ~5%. Arenas live long and are streamed every step, which pays
+ * for the huge pages' slower first touch (the kernel compacts memory to find them: a 100 MB
+ * arena took 258 ms to allocate and fill instead of 56 here). Datasets, read once an epoch,
+ * did not pay: 400 ms more to load Fashion-MNIST for 30 µs a step.
  */
 function alignedBuffer(bytes: number, lengths: readonly number[], what: string) {
   const probe = cacheLineOffsetProbe();

@@ -9,7 +9,6 @@
  * what you keep from a batch (a split's parts are separate datasets with their own buffers).
  */
 import { bool, count, describe, finite, optionsOf, unused } from '../backend/validate.js';
-import { bigFloat32Array } from '../memory.js';
 import type { Target } from '../nn/loss.js';
 import { numel, shapeStr, type Tensor } from '../nn/tensor.js';
 import { Rng } from '../random.js';
@@ -606,8 +605,7 @@ export function fromBytes(
     const v = options.scale === undefined ? b / 255 : b * options.scale;
     lut[b] = (v - mean) / std;
   }
-  // A dataset is gathered from at random every batch: on huge pages where they can be had.
-  const out = bigFloat32Array(bytes.length, fn);
+  const out = new Float32Array(bytes.length);
   for (let i = 0; i < bytes.length; i++) out[i] = lut[bytes[i]];
   return { data: out, shape: [...shape] };
 }
