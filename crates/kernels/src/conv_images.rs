@@ -163,11 +163,27 @@ pub(crate) fn backward_images(
         "conv2d_images_backward: buffer sizes do not match the geometry"
     );
     let g1 = one_image(g);
+    // dwᵀ = im2col(x)·dyᵀ when it has more rows than dw: the GEMM is faster with the long side
+    // as its m (16→32 channels, 3×3: 14.7 µs per image instead of 19.6); the images add up in
+    // the same order (onto dw's contents when accumulating). Which way is a function of the
+    // shapes only, so the bits still do not depend on the thread count.
+    let transposed = kg > og;
     // Over images lo..hi: dw (each adding onto the last, onto dw's contents when `acc`) when
     // given, and the per-channel sums of each image's gradient into `sums` (images lo..hi).
     let weights_over =
         |dw: Option<&mut [f32]>, sums: Option<&mut [f64]>, lo: usize, hi: usize, acc: bool| {
             let (mut dw, mut sums) = (dw, sums);
+            let mut dwt = vec![
+                0f32;
+                if transposed && dw.is_some() {
+                    kg * og
+                } else {
+                    0
+                }
+            ];
+            if let (Some(dw), true, true) = (dw.as_deref(), transposed, acc) {
+                transpose(&mut dwt, dw, og, kg);
+            }
             with_scratch(kg * ohw, og * ohw, |cols, own| {
                 for b in lo..hi {
                     let dyb = dy.image(b, own);
@@ -182,9 +198,16 @@ pub(crate) fn backward_images(
                     };
                     im2col(cols, &x[b * img..][..img], &g1);
                     let beta = if acc || b > lo { 1.0 } else { 0.0 };
-                    sgemm(false, true, og, kg, ohw, 1.0, dyb, cols, beta, dw);
+                    if transposed {
+                        sgemm(false, true, kg, og, ohw, 1.0, cols, dyb, beta, &mut dwt);
+                    } else {
+                        sgemm(false, true, og, kg, ohw, 1.0, dyb, cols, beta, dw);
+                    }
                 }
             });
+            if let (Some(dw), true) = (dw, transposed && hi > lo) {
+                transpose(dw, &dwt, kg, og);
+            }
         };
     let weights = |dw: Option<&mut [f32]>, sums: Option<&mut [f64]>| {
         if g.n == 0 {
@@ -254,5 +277,14 @@ pub(crate) fn backward_images(
         (true, None) => weights(dw, sums),
         (false, Some(b)) => inputs(b),
         (false, None) => {}
+    }
+}
+
+/// `to` (`cols × rows`) = `from` (`rows × cols`) transposed.
+fn transpose(to: &mut [f32], from: &[f32], rows: usize, cols: usize) {
+    for (r, row) in from.chunks_exact(cols).take(rows).enumerate() {
+        for (c, &v) in row.iter().enumerate() {
+            to[c * rows + r] = v;
+        }
     }
 }
