@@ -47,10 +47,10 @@ pub(crate) trait ImageGrad: Sync {
     fn image<'s>(&'s self, b: usize, scratch: &'s mut [f32]) -> &'s [f32];
 }
 
-/// `dy` as given: `(n, og, oh, ow)`.
-struct Dense<'a> {
-    dy: &'a [f32],
-    len: usize,
+/// `dy` as given: `(n, og, oh, ow)`, `len = og·oh·ow` per image.
+pub(crate) struct Dense<'a> {
+    pub(crate) dy: &'a [f32],
+    pub(crate) len: usize,
 }
 
 impl ImageGrad for Dense<'_> {

@@ -10,14 +10,22 @@
 //! `conv2d_images_backward`): the results are those bits, whatever the thread count.
 
 use crate::conv::{im2col, At, Geometry};
-use crate::conv_images::{backward_images, one_image, with_scratch, ImageGrad};
+use crate::conv_images::{backward_images, one_image, with_scratch, Dense, ImageGrad};
 use crate::gemm::sgemm;
 use crate::parallel::for_rows;
 use crate::pool::{max_plane, IdxMut};
 use crate::unary::{unary_inplace, Params, Unary};
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Images go to threads in pieces of at least this many convolution outputs.
 const PAR_MIN: usize = 1 << 14;
+
+thread_local! {
+    /// The calling thread's batch of rebuilt output gradients (backward with dx), reused
+    /// across calls: a fresh megabytes-long buffer per call costs its page faults.
+    static BATCH: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+}
 
 /// Whether `pg` pools the planes of the convolution `g` with `og` output channels.
 fn pools(g: &Geometry, og: usize, pg: &Geometry) -> bool {
@@ -165,17 +173,58 @@ pub fn conv2d_pool_images_backward(
         relu,
     };
     let mut sums = db.as_ref().map(|_| vec![0f64; g.n * og]);
-    backward_images(
-        dw,
-        accumulate,
-        dx,
-        sums.as_deref_mut(),
-        x,
-        w,
-        &unpool,
-        og,
-        g,
-    );
+    match dx {
+        // dw and dx both read every image's gradient, on different threads: rebuilt once into
+        // a batch buffer (one pass over the images, the bias sums taken on the way), instead
+        // of twice in scratch (on one thread the second rebuild cost more than the memory).
+        Some(dx) if g.n > 0 => BATCH.with(|cell| {
+            let len = og * g.oh * g.ow;
+            let mut buf = std::mem::take(&mut *cell.borrow_mut());
+            buf.resize(g.n * len, 0.0);
+            let bits: Vec<AtomicU64> = (0..if sums.is_some() { g.n * og } else { 0 })
+                .map(|_| AtomicU64::new(0))
+                .collect();
+            for_rows(
+                (&mut buf[..], At(0)),
+                g.n,
+                len,
+                PAR_MIN,
+                &|(piece, at), imgs| {
+                    let b0 = at.0 / len.max(1);
+                    for (k, dst) in piece.chunks_exact_mut(len.max(1)).take(imgs).enumerate() {
+                        unpool.image(b0 + k, dst);
+                        for (c, plane) in dst
+                            .chunks_exact(unpool.ohw)
+                            .enumerate()
+                            .take(bits.len().min(og))
+                        {
+                            let s = crate::reduce::sum(plane);
+                            bits[(b0 + k) * og + c].store(s.to_bits(), Ordering::Relaxed);
+                        }
+                    }
+                },
+            );
+            if let Some(s) = sums.as_deref_mut() {
+                for (v, b) in s.iter_mut().zip(&bits) {
+                    *v = f64::from_bits(b.load(Ordering::Relaxed));
+                }
+            }
+            let dense = Dense { dy: &buf[..], len };
+            backward_images(dw, accumulate, Some(dx), None, x, w, &dense, og, g);
+            *cell.borrow_mut() = buf;
+        }),
+        dx => backward_images(
+            dw,
+            accumulate,
+            dx,
+            sums.as_deref_mut(),
+            x,
+            w,
+            &unpool,
+            og,
+            g,
+        ),
+    }
     if let (Some((db, acc)), Some(sums)) = (db, sums) {
         // bias_grad's order: per channel, the images' sums added in f64, then onto db.
         if !acc {
