@@ -173,7 +173,8 @@ function varOpts(p: Case['params']): ag.VarOptions {
  */
 const NOT_OPS: Record<string, string> = {
   unary: 'the generic form of the named activations, each of which has cases',
-  reluMask: "relu's derivative as a constant (no gradient of its own): relu's second-order cases and conv-pool-fusion.test.ts check it",
+  reluMask:
+    "relu's derivative as a constant (no gradient of its own): relu's second-order cases and conv-pool-fusion.test.ts check it",
   sliceScatter: "slice's backward: checked by slice's second-order cases",
   indexAdd: "indexSelect's backward: checked by its second-order cases",
   scatterAdd: "gather's backward: checked by its second-order cases",
