@@ -194,7 +194,7 @@ pub fn conv2d_pool_images_backward(
                     for (k, dst) in piece.chunks_exact_mut(len.max(1)).take(imgs).enumerate() {
                         unpool.image(b0 + k, dst);
                         for (c, plane) in dst
-                            .chunks_exact(unpool.ohw)
+                            .chunks_exact(unpool.ohw.max(1))
                             .enumerate()
                             .take(bits.len().min(og))
                         {
