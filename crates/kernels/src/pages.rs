@@ -1,11 +1,9 @@
-//! Transparent huge pages for long-lived large buffers (datasets, parameter and optimizer
+//! Transparent huge pages for long-lived large buffers (the parameter, gradient and optimizer
 //! arenas). With 4 KiB pages a training step's working set (the MLP's parameters, gradients
-//! and Adam moments are ~4 MB; a batch gathers rows from a 188 MB dataset) needs more TLB
-//! entries than the core has, and the page walks show in the memory-bound phases: glibc's
-//! `glibc.malloc.hugetlb=1` tunable (every large allocation advised) made the MLP step at
-//! batch 128 4–10% and the CNN's 2–10% faster on this kind of machine (2 cores, THP in
-//! `madvise` mode). The library cannot set a tunable after start, so it advises its own big
-//! buffers. A hint only: no value depends on it.
+//! and Adam moments are ~4 MB) needs more TLB entries than the core has, and the page walks
+//! show in the memory-bound phases (~5% of the MLP and CNN steps on this kind of machine: 2
+//! cores, THP in `madvise` mode; glibc's `glibc.malloc.hugetlb=1` tunable showed it first,
+//! but it cannot be set after start). A hint only: no value depends on it.
 
 /// Bytes in a huge page (x86-64 and aarch64 with 4 KiB base pages).
 pub const HUGE_PAGE: usize = 2 << 20;

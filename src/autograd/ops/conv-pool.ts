@@ -62,9 +62,12 @@ export function conv2dPoolWith(
         const gx = ctx.needs(0) ? ctx.target(0) : null;
         const gbias = B && ctx.needs(2) ? ctx.target(2) : null;
         if (!gw && !gx && !gbias) return;
+        const kb = kernels(be, work);
+        if (!kb.conv2dPoolImagesBackward)
+          throw new Error(`${fn}: the backend lost the fused kernel's backward since the forward`);
         // dx is written: adding into an earlier gradient goes through a scratch batch.
         const tmp = gx?.accumulate ? f32Pool.take(X.size) : null;
-        kernels(be, work).conv2dPoolImagesBackward?.(
+        kb.conv2dPoolImagesBackward(
           gw ? gw.data : null,
           gw ? gw.accumulate : false,
           gx ? (tmp ?? gx.data) : null,
