@@ -4,7 +4,9 @@
 // its batches through a `Batcher` of its own over the same Fashion-MNIST arrays: a seeded
 // shuffle per epoch (descent's `data.permutation`), full batches only, gathered into a reused
 // buffer. Each gets the same order, so in every round each implementation trains on the same
-// kind of batch; the gather (≈100 KB per batch) is part of every step, as it is in `fit`.
+// kind of batch; the gather (≈400 KB per batch of 128) is part of every step, as it is in
+// `fit`. descent's trainers gather with the library's `data.gatherRows` (what its datasets
+// use), tfjs's with a row-by-row copy from JS (`{ library: false }`).
 import { NETS } from './tfjs-train.mjs';
 
 /**
@@ -19,8 +21,10 @@ export function loadArrays(lib, { subset = false } = {}) {
 
 /** Full batches of `batch` samples in a seeded shuffled order, reshuffled at each pass. */
 export class Batcher {
-  constructor(lib, arrays, batch, seed = 1) {
+  constructor(lib, arrays, batch, seed = 1, { library = true } = {}) {
     this.lib = lib;
+    // Older checkouts (benchmarks/step-ab.mjs's baseline) have no gatherRows.
+    this.gatherRows = library ? lib.data.gatherRows : undefined;
     this.a = arrays;
     this.batch = batch;
     this.seed = seed;
@@ -40,11 +44,12 @@ export class Batcher {
       this.order = this.lib.data.permutation(this.a.n, this.seed + this.epoch);
     }
     const src = this.a;
-    for (let i = 0; i < this.batch; i++) {
-      const s = this.order[this.pos + i];
-      this.x.set(src.x.subarray(s * 784, s * 784 + 784), i * 784);
-      this.y[i] = src.y[s];
-    }
+    const rows = this.order.subarray(this.pos, this.pos + this.batch);
+    if (this.gatherRows) this.gatherRows(src.x, 784, rows, this.x);
+    else
+      for (let i = 0; i < this.batch; i++)
+        this.x.set(src.x.subarray(rows[i] * 784, rows[i] * 784 + 784), i * 784);
+    for (let i = 0; i < this.batch; i++) this.y[i] = src.y[rows[i]];
     this.pos += this.batch;
     return this;
   }

@@ -118,7 +118,7 @@ export async function runLayers(ctx, arrays, nets) {
       if (why && whyPredict) continue;
       try {
         await use(impl);
-        const batcher = new Batcher(lib, arrays.train, net.batch, SEED);
+        const batcher = new Batcher(lib, arrays.train, net.batch, SEED, { library: false });
         if (impl === 'wasm-manual') {
           const tr = makeTfjsTrainer(t.tf, net, { variant: 'manual', seed: SEED });
           cleanup.push([impl, () => tr.dispose()]);

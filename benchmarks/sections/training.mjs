@@ -391,7 +391,7 @@ async function stepCell(ctx, base, batch, arrays, [torch, torch1], peak, peakGem
         if (!(await useTfBackend(t, be))) throw new Error(`tf.setBackend('${be}') failed`);
         const tr = makeTfjsTrainer(t.tf, net, { variant: 'manual', seed: SEED });
         tfs.push([be, tr]);
-        const b = new Batcher(lib, arrays.train, batch, SEED);
+        const b = new Batcher(lib, arrays.train, batch, SEED, { library: false });
         losses[name] = [];
         impls.push({
           name,

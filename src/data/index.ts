@@ -15,6 +15,7 @@ export {
   loadFashionMnist,
   locateFashionMnist,
 } from './fashion-mnist.js';
+export { gatherRows } from './gather-rows.js';
 export {
   encodeIdx,
   IDX_MAX_BYTES,

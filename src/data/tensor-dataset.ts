@@ -13,6 +13,7 @@ import type { Target } from '../nn/loss.js';
 import { numel, shapeStr, type Tensor } from '../nn/tensor.js';
 import { Rng } from '../random.js';
 import { type Batch, type BatchOptions, batchOptions, type Dataset } from './dataset.js';
+import { gatherRowsUnchecked } from './gather-rows.js';
 
 /** Options of {@link TensorDataset}. */
 export interface TensorDatasetOptions {
@@ -391,9 +392,10 @@ export class TensorDataset implements Dataset {
     for (let start = 0; start < n; start += bs) {
       const size = Math.min(bs, n - start);
       if (size < bs && dropLast) return;
+      const rows = order.subarray(start, start + size);
+      if (d > 0) gatherRowsUnchecked(src, d, rows, xBuf.subarray(0, size * d));
       for (let b = 0; b < size; b++) {
-        const s = order[start + b];
-        xBuf.set(src.subarray(s * d, (s + 1) * d), b * d);
+        const s = rows[b];
         if (classes) yBuf[b] = (this.y as Int32Array)[s];
         else yBuf.set((this.y as Tensor).data.subarray(s * t, (s + 1) * t), b * t);
       }

@@ -5,6 +5,7 @@
  */
 import { count, describe, f32, noMoreArgs } from '../backend/validate.js';
 import { type Batch, type BatchOptions, batchOptions, type Dataset } from '../data/dataset.js';
+import { gatherRowsUnchecked } from '../data/gather-rows.js';
 import type { Target } from '../nn/loss.js';
 import { numel, shapeStr, type Tensor } from '../nn/tensor.js';
 import { Rng } from '../random.js';
@@ -209,9 +210,11 @@ export class MemoryDataset implements Dataset {
         b = { x: { data: xs, shape: [rows, ...this.inputShape] }, y, size: rows };
         cache.set(rows, b);
       }
+      const picked = order?.subarray(start, start + rows);
+      if (picked && ss > 0) gatherRowsUnchecked(this.x, ss, picked, b.x.data);
+      else b.x.data.set(this.x.subarray(start * ss, (start + rows) * ss));
       for (let r = 0; r < rows; r++) {
-        const s = order ? order[start + r] : start + r;
-        b.x.data.set(this.x.subarray(s * ss, (s + 1) * ss), r * ss);
+        const s = picked ? picked[r] : start + r;
         if (ts === 1) this.yBuf[r] = this.y[s];
         else this.yBuf.set(this.y.subarray(s * ts, (s + 1) * ts), r * ts);
       }
