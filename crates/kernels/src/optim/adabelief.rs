@@ -24,7 +24,6 @@ struct Consts {
 }
 
 simd_fn! {
-    #[narrow] // √ and ÷ per element: see simd_fn!
     fn serial<S>(s, c: Consts, p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]) {
         let (nlr, b1, omb1) = (s.splat(c.neg_lr), s.splat(c.b1), s.splat(c.one_minus_b1));
         let (b2, omb2, wd) = (s.splat(c.b2), s.splat(c.one_minus_b2), s.splat(c.wd));

@@ -17,7 +17,6 @@ pub struct AdadeltaParams {
 }
 
 simd_fn! {
-    #[narrow] // √ and ÷ per element: see simd_fn!
     fn adadelta_serial<S>(s, o: AdadeltaParams, p: &mut [f32], g: &[f32], sq: &mut [f32], acc: &mut [f32]) {
         let (rho, omr) = (s.splat(o.rho as f32), s.splat((1.0 - o.rho) as f32));
         let (eps, nlr) = (s.splat(o.eps as f32), s.splat(-o.lr as f32));

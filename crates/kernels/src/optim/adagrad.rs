@@ -19,7 +19,6 @@ pub struct AdagradParams {
 }
 
 simd_fn! {
-    #[narrow] // √ and ÷ per element: see simd_fn!
     fn adagrad_serial<S>(s, o: AdagradParams, p: &mut [f32], g: &[f32], sum: &mut [f32]) {
         // clr in f64 as PyTorch computes it in Python; `value=-clr` becomes an f32 scalar.
         let nclr = s.splat((-(o.lr / (1.0 + (o.step - 1.0) * o.lr_decay))) as f32);

@@ -71,7 +71,6 @@ struct Views<'a> {
 }
 
 simd_fn! {
-    #[narrow] // √ and ÷ per element: see simd_fn!
     fn adam_serial<S>(s, c: Scalars, maximize: bool, x: Views<'_>) {
         let Views { p, g, m, v, vmax } = x;
         let (decay, wd) = (s.splat(c.decay), s.splat(c.wd));

@@ -32,7 +32,6 @@ struct Consts {
 type States<'a> = (&'a mut [f32], &'a mut [f32], &'a mut [f32], &'a mut [f32]);
 
 simd_fn! {
-    #[narrow] // √ and ÷ per element: see simd_fn!
     fn serial<S>(s, c: Consts, p: &mut [f32], g: &[f32], st: States<'_>) {
         let (m, v, nn, prev) = st;
         let (nlr, b1, omb1) = (s.splat(c.neg_lr), s.splat(c.b1), s.splat(c.one_minus_b1));

@@ -29,7 +29,6 @@ pub struct NadamParams {
 }
 
 simd_fn! {
-    #[narrow] // √ and ÷ per element: see simd_fn!
     fn nadam_serial<S>(s, o: NadamParams, p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]) {
         let w = (1.0 - o.beta1) as f32;
         let (b2, omb2) = (s.splat(o.beta2 as f32), s.splat((1.0 - o.beta2) as f32));

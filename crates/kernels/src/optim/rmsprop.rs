@@ -23,7 +23,6 @@ pub struct RmspropParams {
 }
 
 simd_fn! {
-    #[narrow] // √ and ÷ per element: see simd_fn!
     fn rmsprop_serial<S>(
         s,
         o: RmspropParams,

@@ -56,7 +56,6 @@ simd_fn! {
 }
 
 simd_fn! {
-    #[narrow] // √ and ÷ per element: see simd_fn!
     fn adamw_serial<S>(s, c: Consts, y: &mut [f32], g: &[f32], z: &mut [f32], v: &mut [f32]) {
         let (nlr, coef, wd) = (s.splat(-c.lr), s.splat(c.coef), s.splat(c.wd));
         let (cw, omc, small) = (s.splat(c.c), s.splat(1.0 - c.c), c.c.abs() < 0.5);

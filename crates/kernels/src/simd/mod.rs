@@ -96,30 +96,25 @@ pub trait Simd: Copy + Send + Sync + 'static {
 /// compiled with those features too (a closure defined in a plain helper is not, and its
 /// intrinsics become calls). Helpers called from the body must be `#[inline(always)]` and
 /// must not define SIMD closures themselves.
-///
-/// `simd_fn! { #[narrow] fn … }` runs the 256-bit body on AVX-512 CPUs too. It is for loops
-/// bound by the divide/square-root unit (the optimizers with a per-element √): on Sapphire
-/// Rapids they ran 5–10% faster with ymm than with zmm registers at 64K and 1M parameters,
-/// as gcc's default `-mprefer-vector-width=256` also has it. Lanes compute the same IEEE
-/// operations either way, so the bits do not change.
 #[macro_export]
 macro_rules! simd_fn {
-    (#[narrow] $($rest:tt)*) => { $crate::simd_fn!(@body [narrow] $($rest)*); };
-    (@body [$width:ident] $(#[$meta:meta])* $vis:vis fn $name:ident<$S:ident>($s:ident $(, $arg:ident : $ty:ty)* $(,)?) $(-> $ret:ty)? $body:block) => {
+    ($(#[$meta:meta])* $vis:vis fn $name:ident<$S:ident>($s:ident $(, $arg:ident : $ty:ty)* $(,)?) $(-> $ret:ty)? $body:block) => {
         $(#[$meta])*
         #[allow(clippy::too_many_arguments)]
         $vis fn $name($($arg: $ty),*) $(-> $ret)? {
             #[cfg(target_arch = "x86_64")]
             {
+                #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx2,fma,bmi1,bmi2,lzcnt,popcnt")]
+                #[allow(clippy::too_many_arguments, unused_unsafe)]
+                unsafe fn avx512<$S: $crate::simd::Simd>($s: $S $(, $arg: $ty)*) $(-> $ret)? $body
                 #[target_feature(enable = "avx2,fma,bmi1,bmi2,lzcnt,popcnt")]
                 #[allow(clippy::too_many_arguments, unused_unsafe)]
                 unsafe fn avx2<$S: $crate::simd::Simd>($s: $S $(, $arg: $ty)*) $(-> $ret)? $body
-                $crate::simd_fn!(@avx512 [$width] ($S, $s, ($($arg: $ty),*), ($($ret)?), $body));
-                // SAFETY: `level()` never reports more than the CPU supports, an AVX-512 level
-                // includes AVX2 and FMA, and the tokens are created only for those sets.
                 match $crate::simd::level() {
+                    // SAFETY: `level()` never reports more than the CPU supports, and the
+                    // tokens are created only for the detected instruction set.
                     $crate::simd::Level::Avx512 => {
-                        return $crate::simd_fn!(@call512 [$width] ($($arg),*))
+                        return unsafe { avx512($crate::simd::Avx512::new_unchecked() $(, $arg)*) }
                     }
                     $crate::simd::Level::Avx2 => {
                         return unsafe { avx2($crate::simd::Avx2::new_unchecked() $(, $arg)*) }
@@ -151,17 +146,4 @@ macro_rules! simd_fn {
             scalar($crate::simd::Scalar $(, $arg)*)
         }
     };
-    (@avx512 [wide] ($S:ident, $s:ident, ($($arg:ident : $ty:ty),*), ($($ret:ty)?), $body:block)) => {
-        #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx2,fma,bmi1,bmi2,lzcnt,popcnt")]
-        #[allow(clippy::too_many_arguments, unused_unsafe)]
-        unsafe fn avx512<$S: $crate::simd::Simd>($s: $S $(, $arg: $ty)*) $(-> $ret)? $body
-    };
-    (@avx512 [narrow] $($rest:tt)*) => {};
-    (@call512 [wide] ($($arg:ident),*)) => {
-        unsafe { avx512($crate::simd::Avx512::new_unchecked() $(, $arg)*) }
-    };
-    (@call512 [narrow] ($($arg:ident),*)) => {
-        unsafe { avx2($crate::simd::Avx2::new_unchecked() $(, $arg)*) }
-    };
-    ($($rest:tt)*) => { $crate::simd_fn!(@body [wide] $($rest)*); };
 }
