@@ -71,6 +71,19 @@ describe('gatherRows checks', () => {
       expect(t).toEqual(copy);
     });
 
+  it('refuses an out over the indices on every backend (the JS copy would read what it wrote)', () => {
+    const buf = new ArrayBuffer(4 * 4);
+    const idx = new Int32Array(buf, 0, 1); // [0]
+    const out = new Float32Array(buf, 0, 3); // starts on idx[0]
+    for (const be of ['js', 'native', 'wasm'] as BackendName[]) {
+      setBackend(be);
+      expect(() => gatherRows(table(1, 3), 3, idx, out)).toThrow(
+        /gatherRows: argument out overlaps indices/,
+      );
+      expect(Array.from(idx)).toEqual([0]);
+    }
+  });
+
   it('refuses a bad out before writing it', () => {
     const out = new Float32Array(6).fill(7);
     expect(() => gatherRows(t, 3, new Int32Array([0, 9]), out)).toThrow(/indices\[1\]/);

@@ -47,6 +47,7 @@ export function gatherRows(
     f32(fn, 'out', out);
     lengthIs(fn, 'out', out, want, 'indices × rowLength');
     noOverlap(fn, 'out', out, 'table', table, false);
+    noOverlap(fn, 'out', out, 'indices', indices, false);
   }
   gatherRowsUnchecked(table, rowLength, indices, out);
   return out;
