@@ -70,25 +70,81 @@ struct Views<'a> {
     vmax: Option<&'a mut [f32]>,
 }
 
+/// Below this 1 − β1, m − (1 − β1)·m for a subnormal m is not always exact in f64, and the
+/// moments are not routed (β1 > 0.992 keeps the assists).
+const ROUTE_MIN_OMB1: f32 = 1.0 / 128.0;
+
+/// 2⁶⁴ and 2⁻⁶⁴, and the smallest step size whose 2⁻⁶⁴ multiple is normal (2⁻⁶²).
+const SCALE_UP: f32 = 18_446_744_073_709_551_616.0;
+const SCALE_DOWN: f32 = 1.0 / SCALE_UP;
+const ROUTE_MIN_STEP: f32 = 4.0 * f32::MIN_POSITIVE * SCALE_UP;
+
+/// (p, g, m, v, vmax, amsgrad) -> (p, m, v, vmax), out of line.
+type RoutedStep<'a, V> = dyn Fn(V, V, V, V, V, bool) -> (V, V, V, V) + 'a;
+
 simd_fn! {
-    fn adam_serial<S>(s, c: Scalars, maximize: bool, x: Views<'_>) {
+    fn adam_serial<S>(s, c: Scalars, maximize: bool, route: bool, x: Views<'_>) {
         let Views { p, g, m, v, vmax } = x;
         let (decay, wd) = (s.splat(c.decay), s.splat(c.wd));
         let (omb1, b2, omb2) = (s.splat(c.one_minus_b1), s.splat(c.b2), s.splat(c.one_minus_b2));
         let (nss, bc2s, eps) = (s.splat(c.neg_step_size), s.splat(c.bc2_sqrt), s.splat(c.eps));
         let has_wd = c.wd != 0.0;
         let has_decay = c.decay != 1.0;
+        // 2⁻⁶⁴·step must stay normal for the scaled product below to be exact.
+        let route = route
+            && S::SLOW_SUBNORMALS
+            && c.one_minus_b1 >= ROUTE_MIN_OMB1
+            && (c.neg_step_size == 0.0 || c.neg_step_size.abs() >= ROUTE_MIN_STEP);
+        let (up, nss_down) = (s.splat(SCALE_UP), s.splat(c.neg_step_size * SCALE_DOWN));
+        let zero = s.zero();
         crate::unswitch!([maximize, has_wd, has_decay], [], {
             // (p, g, m, v, vmax) -> (p, m, v, vmax); without AMSGrad, vmax is v.
-            let step = |pv: S::V, gv: S::V, mv: S::V, vv: S::V, xv: S::V, amsgrad: bool| {
-                let gv = if maximize { s.neg(gv) } else { gv };
-                let pv = if has_decay { s.mul(pv, decay) } else { pv };
-                let gv = if has_wd { s.fma(wd, pv, gv) } else { gv };
+            let plain = |pv: S::V, gv: S::V, mv: S::V, vv: S::V, xv: S::V, amsgrad: bool| {
                 let mv = s.fma(omb1, s.sub(gv, mv), mv);
                 let vv = s.fma(omb2, s.mul(gv, gv), s.mul(b2, vv));
                 let xv = if amsgrad { s.max(xv, vv) } else { vv };
                 let denom = s.add(s.div(s.sqrt(xv), bc2s), eps);
                 (s.fma(nss, s.div(mv, denom), pv), mv, vv, xv)
+            };
+            // The same roundings with subnormal lanes kept away from the f32 mul, fma, sqrt
+            // and div (each would cost an assist): those lanes take the f64 form, equal bit for
+            // bit (see the `*_f64` operations), the others see a zero. Called through `dyn`
+            // so that it stays out of line and the common path inlined.
+            let routed: &RoutedStep<'_, S::V> = &|pv, gv, mv, vv, xv, amsgrad| {
+                let g0 = s.eq(gv, zero);
+                // m + (1−β1)(0 − m) = m − (1−β1)·m, exact in f64 for 1−β1 ≥ 2⁻⁷ (the bits of m
+                // and of (1−β1)·m span at most 53).
+                let rm = s.and_m(s.is_subnormal(mv), g0);
+                let mz = s.zero_lanes(rm, mv);
+                let mv = s.select(rm, s.fma_f64(omb1, s.neg(mv), mv), s.fma(omb1, s.sub(gv, mz), mz));
+                // β2·v + (1−β2)·0: the product is exact in f64; adding the +0 keeps the fma's sign.
+                let gg = s.mul(gv, gv);
+                let rv = s.and_m(s.is_subnormal(vv), g0);
+                let vz = s.zero_lanes(rv, vv);
+                let vv = s.select(rv, s.add(s.mul_f64(b2, vv), s.mul(omb2, gg)), s.fma(omb2, gg, s.mul(b2, vz)));
+                let xv = if amsgrad { s.max(xv, vv) } else { vv };
+                let rx = s.is_subnormal(xv);
+                let root = s.select(rx, s.sqrt_f64(xv), s.sqrt(s.zero_lanes(rx, xv)));
+                let denom = s.add(s.div(root, bc2s), eps);
+                let rq = s.is_subnormal(mv);
+                let q = s.select(rq, s.div_f64(mv, denom), s.div(s.zero_lanes(rq, mv), denom));
+                // A subnormal q (m stuck at a few ulps of 2⁻¹⁴⁹ over √v ≪ 1) meets the step
+                // size as 2⁶⁴·q and 2⁻⁶⁴·step: both exact, the same product, no assist.
+                let sq = s.is_subnormal(q);
+                let q = s.select(sq, s.mul_f64(q, up), q);
+                (s.fma(s.select(sq, nss_down, nss), q, pv), mv, vv, xv)
+            };
+            let step = |pv: S::V, gv: S::V, mv: S::V, vv: S::V, xv: S::V, amsgrad: bool| {
+                let gv = if maximize { s.neg(gv) } else { gv };
+                let pv = if has_decay { s.mul(pv, decay) } else { pv };
+                let gv = if has_wd { s.fma(wd, pv, gv) } else { gv };
+                let sub = s.or_m(s.is_subnormal(mv), s.is_subnormal(vv));
+                let sub = if amsgrad { s.or_m(sub, s.is_subnormal(xv)) } else { sub };
+                if route && s.any(sub) {
+                    routed(pv, gv, mv, vv, xv, amsgrad)
+                } else {
+                    plain(pv, gv, mv, vv, xv, amsgrad)
+                }
             };
             match vmax {
                 None => stream(s, [g], [p, m, v], |[gv], [pv, mv, vv]| {
@@ -126,10 +182,25 @@ pub fn adam_step(
     if let Some(x) = &vmax {
         assert_eq!(x.len(), n, "adam_step: max_exp_avg_sq length");
     }
+    adam_step_routed(o, true, p, g, m, v, vmax);
+}
+
+/// [`adam_step`], choosing whether subnormal lanes take the f64 route (tests compare both).
+#[doc(hidden)]
+pub fn adam_step_routed(
+    o: AdamParams,
+    route: bool,
+    p: &mut [f32],
+    g: &[f32],
+    m: &mut [f32],
+    v: &mut [f32],
+    vmax: Option<&mut [f32]>,
+) {
+    let n = p.len();
     let c = Scalars::new(&o);
     let maximize = o.maximize;
     for_chunks((p, g, m, v, vmax), n, PAR_MIN, &|(p, g, m, v, vmax)| {
-        adam_serial(c, maximize, Views { p, g, m, v, vmax })
+        adam_serial(c, maximize, route, Views { p, g, m, v, vmax })
     });
 }
 

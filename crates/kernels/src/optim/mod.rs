@@ -25,7 +25,7 @@ mod stream;
 mod trust;
 mod yogi;
 
-pub use adam::{adam_step, AdamParams};
+pub use adam::{adam_step, adam_step_routed, AdamParams};
 pub use sgd::{sgd_step, SgdParams};
 
 /// Below this many parameters a step runs on one thread (thread wake-up costs more);

@@ -144,6 +144,36 @@ impl Simd for Avx2 {
     fn select(self, m: __m256, a: __m256, b: __m256) -> __m256 {
         unsafe { _mm256_blendv_ps(b, a, m) }
     }
+    const SLOW_SUBNORMALS: bool = true;
+    #[inline(always)]
+    fn zero_lanes(self, m: __m256, a: __m256) -> __m256 {
+        unsafe { opaque(self.select(m, self.zero(), a)) }
+    }
+    #[inline(always)]
+    fn any(self, m: __m256) -> bool {
+        unsafe { _mm256_movemask_ps(m) != 0 }
+    }
+    #[inline(always)]
+    fn mul_f64(self, a: __m256, b: __m256) -> __m256 {
+        unsafe { wide2(a, b, |x, y| _mm256_mul_pd(x, y)) }
+    }
+    #[inline(always)]
+    fn div_f64(self, a: __m256, b: __m256) -> __m256 {
+        unsafe { wide2(a, b, |x, y| _mm256_div_pd(x, y)) }
+    }
+    #[inline(always)]
+    fn sqrt_f64(self, a: __m256) -> __m256 {
+        unsafe { wide2(a, a, |x, _| _mm256_sqrt_pd(x)) }
+    }
+    #[inline(always)]
+    fn fma_f64(self, a: __m256, b: __m256, c: __m256) -> __m256 {
+        unsafe {
+            let (c0, c1) = halves(c);
+            let (a0, a1) = halves(a);
+            let (b0, b1) = halves(b);
+            join(_mm256_fmadd_pd(a0, b0, c0), _mm256_fmadd_pd(a1, b1, c1))
+        }
+    }
     #[inline(always)]
     fn reduce_add(self, v: __m256) -> f32 {
         unsafe {
@@ -162,4 +192,42 @@ impl Simd for Avx2 {
             _mm_cvtss_f32(s)
         }
     }
+}
+
+/// The two f64 halves of `a` (exact; no assist for subnormal lanes).
+#[inline(always)]
+unsafe fn halves(a: __m256) -> (__m256d, __m256d) {
+    unsafe {
+        (
+            _mm256_cvtps_pd(_mm256_castps256_ps128(a)),
+            _mm256_cvtps_pd(_mm256_extractf128_ps::<1>(a)),
+        )
+    }
+}
+
+/// `lo` and `hi` rounded to f32 and put back together.
+#[inline(always)]
+unsafe fn join(lo: __m256d, hi: __m256d) -> __m256 {
+    unsafe { _mm256_set_m128(_mm256_cvtpd_ps(hi), _mm256_cvtpd_ps(lo)) }
+}
+
+/// `f` on the f64 halves of `a` and `b`, rounded back to f32.
+#[inline(always)]
+unsafe fn wide2(a: __m256, b: __m256, f: impl Fn(__m256d, __m256d) -> __m256d) -> __m256 {
+    unsafe {
+        let (a0, a1) = halves(a);
+        let (b0, b1) = halves(b);
+        join(f(a0, b0), f(a1, b1))
+    }
+}
+
+/// `z`, through an empty asm block the optimizer cannot see into.
+#[target_feature(enable = "avx")]
+#[inline]
+unsafe fn opaque(mut z: __m256) -> __m256 {
+    // SAFETY: the template is empty; it reads and writes only `z`'s register.
+    unsafe {
+        core::arch::asm!("/* {0} */", inout(ymm_reg) z, options(pure, nomem, nostack, preserves_flags))
+    };
+    z
 }

@@ -152,6 +152,36 @@ impl Simd for Avx512 {
     fn select(self, m: __mmask16, a: __m512, b: __m512) -> __m512 {
         unsafe { _mm512_mask_blend_ps(m, b, a) }
     }
+    const SLOW_SUBNORMALS: bool = true;
+    #[inline(always)]
+    fn zero_lanes(self, m: __mmask16, a: __m512) -> __m512 {
+        unsafe { opaque(self.select(m, self.zero(), a)) }
+    }
+    #[inline(always)]
+    fn any(self, m: __mmask16) -> bool {
+        m != 0
+    }
+    #[inline(always)]
+    fn mul_f64(self, a: __m512, b: __m512) -> __m512 {
+        unsafe { wide2(a, b, |x, y| _mm512_mul_pd(x, y)) }
+    }
+    #[inline(always)]
+    fn div_f64(self, a: __m512, b: __m512) -> __m512 {
+        unsafe { wide2(a, b, |x, y| _mm512_div_pd(x, y)) }
+    }
+    #[inline(always)]
+    fn sqrt_f64(self, a: __m512) -> __m512 {
+        unsafe { wide2(a, a, |x, _| _mm512_sqrt_pd(x)) }
+    }
+    #[inline(always)]
+    fn fma_f64(self, a: __m512, b: __m512, c: __m512) -> __m512 {
+        unsafe {
+            let (c0, c1) = halves(c);
+            let (a0, a1) = halves(a);
+            let (b0, b1) = halves(b);
+            join(_mm512_fmadd_pd(a0, b0, c0), _mm512_fmadd_pd(a1, b1, c1))
+        }
+    }
     #[inline(always)]
     fn reduce_add(self, v: __m512) -> f32 {
         unsafe {
@@ -172,4 +202,47 @@ impl Simd for Avx512 {
             _mm_cvtss_f32(s)
         }
     }
+}
+
+/// The two f64 halves of `a` (exact; no assist for subnormal lanes).
+#[inline(always)]
+unsafe fn halves(a: __m512) -> (__m512d, __m512d) {
+    unsafe {
+        (
+            _mm512_cvtps_pd(_mm512_castps512_ps256(a)),
+            _mm512_cvtps_pd(_mm512_extractf32x8_ps::<1>(a)),
+        )
+    }
+}
+
+/// `lo` and `hi` rounded to f32 and put back together.
+#[inline(always)]
+unsafe fn join(lo: __m512d, hi: __m512d) -> __m512 {
+    unsafe {
+        _mm512_insertf32x8::<1>(
+            _mm512_castps256_ps512(_mm512_cvtpd_ps(lo)),
+            _mm512_cvtpd_ps(hi),
+        )
+    }
+}
+
+/// `f` on the f64 halves of `a` and `b`, rounded back to f32.
+#[inline(always)]
+unsafe fn wide2(a: __m512, b: __m512, f: impl Fn(__m512d, __m512d) -> __m512d) -> __m512 {
+    unsafe {
+        let (a0, a1) = halves(a);
+        let (b0, b1) = halves(b);
+        join(f(a0, b0), f(a1, b1))
+    }
+}
+
+/// `z`, through an empty asm block the optimizer cannot see into.
+#[target_feature(enable = "avx512f")]
+#[inline]
+unsafe fn opaque(mut z: __m512) -> __m512 {
+    // SAFETY: the template is empty; it reads and writes only `z`'s register.
+    unsafe {
+        core::arch::asm!("/* {0} */", inout(zmm_reg) z, options(pure, nomem, nostack, preserves_flags))
+    };
+    z
 }

@@ -88,6 +88,72 @@ pub trait Simd: Copy + Send + Sync + 'static {
     fn zero(self) -> Self::V {
         self.splat(0.0)
     }
+
+    /// Whether mul, fma, div and sqrt take a microcode assist when a lane is subnormal (x86:
+    /// ~40 ns a vector against ~1-3, `benchmarks/c/subnormal.c`), so that kernels whose state
+    /// decays into that range route such lanes through the `*_f64` operations below.
+    const SLOW_SUBNORMALS: bool = false;
+    /// Lanes holding a nonzero subnormal. By comparison, which takes no assist and, under
+    /// DAZ (`DESCENT_FLUSH_DENORMAL=1`), sees subnormals as zero, as the arithmetic then does.
+    #[inline(always)]
+    fn is_subnormal(self, a: Self::V) -> Self::M {
+        let x = self.abs(a);
+        self.and_m(
+            self.lt(x, self.splat(f32::MIN_POSITIVE)),
+            self.gt(x, self.zero()),
+        )
+    }
+    /// `m ? 0 : a` per lane, opaque to the optimizer: the zero is really computed with. An
+    /// ordinary select whose masked lanes are later overwritten is folded away by LLVM (the
+    /// lane is "don't care"), which would hand the subnormal back to the slow instruction.
+    #[inline(always)]
+    fn zero_lanes(self, m: Self::M, a: Self::V) -> Self::V {
+        self.select(m, self.zero(), a)
+    }
+    /// Whether any lane of `m` is set.
+    #[inline(always)]
+    fn any(self, m: Self::M) -> bool {
+        self.reduce_max(self.select(m, self.splat(1.0), self.zero())) > 0.0
+    }
+    /// `a·b` in f64, rounded once to f32: the f32 product (exact in f64), without the assist a
+    /// subnormal operand costs the f32 instruction (conversions take none).
+    #[inline(always)]
+    fn mul_f64(self, a: Self::V, b: Self::V) -> Self::V {
+        lanewise::<Self, 2>(self, [a, b], |[x, y]| x * y)
+    }
+    /// `a / b` in f64, rounded once to f32: the f32 quotient, double rounding being innocuous
+    /// for division and square root from 53 ≥ 2·24 + 2 bits (Figueroa, "When is double
+    /// rounding innocuous?", SIGNUM Newsletter 30(3), 1995).
+    #[inline(always)]
+    fn div_f64(self, a: Self::V, b: Self::V) -> Self::V {
+        lanewise::<Self, 2>(self, [a, b], |[x, y]| x / y)
+    }
+    /// `√a` in f64, rounded once to f32: the f32 square root (see [`Self::div_f64`]).
+    #[inline(always)]
+    fn sqrt_f64(self, a: Self::V) -> Self::V {
+        lanewise::<Self, 1>(self, [a], |[x]| x.sqrt())
+    }
+    /// `a·b + c` in f64, rounded once to f32: the f32 fma only where `a·b + c` is exact in f64,
+    /// which the caller must ensure.
+    #[inline(always)]
+    fn fma_f64(self, a: Self::V, b: Self::V, c: Self::V) -> Self::V {
+        lanewise::<Self, 3>(self, [a, b, c], |[x, y, z]| x.mul_add(y, z))
+    }
+}
+
+/// `f` on each lane in f64, rounded to f32: the `*_f64` operations where an instruction set
+/// has no faster form (they are only needed where [`Simd::SLOW_SUBNORMALS`] is set).
+#[inline(always)]
+fn lanewise<S: Simd, const K: usize>(s: S, x: [S::V; K], f: impl Fn([f64; K]) -> f64) -> S::V {
+    let mut lanes = [[0f32; MAX_LANES]; K];
+    for (l, v) in lanes.iter_mut().zip(x) {
+        s.store(l, v);
+    }
+    let mut out = [0f32; MAX_LANES];
+    for (i, o) in out.iter_mut().enumerate().take(S::LANES) {
+        *o = f(core::array::from_fn(|k| f64::from(lanes[k][i]))) as f32;
+    }
+    s.load(&out)
 }
 
 /// Defines `pub fn name(args) -> ret` that runs `body` with the best instruction set the
