@@ -5,6 +5,7 @@
 //! p -= (lr / (1-β1^t)) · m / (√v̂ / √(1-β2^t) + ε).
 
 use super::stream::stream;
+use super::subnormal::{route_for, scalable, scaled_fma, SCALE_DOWN};
 use super::PAR_MIN;
 use crate::parallel::for_chunks;
 use crate::simd_fn;
@@ -74,11 +75,6 @@ struct Views<'a> {
 /// moments are not routed (β1 > 0.992 keeps the assists).
 const ROUTE_MIN_OMB1: f32 = 1.0 / 128.0;
 
-/// 2⁶⁴ and 2⁻⁶⁴, and the smallest step size whose 2⁻⁶⁴ multiple is normal (2⁻⁶²).
-const SCALE_UP: f32 = 18_446_744_073_709_551_616.0;
-const SCALE_DOWN: f32 = 1.0 / SCALE_UP;
-const ROUTE_MIN_STEP: f32 = 4.0 * f32::MIN_POSITIVE * SCALE_UP;
-
 /// (p, g, m, v, vmax, amsgrad) -> (p, m, v, vmax), out of line.
 type RoutedStep<'a, V> = dyn Fn(V, V, V, V, V, bool) -> (V, V, V, V) + 'a;
 
@@ -90,12 +86,11 @@ simd_fn! {
         let (nss, bc2s, eps) = (s.splat(c.neg_step_size), s.splat(c.bc2_sqrt), s.splat(c.eps));
         let has_wd = c.wd != 0.0;
         let has_decay = c.decay != 1.0;
-        // 2⁻⁶⁴·step must stay normal for the scaled product below to be exact.
         let route = route
-            && S::SLOW_SUBNORMALS
+            && route_for::<S>()
             && c.one_minus_b1 >= ROUTE_MIN_OMB1
-            && (c.neg_step_size == 0.0 || c.neg_step_size.abs() >= ROUTE_MIN_STEP);
-        let (up, nss_down) = (s.splat(SCALE_UP), s.splat(c.neg_step_size * SCALE_DOWN));
+            && scalable(c.neg_step_size);
+        let nss_down = s.splat(c.neg_step_size * SCALE_DOWN);
         let zero = s.zero();
         crate::unswitch!([maximize, has_wd, has_decay], [], {
             // (p, g, m, v, vmax) -> (p, m, v, vmax); without AMSGrad, vmax is v.
@@ -107,9 +102,8 @@ simd_fn! {
                 (s.fma(nss, s.div(mv, denom), pv), mv, vv, xv)
             };
             // The same roundings with subnormal lanes kept away from the f32 mul, fma, sqrt
-            // and div (each would cost an assist): those lanes take the f64 form, equal bit for
-            // bit (see the `*_f64` operations), the others see a zero. Called through `dyn`
-            // so that it stays out of line and the common path inlined.
+            // and div (optim/subnormal.rs). Called through `dyn` so that it stays out of line
+            // and the common path inlined.
             let routed: &RoutedStep<'_, S::V> = &|pv, gv, mv, vv, xv, amsgrad| {
                 let g0 = s.eq(gv, zero);
                 // m + (1−β1)(0 − m) = m − (1−β1)·m, exact in f64 for 1−β1 ≥ 2⁻⁷ (the bits of m
@@ -128,11 +122,8 @@ simd_fn! {
                 let denom = s.add(s.div(root, bc2s), eps);
                 let rq = s.is_subnormal(mv);
                 let q = s.select(rq, s.div_f64(mv, denom), s.div(s.zero_lanes(rq, mv), denom));
-                // A subnormal q (m stuck at a few ulps of 2⁻¹⁴⁹ over √v ≪ 1) meets the step
-                // size as 2⁶⁴·q and 2⁻⁶⁴·step: both exact, the same product, no assist.
-                let sq = s.is_subnormal(q);
-                let q = s.select(sq, s.mul_f64(q, up), q);
-                (s.fma(s.select(sq, nss_down, nss), q, pv), mv, vv, xv)
+                // q is subnormal where m is stuck at a few ulps of 2⁻¹⁴⁹ and √v ≪ 1.
+                (scaled_fma(s, nss, nss_down, q, pv), mv, vv, xv)
             };
             let step = |pv: S::V, gv: S::V, mv: S::V, vv: S::V, xv: S::V, amsgrad: bool| {
                 let gv = if maximize { s.neg(gv) } else { gv };

@@ -22,11 +22,12 @@ mod rprop;
 mod schedule_free;
 mod sgd;
 mod stream;
+mod subnormal;
 mod trust;
 mod yogi;
 
 pub use adam::{adam_step, adam_step_routed, AdamParams};
-pub use sgd::{sgd_step, SgdParams};
+pub use sgd::{sgd_step, sgd_step_routed, SgdParams};
 
 /// Below this many parameters a step runs on one thread (thread wake-up costs more);
 /// measured: 2 threads win from 32K parameters, break even at 16K. The light kernels (SGD,

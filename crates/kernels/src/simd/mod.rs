@@ -93,8 +93,7 @@ pub trait Simd: Copy + Send + Sync + 'static {
     /// ~40 ns a vector against ~1-3, `benchmarks/c/subnormal.c`), so that kernels whose state
     /// decays into that range route such lanes through the `*_f64` operations below.
     const SLOW_SUBNORMALS: bool = false;
-    /// Lanes holding a nonzero subnormal. By comparison, which takes no assist and, under
-    /// DAZ (`DESCENT_FLUSH_DENORMAL=1`), sees subnormals as zero, as the arithmetic then does.
+    /// Lanes holding a nonzero subnormal (by comparisons, which take no assist).
     #[inline(always)]
     fn is_subnormal(self, a: Self::V) -> Self::M {
         let x = self.abs(a);

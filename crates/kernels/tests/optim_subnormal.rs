@@ -1,10 +1,11 @@
-//! Adam's f64 route for subnormal lanes (optim/adam.rs) changes speed, never bits: at every
-//! instruction set, steps with and without the route give the same parameters and moments,
-//! over lanes mixing subnormal, tiny, normal, zero, infinite and NaN values and every option.
+//! The exact routes for subnormal state (optim/subnormal.rs) change speed, never bits: at
+//! every instruction set, Adam and SGD steps with and without the route give the same
+//! parameters and state, over lanes mixing subnormal, tiny, normal, zero, infinite and NaN
+//! values and every option.
 mod common;
 
 use common::*;
-use descent_kernels::optim::{adam_step_routed, AdamParams};
+use descent_kernels::optim::{adam_step_routed, sgd_step_routed, AdamParams, SgdParams};
 
 /// Deterministic values of the kinds that meet in a long training run: moments decayed into
 /// (and stuck in) the subnormal range, gradients that are exactly ±0 for most steps.
@@ -158,4 +159,65 @@ fn routed_subnormal_lanes_match_the_plain_kernel_bit_for_bit() {
         }
     });
     assert!(checked >= 80, "only {checked} cases ran");
+}
+
+#[test]
+fn routed_momentum_buffers_match_the_plain_kernel_bit_for_bit() {
+    let n = 16 * 61 + 7;
+    let mut checked = 0;
+    for_each_level(|level| {
+        for (case, &(lr, momentum)) in [(0.1f32, 0.9f32), (1e-3, 0.5), (1e-2, 0.99), (1e-30, 0.9)]
+            .iter()
+            .enumerate()
+        {
+            for flags in 0..16u32 {
+                let (maximize, nesterov) = (flags & 1 != 0, flags & 2 != 0);
+                let dampening = if flags & 4 != 0 { 0.1 } else { 0.0 };
+                let weight_decay = if flags & 8 != 0 { 1e-2 } else { 0.0 };
+                let seed = 1 << 20 | (case as u64) << 8 | flags as u64;
+                let mut p = mixed(n, seed, PARAM);
+                let mut g = mixed(n, seed + 1, GRAD);
+                if case == 0 && flags == 0 {
+                    let s = mixed(n, seed + 2, SPECIAL);
+                    for i in (0..n).step_by(37) {
+                        if i % 2 == 0 {
+                            g[i] = s[i]
+                        } else {
+                            p[i] = s[i]
+                        }
+                    }
+                }
+                let buf = mixed(n, seed + 3, MOMENT);
+                let o = SgdParams {
+                    lr,
+                    momentum,
+                    dampening,
+                    weight_decay,
+                    nesterov,
+                    maximize,
+                    first_step: false,
+                };
+                let run = |route: bool| {
+                    let (mut p, mut b) = (p.clone(), buf.clone());
+                    for _ in 0..4 {
+                        sgd_step_routed(o, route, &mut p, &g, Some(&mut b));
+                    }
+                    [bits(&p), bits(&b)]
+                };
+                let (routed, plain) = (run(true), run(false));
+                for (k, name) in ["p", "buf"].iter().enumerate() {
+                    if let Some(i) = (0..n).find(|&i| routed[k][i] != plain[k][i]) {
+                        panic!(
+                            "{level:?} lr {lr} μ {momentum} flags {flags:#b}: {name}[{i}] routed {:e} plain {:e} (p {:e} g {:e} buf {:e})",
+                            f32::from_bits(routed[k][i]),
+                            f32::from_bits(plain[k][i]),
+                            p[i], g[i], buf[i]
+                        );
+                    }
+                }
+                checked += 1;
+            }
+        }
+    });
+    assert!(checked >= 64, "only {checked} cases ran");
 }
