@@ -64,6 +64,23 @@ const GRAD: &[fn(f32) -> f32] = &[
 const PARAM: &[fn(f32) -> f32] = &[|u| u - 0.5, |u| (u - 0.5) * 1e-3, sub_k];
 const SPECIAL: &[fn(f32) -> f32] = &[|_| f32::NAN, |_| f32::INFINITY, |u| u - 0.5];
 
+/// Parameters and gradients; with `specials`, NaN and ∞ lanes among them every 37 elements.
+fn params_and_grads(n: usize, seed: u64, specials: bool) -> (Vec<f32>, Vec<f32>) {
+    let mut p = mixed(n, seed, PARAM);
+    let mut g = mixed(n, seed + 1, GRAD);
+    if specials {
+        let s = mixed(n, seed + 2, SPECIAL);
+        for i in (0..n).step_by(37) {
+            if i % 2 == 0 {
+                g[i] = s[i]
+            } else {
+                p[i] = s[i]
+            }
+        }
+    }
+    (p, g)
+}
+
 fn bits(v: &[f32]) -> Vec<u32> {
     v.iter().map(|x| x.to_bits()).collect()
 }
@@ -111,19 +128,7 @@ fn routed_subnormal_lanes_match_the_plain_kernel_bit_for_bit() {
                     (flags & 1 != 0, flags & 2 != 0, flags & 4 != 0);
                 let wd = if flags & 8 != 0 { 1e-2 } else { 0.0 };
                 let seed = (case as u64) << 8 | flags as u64;
-                let mut p = mixed(n, seed, PARAM);
-                let mut g = mixed(n, seed + 1, GRAD);
-                if case == 0 && flags == 0 {
-                    // Non-finite lanes next to subnormal ones.
-                    let s = mixed(n, seed + 2, SPECIAL);
-                    for i in (0..n).step_by(37) {
-                        if i % 2 == 0 {
-                            g[i] = s[i]
-                        } else {
-                            p[i] = s[i]
-                        }
-                    }
-                }
+                let (p, g) = params_and_grads(n, seed, case == 0 && flags == 0);
                 let m = mixed(n, seed + 3, MOMENT);
                 let v = mixed(n, seed + 4, SECOND);
                 let x: Vec<f32> = v
@@ -175,18 +180,7 @@ fn routed_momentum_buffers_match_the_plain_kernel_bit_for_bit() {
                 let dampening = if flags & 4 != 0 { 0.1 } else { 0.0 };
                 let weight_decay = if flags & 8 != 0 { 1e-2 } else { 0.0 };
                 let seed = 1 << 20 | (case as u64) << 8 | flags as u64;
-                let mut p = mixed(n, seed, PARAM);
-                let mut g = mixed(n, seed + 1, GRAD);
-                if case == 0 && flags == 0 {
-                    let s = mixed(n, seed + 2, SPECIAL);
-                    for i in (0..n).step_by(37) {
-                        if i % 2 == 0 {
-                            g[i] = s[i]
-                        } else {
-                            p[i] = s[i]
-                        }
-                    }
-                }
+                let (p, g) = params_and_grads(n, seed, case == 0 && flags == 0);
                 let buf = mixed(n, seed + 3, MOMENT);
                 let o = SgdParams {
                     lr,

@@ -160,19 +160,6 @@ pub fn adam_step(
     v: &mut [f32],
     vmax: Option<&mut [f32]>,
 ) {
-    let n = p.len();
-    assert!(
-        g.len() == n && m.len() == n && v.len() == n,
-        "adam_step: state length"
-    );
-    assert_eq!(
-        o.amsgrad,
-        vmax.is_some(),
-        "adam_step: amsgrad needs max_exp_avg_sq"
-    );
-    if let Some(x) = &vmax {
-        assert_eq!(x.len(), n, "adam_step: max_exp_avg_sq length");
-    }
     adam_step_routed(o, true, p, g, m, v, vmax);
 }
 
@@ -188,6 +175,18 @@ pub fn adam_step_routed(
     vmax: Option<&mut [f32]>,
 ) {
     let n = p.len();
+    assert!(
+        g.len() == n && m.len() == n && v.len() == n,
+        "adam_step: state length"
+    );
+    assert_eq!(
+        o.amsgrad,
+        vmax.is_some(),
+        "adam_step: amsgrad needs max_exp_avg_sq"
+    );
+    if let Some(x) = &vmax {
+        assert_eq!(x.len(), n, "adam_step: max_exp_avg_sq length");
+    }
     let c = Scalars::new(&o);
     let maximize = o.maximize;
     for_chunks((p, g, m, v, vmax), n, PAR_MIN, &|(p, g, m, v, vmax)| {
