@@ -102,9 +102,11 @@ pub trait Simd: Copy + Send + Sync + 'static {
             self.gt(x, self.zero()),
         )
     }
-    /// `m ? 0 : a` per lane, opaque to the optimizer: the zero is really computed with. An
+    /// `m ? 0 : a` per lane. Where [`Self::SLOW_SUBNORMALS`] is set it must be opaque to the
+    /// optimizer (x86: an empty `asm` block), so that the zero is really computed with: an
     /// ordinary select whose masked lanes are later overwritten is folded away by LLVM (the
-    /// lane is "don't care"), which would hand the subnormal back to the slow instruction.
+    /// lane is "don't care"), handing the subnormal back to the slow instruction. Elsewhere
+    /// nothing is routed and the plain select here is enough.
     #[inline(always)]
     fn zero_lanes(self, m: Self::M, a: Self::V) -> Self::V {
         self.select(m, self.zero(), a)
